@@ -1,0 +1,183 @@
+//! Stable error codes. The API sends them as snake_case `code`s; the web app and the
+//! server translate them with the same `.ftl` files (`error-<code>` and `field-<code>`).
+
+use serde::Serialize;
+use std::fmt;
+
+/// What went wrong with a request, as a stable code.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorCode {
+    InvalidJson,
+    InvalidInput,
+    Unauthenticated,
+    Forbidden,
+    NotFound,
+    InvalidCredentials,
+    AccountLocked,
+    AccountDisabled,
+    RateLimited,
+    CsrfFailed,
+    WrongPassword,
+    DuplicateLogin,
+    DuplicateCode,
+    DepartmentCycle,
+    DepartmentNotEmpty,
+    CannotDisableSelf,
+    ImportInvalid,
+    UnsupportedFile,
+    PayloadTooLarge,
+    MethodNotAllowed,
+    Internal,
+}
+
+impl ErrorCode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::InvalidJson => "invalid_json",
+            Self::InvalidInput => "invalid_input",
+            Self::Unauthenticated => "unauthenticated",
+            Self::Forbidden => "forbidden",
+            Self::NotFound => "not_found",
+            Self::InvalidCredentials => "invalid_credentials",
+            Self::AccountLocked => "account_locked",
+            Self::AccountDisabled => "account_disabled",
+            Self::RateLimited => "rate_limited",
+            Self::CsrfFailed => "csrf_failed",
+            Self::WrongPassword => "wrong_password",
+            Self::DuplicateLogin => "duplicate_login",
+            Self::DuplicateCode => "duplicate_code",
+            Self::DepartmentCycle => "department_cycle",
+            Self::DepartmentNotEmpty => "department_not_empty",
+            Self::CannotDisableSelf => "cannot_disable_self",
+            Self::ImportInvalid => "import_invalid",
+            Self::UnsupportedFile => "unsupported_file",
+            Self::PayloadTooLarge => "payload_too_large",
+            Self::MethodNotAllowed => "method_not_allowed",
+            Self::Internal => "internal",
+        }
+    }
+
+    /// Every code, for the test that each one has a message in every language.
+    pub const ALL: &'static [ErrorCode] = &[
+        Self::InvalidJson,
+        Self::InvalidInput,
+        Self::Unauthenticated,
+        Self::Forbidden,
+        Self::NotFound,
+        Self::InvalidCredentials,
+        Self::AccountLocked,
+        Self::AccountDisabled,
+        Self::RateLimited,
+        Self::CsrfFailed,
+        Self::WrongPassword,
+        Self::DuplicateLogin,
+        Self::DuplicateCode,
+        Self::DepartmentCycle,
+        Self::DepartmentNotEmpty,
+        Self::CannotDisableSelf,
+        Self::ImportInvalid,
+        Self::UnsupportedFile,
+        Self::PayloadTooLarge,
+        Self::MethodNotAllowed,
+        Self::Internal,
+    ];
+}
+
+impl fmt::Display for ErrorCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Why one value was refused.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Invalid {
+    Required,
+    TooLong,
+    TooShort,
+    InvalidFormat,
+    InvalidEmail,
+    InvalidRole,
+    UnknownDepartment,
+    DuplicateInFile,
+    DuplicateLogin,
+    UnknownColumn,
+    MissingColumn,
+    InvalidEncoding,
+    TooManyRows,
+}
+
+impl Invalid {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Required => "required",
+            Self::TooLong => "too_long",
+            Self::TooShort => "too_short",
+            Self::InvalidFormat => "invalid_format",
+            Self::InvalidEmail => "invalid_email",
+            Self::InvalidRole => "invalid_role",
+            Self::UnknownDepartment => "unknown_department",
+            Self::DuplicateInFile => "duplicate_in_file",
+            Self::DuplicateLogin => "duplicate_login",
+            Self::UnknownColumn => "unknown_column",
+            Self::MissingColumn => "missing_column",
+            Self::InvalidEncoding => "invalid_encoding",
+            Self::TooManyRows => "too_many_rows",
+        }
+    }
+
+    pub const ALL: &'static [Invalid] = &[
+        Self::Required,
+        Self::TooLong,
+        Self::TooShort,
+        Self::InvalidFormat,
+        Self::InvalidEmail,
+        Self::InvalidRole,
+        Self::UnknownDepartment,
+        Self::DuplicateInFile,
+        Self::DuplicateLogin,
+        Self::UnknownColumn,
+        Self::MissingColumn,
+        Self::InvalidEncoding,
+        Self::TooManyRows,
+    ];
+}
+
+/// A refused value of a named field.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FieldError {
+    pub field: String,
+    pub invalid: Invalid,
+}
+
+impl FieldError {
+    pub fn new(field: impl Into<String>, invalid: Invalid) -> Self {
+        Self {
+            field: field.into(),
+            invalid,
+        }
+    }
+}
+
+/// Collects field errors while parsing a whole input, so the user sees all of them at once.
+#[derive(Default, Debug)]
+pub struct Errors(pub Vec<FieldError>);
+
+impl Errors {
+    /// Keeps the value if it parsed, records the error under `field` if not.
+    pub fn take<T>(&mut self, field: &str, r: Result<T, Invalid>) -> Option<T> {
+        match r {
+            Ok(v) => Some(v),
+            Err(i) => {
+                self.0.push(FieldError::new(field, i));
+                None
+            }
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}

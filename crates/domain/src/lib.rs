@@ -1,0 +1,14 @@
+//! campuslink's rules and types. Everything here is pure: no I/O, no clocks except
+//! where a caller passes the time in. Handlers load data, ask these functions, and act.
+
+pub mod access;
+pub mod error;
+pub mod ids;
+pub mod member_row;
+pub mod search;
+pub mod tree;
+pub mod values;
+
+pub use access::{Access, Role, Viewer};
+pub use error::{ErrorCode, FieldError, Invalid};
+pub use ids::{CampusId, DepartmentId, MemberId, SchoolId};
