@@ -1,1 +1,111 @@
+//! campuslink's storage: one implementation over SQLite (the embedded default) and
+//! PostgreSQL, through sqlx's `Any` driver and portable SQL. Ids are TEXT, times BIGINT
+//! milliseconds. What differs between the two lives in `dialect` and in the two
+//! migration folders.
 
+mod dialect;
+mod directory;
+mod migrate;
+mod registry;
+mod sessions;
+mod sql;
+pub mod testing;
+
+pub use dialect::Dialect;
+pub use directory::{
+    Department, ImportOutcome, Member, MemberFilter, MemberPage, MemberStatus, MemberWrite,
+};
+pub use registry::{Campus, Names, RegistryRow, School, SchoolWithCampuses};
+pub use sessions::{Session, SessionMember};
+
+use sqlx::any::AnyPoolOptions;
+use sqlx::AnyPool;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+/// What can go wrong in the store, in terms the API can answer with.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("not found")]
+    NotFound,
+    #[error("duplicate {0}")]
+    Duplicate(&'static str),
+    #[error("unknown department")]
+    UnknownDepartment,
+    #[error("department would become its own ancestor")]
+    DepartmentCycle,
+    #[error("department has members or sub-departments")]
+    DepartmentNotEmpty,
+    #[error("import refused")]
+    ImportRefused(Vec<domain::member_row::LineError>),
+    #[error("stored data is corrupt: {0}")]
+    Corrupt(String),
+    #[error(transparent)]
+    Db(#[from] sqlx::Error),
+}
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// The database, shared by every request.
+#[derive(Clone)]
+pub struct Store {
+    pool: AnyPool,
+    dialect: Dialect,
+}
+
+/// Milliseconds since the Unix epoch.
+pub fn now_ms() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0)
+}
+
+impl Store {
+    /// Connects to `url` (`sqlite://…` or `postgres://…`) and applies migrations.
+    pub async fn connect(url: &str) -> Result<Store> {
+        sqlx::any::install_default_drivers();
+        let dialect = Dialect::of_url(url)?;
+        let options = AnyPoolOptions::new().acquire_timeout(Duration::from_secs(10));
+        let pool = match dialect {
+            Dialect::Sqlite => {
+                options
+                    .max_connections(8)
+                    .after_connect(|conn, _| {
+                        Box::pin(async move {
+                            sqlx::raw_sql(
+                                "PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000; \
+                                 PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;",
+                            )
+                            .execute(conn)
+                            .await?;
+                            Ok(())
+                        })
+                    })
+                    .connect(&dialect::sqlite_url(url))
+                    .await?
+            }
+            Dialect::Postgres => options.max_connections(16).connect(url).await?,
+        };
+        let store = Store { pool, dialect };
+        migrate::run(&store).await?;
+        Ok(store)
+    }
+
+    pub fn dialect(&self) -> Dialect {
+        self.dialect
+    }
+
+    pub fn pool(&self) -> &AnyPool {
+        &self.pool
+    }
+
+    /// Whether the database answers, for `/healthz`.
+    pub async fn ping(&self) -> Result<()> {
+        sqlx::query("SELECT 1").execute(&self.pool).await?;
+        Ok(())
+    }
+
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+}

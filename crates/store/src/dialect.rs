@@ -1,0 +1,42 @@
+//! What differs between SQLite and PostgreSQL, in one place.
+
+use crate::{Result, StoreError};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Dialect {
+    Sqlite,
+    Postgres,
+}
+
+impl Dialect {
+    pub fn of_url(url: &str) -> Result<Dialect> {
+        if url.starts_with("sqlite:") {
+            Ok(Dialect::Sqlite)
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Ok(Dialect::Postgres)
+        } else {
+            Err(StoreError::Db(sqlx::Error::Configuration(
+                format!("database URL must start with sqlite: or postgres://, not {:?}", url.split(':').next().unwrap_or("")).into(),
+            )))
+        }
+    }
+
+    /// The migrations for this dialect, in order: (version, name, SQL).
+    pub(crate) fn migrations(self) -> &'static [(i64, &'static str, &'static str)] {
+        match self {
+            Dialect::Sqlite => &[(1, "directory", include_str!("../migrations/sqlite/0001_directory.sql"))],
+            Dialect::Postgres => &[(1, "directory", include_str!("../migrations/postgres/0001_directory.sql"))],
+        }
+    }
+}
+
+/// A SQLite URL that creates the file when missing.
+pub(crate) fn sqlite_url(url: &str) -> String {
+    if url.contains("mode=") || url.contains(":memory:") {
+        url.to_owned()
+    } else if url.contains('?') {
+        format!("{url}&mode=rwc")
+    } else {
+        format!("{url}?mode=rwc")
+    }
+}
