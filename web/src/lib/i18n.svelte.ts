@@ -1,0 +1,93 @@
+// The UI language: Fluent bundles from locales/*/ui.ftl and the reactive choice of language.
+import { FluentBundle, FluentResource, type FluentVariable } from '@fluent/bundle';
+import zhHant from '$locales/zh-Hant/ui.ftl?raw';
+import pt from '$locales/pt/ui.ftl?raw';
+import en from '$locales/en/ui.ftl?raw';
+
+export type Lang = 'zh-Hant' | 'pt' | 'en';
+
+/** Each language named in itself, so a reader can find their own. */
+export const LANGS: ReadonlyArray<{ code: Lang; label: string }> = [
+  { code: 'zh-Hant', label: '繁體中文' },
+  { code: 'pt', label: 'Português' },
+  { code: 'en', label: 'English' },
+];
+
+const DEFAULT_LANG: Lang = 'zh-Hant';
+const STORAGE_KEY = 'campuslink.lang';
+
+function bundle(lang: Lang, source: string): FluentBundle {
+  // No Unicode isolation marks: names are shown as plain text, and tests read them.
+  const b = new FluentBundle(lang, { useIsolating: false });
+  const errors = b.addResource(new FluentResource(source));
+  for (const e of errors) console.error(`ui.ftl (${lang}):`, e);
+  return b;
+}
+
+const bundles: Record<Lang, FluentBundle> = {
+  'zh-Hant': bundle('zh-Hant', zhHant),
+  pt: bundle('pt', pt),
+  en: bundle('en', en),
+};
+
+export function isLang(v: unknown): v is Lang {
+  return v === 'zh-Hant' || v === 'pt' || v === 'en';
+}
+
+function storedLang(): Lang {
+  try {
+    const v = localStorage.getItem(STORAGE_KEY);
+    if (isLang(v)) return v;
+  } catch {
+    // Storage may be unavailable (private mode); the default language will do.
+  }
+  return DEFAULT_LANG;
+}
+
+export const locale = $state<{ lang: Lang }>({ lang: storedLang() });
+
+export function setLang(lang: Lang): void {
+  locale.lang = lang;
+  document.documentElement.lang = lang;
+  try {
+    localStorage.setItem(STORAGE_KEY, lang);
+  } catch {
+    // Not remembered, but still switched for this visit.
+  }
+}
+
+export function applyDocumentLang(): void {
+  document.documentElement.lang = locale.lang;
+}
+
+/** Formats message `id` in the current language (falls back to zh-Hant, then the id). */
+export function t(id: string, args?: Record<string, FluentVariable>): string {
+  for (const b of [bundles[locale.lang], bundles[DEFAULT_LANG]]) {
+    const msg = b.getMessage(id);
+    if (msg?.value) return b.formatPattern(msg.value, args);
+  }
+  return id;
+}
+
+type Named = { name_zh: string; name_pt?: string | null; name_en?: string | null };
+
+/** The name to show first in the current language; Chinese is the one always present. */
+export function nameOf(x: Named): string {
+  const pt = x.name_pt?.trim();
+  const en = x.name_en?.trim();
+  switch (locale.lang) {
+    case 'pt':
+      return pt || x.name_zh;
+    case 'en':
+      return en || pt || x.name_zh;
+    default:
+      return x.name_zh;
+  }
+}
+
+/** The other name, shown under the first one when it differs. */
+export function secondNameOf(x: Named): string {
+  const first = nameOf(x);
+  const other = locale.lang === 'zh-Hant' ? x.name_pt?.trim() || '' : x.name_zh;
+  return other && other !== first ? other : '';
+}
