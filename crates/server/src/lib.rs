@@ -1,1 +1,177 @@
+//! campuslink's HTTP server: the REST API under `/api/v1`, the web consoles, and the
+//! services behind them. `serve` takes a bound listener and a shutdown future, so tests
+//! bind `127.0.0.1:0` and never wait on a fixed port.
 
+pub mod assets;
+pub mod auth;
+pub mod directory;
+pub mod error;
+pub mod extract;
+pub mod files;
+pub mod i18n;
+pub mod openapi;
+pub mod registry;
+
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, MatchedPath, Request, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use store::Store;
+use tokio::net::TcpListener;
+
+/// Settings the server itself needs (the binary maps its config file onto these).
+#[derive(Clone, Debug)]
+pub struct ServerConfig {
+    pub session_ttl: Duration,
+    /// `Secure` on cookies: on whenever campuslink is served over HTTPS.
+    pub secure_cookies: bool,
+    /// Failed logins in a row before an account is locked for `lockout`.
+    pub login_max_failures: i64,
+    pub lockout: Duration,
+    /// Login attempts per client address per minute.
+    pub login_per_minute: u32,
+    pub max_upload_bytes: usize,
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        Self {
+            session_ttl: Duration::from_secs(7 * 24 * 3600),
+            secure_cookies: false,
+            login_max_failures: 5,
+            lockout: Duration::from_secs(15 * 60),
+            login_per_minute: 30,
+            max_upload_bytes: 10 * 1024 * 1024,
+        }
+    }
+}
+
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Store,
+    pub config: Arc<ServerConfig>,
+    pub limiter: Arc<auth::LoginLimiter>,
+}
+
+impl AppState {
+    pub fn new(store: Store, config: ServerConfig) -> Self {
+        let limiter = Arc::new(auth::LoginLimiter::new(config.login_per_minute));
+        Self { store, config: Arc::new(config), limiter }
+    }
+}
+
+/// The API routes, each with the handler that serves it.
+fn api() -> Router<AppState> {
+    use directory as d;
+    use registry as r;
+    Router::new()
+        .route("/auth/login", post(auth::login))
+        .route("/auth/logout", post(auth::logout))
+        .route("/me", get(auth::me))
+        .route("/me/password", post(auth::change_password))
+        .route("/schools", get(r::list_schools).post(r::create_school))
+        .route("/schools/{school_id}", axum::routing::patch(r::update_school))
+        .route("/schools/{school_id}/campuses", post(r::create_campus))
+        .route("/campuses/{campus_id}", axum::routing::patch(r::update_campus))
+        .route("/campuses/{campus_id}/admins", get(r::list_admins).post(r::create_admin))
+        .route("/registry/import", post(r::import_registry))
+        .route("/registry/template.csv", get(r::registry_template))
+        .route("/campuses/{campus_id}/departments", get(d::list_departments).post(d::create_department))
+        .route(
+            "/campuses/{campus_id}/departments/{department_id}",
+            axum::routing::patch(d::rename_department).delete(d::delete_department),
+        )
+        .route("/campuses/{campus_id}/departments/{department_id}/move", post(d::move_department))
+        .route("/campuses/{campus_id}/members", get(d::list_members).post(d::create_member))
+        .route("/campuses/{campus_id}/members/import", post(d::import_members))
+        .route("/campuses/{campus_id}/members/export", get(d::export_members))
+        .route("/campuses/{campus_id}/members/template", get(d::member_template))
+        .route("/campuses/{campus_id}/members/{member_id}", get(d::get_member).patch(d::update_member))
+        .route("/campuses/{campus_id}/members/{member_id}/disable", post(d::disable_member))
+        .route("/campuses/{campus_id}/members/{member_id}/enable", post(d::enable_member))
+        .route("/campuses/{campus_id}/members/{member_id}/reset-password", post(d::reset_password))
+        .fallback(|| async { error::ApiError::not_found() })
+        .method_not_allowed_fallback(|| async {
+            error::ApiError::new(StatusCode::METHOD_NOT_ALLOWED, domain::ErrorCode::MethodNotAllowed)
+        })
+}
+
+/// The whole application: API, OpenAPI document, health check, web consoles.
+pub fn app(state: AppState) -> Router {
+    let upload_limit = state.config.max_upload_bytes;
+    Router::new()
+        .nest("/api/v1", api())
+        .route("/api/openapi.json", get(openapi::document))
+        .route("/healthz", get(healthz))
+        .fallback(assets::serve)
+        .layer(DefaultBodyLimit::max(upload_limit))
+        .layer(middleware::from_fn(error::localize))
+        .layer(middleware::from_fn(security_headers))
+        .layer(middleware::from_fn(record_metrics))
+        .with_state(state)
+}
+
+/// `GET /healthz`
+async fn healthz(State(state): State<AppState>) -> Response {
+    match state.store.ping().await {
+        Ok(()) => "ok".into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "health check: database unreachable");
+            (StatusCode::SERVICE_UNAVAILABLE, "database unreachable").into_response()
+        }
+    }
+}
+
+pub const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; \
+img-src 'self' data: blob:; connect-src 'self'; font-src 'self'; manifest-src 'self'; worker-src 'self'; \
+frame-ancestors 'none'; base-uri 'none'; form-action 'self'; object-src 'none'";
+
+async fn security_headers(req: Request, next: Next) -> Response {
+    let mut resp = next.run(req).await;
+    let h = resp.headers_mut();
+    h.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(CONTENT_SECURITY_POLICY));
+    h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    h.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    h.insert("permissions-policy", HeaderValue::from_static("camera=(self), microphone=(self), geolocation=()"));
+    resp
+}
+
+async fn record_metrics(req: Request, next: Next) -> Response {
+    let start = Instant::now();
+    let path = req
+        .extensions()
+        .get::<MatchedPath>()
+        .map(|p| p.as_str().to_owned())
+        .unwrap_or_else(|| if req.uri().path().starts_with("/api/") { "/api/other".into() } else { "/static".into() });
+    let method = req.method().to_string();
+    let resp = next.run(req).await;
+    let status = resp.status().as_u16().to_string();
+    metrics::counter!("campuslink_http_requests_total", "method" => method.clone(), "path" => path.clone(), "status" => status).increment(1);
+    metrics::histogram!("campuslink_http_request_seconds", "method" => method, "path" => path).record(start.elapsed().as_secs_f64());
+    resp
+}
+
+/// Serves `app` on `listener` until `shutdown` completes, then finishes open requests.
+pub async fn serve(listener: TcpListener, state: AppState, shutdown: impl Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
+    let app = app(state);
+    axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
+        .with_graceful_shutdown(shutdown)
+        .await
+}
+
+/// Serves Prometheus metrics on their own address (kept off the public one).
+pub async fn serve_metrics(
+    listener: TcpListener,
+    handle: metrics_exporter_prometheus::PrometheusHandle,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let app = Router::new().route("/metrics", get(move || std::future::ready(handle.render())));
+    axum::serve(listener, app).with_graceful_shutdown(shutdown).await
+}

@@ -248,7 +248,7 @@ impl Store {
                 errors.push(domain::member_row::LineError {
                     line: row.line,
                     column: "campus_code".into(),
-                    invalid: domain::Invalid::DuplicateInFile,
+                    invalid: domain::Invalid::DuplicateCode,
                 });
                 continue;
             }

@@ -1,0 +1,141 @@
+//! campuslink's configuration: defaults, then the config file (`campuslink.toml` in
+//! the working directory, or `--config FILE`), then `CAMPUSLINK__SECTION__KEY`
+//! environment variables, then command-line flags.
+
+use serde::Deserialize;
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+/// A value that must never reach a log line.
+#[derive(Clone, Default, Deserialize, PartialEq, Eq)]
+#[serde(transparent)]
+pub struct Secret(pub String);
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(if self.0.is_empty() { "\"\"" } else { "\"****\"" })
+    }
+}
+
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    pub server: ServerSection,
+    pub database: DatabaseSection,
+    pub auth: AuthSection,
+    pub metrics: MetricsSection,
+}
+
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct ServerSection {
+    /// Address to listen on.
+    pub listen: String,
+    /// Directory for the SQLite database and other files.
+    pub data_dir: PathBuf,
+    /// Set when campuslink is served over HTTPS (behind a proxy): cookies get `Secure`.
+    pub secure_cookies: bool,
+    /// Largest upload (imports), in bytes.
+    pub max_upload_bytes: usize,
+}
+
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct DatabaseSection {
+    /// `sqlite://…` or `postgres://…`; empty means SQLite in the data directory.
+    pub url: Secret,
+}
+
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct AuthSection {
+    pub session_hours: u64,
+    pub max_failed_logins: i64,
+    pub lockout_minutes: u64,
+    pub login_attempts_per_minute: u32,
+}
+
+#[derive(Clone, Debug, Deserialize, PartialEq, Default)]
+#[serde(deny_unknown_fields, default)]
+pub struct MetricsSection {
+    /// Address for Prometheus metrics (`/metrics`); empty means off.
+    pub listen: String,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self { server: ServerSection::default(), database: DatabaseSection::default(), auth: AuthSection::default(), metrics: MetricsSection::default() }
+    }
+}
+
+impl Default for ServerSection {
+    fn default() -> Self {
+        Self { listen: "127.0.0.1:8080".into(), data_dir: PathBuf::from("./campuslink-data"), secure_cookies: false, max_upload_bytes: 10 * 1024 * 1024 }
+    }
+}
+
+impl Default for DatabaseSection {
+    fn default() -> Self {
+        Self { url: Secret(String::new()) }
+    }
+}
+
+impl Default for AuthSection {
+    fn default() -> Self {
+        Self { session_hours: 168, max_failed_logins: 5, lockout_minutes: 15, login_attempts_per_minute: 30 }
+    }
+}
+
+impl Config {
+    /// Loads defaults ← file ← environment. A missing default file is fine; a missing
+    /// file named explicitly is an error.
+    pub fn load(file: Option<&Path>) -> anyhow::Result<Config> {
+        let mut b = config::Config::builder();
+        match file {
+            Some(f) => b = b.add_source(config::File::from(f).required(true)),
+            None => b = b.add_source(config::File::with_name("campuslink.toml").required(false)),
+        }
+        b = b.add_source(config::Environment::with_prefix("CAMPUSLINK").prefix_separator("__").separator("__").try_parsing(true));
+        let built = b.build()?;
+        Ok(built.try_deserialize()?)
+    }
+
+    pub fn database_url(&self) -> String {
+        if self.database.url.0.is_empty() {
+            format!("sqlite://{}", self.server.data_dir.join("campuslink.db").display())
+        } else {
+            self.database.url.0.clone()
+        }
+    }
+
+    pub fn server_config(&self) -> server::ServerConfig {
+        use std::time::Duration;
+        server::ServerConfig {
+            session_ttl: Duration::from_secs(self.auth.session_hours.max(1) * 3600),
+            secure_cookies: self.server.secure_cookies,
+            login_max_failures: self.auth.max_failed_logins.max(1),
+            lockout: Duration::from_secs(self.auth.lockout_minutes * 60),
+            login_per_minute: self.auth.login_attempts_per_minute.max(1),
+            max_upload_bytes: self.server.max_upload_bytes,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The example file in the repository documents every setting with its default.
+    #[test]
+    fn example_config_matches_the_defaults() {
+        let text = include_str!("../../../campuslink.example.toml");
+        let parsed: Config = toml::from_str(text).unwrap();
+        assert_eq!(parsed, Config::default());
+    }
+
+    #[test]
+    fn secrets_do_not_print() {
+        let c = DatabaseSection { url: Secret("postgres://u:pw@h/db".into()) };
+        assert!(!format!("{c:?}").contains("pw"));
+    }
+}

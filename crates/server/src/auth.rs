@@ -1,0 +1,348 @@
+//! Sign-in, sessions and the `Caller` extractor.
+//!
+//! A session token is 32 random bytes; only its SHA-256 is stored. Browsers carry it in
+//! an HttpOnly cookie and must echo the session's CSRF token in `X-CSRF-Token` on every
+//! write; API and WebSocket clients send `Authorization: Bearer` and need no CSRF token.
+
+use crate::AppState;
+use crate::error::{ApiError, ApiResult};
+use crate::extract::Json;
+use argon2::password_hash::rand_core::{OsRng, RngCore};
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::Argon2;
+use axum::extract::{ConnectInfo, FromRequestParts, State};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use base64::Engine;
+use domain::values::Password;
+use domain::{ErrorCode, Invalid, Role, Viewer};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use std::collections::HashMap;
+use std::net::{IpAddr, SocketAddr};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+use store::{Campus, Member, School};
+
+pub const SESSION_COOKIE: &str = "campuslink_session";
+pub const CSRF_COOKIE: &str = "campuslink_csrf";
+pub const CSRF_HEADER: &str = "x-csrf-token";
+
+/// A random token, URL-safe.
+pub fn random_token() -> String {
+    let mut bytes = [0u8; 32];
+    OsRng.fill_bytes(&mut bytes);
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+}
+
+pub fn token_hash(token: &str) -> String {
+    let digest = Sha256::digest(token.as_bytes());
+    digest.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// argon2id with the crate's defaults (19 MiB, 2 passes), off the async threads.
+pub async fn hash_password(password: &Password) -> ApiResult<String> {
+    let p = password.expose().to_owned();
+    tokio::task::spawn_blocking(move || {
+        let salt = SaltString::generate(&mut OsRng);
+        Argon2::default().hash_password(p.as_bytes(), &salt).map(|h| h.to_string())
+    })
+    .await
+    .map_err(ApiError::internal)?
+    .map_err(ApiError::internal)
+}
+
+/// Checks `password` against `hash`; with no hash, spends the same time and fails, so
+/// a missing account does not answer faster than a wrong password.
+pub async fn verify_password(password: &str, hash: Option<&str>) -> bool {
+    static DUMMY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    let dummy = DUMMY
+        .get_or_init(|| {
+            let salt = SaltString::generate(&mut OsRng);
+            Argon2::default().hash_password(b"campuslink-dummy", &salt).map(|h| h.to_string()).unwrap_or_default()
+        })
+        .clone();
+    let real = hash.is_some();
+    let hash = hash.map(str::to_owned).unwrap_or(dummy);
+    let password = password.to_owned();
+    tokio::task::spawn_blocking(move || {
+        let ok = PasswordHash::new(&hash).is_ok_and(|h| Argon2::default().verify_password(password.as_bytes(), &h).is_ok());
+        ok && real
+    })
+    .await
+    .unwrap_or(false)
+}
+
+/// Per-address limit on login attempts: a fixed window of one minute.
+pub struct LoginLimiter {
+    per_minute: u32,
+    seen: Mutex<HashMap<IpAddr, (Instant, u32)>>,
+}
+
+impl LoginLimiter {
+    pub fn new(per_minute: u32) -> Self {
+        Self { per_minute, seen: Mutex::new(HashMap::new()) }
+    }
+
+    /// Whether one more attempt from `ip` is allowed now.
+    pub fn allow(&self, ip: IpAddr) -> bool {
+        let now = Instant::now();
+        let mut seen = match self.seen.lock() {
+            Ok(g) => g,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        if seen.len() > 100_000 {
+            seen.retain(|_, (start, _)| now.duration_since(*start) < Duration::from_secs(60));
+        }
+        let entry = seen.entry(ip).or_insert((now, 0));
+        if now.duration_since(entry.0) >= Duration::from_secs(60) {
+            *entry = (now, 0);
+        }
+        entry.1 += 1;
+        entry.1 <= self.per_minute
+    }
+}
+
+/// The signed-in member making a request.
+#[derive(Clone, Debug)]
+pub struct Caller {
+    pub member: Member,
+    pub viewer: Viewer,
+    pub token_hash: String,
+}
+
+fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|kv| kv.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v)
+}
+
+fn bearer(headers: &HeaderMap) -> Option<&str> {
+    headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
+        .map(str::trim)
+}
+
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+impl FromRequestParts<AppState> for Caller {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let (token, by_cookie) = match bearer(&parts.headers) {
+            Some(t) => (t.to_owned(), false),
+            None => match cookie(&parts.headers, SESSION_COOKIE) {
+                Some(t) => (t.to_owned(), true),
+                None => return Err(ApiError::unauthenticated()),
+            },
+        };
+        let hash = token_hash(&token);
+        let session = state.store.session(&hash).await?.ok_or_else(ApiError::unauthenticated)?;
+        let safe = matches!(parts.method, Method::GET | Method::HEAD | Method::OPTIONS);
+        if by_cookie && !safe {
+            let sent = parts.headers.get(CSRF_HEADER).and_then(|v| v.to_str().ok()).unwrap_or("");
+            if !constant_time_eq(sent.as_bytes(), session.csrf_token.as_bytes()) {
+                return Err(ApiError::new(StatusCode::FORBIDDEN, ErrorCode::CsrfFailed));
+            }
+        }
+        let m = session.member;
+        let viewer = Viewer { member_id: m.id, role: m.role, campus_id: m.campus_id };
+        Ok(Caller { member: m, viewer, token_hash: hash })
+    }
+}
+
+#[derive(Deserialize)]
+pub struct LoginRequest {
+    pub login: String,
+    pub password: String,
+}
+
+/// Who is signed in, with their campus and school.
+#[derive(Serialize)]
+pub struct Me {
+    pub id: domain::MemberId,
+    pub login: String,
+    pub role: Role,
+    pub name_zh: String,
+    pub name_pt: String,
+    pub campus: Option<Campus>,
+    pub school: Option<School>,
+}
+
+pub async fn me_of(state: &AppState, m: &Member) -> ApiResult<Me> {
+    let campus = match m.campus_id {
+        Some(c) => Some(state.store.campus(c).await?),
+        None => None,
+    };
+    let school = match &campus {
+        Some(c) => Some(state.store.school(c.school_id).await?),
+        None => None,
+    };
+    Ok(Me { id: m.id, login: m.login.clone(), role: m.role, name_zh: m.name_zh.clone(), name_pt: m.name_pt.clone(), campus, school })
+}
+
+#[derive(Serialize)]
+pub struct LoginResponse {
+    pub token: String,
+    pub csrf_token: String,
+    pub me: Me,
+}
+
+/// `POST /api/v1/auth/login`
+pub async fn login(
+    State(state): State<AppState>,
+    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    Json(req): Json<LoginRequest>,
+) -> ApiResult<Response> {
+    if !state.limiter.allow(addr.ip()) {
+        let mut e = ApiError::new(StatusCode::TOO_MANY_REQUESTS, ErrorCode::RateLimited).into_response();
+        e.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("60"));
+        return Ok(e);
+    }
+    if req.login.trim().is_empty() || req.password.is_empty() || req.login.len() > 64 || req.password.len() > 1024 {
+        let mut fields = Vec::new();
+        if req.login.trim().is_empty() {
+            fields.push(domain::FieldError::new("login", Invalid::Required));
+        } else if req.login.len() > 64 {
+            fields.push(domain::FieldError::new("login", Invalid::TooLong));
+        }
+        if req.password.is_empty() {
+            fields.push(domain::FieldError::new("password", Invalid::Required));
+        } else if req.password.len() > 1024 {
+            fields.push(domain::FieldError::new("password", Invalid::TooLong));
+        }
+        return Err(ApiError::invalid(fields));
+    }
+    let cfg = &state.config;
+    let Some(record) = state.store.login_record(req.login.trim()).await? else {
+        verify_password(&req.password, None).await;
+        tracing::info!(login = %req.login.trim(), "login refused: unknown account");
+        return Err(ApiError::new(StatusCode::UNAUTHORIZED, ErrorCode::InvalidCredentials));
+    };
+    let now = store::now_ms();
+    if record.locked_until > now {
+        return Err(ApiError::new(StatusCode::LOCKED, ErrorCode::AccountLocked));
+    }
+    if !verify_password(&req.password, record.password_hash.as_deref()).await {
+        let locked = state
+            .store
+            .record_login_failure(record.member.id, cfg.login_max_failures, cfg.lockout.as_millis() as i64)
+            .await?;
+        tracing::info!(login = %record.member.login, locked, "login refused: wrong password");
+        return Err(if locked {
+            ApiError::new(StatusCode::LOCKED, ErrorCode::AccountLocked)
+        } else {
+            ApiError::new(StatusCode::UNAUTHORIZED, ErrorCode::InvalidCredentials)
+        });
+    }
+    if record.member.status == store::MemberStatus::Disabled {
+        return Err(ApiError::new(StatusCode::FORBIDDEN, ErrorCode::AccountDisabled));
+    }
+    state.store.record_login_success(record.member.id).await?;
+    let token = random_token();
+    let csrf = random_token();
+    let ttl = cfg.session_ttl.as_millis() as i64;
+    state.store.create_session(&token_hash(&token), record.member.id, &csrf, ttl).await?;
+    let me = me_of(&state, &record.member).await?;
+    let secure = if cfg.secure_cookies { "; Secure" } else { "" };
+    let max_age = cfg.session_ttl.as_secs();
+    let mut resp = Json(LoginResponse { token: token.clone(), csrf_token: csrf.clone(), me }).into_response();
+    let h = resp.headers_mut();
+    for c in [
+        format!("{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Strict; Max-Age={max_age}{secure}"),
+        format!("{CSRF_COOKIE}={csrf}; Path=/; SameSite=Strict; Max-Age={max_age}{secure}"),
+    ] {
+        h.append(header::SET_COOKIE, HeaderValue::from_str(&c).map_err(ApiError::internal)?);
+    }
+    metrics::counter!("campuslink_logins_total").increment(1);
+    Ok(resp)
+}
+
+/// `POST /api/v1/auth/logout`
+pub async fn logout(State(state): State<AppState>, caller: Caller) -> ApiResult<Response> {
+    state.store.delete_session(&caller.token_hash).await?;
+    let mut resp = StatusCode::NO_CONTENT.into_response();
+    for name in [SESSION_COOKIE, CSRF_COOKIE] {
+        let c = format!("{name}=; Path=/; Max-Age=0; SameSite=Strict");
+        resp.headers_mut().append(header::SET_COOKIE, HeaderValue::from_str(&c).map_err(ApiError::internal)?);
+    }
+    Ok(resp)
+}
+
+/// `GET /api/v1/me`
+pub async fn me(State(state): State<AppState>, caller: Caller) -> ApiResult<Json<Me>> {
+    Ok(Json(me_of(&state, &caller.member).await?))
+}
+
+#[derive(Deserialize)]
+pub struct ChangePassword {
+    pub current_password: String,
+    pub new_password: String,
+}
+
+/// `POST /api/v1/me/password` — ends every session of the member, this one included.
+pub async fn change_password(State(state): State<AppState>, caller: Caller, Json(req): Json<ChangePassword>) -> ApiResult<StatusCode> {
+    let new = Password::parse(&req.new_password).map_err(|i| ApiError::field("new_password", i))?;
+    let record = state.store.login_record(&caller.member.login).await?.ok_or_else(ApiError::unauthenticated)?;
+    if !verify_password(&req.current_password, record.password_hash.as_deref()).await {
+        let mut e = ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, ErrorCode::WrongPassword);
+        e.fields.push(domain::FieldError::new("current_password", Invalid::InvalidFormat));
+        return Err(e);
+    }
+    let hash = hash_password(&new).await?;
+    state.store.set_password(caller.member.id, &hash).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tokens_are_random_and_hashes_stable() {
+        let a = random_token();
+        let b = random_token();
+        assert_ne!(a, b);
+        assert_eq!(a.len(), 43);
+        assert_eq!(token_hash(&a), token_hash(&a));
+        assert_ne!(token_hash(&a), a);
+    }
+
+    #[test]
+    fn limiter_counts_per_address() {
+        let l = LoginLimiter::new(2);
+        let a: IpAddr = "10.0.0.1".parse().unwrap();
+        let b: IpAddr = "10.0.0.2".parse().unwrap();
+        assert!(l.allow(a) && l.allow(a));
+        assert!(!l.allow(a));
+        assert!(l.allow(b));
+    }
+
+    #[test]
+    fn cookies_are_found_among_others() {
+        let mut h = HeaderMap::new();
+        h.insert(header::COOKIE, HeaderValue::from_static("a=1; campuslink_session=tok; b=2"));
+        assert_eq!(cookie(&h, SESSION_COOKIE), Some("tok"));
+        assert_eq!(cookie(&h, "c"), None);
+    }
+
+    #[tokio::test]
+    async fn passwords_verify_against_argon2id() {
+        let p = Password::parse("campuslink").unwrap();
+        let h = hash_password(&p).await.unwrap();
+        assert!(h.starts_with("$argon2id$"));
+        assert!(verify_password("campuslink", Some(&h)).await);
+        assert!(!verify_password("wrong-one", Some(&h)).await);
+        assert!(!verify_password("campuslink", None).await);
+    }
+}

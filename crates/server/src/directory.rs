@@ -1,0 +1,391 @@
+//! A campus's directory: departments and members, read by its members and managed by
+//! its admins. Every handler asks `domain::access::campus_access` first; a campus the
+//! caller may not see answers 404, as if it did not exist.
+
+use crate::AppState;
+use crate::auth::{Caller, hash_password};
+use crate::error::{ApiError, ApiResult};
+use crate::extract::{Json, Path};
+use crate::files;
+use axum::body::Bytes;
+use axum::extract::{Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
+use domain::access::{Access, campus_access, may_disable};
+use domain::error::Errors;
+use domain::member_row::{IMPORT_COLUMNS, MemberFields, RawMemberFields, parse_import};
+use domain::values::{NAME_MAX, Password, optional_text, required_text};
+use domain::{CampusId, DepartmentId, ErrorCode, Invalid, MemberId, Role};
+use serde::Deserialize;
+use serde_json::Value;
+use store::{Department, ImportOutcome, Member, MemberFilter, MemberStatus, MemberWrite};
+
+/// The caller's access to `campus`, refusing with 404 when it is none.
+fn access(caller: &Caller, campus: CampusId) -> ApiResult<Access> {
+    match campus_access(&caller.viewer, campus) {
+        Access::None => Err(ApiError::not_found()),
+        a => Ok(a),
+    }
+}
+
+fn manage(caller: &Caller, campus: CampusId) -> ApiResult<()> {
+    match access(caller, campus)? {
+        Access::Manage => Ok(()),
+        _ => Err(ApiError::forbidden()),
+    }
+}
+
+/// A member as the caller may see them: readers get the directory card, without the
+/// account's login, role and status.
+fn member_out(m: &Member, access: Access) -> Value {
+    let mut v = serde_json::to_value(m).unwrap_or(Value::Null);
+    if access < Access::Manage {
+        if let Some(o) = v.as_object_mut() {
+            for k in ["login", "role", "status"] {
+                o.remove(k);
+            }
+        }
+    }
+    v
+}
+
+// ---- departments --------------------------------------------------------------------
+
+/// `GET /api/v1/campuses/{campus_id}/departments`
+pub async fn list_departments(State(state): State<AppState>, caller: Caller, Path(campus): Path<CampusId>) -> ApiResult<Json<Vec<Department>>> {
+    access(&caller, campus)?;
+    Ok(Json(state.store.departments(campus).await?))
+}
+
+#[derive(Deserialize)]
+pub struct DepartmentInput {
+    #[serde(default)]
+    pub name_zh: Option<String>,
+    #[serde(default)]
+    pub name_pt: Option<String>,
+    #[serde(default)]
+    pub parent_id: Option<DepartmentId>,
+}
+
+fn department_names(input: &DepartmentInput, current: Option<&Department>) -> ApiResult<(String, String)> {
+    let mut e = Errors::default();
+    let zh = e.take("name_zh", required_text(input.name_zh.as_deref().or(current.map(|d| d.name_zh.as_str())).unwrap_or(""), NAME_MAX));
+    let pt = e.take("name_pt", optional_text(input.name_pt.as_deref().or(current.map(|d| d.name_pt.as_str())).unwrap_or(""), NAME_MAX));
+    match (zh, pt) {
+        (Some(zh), Some(pt)) if e.is_empty() => Ok((zh, pt)),
+        _ => Err(ApiError::invalid(e.0)),
+    }
+}
+
+/// `POST /api/v1/campuses/{campus_id}/departments`
+pub async fn create_department(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(campus): Path<CampusId>,
+    Json(input): Json<DepartmentInput>,
+) -> ApiResult<(StatusCode, Json<Department>)> {
+    manage(&caller, campus)?;
+    let (zh, pt) = department_names(&input, None)?;
+    let d = state.store.create_department(campus, input.parent_id, &zh, &pt).await.map_err(|e| match e {
+        store::StoreError::UnknownDepartment => ApiError::field("parent_id", Invalid::UnknownDepartment),
+        e => e.into(),
+    })?;
+    Ok((StatusCode::CREATED, Json(d)))
+}
+
+/// `PATCH /api/v1/campuses/{campus_id}/departments/{department_id}`
+pub async fn rename_department(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((campus, dept)): Path<(CampusId, DepartmentId)>,
+    Json(input): Json<DepartmentInput>,
+) -> ApiResult<Json<Department>> {
+    manage(&caller, campus)?;
+    let current = state.store.department(campus, dept).await?;
+    let (zh, pt) = department_names(&input, Some(&current))?;
+    Ok(Json(state.store.rename_department(campus, dept, &zh, &pt).await?))
+}
+
+#[derive(Deserialize)]
+pub struct MoveInput {
+    pub parent_id: Option<DepartmentId>,
+    #[serde(default)]
+    pub position: i64,
+}
+
+/// `POST /api/v1/campuses/{campus_id}/departments/{department_id}/move`
+pub async fn move_department(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((campus, dept)): Path<(CampusId, DepartmentId)>,
+    Json(input): Json<MoveInput>,
+) -> ApiResult<Json<Department>> {
+    manage(&caller, campus)?;
+    let d = state.store.move_department(campus, dept, input.parent_id, input.position).await.map_err(|e| match e {
+        store::StoreError::UnknownDepartment => ApiError::field("parent_id", Invalid::UnknownDepartment),
+        e => e.into(),
+    })?;
+    Ok(Json(d))
+}
+
+/// `DELETE /api/v1/campuses/{campus_id}/departments/{department_id}`
+pub async fn delete_department(State(state): State<AppState>, caller: Caller, Path((campus, dept)): Path<(CampusId, DepartmentId)>) -> ApiResult<StatusCode> {
+    manage(&caller, campus)?;
+    state.store.delete_department(campus, dept).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+// ---- members ------------------------------------------------------------------------
+
+#[derive(Deserialize)]
+pub struct ListQuery {
+    pub department_id: Option<String>,
+    pub q: Option<String>,
+    pub include_disabled: Option<bool>,
+    pub limit: Option<i64>,
+    pub offset: Option<i64>,
+}
+
+/// `GET /api/v1/campuses/{campus_id}/members`
+pub async fn list_members(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(campus): Path<CampusId>,
+    Query(q): Query<ListQuery>,
+) -> ApiResult<Json<Value>> {
+    let access = access(&caller, campus)?;
+    let department_id = match q.department_id.as_deref().filter(|s| !s.is_empty()) {
+        Some(s) => Some(s.parse::<DepartmentId>().map_err(|_| ApiError::field("department_id", Invalid::InvalidFormat))?),
+        None => None,
+    };
+    let query = q.q.map(|s| s.trim().to_owned()).filter(|s| !s.is_empty());
+    if query.as_ref().is_some_and(|s| s.chars().count() > 100) {
+        return Err(ApiError::field("q", Invalid::TooLong));
+    }
+    let filter = MemberFilter {
+        department_id,
+        query,
+        include_disabled: q.include_disabled.unwrap_or(false) && access == Access::Manage,
+        limit: q.limit.unwrap_or(200).clamp(1, 1000),
+        offset: q.offset.unwrap_or(0).max(0),
+    };
+    let page = state.store.list_members(campus, &filter).await?;
+    let members: Vec<Value> = page.members.iter().map(|m| member_out(m, access)).collect();
+    Ok(Json(serde_json::json!({"total": page.total, "members": members})))
+}
+
+/// `GET /api/v1/campuses/{campus_id}/members/{member_id}`
+pub async fn get_member(State(state): State<AppState>, caller: Caller, Path((campus, member)): Path<(CampusId, MemberId)>) -> ApiResult<Json<Value>> {
+    let access = access(&caller, campus)?;
+    let m = state.store.member(member).await?;
+    let visible = m.campus_id == Some(campus) && (access == Access::Manage || m.status == MemberStatus::Active);
+    if !visible {
+        return Err(ApiError::not_found());
+    }
+    Ok(Json(member_out(&m, access)))
+}
+
+#[derive(Deserialize, Default)]
+pub struct MemberInput {
+    pub login: Option<String>,
+    pub name_zh: Option<String>,
+    pub name_pt: Option<String>,
+    pub title: Option<String>,
+    pub phone: Option<String>,
+    pub email: Option<String>,
+    pub staff_no: Option<String>,
+    pub department_ids: Option<Vec<DepartmentId>>,
+    pub role: Option<String>,
+    pub password: Option<String>,
+}
+
+struct CheckedMember {
+    fields: MemberFields,
+    role: Role,
+    departments: Vec<DepartmentId>,
+}
+
+/// Checks a member form, filling what it leaves out from `current` (for PATCH).
+fn check_member(input: &MemberInput, current: Option<&Member>) -> Result<CheckedMember, Vec<domain::FieldError>> {
+    let pick = |new: &Option<String>, old: Option<&str>| new.clone().or(old.map(str::to_owned)).unwrap_or_default();
+    let c = current;
+    let (login, name_zh, name_pt, title, phone, email, staff_no) = (
+        pick(&input.login, c.map(|m| m.login.as_str())),
+        pick(&input.name_zh, c.map(|m| m.name_zh.as_str())),
+        pick(&input.name_pt, c.map(|m| m.name_pt.as_str())),
+        pick(&input.title, c.map(|m| m.title.as_str())),
+        pick(&input.phone, c.map(|m| m.phone.as_str())),
+        pick(&input.email, c.map(|m| m.email.as_str())),
+        pick(&input.staff_no, c.map(|m| m.staff_no.as_str())),
+    );
+    let raw = RawMemberFields { login: &login, name_zh: &name_zh, name_pt: &name_pt, title: &title, phone: &phone, email: &email, staff_no: &staff_no };
+    let mut errors = Vec::new();
+    let fields = MemberFields::parse(&raw).map_err(|e| errors.extend(e)).ok();
+    let role = match input.role.as_deref() {
+        None => Some(c.map(|m| m.role).unwrap_or(Role::Member)),
+        Some("admin") => Some(Role::Admin),
+        Some("member") => Some(Role::Member),
+        Some(_) => {
+            errors.push(domain::FieldError::new("role", Invalid::InvalidRole));
+            None
+        }
+    };
+    let departments = input.department_ids.clone().or(c.map(|m| m.department_ids.clone())).unwrap_or_default();
+    if departments.len() > 50 {
+        errors.push(domain::FieldError::new("department_ids", Invalid::TooLong));
+    }
+    match (fields, role) {
+        (Some(fields), Some(role)) if errors.is_empty() => Ok(CheckedMember { fields, role, departments }),
+        _ => Err(errors),
+    }
+}
+
+/// `POST /api/v1/campuses/{campus_id}/members`
+pub async fn create_member(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(campus): Path<CampusId>,
+    Json(input): Json<MemberInput>,
+) -> ApiResult<(StatusCode, Json<Value>)> {
+    manage(&caller, campus)?;
+    let mut errors = Vec::new();
+    let checked = check_member(&input, None).map_err(|e| errors.extend(e)).ok();
+    let password = match input.password.as_deref().filter(|p| !p.is_empty()) {
+        Some(p) => Password::parse(p).map(Some).map_err(|i| errors.push(domain::FieldError::new("password", i))).ok().flatten(),
+        None => None,
+    };
+    let Some(m) = checked.filter(|_| errors.is_empty()) else {
+        return Err(ApiError::invalid(errors));
+    };
+    let hash = match &password {
+        Some(p) => Some(hash_password(p).await?),
+        None => None,
+    };
+    let write = MemberWrite { fields: &m.fields, role: m.role, department_ids: &m.departments };
+    let created = state.store.create_member(Some(campus), write, hash.as_deref()).await?;
+    Ok((StatusCode::CREATED, Json(member_out(&created, Access::Manage))))
+}
+
+/// `PATCH /api/v1/campuses/{campus_id}/members/{member_id}`
+pub async fn update_member(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((campus, member)): Path<(CampusId, MemberId)>,
+    Json(input): Json<MemberInput>,
+) -> ApiResult<Json<Value>> {
+    manage(&caller, campus)?;
+    let current = state.store.member(member).await?;
+    if current.campus_id != Some(campus) {
+        return Err(ApiError::not_found());
+    }
+    let m = check_member(&input, Some(&current)).map_err(ApiError::invalid)?;
+    if member == caller.member.id && m.role != Role::Admin {
+        // An admin who demotes themself could leave the campus with no admin at all.
+        return Err(ApiError::field("role", Invalid::InvalidRole));
+    }
+    let write = MemberWrite { fields: &m.fields, role: m.role, department_ids: &m.departments };
+    let updated = state.store.update_member(campus, member, write).await?;
+    Ok(Json(member_out(&updated, Access::Manage)))
+}
+
+async fn set_status(state: &AppState, caller: &Caller, campus: CampusId, member: MemberId, status: MemberStatus) -> ApiResult<Json<Value>> {
+    manage(caller, campus)?;
+    if status == MemberStatus::Disabled && !may_disable(&caller.viewer, member) {
+        return Err(ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, ErrorCode::CannotDisableSelf));
+    }
+    let m = state.store.set_member_status(campus, member, status).await?;
+    Ok(Json(member_out(&m, Access::Manage)))
+}
+
+/// `POST /api/v1/campuses/{campus_id}/members/{member_id}/disable`
+pub async fn disable_member(State(state): State<AppState>, caller: Caller, Path((campus, member)): Path<(CampusId, MemberId)>) -> ApiResult<Json<Value>> {
+    set_status(&state, &caller, campus, member, MemberStatus::Disabled).await
+}
+
+/// `POST /api/v1/campuses/{campus_id}/members/{member_id}/enable`
+pub async fn enable_member(State(state): State<AppState>, caller: Caller, Path((campus, member)): Path<(CampusId, MemberId)>) -> ApiResult<Json<Value>> {
+    set_status(&state, &caller, campus, member, MemberStatus::Active).await
+}
+
+#[derive(Deserialize)]
+pub struct ResetInput {
+    #[serde(default)]
+    pub new_password: String,
+}
+
+/// `POST /api/v1/campuses/{campus_id}/members/{member_id}/reset-password`
+pub async fn reset_password(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((campus, member)): Path<(CampusId, MemberId)>,
+    Json(input): Json<ResetInput>,
+) -> ApiResult<StatusCode> {
+    manage(&caller, campus)?;
+    let password = Password::parse(&input.new_password).map_err(|i| ApiError::field("new_password", i))?;
+    let m = state.store.member(member).await?;
+    if m.campus_id != Some(campus) {
+        return Err(ApiError::not_found());
+    }
+    let hash = hash_password(&password).await?;
+    state.store.set_password(member, &hash).await?;
+    tracing::info!(member = %m.login, by = %caller.member.login, "password reset by admin");
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// `POST /api/v1/campuses/{campus_id}/members/import` — CSV or XLSX; all or nothing.
+pub async fn import_members(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(campus): Path<CampusId>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> ApiResult<Json<ImportOutcome>> {
+    manage(&caller, campus)?;
+    let table = files::read_table(&headers, &body)?;
+    let rows = parse_import(&table.header, &table.rows).map_err(ApiError::import)?;
+    let outcome = state.store.import_members(campus, &rows).await?;
+    tracing::info!(campus = %campus, created = outcome.created, updated = outcome.updated, by = %caller.member.login, "members imported");
+    Ok(Json(outcome))
+}
+
+#[derive(Deserialize)]
+pub struct FormatQuery {
+    pub format: Option<String>,
+}
+
+fn header_row() -> Vec<String> {
+    IMPORT_COLUMNS.iter().map(|s| s.to_string()).collect()
+}
+
+fn file_response(format: Option<&str>, stem: &str, rows: &[Vec<String>]) -> ApiResult<Response> {
+    match format.unwrap_or("csv") {
+        "csv" => Ok(files::csv_download(&format!("{stem}.csv"), &header_row(), rows)),
+        "xlsx" => files::xlsx_download(&format!("{stem}.xlsx"), &header_row(), rows),
+        _ => Err(ApiError::field("format", Invalid::InvalidFormat)),
+    }
+}
+
+/// `GET /api/v1/campuses/{campus_id}/members/export?format=csv|xlsx`
+pub async fn export_members(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(campus): Path<CampusId>,
+    Query(q): Query<FormatQuery>,
+) -> ApiResult<Response> {
+    manage(&caller, campus)?;
+    let c = state.store.campus(campus).await?;
+    let rows: Vec<Vec<String>> = state
+        .store
+        .export_members(campus)
+        .await?
+        .into_iter()
+        .map(|(m, paths)| vec![m.login, m.name_zh, m.name_pt, m.title, paths.join(";"), m.phone, m.email, m.staff_no])
+        .collect();
+    file_response(q.format.as_deref(), &format!("campuslink-{}-members", c.code), &rows)
+}
+
+/// `GET /api/v1/campuses/{campus_id}/members/template?format=csv|xlsx`
+pub async fn member_template(caller: Caller, Path(campus): Path<CampusId>, Query(q): Query<FormatQuery>) -> ApiResult<Response> {
+    manage(&caller, campus)?;
+    file_response(q.format.as_deref(), "campuslink-members-template", &[])
+}

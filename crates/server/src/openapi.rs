@@ -1,0 +1,136 @@
+//! The OpenAPI 3.1 description at `/api/openapi.json`, built from one table of
+//! operations. The API tests call every operation listed here, so the table cannot
+//! drift from the router without a test failing.
+
+use axum::Json;
+use serde_json::{Value, json};
+
+/// (method, path under /api/v1, tag, summary, request body schema, response schema)
+pub const OPERATIONS: &[(&str, &str, &str, &str, Option<&str>, Option<&str>)] = &[
+    ("post", "/auth/login", "accounts", "Sign in; sets the session and CSRF cookies and returns a bearer token", Some("LoginRequest"), Some("LoginResponse")),
+    ("post", "/auth/logout", "accounts", "Sign out (ends this session)", None, None),
+    ("get", "/me", "accounts", "Who is signed in", None, Some("Me")),
+    ("post", "/me/password", "accounts", "Change own password (ends every session)", Some("ChangePassword"), None),
+    ("get", "/schools", "registry", "Schools with their campuses (bureau)", None, Some("SchoolList")),
+    ("post", "/schools", "registry", "Create a school (bureau)", Some("RegistryInput"), Some("School")),
+    ("patch", "/schools/{school_id}", "registry", "Rename a school (bureau)", Some("RegistryInput"), Some("School")),
+    ("post", "/schools/{school_id}/campuses", "registry", "Create a campus (bureau)", Some("RegistryInput"), Some("Campus")),
+    ("patch", "/campuses/{campus_id}", "registry", "Rename a campus (bureau)", Some("RegistryInput"), Some("Campus")),
+    ("get", "/campuses/{campus_id}/admins", "registry", "A campus's admins (bureau)", None, Some("MemberList")),
+    ("post", "/campuses/{campus_id}/admins", "registry", "Create a campus admin (bureau)", Some("AdminInput"), Some("Member")),
+    ("post", "/registry/import", "registry", "Import schools and campuses from CSV, all or nothing (bureau)", Some("Csv"), Some("RegistryImported")),
+    ("get", "/registry/template.csv", "registry", "The registry import template (bureau)", None, None),
+    ("get", "/campuses/{campus_id}/departments", "directory", "The campus's departments, flat", None, Some("DepartmentList")),
+    ("post", "/campuses/{campus_id}/departments", "directory", "Create a department (admin)", Some("DepartmentInput"), Some("Department")),
+    ("patch", "/campuses/{campus_id}/departments/{department_id}", "directory", "Rename a department (admin)", Some("DepartmentInput"), Some("Department")),
+    ("delete", "/campuses/{campus_id}/departments/{department_id}", "directory", "Delete an empty department (admin)", None, None),
+    ("post", "/campuses/{campus_id}/departments/{department_id}/move", "directory", "Move or reorder a department (admin)", Some("MoveInput"), Some("Department")),
+    ("get", "/campuses/{campus_id}/members", "directory", "List or search members (q, department_id, include_disabled, limit, offset)", None, Some("MemberPage")),
+    ("post", "/campuses/{campus_id}/members", "directory", "Create a member (admin)", Some("MemberInput"), Some("Member")),
+    ("get", "/campuses/{campus_id}/members/{member_id}", "directory", "A member's card", None, Some("Member")),
+    ("patch", "/campuses/{campus_id}/members/{member_id}", "directory", "Edit a member (admin)", Some("MemberInput"), Some("Member")),
+    ("post", "/campuses/{campus_id}/members/{member_id}/disable", "directory", "Disable a member (admin)", None, Some("Member")),
+    ("post", "/campuses/{campus_id}/members/{member_id}/enable", "directory", "Enable a member (admin)", None, Some("Member")),
+    ("post", "/campuses/{campus_id}/members/{member_id}/reset-password", "directory", "Set a member's password (admin)", Some("ResetInput"), None),
+    ("post", "/campuses/{campus_id}/members/import", "directory", "Import members from CSV or XLSX, all or nothing (admin)", Some("Csv"), Some("ImportOutcome")),
+    ("get", "/campuses/{campus_id}/members/export", "directory", "Export members as CSV or XLSX (format=csv|xlsx) (admin)", None, None),
+    ("get", "/campuses/{campus_id}/members/template", "directory", "Import template as CSV or XLSX (format=csv|xlsx) (admin)", None, None),
+];
+
+fn schemas() -> Value {
+    let s = |t: &str| json!({"type": t});
+    let id = json!({"type": "string", "format": "uuid"});
+    let names = json!({"name_zh": s("string"), "name_pt": s("string"), "name_en": s("string")});
+    let obj = |props: Value, required: &[&str]| json!({"type": "object", "properties": props, "required": required});
+    let merge = |a: &Value, b: Value| {
+        let mut m = a.as_object().cloned().unwrap_or_default();
+        m.extend(b.as_object().cloned().unwrap_or_default());
+        Value::Object(m)
+    };
+    let member_props = json!({
+        "id": id, "campus_id": id, "login": s("string"), "role": {"enum": ["bureau", "admin", "member"]},
+        "status": {"enum": ["active", "disabled"]}, "name_zh": s("string"), "name_pt": s("string"),
+        "title": s("string"), "phone": s("string"), "email": s("string"), "staff_no": s("string"),
+        "department_ids": {"type": "array", "items": id}
+    });
+    json!({
+        "Problem": obj(json!({
+            "type": s("string"), "status": s("integer"), "code": s("string"), "title": s("string"), "detail": s("string"),
+            "errors": {"type": "array", "items": obj(json!({"field": s("string"), "code": s("string"), "message": s("string")}), &["field", "code", "message"])},
+            "lines": {"type": "array", "items": obj(json!({"line": s("integer"), "column": s("string"), "code": s("string"), "message": s("string")}), &["line", "code", "message"])}
+        }), &["status", "code", "detail"]),
+        "LoginRequest": obj(json!({"login": s("string"), "password": s("string")}), &["login", "password"]),
+        "LoginResponse": obj(json!({"token": s("string"), "csrf_token": s("string"), "me": {"$ref": "#/components/schemas/Me"}}), &["token", "csrf_token", "me"]),
+        "Me": obj(json!({"id": id, "login": s("string"), "role": {"enum": ["bureau", "admin", "member"]}, "name_zh": s("string"), "name_pt": s("string"),
+            "campus": {"oneOf": [{"$ref": "#/components/schemas/Campus"}, {"type": "null"}]},
+            "school": {"oneOf": [{"$ref": "#/components/schemas/School"}, {"type": "null"}]}}), &["id", "login", "role"]),
+        "ChangePassword": obj(json!({"current_password": s("string"), "new_password": s("string")}), &["current_password", "new_password"]),
+        "School": obj(merge(&json!({"id": id, "code": s("string")}), names.clone()), &["id", "code", "name_zh"]),
+        "Campus": obj(merge(&json!({"id": id, "school_id": id, "code": s("string")}), names.clone()), &["id", "school_id", "code", "name_zh"]),
+        "SchoolList": {"type": "array", "items": {"allOf": [{"$ref": "#/components/schemas/School"},
+            obj(json!({"campuses": {"type": "array", "items": {"$ref": "#/components/schemas/Campus"}}}), &["campuses"])]}},
+        "RegistryInput": obj(merge(&json!({"code": s("string")}), names), &[]),
+        "RegistryImported": obj(json!({"schools_created": s("integer"), "campuses_created": s("integer")}), &["schools_created", "campuses_created"]),
+        "AdminInput": obj(json!({"login": s("string"), "name_zh": s("string"), "name_pt": s("string"), "password": s("string")}), &["login", "name_zh", "password"]),
+        "Department": obj(json!({"id": id, "campus_id": id, "parent_id": {"oneOf": [id, {"type": "null"}]}, "name_zh": s("string"), "name_pt": s("string"),
+            "position": s("integer"), "member_count": s("integer")}), &["id", "campus_id", "name_zh", "position"]),
+        "DepartmentList": {"type": "array", "items": {"$ref": "#/components/schemas/Department"}},
+        "DepartmentInput": obj(json!({"name_zh": s("string"), "name_pt": s("string"), "parent_id": {"oneOf": [id, {"type": "null"}]}}), &[]),
+        "MoveInput": obj(json!({"parent_id": {"oneOf": [id, {"type": "null"}]}, "position": s("integer")}), &["parent_id"]),
+        "Member": obj(member_props.clone(), &["id", "name_zh"]),
+        "MemberList": {"type": "array", "items": {"$ref": "#/components/schemas/Member"}},
+        "MemberPage": obj(json!({"total": s("integer"), "members": {"type": "array", "items": {"$ref": "#/components/schemas/Member"}}}), &["total", "members"]),
+        "MemberInput": obj(merge(&member_props, json!({"password": s("string")})), &[]),
+        "ResetInput": obj(json!({"new_password": s("string")}), &["new_password"]),
+        "ImportOutcome": obj(json!({"created": s("integer"), "updated": s("integer")}), &["created", "updated"]),
+        "Csv": {"type": "string", "contentMediaType": "text/csv"}
+    })
+}
+
+/// The document, built once per request (it is small and rarely asked for).
+pub fn spec() -> Value {
+    let mut paths = serde_json::Map::new();
+    for (method, path, tag, summary, body, resp) in OPERATIONS {
+        let params: Vec<Value> = path
+            .split('/')
+            .filter_map(|seg| seg.strip_prefix('{').and_then(|s| s.strip_suffix('}')))
+            .map(|name| json!({"name": name, "in": "path", "required": true, "schema": {"type": "string", "format": "uuid"}}))
+            .collect();
+        let ok = match resp {
+            Some(r) => json!({"description": "OK", "content": {"application/json": {"schema": {"$ref": format!("#/components/schemas/{r}")}}}}),
+            None => json!({"description": "Done"}),
+        };
+        let problem = json!({"description": "Problem", "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}});
+        let mut op = json!({
+            "tags": [tag], "summary": summary, "operationId": format!("{method}{}", path.replace(['/', '{', '}', '-', '.'], "_")),
+            "parameters": params, "responses": {"200": ok, "default": problem}
+        });
+        if *path != "/auth/login" {
+            op["security"] = json!([{"bearer": []}, {"cookie": []}]);
+        }
+        if let Some(b) = body {
+            let media = if *b == "Csv" { "text/csv" } else { "application/json" };
+            op["requestBody"] = json!({"required": true, "content": {media: {"schema": {"$ref": format!("#/components/schemas/{b}")}}}});
+        }
+        let entry = paths.entry(format!("/api/v1{path}")).or_insert_with(|| json!({}));
+        entry[*method] = op;
+    }
+    json!({
+        "openapi": "3.1.0",
+        "info": {"title": "campuslink", "version": env!("CARGO_PKG_VERSION"),
+                 "description": "Self-hostable messaging for schools and their interconnected campuses. Errors are application/problem+json with a stable `code`."},
+        "paths": paths,
+        "components": {
+            "schemas": schemas(),
+            "securitySchemes": {
+                "bearer": {"type": "http", "scheme": "bearer"},
+                "cookie": {"type": "apiKey", "in": "cookie", "name": "campuslink_session"}
+            }
+        }
+    })
+}
+
+/// `GET /api/openapi.json`
+pub async fn document() -> Json<Value> {
+    Json(spec())
+}
