@@ -163,7 +163,9 @@ impl FromRequestParts<AppState> for Caller {
 
 #[derive(Deserialize)]
 pub struct LoginRequest {
+    #[serde(default)]
     pub login: String,
+    #[serde(default)]
     pub password: String,
 }
 
@@ -286,7 +288,9 @@ pub async fn me(State(state): State<AppState>, caller: Caller) -> ApiResult<Json
 
 #[derive(Deserialize)]
 pub struct ChangePassword {
+    #[serde(default)]
     pub current_password: String,
+    #[serde(default)]
     pub new_password: String,
 }
 

@@ -1,0 +1,181 @@
+//! Sign-in, sessions, CSRF, lockout, rate limit, passwords.
+
+use crate::helpers::{PASSWORD, TestApp};
+use reqwest::StatusCode;
+use serde_json::json;
+use server::ServerConfig;
+
+#[tokio::test]
+async fn login_returns_a_token_that_identifies_the_member() {
+    let app = TestApp::spawn().await;
+    let (status, body) = app.try_login("Teacher.A", PASSWORD).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["me"]["login"], "teacher.a");
+    assert_eq!(body["me"]["role"], "member");
+    assert_eq!(body["me"]["campus"]["code"], "S1-A");
+    assert_eq!(body["me"]["school"]["code"], "S1");
+    let client = app.login("teacher.a").await;
+    let (s, me) = client.get("/api/v1/me").await;
+    assert_eq!((s, me["login"].as_str()), (StatusCode::OK, Some("teacher.a")));
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn bad_logins_get_clear_errors() {
+    let app = TestApp::spawn().await;
+    let (s, b) = app.try_login("teacher.a", "wrong password").await;
+    assert_eq!((s, b["code"].as_str()), (StatusCode::UNAUTHORIZED, Some("invalid_credentials")));
+    let (s, b) = app.try_login("nobody.here", PASSWORD).await;
+    assert_eq!((s, b["code"].as_str()), (StatusCode::UNAUTHORIZED, Some("invalid_credentials")), "unknown accounts look like wrong passwords");
+    let (s, b) = app.try_login("", "").await;
+    assert_eq!((s, b["code"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("invalid_input")));
+    assert_eq!(b["errors"].as_array().unwrap().len(), 2);
+    let resp = reqwest::Client::new()
+        .post(app.url("/api/v1/auth/login"))
+        .header("content-type", "application/json")
+        .header("accept-language", "en")
+        .body("{not json")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(resp.headers()["content-type"], "application/problem+json");
+    let b: serde_json::Value = resp.json().await.unwrap();
+    assert_eq!(b["code"], "invalid_json");
+    assert_eq!(b["detail"], "The request body is not valid JSON.");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn repeated_failures_lock_the_account_for_a_while() {
+    let app = TestApp::spawn().await;
+    for _ in 0..4 {
+        let (s, _) = app.try_login("teacher.a", "wrong password").await;
+        assert_eq!(s, StatusCode::UNAUTHORIZED);
+    }
+    let (s, b) = app.try_login("teacher.a", "wrong password").await;
+    assert_eq!((s, b["code"].as_str()), (StatusCode::LOCKED, Some("account_locked")));
+    let (s, b) = app.try_login("teacher.a", PASSWORD).await;
+    assert_eq!((s, b["code"].as_str()), (StatusCode::LOCKED, Some("account_locked")), "even the right password waits");
+    // Another account is not affected.
+    app.login("teacher.b").await;
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn login_attempts_are_rate_limited_per_address() {
+    let app = TestApp::spawn_with(ServerConfig { login_per_minute: 3, ..Default::default() }).await;
+    for _ in 0..3 {
+        let (s, _) = app.try_login("nobody.here", "whatever1").await;
+        assert_eq!(s, StatusCode::UNAUTHORIZED);
+    }
+    let (s, b) = app.try_login("teacher.a", PASSWORD).await;
+    assert_eq!((s, b["code"].as_str()), (StatusCode::TOO_MANY_REQUESTS, Some("rate_limited")));
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn disabled_accounts_are_refused_and_signed_out() {
+    let app = TestApp::spawn().await;
+    let admin = app.login("admin.a").await;
+    let teacher = app.login("teacher.a").await;
+    let t = app.store.member_by_login("teacher.a").await.unwrap().unwrap();
+    let (s, b) = admin.post(&format!("/api/v1/campuses/{}/members/{}/disable", app.campus_a, t.id), json!({})).await;
+    assert_eq!((s, b["status"].as_str()), (StatusCode::OK, Some("disabled")));
+    let (s, _) = teacher.get("/api/v1/me").await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED, "the disabled member's session ended");
+    let (s, b) = app.try_login("teacher.a", PASSWORD).await;
+    assert_eq!((s, b["code"].as_str()), (StatusCode::FORBIDDEN, Some("account_disabled")));
+    let a = app.store.member_by_login("admin.a").await.unwrap().unwrap();
+    let (s, b) = admin.post(&format!("/api/v1/campuses/{}/members/{}/disable", app.campus_a, a.id), json!({})).await;
+    assert_eq!((s, b["code"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("cannot_disable_self")));
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn browser_sessions_use_httponly_cookies_and_need_the_csrf_header() {
+    let app = TestApp::spawn().await;
+    let resp = reqwest::Client::new()
+        .post(app.url("/api/v1/auth/login"))
+        .json(&json!({"login": "admin.a", "password": PASSWORD}))
+        .send()
+        .await
+        .unwrap();
+    let cookies: Vec<String> = resp.headers().get_all("set-cookie").iter().map(|v| v.to_str().unwrap().to_owned()).collect();
+    let session = cookies.iter().find(|c| c.starts_with("campuslink_session=")).unwrap();
+    assert!(session.contains("HttpOnly") && session.contains("SameSite=Strict"), "{session}");
+    let csrf_cookie = cookies.iter().find(|c| c.starts_with("campuslink_csrf=")).unwrap();
+    assert!(!csrf_cookie.contains("HttpOnly"));
+    let body: serde_json::Value = resp.json().await.unwrap();
+    let csrf = body["csrf_token"].as_str().unwrap();
+    let cookie_header = format!("{}; {}", session.split(';').next().unwrap(), csrf_cookie.split(';').next().unwrap());
+    let http = reqwest::Client::new();
+    let path = app.url(&format!("/api/v1/campuses/{}/departments", app.campus_a));
+
+    let r = http.get(&path).header("cookie", &cookie_header).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK, "reads need no CSRF token");
+    let r = http.post(&path).header("cookie", &cookie_header).json(&json!({"name_zh": "新部門"})).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    assert_eq!(r.json::<serde_json::Value>().await.unwrap()["code"], "csrf_failed");
+    let r = http.post(&path).header("cookie", &cookie_header).header("x-csrf-token", "forged").json(&json!({"name_zh": "新部門"})).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    let r = http.post(&path).header("cookie", &cookie_header).header("x-csrf-token", csrf).json(&json!({"name_zh": "新部門"})).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::CREATED);
+
+    // Logout ends the session.
+    let r = http.post(app.url("/api/v1/auth/logout")).header("cookie", &cookie_header).header("x-csrf-token", csrf).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::NO_CONTENT);
+    let r = http.get(&path).header("cookie", &cookie_header).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn passwords_are_changed_by_their_owner_and_reset_by_the_admin() {
+    let app = TestApp::spawn().await;
+    let teacher = app.login("teacher.a").await;
+    let (s, b) = teacher.post("/api/v1/me/password", json!({"current_password": "nope nope", "new_password": "brand new pw"})).await;
+    assert_eq!((s, b["code"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("wrong_password")));
+    let (s, b) = teacher.post("/api/v1/me/password", json!({"current_password": PASSWORD, "new_password": "short"})).await;
+    assert_eq!((s, b["errors"][0]["code"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("too_short")));
+    let (s, _) = teacher.post("/api/v1/me/password", json!({"current_password": PASSWORD, "new_password": "brand new pw"})).await;
+    assert_eq!(s, StatusCode::NO_CONTENT);
+    assert_eq!(teacher.get("/api/v1/me").await.0, StatusCode::UNAUTHORIZED, "changing the password ends sessions");
+    assert_eq!(app.try_login("teacher.a", "brand new pw").await.0, StatusCode::OK);
+
+    let admin = app.login("admin.a").await;
+    let t = app.store.member_by_login("teacher.a").await.unwrap().unwrap();
+    let path = format!("/api/v1/campuses/{}/members/{}/reset-password", app.campus_a, t.id);
+    let (s, _) = admin.post(&path, json!({"new_password": "reset by admin"})).await;
+    assert_eq!(s, StatusCode::NO_CONTENT);
+    assert_eq!(app.try_login("teacher.a", "brand new pw").await.0, StatusCode::UNAUTHORIZED);
+    assert_eq!(app.try_login("teacher.a", "reset by admin").await.0, StatusCode::OK);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn health_security_headers_and_openapi() {
+    let app = TestApp::spawn().await;
+    let r = reqwest::get(app.url("/healthz")).await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let csp = r.headers()["content-security-policy"].to_str().unwrap().to_owned();
+    assert!(csp.contains("default-src 'self'") && csp.contains("frame-ancestors 'none'") && !csp.contains("unsafe-inline"), "{csp}");
+    assert_eq!(r.headers()["x-content-type-options"], "nosniff");
+    let spec: serde_json::Value = reqwest::get(app.url("/api/openapi.json")).await.unwrap().json().await.unwrap();
+    assert_eq!(spec["openapi"], "3.1.0");
+
+    // Every documented operation exists and, but for login, wants a signed-in caller.
+    let anon = app.anonymous();
+    let some_id = "01900000-0000-7000-8000-000000000000";
+    for (method, path, ..) in server::openapi::OPERATIONS {
+        let concrete = path.split('/').map(|seg| if seg.starts_with('{') { some_id } else { seg }).collect::<Vec<_>>().join("/");
+        let m = reqwest::Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
+        let r = anon.request(m, &format!("/api/v1{concrete}")).json(&json!({})).send().await.unwrap();
+        let want = if *path == "/auth/login" { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::UNAUTHORIZED };
+        assert_eq!(r.status(), want, "{method} {path}");
+        assert!(spec["paths"][format!("/api/v1{path}")][method].is_object(), "{method} {path} in the document");
+    }
+    let (s, b) = anon.get("/api/v1/no/such/route").await;
+    assert_eq!((s, b["code"].as_str()), (StatusCode::NOT_FOUND, Some("not_found")));
+    app.stop().await;
+}

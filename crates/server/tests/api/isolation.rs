@@ -1,0 +1,149 @@
+//! Campus isolation as a matrix: every role, from every campus, against campus A's
+//! directory endpoints and the bureau's registry.
+
+use crate::helpers::TestApp;
+use reqwest::StatusCode;
+use serde_json::json;
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Want {
+    Ok,
+    Forbidden,
+    NotFound,
+}
+
+#[tokio::test]
+async fn campus_directory_isolation_matrix() {
+    let app = TestApp::spawn().await;
+    let a = app.campus_a;
+    let admin_a = app.login("admin.a").await;
+    let dept = admin_a.first_department(a).await;
+    let member = app.store.member_by_login("teacher.a").await.unwrap().unwrap().id;
+    // The target of the password-reset attempts, so teacher.a can still sign in.
+    let (_, spare) = admin_a.post(&format!("/api/v1/campuses/{a}/members"), json!({"login": "spare.a", "name_zh": "備用"})).await;
+    let spare = spare["id"].as_str().unwrap().to_owned();
+
+    // (caller, reads, writes)
+    let callers = [
+        ("admin.a", Want::Ok, Want::Ok),
+        ("teacher.a", Want::Ok, Want::Forbidden),
+        ("admin.b", Want::NotFound, Want::NotFound),
+        ("teacher.b", Want::NotFound, Want::NotFound),
+        ("admin.x", Want::NotFound, Want::NotFound),
+        ("teacher.x", Want::NotFound, Want::NotFound),
+        ("bureau", Want::NotFound, Want::NotFound),
+    ];
+    let reads = [
+        format!("/api/v1/campuses/{a}/departments"),
+        format!("/api/v1/campuses/{a}/members"),
+        format!("/api/v1/campuses/{a}/members?q=成員"),
+        format!("/api/v1/campuses/{a}/members?department_id={dept}"),
+        format!("/api/v1/campuses/{a}/members/{member}"),
+    ];
+    let admin_reads = [
+        format!("/api/v1/campuses/{a}/members/export?format=csv"),
+        format!("/api/v1/campuses/{a}/members/template?format=xlsx"),
+    ];
+    for (login, read, write) in callers {
+        let c = app.login(login).await;
+        let check = |status: StatusCode, want: Want, what: &str| {
+            let expected = match want {
+                Want::Ok => status.is_success(),
+                Want::Forbidden => status == StatusCode::FORBIDDEN,
+                Want::NotFound => status == StatusCode::NOT_FOUND,
+            };
+            assert!(expected, "{login} {what}: got {status}, want {want:?}");
+        };
+        for path in &reads {
+            let (s, _) = c.get(path).await;
+            check(s, read, path);
+        }
+        for path in &admin_reads {
+            let (s, _) = c.get(path).await;
+            check(s, write, path);
+        }
+        let before = admin_a.member_total(a).await;
+        let writes = [
+            c.post(&format!("/api/v1/campuses/{a}/departments"), json!({"name_zh": format!("{login}的部門")})).await,
+            c.patch(&format!("/api/v1/campuses/{a}/departments/{dept}"), json!({"name_zh": "改名"})).await,
+            c.post(&format!("/api/v1/campuses/{a}/members"), json!({"login": format!("new.{login}"), "name_zh": "新人"})).await,
+            c.patch(&format!("/api/v1/campuses/{a}/members/{member}"), json!({"title": "被改"})).await,
+            c.upload(&format!("/api/v1/campuses/{a}/members/import"), "text/csv", "login,name_zh\nimp.x,匯入\n".into()).await,
+            c.post(&format!("/api/v1/campuses/{a}/members/{spare}/reset-password"), json!({"new_password": "taken over!"})).await,
+        ];
+        for (i, (s, body)) in writes.iter().enumerate() {
+            check(*s, write, &format!("write #{i}: {body}"));
+        }
+        if write != Want::Ok {
+            assert_eq!(admin_a.member_total(a).await, before, "{login} changed nothing");
+        }
+        // What a stranger gets is indistinguishable from a campus that does not exist.
+        if read == Want::NotFound {
+            let ghost = "01900000-0000-7000-8000-000000000000";
+            let (s1, b1) = c.get(&format!("/api/v1/campuses/{a}/departments")).await;
+            let (s2, b2) = c.get(&format!("/api/v1/campuses/{ghost}/departments")).await;
+            assert_eq!((s1, &b1), (s2, &b2));
+        }
+    }
+    // The teacher's card was never changed by anyone but admin.a.
+    let t = app.store.member_by_login("teacher.a").await.unwrap().unwrap();
+    assert_eq!(t.title, "被改");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_member_of_another_campus_cannot_be_read_through_my_campus() {
+    let app = TestApp::spawn().await;
+    let admin_a = app.login("admin.a").await;
+    let b_member = app.store.member_by_login("teacher.b").await.unwrap().unwrap().id;
+    let (s, _) = admin_a.get(&format!("/api/v1/campuses/{}/members/{b_member}", app.campus_a)).await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    let (s, _) = admin_a.patch(&format!("/api/v1/campuses/{}/members/{b_member}", app.campus_a), json!({"title": "x"})).await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    let (s, _) = admin_a.post(&format!("/api/v1/campuses/{}/members/{b_member}/disable", app.campus_a), json!({})).await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    // Nor put a member into another campus's department.
+    let admin_b = app.login("admin.b").await;
+    let b_dept = admin_b.first_department(app.campus_b).await;
+    let (s, b) = admin_a
+        .post(&format!("/api/v1/campuses/{}/members", app.campus_a), json!({"login": "sneaky", "name_zh": "甲", "department_ids": [b_dept]}))
+        .await;
+    assert_eq!((s, b["errors"][0]["code"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("unknown_department")));
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn readers_see_the_directory_card_without_account_details() {
+    let app = TestApp::spawn().await;
+    let teacher = app.login("teacher.a").await;
+    let admin = app.login("admin.a").await;
+    let path = format!("/api/v1/campuses/{}/members?q=a成員", app.campus_a);
+    let (_, as_teacher) = teacher.get(&path).await;
+    let (_, as_admin) = admin.get(&path).await;
+    assert!(as_teacher["members"][0].get("login").is_none(), "{as_teacher}");
+    assert!(as_admin["members"][0]["login"].is_string(), "{as_admin}");
+    // Disabled members are out of the teacher's directory, even asked for.
+    let other = app.store.member_by_login("teacher.a").await.unwrap().unwrap();
+    admin.post(&format!("/api/v1/campuses/{}/members/{}/disable", app.campus_a, other.id), json!({})).await;
+    let viewer = app.login("admin.a").await;
+    let (_, all) = viewer.get(&format!("/api/v1/campuses/{}/members?include_disabled=true", app.campus_a)).await;
+    assert_eq!(all["total"], 2);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn only_the_bureau_keeps_the_registry() {
+    let app = TestApp::spawn().await;
+    for login in ["admin.a", "teacher.a", "admin.x"] {
+        let c = app.login(login).await;
+        assert_eq!(c.get("/api/v1/schools").await.0, StatusCode::FORBIDDEN, "{login}");
+        assert_eq!(c.post("/api/v1/schools", json!({"code": "S9", "name_zh": "新校"})).await.0, StatusCode::FORBIDDEN, "{login}");
+        let (s, _) = c.post(&format!("/api/v1/campuses/{}/admins", app.campus_a), json!({"login": "evil.admin", "name_zh": "壞", "password": "12345678"})).await;
+        assert_eq!(s, StatusCode::FORBIDDEN, "{login}");
+        let (s, _) = c.upload("/api/v1/registry/import", "text/csv", b"school_code,school_name_zh,campus_code,campus_name_zh\nS9,x,S9-A,y\n".to_vec()).await;
+        assert_eq!(s, StatusCode::FORBIDDEN, "{login}");
+    }
+    assert!(app.store.school_by_code("S9").await.unwrap().is_none());
+    assert!(app.store.member_by_login("evil.admin").await.unwrap().is_none());
+    app.stop().await;
+}
