@@ -20,6 +20,7 @@ not-allowed-title = Not allowed
 open-admin = Admin console
 open-bureau = Bureau console
 open-member-app = Contacts
+open-member-app-long = Open the member app
 
 ## Sign in
 login-title = Sign in
@@ -78,6 +79,13 @@ contacts-no-results = No member matches “{ $q }”.
 member-count = { $count ->
     [one] { $count } member
    *[other] { $count } members
+}
+dept-summary = { $depts ->
+    [one] { $depts } sub-department
+   *[other] { $depts } sub-departments
+} · { $members ->
+    [one] { $members } member
+   *[other] { $members } members
 }
 member-call = Call
 member-mail = Send e-mail
@@ -142,7 +150,7 @@ import-file-csv = Choose a file (.csv)
 import-submit = Import
 import-busy = Importing…
 import-done = Import finished: { $created } members created, { $updated } updated.
-import-nothing-written = Nothing was imported. Fix the lines below and import the whole file again.
+import-nothing-written = Fix the lines below, then import the whole file again.
 import-report-caption = Import errors
 import-col-line = Line
 import-col-column = Column

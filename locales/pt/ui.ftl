@@ -20,6 +20,7 @@ not-allowed-title = Sem permissão
 open-admin = Consola de administração
 open-bureau = Consola dos Serviços de Educação
 open-member-app = Contactos
+open-member-app-long = Abrir os contactos (versão de membro)
 
 ## Sign in
 login-title = Iniciar sessão
@@ -78,6 +79,13 @@ contacts-no-results = Nenhum membro corresponde a «{ $q }».
 member-count = { $count ->
     [one] { $count } membro
    *[other] { $count } membros
+}
+dept-summary = { $depts ->
+    [one] { $depts } subdepartamento
+   *[other] { $depts } subdepartamentos
+} · { $members ->
+    [one] { $members } membro
+   *[other] { $members } membros
 }
 member-call = Ligar
 member-mail = Enviar e-mail
@@ -142,7 +150,7 @@ import-file-csv = Escolher ficheiro (.csv)
 import-submit = Importar
 import-busy = A importar…
 import-done = Importação concluída: { $created } membros criados, { $updated } atualizados.
-import-nothing-written = Nada foi importado. Corrija as linhas abaixo e importe o ficheiro de novo.
+import-nothing-written = Corrija as linhas abaixo e importe de novo o ficheiro inteiro.
 import-report-caption = Erros de importação
 import-col-line = Linha
 import-col-column = Coluna

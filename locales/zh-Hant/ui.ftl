@@ -21,6 +21,7 @@ not-allowed-title = 沒有權限
 open-admin = 管理控制台
 open-bureau = 教育局控制台
 open-member-app = 通訊錄
+open-member-app-long = 前往成員版通訊錄
 
 ## Sign in
 login-title = 登入
@@ -74,6 +75,7 @@ contacts-empty-dept = 此部門沒有直屬成員。
 contacts-results = 搜尋結果：{ $count } 位成員
 contacts-no-results = 找不到符合「{ $q }」的成員。
 member-count = { $count } 位成員
+dept-summary = { $depts } 個子部門 · { $members } 位成員
 member-call = 致電
 member-mail = 發送電郵
 member-no-campus = 此帳戶不屬於任何校部，沒有通訊錄。
@@ -134,7 +136,7 @@ import-file-csv = 選擇檔案（.csv）
 import-submit = 導入
 import-busy = 導入中…
 import-done = 導入完成：新增 { $created } 位、更新 { $updated } 位成員。
-import-nothing-written = 沒有導入任何資料。請修正以下各行後再導入整個檔案。
+import-nothing-written = 請修正以下各行，然後再導入整個檔案。
 import-report-caption = 導入錯誤
 import-col-line = 行
 import-col-column = 欄位

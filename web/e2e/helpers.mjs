@@ -1,0 +1,154 @@
+// Shared by the browser tests: start a seeded `campuslink demo` server, drive Debian's
+// Chromium with playwright-core, collect Content-Security-Policy violations.
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+const webDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+export const PASSWORD = 'campuslink';
+
+/**
+ * Starts `campuslink demo` on a free port with a fresh data directory.
+ * Resolves once it prints `listening on http://127.0.0.1:PORT`.
+ */
+export async function startServer() {
+  const bin = process.env.CAMPUSLINK_BIN
+    ? path.resolve(process.env.CAMPUSLINK_BIN)
+    : path.resolve(webDir, '../target/debug/campuslink');
+  const data = await mkdtemp(path.join(tmpdir(), 'campuslink-e2e-'));
+  const proc = spawn(bin, ['demo', '--listen', '127.0.0.1:0', '--data', data], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, RUST_LOG: process.env.RUST_LOG ?? 'warn' },
+  });
+  const output = [];
+  const keep = (line) => {
+    output.push(line);
+    if (output.length > 200) output.shift();
+  };
+  createInterface({ input: proc.stderr }).on('line', keep);
+  const lines = createInterface({ input: proc.stdout });
+
+  const url = await new Promise((resolve, reject) => {
+    const timer = setTimeout(
+      () => reject(new Error(`campuslink did not start within 120 s:\n${output.join('\n')}`)),
+      120_000,
+    );
+    lines.on('line', (line) => {
+      keep(line);
+      const m = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(line);
+      if (m) {
+        clearTimeout(timer);
+        resolve(m[1]);
+      }
+    });
+    proc.once('error', (e) => {
+      clearTimeout(timer);
+      reject(new Error(`cannot run ${bin}: ${e.message}`));
+    });
+    proc.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`campuslink exited (${code}) before listening:\n${output.join('\n')}`));
+    });
+  });
+
+  return {
+    url,
+    output,
+    async stop() {
+      if (proc.exitCode === null && proc.signalCode === null) {
+        const exited = once(proc, 'exit');
+        proc.kill('SIGTERM');
+        const timer = setTimeout(() => proc.kill('SIGKILL'), 10_000);
+        await exited;
+        clearTimeout(timer);
+      }
+      await rm(data, { recursive: true, force: true });
+    },
+  };
+}
+
+export function launchBrowser() {
+  return chromium.launch({
+    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+      '--disable-quic',
+    ],
+  });
+}
+
+/**
+ * A fresh browser context (own cookies and storage) and page on `baseURL`.
+ * `csp()` lists every CSP violation Chromium reported on the console so far.
+ */
+export async function openPage(browser, baseURL, options = {}) {
+  const context = await browser.newContext({ baseURL, ...options });
+  context.setDefaultTimeout(15_000);
+  const page = await context.newPage();
+  const console = [];
+  page.on('console', (msg) => console.push(`${msg.type()}: ${msg.text()}`));
+  page.on('pageerror', (e) => console.push(`pageerror: ${e.message}`));
+  return {
+    context,
+    page,
+    console,
+    csp: () => console.filter((l) => /Content Security Policy/i.test(l)),
+    errors: () => console.filter((l) => l.startsWith('pageerror:')),
+  };
+}
+
+/** Signs in on the login screen shown at the current page (labels in zh-Hant). */
+export async function signIn(page, login, password = PASSWORD) {
+  await page.getByLabel('登入名稱').fill(login);
+  await page.getByLabel('密碼', { exact: true }).fill(password);
+  await page.getByRole('button', { name: '登入', exact: true }).click();
+}
+
+/** Saves a screenshot under web/test-results/ when `fn` fails, then rethrows. */
+export async function withScreenshot(page, name, fn) {
+  try {
+    await fn();
+  } catch (e) {
+    const dir = path.join(webDir, 'test-results');
+    await mkdir(dir, { recursive: true });
+    const file = path.join(dir, `${name.replace(/[^\w.-]+/g, '_')}.png`);
+    await page.screenshot({ path: file, fullPage: true }).catch(() => {});
+    e.message += `\n(screenshot: ${file})`;
+    throw e;
+  }
+}
+
+/** GET an API path with the page's session cookie. */
+export async function apiGet(page, apiPath) {
+  const res = await page.request.get(apiPath);
+  if (!res.ok()) throw new Error(`GET ${apiPath}: ${res.status()} ${await res.text()}`);
+  return res.json();
+}
+
+/**
+ * A department of the signed-in member's campus that has direct members, with its path
+ * from the top (names in zh-Hant), so a test can click its way there.
+ */
+export async function departmentWithMembers(page) {
+  const me = await apiGet(page, '/api/v1/me');
+  const depts = await apiGet(page, `/api/v1/campuses/${me.campus.id}/departments`);
+  const byId = new Map(depts.map((d) => [d.id, d]));
+  const withMembers = depts.filter((d) => d.member_count > 0);
+  if (!withMembers.length) throw new Error('demo campus has no department with members');
+  // Prefer a nested one, so the drill-down is exercised.
+  const pick = withMembers.find((d) => d.parent_id) ?? withMembers[0];
+  const trail = [];
+  for (let d = pick; d; d = d.parent_id ? byId.get(d.parent_id) : undefined) trail.unshift(d);
+  return { me, dept: pick, trail };
+}
