@@ -16,12 +16,13 @@ fn main() {
     let skip = std::env::var("CAMPUSLINK_WEB_BUILD").is_ok_and(|v| v == "skip");
     if skip || !web.join("package.json").exists() {
         if !dist.join("index.html").exists() {
-            std::fs::create_dir_all(&dist).expect("create web/dist");
-            std::fs::write(
+            let written = std::fs::create_dir_all(&dist).and_then(|()| std::fs::write(
                 dist.join("index.html"),
                 "<!doctype html><meta charset=utf-8><title>campuslink</title><p>The web app was not built (CAMPUSLINK_WEB_BUILD=skip).</p>",
-            )
-            .expect("write placeholder");
+            ));
+            if let Err(e) = written {
+                panic!("cannot write a placeholder web/dist/index.html: {e}");
+            }
         }
         return;
     }

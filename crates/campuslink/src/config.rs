@@ -19,6 +19,7 @@ impl fmt::Debug for Secret {
 
 #[derive(Clone, Debug, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields, default)]
+#[derive(Default)]
 pub struct Config {
     pub server: ServerSection,
     pub database: DatabaseSection,
@@ -62,15 +63,14 @@ pub struct MetricsSection {
     pub listen: String,
 }
 
-impl Default for Config {
-    fn default() -> Self {
-        Self { server: ServerSection::default(), database: DatabaseSection::default(), auth: AuthSection::default(), metrics: MetricsSection::default() }
-    }
-}
-
 impl Default for ServerSection {
     fn default() -> Self {
-        Self { listen: "127.0.0.1:8080".into(), data_dir: PathBuf::from("./campuslink-data"), secure_cookies: false, max_upload_bytes: 10 * 1024 * 1024 }
+        Self {
+            listen: "127.0.0.1:8080".into(),
+            data_dir: PathBuf::from("./campuslink-data"),
+            secure_cookies: false,
+            max_upload_bytes: 10 * 1024 * 1024,
+        }
     }
 }
 
@@ -95,7 +95,9 @@ impl Config {
             Some(f) => b = b.add_source(config::File::from(f).required(true)),
             None => b = b.add_source(config::File::with_name("campuslink.toml").required(false)),
         }
-        b = b.add_source(config::Environment::with_prefix("CAMPUSLINK").prefix_separator("__").separator("__").try_parsing(true));
+        b = b.add_source(
+            config::Environment::with_prefix("CAMPUSLINK").prefix_separator("__").separator("__").try_parsing(true),
+        );
         let built = b.build()?;
         Ok(built.try_deserialize()?)
     }

@@ -17,25 +17,62 @@ struct CampusPlan {
 }
 
 const SURNAMES: [(&str, &str); 16] = [
-    ("陳", "Chan"), ("李", "Lei"), ("黃", "Wong"), ("梁", "Leong"), ("何", "Ho"), ("林", "Lam"),
-    ("張", "Cheong"), ("劉", "Lau"), ("鄭", "Cheang"), ("吳", "Ng"), ("羅", "Lo"), ("蘇", "Sou"),
-    ("葉", "Ip"), ("馮", "Fong"), ("區", "Au"), ("郭", "Kuok"),
+    ("陳", "Chan"),
+    ("李", "Lei"),
+    ("黃", "Wong"),
+    ("梁", "Leong"),
+    ("何", "Ho"),
+    ("林", "Lam"),
+    ("張", "Cheong"),
+    ("劉", "Lau"),
+    ("鄭", "Cheang"),
+    ("吳", "Ng"),
+    ("羅", "Lo"),
+    ("蘇", "Sou"),
+    ("葉", "Ip"),
+    ("馮", "Fong"),
+    ("區", "Au"),
+    ("郭", "Kuok"),
 ];
 const GIVEN: [(&str, &str); 20] = [
-    ("嘉欣", "Ka Ian"), ("志明", "Chi Meng"), ("美玲", "Mei Leng"), ("家豪", "Ka Hou"), ("詠詩", "Weng Si"),
-    ("俊傑", "Chon Kit"), ("曉彤", "Hio Tong"), ("偉倫", "Wai Lon"), ("婉婷", "Un Teng"), ("子軒", "Chi Hin"),
-    ("雅琪", "Nga Kei"), ("浩然", "Hou In"), ("慧敏", "Wai Man"), ("國強", "Kuok Keong"), ("淑儀", "Sok I"),
-    ("文傑", "Man Kit"), ("寶儀", "Pou I"), ("振華", "Chan Wa"), ("麗珊", "Lai San"), ("家樂", "Ka Lok"),
+    ("嘉欣", "Ka Ian"),
+    ("志明", "Chi Meng"),
+    ("美玲", "Mei Leng"),
+    ("家豪", "Ka Hou"),
+    ("詠詩", "Weng Si"),
+    ("俊傑", "Chon Kit"),
+    ("曉彤", "Hio Tong"),
+    ("偉倫", "Wai Lon"),
+    ("婉婷", "Un Teng"),
+    ("子軒", "Chi Hin"),
+    ("雅琪", "Nga Kei"),
+    ("浩然", "Hou In"),
+    ("慧敏", "Wai Man"),
+    ("國強", "Kuok Keong"),
+    ("淑儀", "Sok I"),
+    ("文傑", "Man Kit"),
+    ("寶儀", "Pou I"),
+    ("振華", "Chan Wa"),
+    ("麗珊", "Lai San"),
+    ("家樂", "Ka Lok"),
 ];
 /// Macau's Portuguese-speaking teachers, with the Chinese names they use.
 const PORTUGUESE: [(&str, &str); 8] = [
-    ("施安娜", "Ana Conceição Sousa"), ("高若昂", "João Gonçalves"), ("費瑪麗亞", "Maria Fernandes"),
-    ("羅佩德", "Pedro Rodrigues"), ("馬蓮娜", "Helena Marques"), ("鮑路易", "Luís Baptista"),
-    ("柯蘇菲", "Sofia Correia"), ("湯明高", "Tomás Monteiro"),
+    ("施安娜", "Ana Conceição Sousa"),
+    ("高若昂", "João Gonçalves"),
+    ("費瑪麗亞", "Maria Fernandes"),
+    ("羅佩德", "Pedro Rodrigues"),
+    ("馬蓮娜", "Helena Marques"),
+    ("鮑路易", "Luís Baptista"),
+    ("柯蘇菲", "Sofia Correia"),
+    ("湯明高", "Tomás Monteiro"),
 ];
 const TITLES: [&str; 6] = ["教師", "教師", "教師", "科主任", "輔導員", "教學助理"];
 
-fn departments(kind: &str) -> Vec<(&'static str, &'static str, Vec<(&'static str, &'static str)>)> {
+/// (zh, pt) names of a department.
+type Names2 = (&'static str, &'static str);
+
+fn departments(kind: &str) -> Vec<(&'static str, &'static str, Vec<Names2>)> {
     let teaching = match kind {
         "kinder" => vec![("幼兒班", "Turmas de Infância"), ("高班", "Turmas Avançadas")],
         "primary" => vec![("中文科", "Chinês"), ("數學科", "Matemática"), ("常識科", "Estudo do Meio")],
@@ -62,16 +99,38 @@ pub async fn seed(store: &Store) -> anyhow::Result<()> {
         .map_err(|e| anyhow::anyhow!("hashing failed: {e:?}"))?;
 
     let school = store
-        .create_school(&code("DEMO")?, Names { zh: "示範學校", pt: "Escola de Demonstração", en: "Demonstration School" })
+        .create_school(
+            &code("DEMO")?,
+            Names { zh: "示範學校", pt: "Escola de Demonstração", en: "Demonstration School" },
+        )
         .await?;
     let plans = [
-        CampusPlan { code: "DEMO-S", names: ["中學部", "Secção Secundária", "Secondary Section"], letter: "a", teachers: 40 },
-        CampusPlan { code: "DEMO-P", names: ["小學部", "Secção Primária", "Primary Section"], letter: "b", teachers: 40 },
-        CampusPlan { code: "DEMO-K", names: ["幼稚園部", "Secção Infantil", "Kindergarten Section"], letter: "c", teachers: 40 },
+        CampusPlan {
+            code: "DEMO-S",
+            names: ["中學部", "Secção Secundária", "Secondary Section"],
+            letter: "a",
+            teachers: 40,
+        },
+        CampusPlan {
+            code: "DEMO-P",
+            names: ["小學部", "Secção Primária", "Primary Section"],
+            letter: "b",
+            teachers: 40,
+        },
+        CampusPlan {
+            code: "DEMO-K",
+            names: ["幼稚園部", "Secção Infantil", "Kindergarten Section"],
+            letter: "c",
+            teachers: 40,
+        },
     ];
     for (i, plan) in plans.iter().enumerate() {
         let campus = store
-            .create_campus(school.id, &code(plan.code)?, Names { zh: plan.names[0], pt: plan.names[1], en: plan.names[2] })
+            .create_campus(
+                school.id,
+                &code(plan.code)?,
+                Names { zh: plan.names[0], pt: plan.names[1], en: plan.names[2] },
+            )
             .await?;
         let kind = ["secondary", "primary", "kinder"][i];
         seed_campus(store, campus.id, plan, kind, &hash, i).await?;
@@ -79,17 +138,27 @@ pub async fn seed(store: &Store) -> anyhow::Result<()> {
     let other = store
         .create_school(&code("OTHER")?, Names { zh: "另一學校", pt: "Outra Escola", en: "Another School" })
         .await?;
-    let x = store.create_campus(other.id, &code("OTHER-1")?, Names { zh: "本部", pt: "Sede", en: "Main Campus" }).await?;
+    let x =
+        store.create_campus(other.id, &code("OTHER-1")?, Names { zh: "本部", pt: "Sede", en: "Main Campus" }).await?;
     let plan = CampusPlan { code: "OTHER-1", names: ["本部", "Sede", "Main Campus"], letter: "x", teachers: 10 };
     seed_campus(store, x.id, &plan, "primary", &hash, 3).await?;
 
     let bureau = fields("bureau", "教育局主任", "Chefe da DSEDJ", "教育局職員")?;
-    store.create_member(None, MemberWrite { fields: &bureau, role: Role::Bureau, department_ids: &[] }, Some(&hash)).await?;
+    store
+        .create_member(None, MemberWrite { fields: &bureau, role: Role::Bureau, department_ids: &[] }, Some(&hash))
+        .await?;
     tracing::info!("demo school seeded");
     Ok(())
 }
 
-async fn seed_campus(store: &Store, campus: CampusId, plan: &CampusPlan, kind: &str, hash: &str, salt: usize) -> anyhow::Result<()> {
+async fn seed_campus(
+    store: &Store,
+    campus: CampusId,
+    plan: &CampusPlan,
+    kind: &str,
+    hash: &str,
+    salt: usize,
+) -> anyhow::Result<()> {
     let mut leaves: Vec<DepartmentId> = Vec::new();
     let mut principal_office = None;
     for (zh, pt, children) in departments(kind) {
@@ -104,9 +173,16 @@ async fn seed_campus(store: &Store, campus: CampusId, plan: &CampusPlan, kind: &
             leaves.push(store.create_department(campus, Some(d.id), czh, cpt).await?.id);
         }
     }
-    let admin = fields(&format!("admin.{}", plan.letter), &format!("{}管理員", plan.names[0]), "Administrador", "資訊主任")?;
+    let admin =
+        fields(&format!("admin.{}", plan.letter), &format!("{}管理員", plan.names[0]), "Administrador", "資訊主任")?;
     let office: Vec<DepartmentId> = principal_office.into_iter().collect();
-    store.create_member(Some(campus), MemberWrite { fields: &admin, role: Role::Admin, department_ids: &office }, Some(hash)).await?;
+    store
+        .create_member(
+            Some(campus),
+            MemberWrite { fields: &admin, role: Role::Admin, department_ids: &office },
+            Some(hash),
+        )
+        .await?;
 
     for n in 1..=plan.teachers {
         let k = n + salt * 7;
@@ -130,7 +206,13 @@ async fn seed_campus(store: &Store, campus: CampusId, plan: &CampusPlan, kind: &
                 depts.push(second);
             }
         }
-        store.create_member(Some(campus), MemberWrite { fields: &f, role: Role::Member, department_ids: &depts }, Some(hash)).await?;
+        store
+            .create_member(
+                Some(campus),
+                MemberWrite { fields: &f, role: Role::Member, department_ids: &depts },
+                Some(hash),
+            )
+            .await?;
     }
     Ok(())
 }

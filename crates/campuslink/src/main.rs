@@ -12,7 +12,11 @@ use tokio::net::TcpListener;
 use tracing_subscriber::EnvFilter;
 
 #[derive(Parser)]
-#[command(name = "campuslink", version, about = "Self-hostable messaging for schools and their interconnected campuses")]
+#[command(
+    name = "campuslink",
+    version,
+    about = "Self-hostable messaging for schools and their interconnected campuses"
+)]
 struct Cli {
     /// Config file (default: campuslink.toml in the working directory, if present).
     #[arg(long, global = true)]

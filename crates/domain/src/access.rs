@@ -83,11 +83,7 @@ mod tests {
     use super::*;
 
     fn viewer(role: Role, campus: Option<CampusId>) -> Viewer {
-        Viewer {
-            member_id: MemberId::new(),
-            role,
-            campus_id: campus,
-        }
+        Viewer { member_id: MemberId::new(), role, campus_id: campus }
     }
 
     /// The whole matrix: every role, on its own campus, on another campus.

@@ -157,10 +157,7 @@ pub struct FieldError {
 
 impl FieldError {
     pub fn new(field: impl Into<String>, invalid: Invalid) -> Self {
-        Self {
-            field: field.into(),
-            invalid,
-        }
+        Self { field: field.into(), invalid }
     }
 }
 

@@ -98,7 +98,11 @@ pub fn parse_import(header: &[String], rows: &[Vec<String>]) -> Result<Vec<Impor
         return Err(errors);
     }
     if rows.len() > IMPORT_MAX_ROWS {
-        return Err(vec![LineError { line: IMPORT_MAX_ROWS + 2, column: String::new(), invalid: Invalid::TooManyRows }]);
+        return Err(vec![LineError {
+            line: IMPORT_MAX_ROWS + 2,
+            column: String::new(),
+            invalid: Invalid::TooManyRows,
+        }]);
     }
 
     let cell = |row: &'_ Vec<String>, col: &str| -> String {
@@ -179,7 +183,16 @@ mod tests {
     fn a_good_file_parses() {
         let header = s(&IMPORT_COLUMNS);
         let rows = vec![
-            s(&["chan.tm", "陳大文", "Chan Tai Man", "教師", "教務處/數學科;行政部", "+853 6612 3456", "chan@escola.mo", "T001"]),
+            s(&[
+                "chan.tm",
+                "陳大文",
+                "Chan Tai Man",
+                "教師",
+                "教務處/數學科;行政部",
+                "+853 6612 3456",
+                "chan@escola.mo",
+                "T001",
+            ]),
             s(&["", "", "", "", "", "", "", ""]),
             s(&["ana.s", "施安娜", "Ana Sousa", "", "", "", "", ""]),
         ];

@@ -23,10 +23,7 @@ fn is_cjk(c: char) -> bool {
 
 /// Lowercase, accents removed, compatibility forms unified (full-width "ＡＢ" → "ab").
 pub fn fold(text: &str) -> String {
-    text.nfkd()
-        .filter(|c| !is_combining_mark(*c))
-        .flat_map(char::to_lowercase)
-        .collect()
+    text.nfkd().filter(|c| !is_combining_mark(*c)).flat_map(char::to_lowercase).collect()
 }
 
 /// Splits folded text into runs: Latin/digit words and CJK runs, dropping the rest.

@@ -24,10 +24,7 @@ pub fn would_create_cycle(
 }
 
 /// `root` and every department below it.
-pub fn subtree(
-    parents: &HashMap<DepartmentId, Option<DepartmentId>>,
-    root: DepartmentId,
-) -> Vec<DepartmentId> {
+pub fn subtree(parents: &HashMap<DepartmentId, Option<DepartmentId>>, root: DepartmentId) -> Vec<DepartmentId> {
     let mut children: HashMap<DepartmentId, Vec<DepartmentId>> = HashMap::new();
     for (&d, &p) in parents {
         if let Some(p) = p {
@@ -55,12 +52,7 @@ mod tests {
 
     fn tree() -> (HashMap<DepartmentId, Option<DepartmentId>>, [DepartmentId; 4]) {
         // a ─ b ─ c ; d alone
-        let (a, b, c, d) = (
-            DepartmentId::new(),
-            DepartmentId::new(),
-            DepartmentId::new(),
-            DepartmentId::new(),
-        );
+        let (a, b, c, d) = (DepartmentId::new(), DepartmentId::new(), DepartmentId::new(), DepartmentId::new());
         let parents = HashMap::from([(a, None), (b, Some(a)), (c, Some(b)), (d, None)]);
         (parents, [a, b, c, d])
     }

@@ -135,10 +135,8 @@ pub fn email(raw: &str) -> Result<String, Invalid> {
     let (Some(local), Some(domain), None) = (parts.next(), parts.next(), parts.next()) else {
         return Err(Invalid::InvalidEmail);
     };
-    let domain_ok = domain.contains('.')
-        && !domain.starts_with('.')
-        && !domain.ends_with('.')
-        && !domain.contains("..");
+    let domain_ok =
+        domain.contains('.') && !domain.starts_with('.') && !domain.ends_with('.') && !domain.contains("..");
     if local.is_empty() || !domain_ok || t.chars().any(|c| c.is_whitespace() || c.is_control()) {
         return Err(Invalid::InvalidEmail);
     }

@@ -7,9 +7,9 @@
 use crate::AppState;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::Json;
+use argon2::Argon2;
 use argon2::password_hash::rand_core::{OsRng, RngCore};
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
-use argon2::Argon2;
 use axum::extract::{ConnectInfo, FromRequestParts, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
@@ -67,7 +67,8 @@ pub async fn verify_password(password: &str, hash: Option<&str>) -> bool {
     let hash = hash.map(str::to_owned).unwrap_or(dummy);
     let password = password.to_owned();
     tokio::task::spawn_blocking(move || {
-        let ok = PasswordHash::new(&hash).is_ok_and(|h| Argon2::default().verify_password(password.as_bytes(), &h).is_ok());
+        let ok =
+            PasswordHash::new(&hash).is_ok_and(|h| Argon2::default().verify_password(password.as_bytes(), &h).is_ok());
         ok && real
     })
     .await
@@ -190,7 +191,15 @@ pub async fn me_of(state: &AppState, m: &Member) -> ApiResult<Me> {
         Some(c) => Some(state.store.school(c.school_id).await?),
         None => None,
     };
-    Ok(Me { id: m.id, login: m.login.clone(), role: m.role, name_zh: m.name_zh.clone(), name_pt: m.name_pt.clone(), campus, school })
+    Ok(Me {
+        id: m.id,
+        login: m.login.clone(),
+        role: m.role,
+        name_zh: m.name_zh.clone(),
+        name_pt: m.name_pt.clone(),
+        campus,
+        school,
+    })
 }
 
 #[derive(Serialize)]
@@ -295,7 +304,11 @@ pub struct ChangePassword {
 }
 
 /// `POST /api/v1/me/password` — ends every session of the member, this one included.
-pub async fn change_password(State(state): State<AppState>, caller: Caller, Json(req): Json<ChangePassword>) -> ApiResult<StatusCode> {
+pub async fn change_password(
+    State(state): State<AppState>,
+    caller: Caller,
+    Json(req): Json<ChangePassword>,
+) -> ApiResult<StatusCode> {
     let new = Password::parse(&req.new_password).map_err(|i| ApiError::field("new_password", i))?;
     let record = state.store.login_record(&caller.member.login).await?.ok_or_else(ApiError::unauthenticated)?;
     if !verify_password(&req.current_password, record.password_hash.as_deref()).await {

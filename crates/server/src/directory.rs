@@ -39,11 +39,11 @@ fn manage(caller: &Caller, campus: CampusId) -> ApiResult<()> {
 /// account's login, role and status.
 fn member_out(m: &Member, access: Access) -> Value {
     let mut v = serde_json::to_value(m).unwrap_or(Value::Null);
-    if access < Access::Manage {
-        if let Some(o) = v.as_object_mut() {
-            for k in ["login", "role", "status"] {
-                o.remove(k);
-            }
+    if access < Access::Manage
+        && let Some(o) = v.as_object_mut()
+    {
+        for k in ["login", "role", "status"] {
+            o.remove(k);
         }
     }
     v
@@ -52,7 +52,11 @@ fn member_out(m: &Member, access: Access) -> Value {
 // ---- departments --------------------------------------------------------------------
 
 /// `GET /api/v1/campuses/{campus_id}/departments`
-pub async fn list_departments(State(state): State<AppState>, caller: Caller, Path(campus): Path<CampusId>) -> ApiResult<Json<Vec<Department>>> {
+pub async fn list_departments(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(campus): Path<CampusId>,
+) -> ApiResult<Json<Vec<Department>>> {
     access(&caller, campus)?;
     Ok(Json(state.store.departments(campus).await?))
 }
@@ -69,8 +73,14 @@ pub struct DepartmentInput {
 
 fn department_names(input: &DepartmentInput, current: Option<&Department>) -> ApiResult<(String, String)> {
     let mut e = Errors::default();
-    let zh = e.take("name_zh", required_text(input.name_zh.as_deref().or(current.map(|d| d.name_zh.as_str())).unwrap_or(""), NAME_MAX));
-    let pt = e.take("name_pt", optional_text(input.name_pt.as_deref().or(current.map(|d| d.name_pt.as_str())).unwrap_or(""), NAME_MAX));
+    let zh = e.take(
+        "name_zh",
+        required_text(input.name_zh.as_deref().or(current.map(|d| d.name_zh.as_str())).unwrap_or(""), NAME_MAX),
+    );
+    let pt = e.take(
+        "name_pt",
+        optional_text(input.name_pt.as_deref().or(current.map(|d| d.name_pt.as_str())).unwrap_or(""), NAME_MAX),
+    );
     match (zh, pt) {
         (Some(zh), Some(pt)) if e.is_empty() => Ok((zh, pt)),
         _ => Err(ApiError::invalid(e.0)),
@@ -129,7 +139,11 @@ pub async fn move_department(
 }
 
 /// `DELETE /api/v1/campuses/{campus_id}/departments/{department_id}`
-pub async fn delete_department(State(state): State<AppState>, caller: Caller, Path((campus, dept)): Path<(CampusId, DepartmentId)>) -> ApiResult<StatusCode> {
+pub async fn delete_department(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((campus, dept)): Path<(CampusId, DepartmentId)>,
+) -> ApiResult<StatusCode> {
     manage(&caller, campus)?;
     state.store.delete_department(campus, dept).await?;
     Ok(StatusCode::NO_CONTENT)
@@ -155,7 +169,9 @@ pub async fn list_members(
 ) -> ApiResult<Json<Value>> {
     let access = access(&caller, campus)?;
     let department_id = match q.department_id.as_deref().filter(|s| !s.is_empty()) {
-        Some(s) => Some(s.parse::<DepartmentId>().map_err(|_| ApiError::field("department_id", Invalid::InvalidFormat))?),
+        Some(s) => {
+            Some(s.parse::<DepartmentId>().map_err(|_| ApiError::field("department_id", Invalid::InvalidFormat))?)
+        }
         None => None,
     };
     let query = q.q.map(|s| s.trim().to_owned()).filter(|s| !s.is_empty());
@@ -175,7 +191,11 @@ pub async fn list_members(
 }
 
 /// `GET /api/v1/campuses/{campus_id}/members/{member_id}`
-pub async fn get_member(State(state): State<AppState>, caller: Caller, Path((campus, member)): Path<(CampusId, MemberId)>) -> ApiResult<Json<Value>> {
+pub async fn get_member(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((campus, member)): Path<(CampusId, MemberId)>,
+) -> ApiResult<Json<Value>> {
     let access = access(&caller, campus)?;
     let m = state.store.member(member).await?;
     let visible = m.campus_id == Some(campus) && (access == Access::Manage || m.status == MemberStatus::Active);
@@ -218,7 +238,15 @@ fn check_member(input: &MemberInput, current: Option<&Member>) -> Result<Checked
         pick(&input.email, c.map(|m| m.email.as_str())),
         pick(&input.staff_no, c.map(|m| m.staff_no.as_str())),
     );
-    let raw = RawMemberFields { login: &login, name_zh: &name_zh, name_pt: &name_pt, title: &title, phone: &phone, email: &email, staff_no: &staff_no };
+    let raw = RawMemberFields {
+        login: &login,
+        name_zh: &name_zh,
+        name_pt: &name_pt,
+        title: &title,
+        phone: &phone,
+        email: &email,
+        staff_no: &staff_no,
+    };
     let mut errors = Vec::new();
     let fields = MemberFields::parse(&raw).map_err(|e| errors.extend(e)).ok();
     let role = match input.role.as_deref() {
@@ -251,7 +279,9 @@ pub async fn create_member(
     let mut errors = Vec::new();
     let checked = check_member(&input, None).map_err(|e| errors.extend(e)).ok();
     let password = match input.password.as_deref().filter(|p| !p.is_empty()) {
-        Some(p) => Password::parse(p).map(Some).map_err(|i| errors.push(domain::FieldError::new("password", i))).ok().flatten(),
+        Some(p) => {
+            Password::parse(p).map(Some).map_err(|i| errors.push(domain::FieldError::new("password", i))).ok().flatten()
+        }
         None => None,
     };
     let Some(m) = checked.filter(|_| errors.is_empty()) else {
@@ -288,7 +318,13 @@ pub async fn update_member(
     Ok(Json(member_out(&updated, Access::Manage)))
 }
 
-async fn set_status(state: &AppState, caller: &Caller, campus: CampusId, member: MemberId, status: MemberStatus) -> ApiResult<Json<Value>> {
+async fn set_status(
+    state: &AppState,
+    caller: &Caller,
+    campus: CampusId,
+    member: MemberId,
+    status: MemberStatus,
+) -> ApiResult<Json<Value>> {
     manage(caller, campus)?;
     if status == MemberStatus::Disabled && !may_disable(&caller.viewer, member) {
         return Err(ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, ErrorCode::CannotDisableSelf));
@@ -298,12 +334,20 @@ async fn set_status(state: &AppState, caller: &Caller, campus: CampusId, member:
 }
 
 /// `POST /api/v1/campuses/{campus_id}/members/{member_id}/disable`
-pub async fn disable_member(State(state): State<AppState>, caller: Caller, Path((campus, member)): Path<(CampusId, MemberId)>) -> ApiResult<Json<Value>> {
+pub async fn disable_member(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((campus, member)): Path<(CampusId, MemberId)>,
+) -> ApiResult<Json<Value>> {
     set_status(&state, &caller, campus, member, MemberStatus::Disabled).await
 }
 
 /// `POST /api/v1/campuses/{campus_id}/members/{member_id}/enable`
-pub async fn enable_member(State(state): State<AppState>, caller: Caller, Path((campus, member)): Path<(CampusId, MemberId)>) -> ApiResult<Json<Value>> {
+pub async fn enable_member(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((campus, member)): Path<(CampusId, MemberId)>,
+) -> ApiResult<Json<Value>> {
     set_status(&state, &caller, campus, member, MemberStatus::Active).await
 }
 
@@ -385,7 +429,11 @@ pub async fn export_members(
 }
 
 /// `GET /api/v1/campuses/{campus_id}/members/template?format=csv|xlsx`
-pub async fn member_template(caller: Caller, Path(campus): Path<CampusId>, Query(q): Query<FormatQuery>) -> ApiResult<Response> {
+pub async fn member_template(
+    caller: Caller,
+    Path(campus): Path<CampusId>,
+    Query(q): Query<FormatQuery>,
+) -> ApiResult<Response> {
     manage(&caller, campus)?;
     file_response(q.format.as_deref(), "campuslink-members-template", &[])
 }

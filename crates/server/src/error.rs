@@ -133,7 +133,8 @@ pub async fn localize(req: axum::extract::Request, next: axum::middleware::Next)
     match resp.extensions().get::<ProblemSource>() {
         Some(p) if lang != Lang::ZhHant => {
             let p = p.clone();
-            let mut again = ApiError { status: p.status, code: p.code, fields: p.fields, lines: p.lines, lang }.into_response();
+            let mut again =
+                ApiError { status: p.status, code: p.code, fields: p.fields, lines: p.lines, lang }.into_response();
             // Headers set by layers inside (e.g. Retry-After) stay.
             for (k, v) in resp.headers() {
                 if k != header::CONTENT_TYPE && k != header::CONTENT_LANGUAGE && k != header::CONTENT_LENGTH {

@@ -14,7 +14,9 @@ pub struct Json<T>(pub T);
 impl From<JsonRejection> for ApiError {
     fn from(r: JsonRejection) -> Self {
         match r {
-            JsonRejection::BytesRejection(_) => ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, ErrorCode::PayloadTooLarge),
+            JsonRejection::BytesRejection(_) => {
+                ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, ErrorCode::PayloadTooLarge)
+            }
             _ => ApiError::new(StatusCode::BAD_REQUEST, ErrorCode::InvalidJson),
         }
     }

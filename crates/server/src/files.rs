@@ -44,7 +44,11 @@ pub fn decode_text(body: &[u8]) -> Result<String, ApiError> {
     }
     let (text, _, had_errors) = encoding_rs::BIG5.decode(body);
     if had_errors {
-        return Err(ApiError::import(vec![LineError { line: 1, column: String::new(), invalid: Invalid::InvalidEncoding }]));
+        return Err(ApiError::import(vec![LineError {
+            line: 1,
+            column: String::new(),
+            invalid: Invalid::InvalidEncoding,
+        }]));
     }
     Ok(text.into_owned())
 }
@@ -70,10 +74,7 @@ fn read_csv(body: &[u8]) -> ApiResult<Table> {
 fn read_xlsx(body: &[u8]) -> ApiResult<Table> {
     use calamine::{Data, Reader, Xlsx};
     let mut book: Xlsx<_> = Xlsx::new(Cursor::new(body.to_vec())).map_err(|_| unsupported())?;
-    let range = book
-        .worksheet_range_at(0)
-        .ok_or_else(unsupported)?
-        .map_err(|_| unsupported())?;
+    let range = book.worksheet_range_at(0).ok_or_else(unsupported)?.map_err(|_| unsupported())?;
     let cell = |d: &Data| match d {
         Data::Empty => String::new(),
         Data::String(s) => s.clone(),
@@ -90,7 +91,11 @@ fn read_xlsx(body: &[u8]) -> ApiResult<Table> {
     let mut it = rows.into_iter();
     let header = it.next().unwrap_or_default();
     if header.iter().all(|h| h.trim().is_empty()) {
-        return Err(ApiError::import(vec![LineError { line: 1, column: String::new(), invalid: Invalid::MissingColumn }]));
+        return Err(ApiError::import(vec![LineError {
+            line: 1,
+            column: String::new(),
+            invalid: Invalid::MissingColumn,
+        }]));
     }
     Ok(Table { header, rows: it.collect() })
 }

@@ -145,21 +145,25 @@ async fn security_headers(req: Request, next: Next) -> Response {
 
 async fn record_metrics(req: Request, next: Next) -> Response {
     let start = Instant::now();
-    let path = req
-        .extensions()
-        .get::<MatchedPath>()
-        .map(|p| p.as_str().to_owned())
-        .unwrap_or_else(|| if req.uri().path().starts_with("/api/") { "/api/other".into() } else { "/static".into() });
+    let path =
+        req.extensions().get::<MatchedPath>().map(|p| p.as_str().to_owned()).unwrap_or_else(|| {
+            if req.uri().path().starts_with("/api/") { "/api/other".into() } else { "/static".into() }
+        });
     let method = req.method().to_string();
     let resp = next.run(req).await;
     let status = resp.status().as_u16().to_string();
     metrics::counter!("campuslink_http_requests_total", "method" => method.clone(), "path" => path.clone(), "status" => status).increment(1);
-    metrics::histogram!("campuslink_http_request_seconds", "method" => method, "path" => path).record(start.elapsed().as_secs_f64());
+    metrics::histogram!("campuslink_http_request_seconds", "method" => method, "path" => path)
+        .record(start.elapsed().as_secs_f64());
     resp
 }
 
 /// Serves `app` on `listener` until `shutdown` completes, then finishes open requests.
-pub async fn serve(listener: TcpListener, state: AppState, shutdown: impl Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
+pub async fn serve(
+    listener: TcpListener,
+    state: AppState,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
     let app = app(state);
     axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
         .with_graceful_shutdown(shutdown)

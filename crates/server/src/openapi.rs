@@ -6,35 +6,164 @@ use axum::Json;
 use serde_json::{Value, json};
 
 /// (method, path under /api/v1, tag, summary, request body schema, response schema)
-pub const OPERATIONS: &[(&str, &str, &str, &str, Option<&str>, Option<&str>)] = &[
-    ("post", "/auth/login", "accounts", "Sign in; sets the session and CSRF cookies and returns a bearer token", Some("LoginRequest"), Some("LoginResponse")),
+pub type Operation =
+    (&'static str, &'static str, &'static str, &'static str, Option<&'static str>, Option<&'static str>);
+
+pub const OPERATIONS: &[Operation] = &[
+    (
+        "post",
+        "/auth/login",
+        "accounts",
+        "Sign in; sets the session and CSRF cookies and returns a bearer token",
+        Some("LoginRequest"),
+        Some("LoginResponse"),
+    ),
     ("post", "/auth/logout", "accounts", "Sign out (ends this session)", None, None),
     ("get", "/me", "accounts", "Who is signed in", None, Some("Me")),
     ("post", "/me/password", "accounts", "Change own password (ends every session)", Some("ChangePassword"), None),
     ("get", "/schools", "registry", "Schools with their campuses (bureau)", None, Some("SchoolList")),
     ("post", "/schools", "registry", "Create a school (bureau)", Some("RegistryInput"), Some("School")),
     ("patch", "/schools/{school_id}", "registry", "Rename a school (bureau)", Some("RegistryInput"), Some("School")),
-    ("post", "/schools/{school_id}/campuses", "registry", "Create a campus (bureau)", Some("RegistryInput"), Some("Campus")),
+    (
+        "post",
+        "/schools/{school_id}/campuses",
+        "registry",
+        "Create a campus (bureau)",
+        Some("RegistryInput"),
+        Some("Campus"),
+    ),
     ("patch", "/campuses/{campus_id}", "registry", "Rename a campus (bureau)", Some("RegistryInput"), Some("Campus")),
     ("get", "/campuses/{campus_id}/admins", "registry", "A campus's admins (bureau)", None, Some("MemberList")),
-    ("post", "/campuses/{campus_id}/admins", "registry", "Create a campus admin (bureau)", Some("AdminInput"), Some("Member")),
-    ("post", "/registry/import", "registry", "Import schools and campuses from CSV, all or nothing (bureau)", Some("Csv"), Some("RegistryImported")),
+    (
+        "post",
+        "/campuses/{campus_id}/admins",
+        "registry",
+        "Create a campus admin (bureau)",
+        Some("AdminInput"),
+        Some("Member"),
+    ),
+    (
+        "post",
+        "/registry/import",
+        "registry",
+        "Import schools and campuses from CSV, all or nothing (bureau)",
+        Some("Csv"),
+        Some("RegistryImported"),
+    ),
     ("get", "/registry/template.csv", "registry", "The registry import template (bureau)", None, None),
-    ("get", "/campuses/{campus_id}/departments", "directory", "The campus's departments, flat", None, Some("DepartmentList")),
-    ("post", "/campuses/{campus_id}/departments", "directory", "Create a department (admin)", Some("DepartmentInput"), Some("Department")),
-    ("patch", "/campuses/{campus_id}/departments/{department_id}", "directory", "Rename a department (admin)", Some("DepartmentInput"), Some("Department")),
-    ("delete", "/campuses/{campus_id}/departments/{department_id}", "directory", "Delete an empty department (admin)", None, None),
-    ("post", "/campuses/{campus_id}/departments/{department_id}/move", "directory", "Move or reorder a department (admin)", Some("MoveInput"), Some("Department")),
-    ("get", "/campuses/{campus_id}/members", "directory", "List or search members (q, department_id, include_disabled, limit, offset)", None, Some("MemberPage")),
-    ("post", "/campuses/{campus_id}/members", "directory", "Create a member (admin)", Some("MemberInput"), Some("Member")),
+    (
+        "get",
+        "/campuses/{campus_id}/departments",
+        "directory",
+        "The campus's departments, flat",
+        None,
+        Some("DepartmentList"),
+    ),
+    (
+        "post",
+        "/campuses/{campus_id}/departments",
+        "directory",
+        "Create a department (admin)",
+        Some("DepartmentInput"),
+        Some("Department"),
+    ),
+    (
+        "patch",
+        "/campuses/{campus_id}/departments/{department_id}",
+        "directory",
+        "Rename a department (admin)",
+        Some("DepartmentInput"),
+        Some("Department"),
+    ),
+    (
+        "delete",
+        "/campuses/{campus_id}/departments/{department_id}",
+        "directory",
+        "Delete an empty department (admin)",
+        None,
+        None,
+    ),
+    (
+        "post",
+        "/campuses/{campus_id}/departments/{department_id}/move",
+        "directory",
+        "Move or reorder a department (admin)",
+        Some("MoveInput"),
+        Some("Department"),
+    ),
+    (
+        "get",
+        "/campuses/{campus_id}/members",
+        "directory",
+        "List or search members (q, department_id, include_disabled, limit, offset)",
+        None,
+        Some("MemberPage"),
+    ),
+    (
+        "post",
+        "/campuses/{campus_id}/members",
+        "directory",
+        "Create a member (admin)",
+        Some("MemberInput"),
+        Some("Member"),
+    ),
     ("get", "/campuses/{campus_id}/members/{member_id}", "directory", "A member's card", None, Some("Member")),
-    ("patch", "/campuses/{campus_id}/members/{member_id}", "directory", "Edit a member (admin)", Some("MemberInput"), Some("Member")),
-    ("post", "/campuses/{campus_id}/members/{member_id}/disable", "directory", "Disable a member (admin)", None, Some("Member")),
-    ("post", "/campuses/{campus_id}/members/{member_id}/enable", "directory", "Enable a member (admin)", None, Some("Member")),
-    ("post", "/campuses/{campus_id}/members/{member_id}/reset-password", "directory", "Set a member's password (admin)", Some("ResetInput"), None),
-    ("post", "/campuses/{campus_id}/members/import", "directory", "Import members from CSV or XLSX, all or nothing (admin)", Some("Csv"), Some("ImportOutcome")),
-    ("get", "/campuses/{campus_id}/members/export", "directory", "Export members as CSV or XLSX (format=csv|xlsx) (admin)", None, None),
-    ("get", "/campuses/{campus_id}/members/template", "directory", "Import template as CSV or XLSX (format=csv|xlsx) (admin)", None, None),
+    (
+        "patch",
+        "/campuses/{campus_id}/members/{member_id}",
+        "directory",
+        "Edit a member (admin)",
+        Some("MemberInput"),
+        Some("Member"),
+    ),
+    (
+        "post",
+        "/campuses/{campus_id}/members/{member_id}/disable",
+        "directory",
+        "Disable a member (admin)",
+        None,
+        Some("Member"),
+    ),
+    (
+        "post",
+        "/campuses/{campus_id}/members/{member_id}/enable",
+        "directory",
+        "Enable a member (admin)",
+        None,
+        Some("Member"),
+    ),
+    (
+        "post",
+        "/campuses/{campus_id}/members/{member_id}/reset-password",
+        "directory",
+        "Set a member's password (admin)",
+        Some("ResetInput"),
+        None,
+    ),
+    (
+        "post",
+        "/campuses/{campus_id}/members/import",
+        "directory",
+        "Import members from CSV or XLSX, all or nothing (admin)",
+        Some("Csv"),
+        Some("ImportOutcome"),
+    ),
+    (
+        "get",
+        "/campuses/{campus_id}/members/export",
+        "directory",
+        "Export members as CSV or XLSX (format=csv|xlsx) (admin)",
+        None,
+        None,
+    ),
+    (
+        "get",
+        "/campuses/{campus_id}/members/template",
+        "directory",
+        "Import template as CSV or XLSX (format=csv|xlsx) (admin)",
+        None,
+        None,
+    ),
 ];
 
 fn schemas() -> Value {
@@ -97,7 +226,9 @@ pub fn spec() -> Value {
             .map(|name| json!({"name": name, "in": "path", "required": true, "schema": {"type": "string", "format": "uuid"}}))
             .collect();
         let ok = match resp {
-            Some(r) => json!({"description": "OK", "content": {"application/json": {"schema": {"$ref": format!("#/components/schemas/{r}")}}}}),
+            Some(r) => {
+                json!({"description": "OK", "content": {"application/json": {"schema": {"$ref": format!("#/components/schemas/{r}")}}}})
+            }
             None => json!({"description": "Done"}),
         };
         let problem = json!({"description": "Problem", "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}});

@@ -70,7 +70,11 @@ pub async fn list_schools(State(state): State<AppState>, caller: Caller) -> ApiR
 }
 
 /// `POST /api/v1/schools`
-pub async fn create_school(State(state): State<AppState>, caller: Caller, Json(input): Json<RegistryInput>) -> ApiResult<(StatusCode, Json<School>)> {
+pub async fn create_school(
+    State(state): State<AppState>,
+    caller: Caller,
+    Json(input): Json<RegistryInput>,
+) -> ApiResult<(StatusCode, Json<School>)> {
     bureau_only(&caller)?;
     let (code, names) = check_new(&input)?;
     let school = state.store.create_school(&code, names.names()).await?;
@@ -122,7 +126,11 @@ pub async fn update_campus(
 }
 
 /// `GET /api/v1/campuses/{campus_id}/admins`
-pub async fn list_admins(State(state): State<AppState>, caller: Caller, Path(campus_id): Path<CampusId>) -> ApiResult<Json<Vec<Member>>> {
+pub async fn list_admins(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(campus_id): Path<CampusId>,
+) -> ApiResult<Json<Vec<Member>>> {
     bureau_only(&caller)?;
     state.store.campus(campus_id).await?;
     Ok(Json(state.store.members_with_role(campus_id, Role::Admin).await?))
@@ -149,10 +157,12 @@ pub async fn create_admin(
 ) -> ApiResult<(StatusCode, Json<Member>)> {
     bureau_only(&caller)?;
     state.store.campus(campus_id).await?;
-    let raw = RawMemberFields { login: &input.login, name_zh: &input.name_zh, name_pt: &input.name_pt, ..Default::default() };
+    let raw =
+        RawMemberFields { login: &input.login, name_zh: &input.name_zh, name_pt: &input.name_pt, ..Default::default() };
     let mut errors = Vec::new();
     let fields = MemberFields::parse(&raw).map_err(|e| errors.extend(e)).ok();
-    let password = Password::parse(&input.password).map_err(|i| errors.push(domain::FieldError::new("password", i))).ok();
+    let password =
+        Password::parse(&input.password).map_err(|i| errors.push(domain::FieldError::new("password", i))).ok();
     let (Some(fields), Some(password)) = (fields, password) else {
         return Err(ApiError::invalid(errors));
     };
@@ -177,7 +187,8 @@ pub const REGISTRY_COLUMNS: [&str; 8] = [
 /// Checks a registry import's lines; all must be good.
 pub fn parse_registry(header: &[String], rows: &[Vec<String>]) -> Result<Vec<RegistryRow>, Vec<LineError>> {
     use domain::Invalid;
-    let norm: Vec<String> = header.iter().map(|h| h.trim().trim_start_matches('\u{feff}').to_ascii_lowercase()).collect();
+    let norm: Vec<String> =
+        header.iter().map(|h| h.trim().trim_start_matches('\u{feff}').to_ascii_lowercase()).collect();
     let mut errors: Vec<LineError> = norm
         .iter()
         .filter(|h| !h.is_empty() && !REGISTRY_COLUMNS.contains(&h.as_str()))
@@ -205,17 +216,20 @@ pub fn parse_registry(header: &[String], rows: &[Vec<String>]) -> Result<Vec<Reg
         let school_code = e.take("school_code", Code::parse(&col(row, "school_code")));
         let campus_code = e.take("campus_code", Code::parse(&col(row, "campus_code")));
         let mut names = |prefix: &str| -> Option<[String; 3]> {
-            let zh = e.take(&format!("{prefix}_name_zh"), required_text(&col(row, &format!("{prefix}_name_zh")), NAME_MAX));
-            let pt = e.take(&format!("{prefix}_name_pt"), optional_text(&col(row, &format!("{prefix}_name_pt")), NAME_MAX));
-            let en = e.take(&format!("{prefix}_name_en"), optional_text(&col(row, &format!("{prefix}_name_en")), NAME_MAX));
+            let zh =
+                e.take(&format!("{prefix}_name_zh"), required_text(&col(row, &format!("{prefix}_name_zh")), NAME_MAX));
+            let pt =
+                e.take(&format!("{prefix}_name_pt"), optional_text(&col(row, &format!("{prefix}_name_pt")), NAME_MAX));
+            let en =
+                e.take(&format!("{prefix}_name_en"), optional_text(&col(row, &format!("{prefix}_name_en")), NAME_MAX));
             Some([zh?, pt?, en?])
         };
         let school_names = names("school");
         let campus_names = names("campus");
-        if let Some(c) = &campus_code {
-            if !seen.insert(c.as_str().to_ascii_lowercase()) {
-                e.0.push(domain::FieldError::new("campus_code", Invalid::DuplicateInFile));
-            }
+        if let Some(c) = &campus_code
+            && !seen.insert(c.as_str().to_ascii_lowercase())
+        {
+            e.0.push(domain::FieldError::new("campus_code", Invalid::DuplicateInFile));
         }
         match (school_code, campus_code, school_names, campus_names) {
             (Some(school_code), Some(campus_code), Some(school_names), Some(campus_names)) if e.is_empty() => {
@@ -234,7 +248,12 @@ pub struct RegistryImported {
 }
 
 /// `POST /api/v1/registry/import` — CSV (UTF-8 or Big5); all lines or none.
-pub async fn import_registry(State(state): State<AppState>, caller: Caller, headers: HeaderMap, body: Bytes) -> ApiResult<Json<RegistryImported>> {
+pub async fn import_registry(
+    State(state): State<AppState>,
+    caller: Caller,
+    headers: HeaderMap,
+    body: Bytes,
+) -> ApiResult<Json<RegistryImported>> {
     bureau_only(&caller)?;
     let table = files::read_table(&headers, &body)?;
     let rows = parse_registry(&table.header, &table.rows).map_err(ApiError::import)?;

@@ -16,7 +16,11 @@ impl Dialect {
             Ok(Dialect::Postgres)
         } else {
             Err(StoreError::Db(sqlx::Error::Configuration(
-                format!("database URL must start with sqlite: or postgres://, not {:?}", url.split(':').next().unwrap_or("")).into(),
+                format!(
+                    "database URL must start with sqlite: or postgres://, not {:?}",
+                    url.split(':').next().unwrap_or("")
+                )
+                .into(),
             )))
         }
     }

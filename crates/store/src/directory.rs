@@ -135,11 +135,7 @@ impl Store {
     }
 
     pub async fn department(&self, campus: CampusId, dept: DepartmentId) -> Result<Department> {
-        self.departments(campus)
-            .await?
-            .into_iter()
-            .find(|d| d.id == dept)
-            .ok_or(StoreError::NotFound)
+        self.departments(campus).await?.into_iter().find(|d| d.id == dept).ok_or(StoreError::NotFound)
     }
 
     pub async fn create_department(
@@ -155,7 +151,13 @@ impl Store {
         self.department(campus, id).await
     }
 
-    pub async fn rename_department(&self, campus: CampusId, dept: DepartmentId, name_zh: &str, name_pt: &str) -> Result<Department> {
+    pub async fn rename_department(
+        &self,
+        campus: CampusId,
+        dept: DepartmentId,
+        name_zh: &str,
+        name_pt: &str,
+    ) -> Result<Department> {
         let done = sqlx::query("UPDATE departments SET name_zh = $1, name_pt = $2 WHERE id = $3 AND campus_id = $4")
             .bind(name_zh)
             .bind(name_pt)
@@ -183,10 +185,10 @@ impl Store {
         if !parents.contains_key(&dept) {
             return Err(StoreError::NotFound);
         }
-        if let Some(p) = parent {
-            if !parents.contains_key(&p) {
-                return Err(StoreError::UnknownDepartment);
-            }
+        if let Some(p) = parent
+            && !parents.contains_key(&p)
+        {
+            return Err(StoreError::UnknownDepartment);
         }
         if domain::tree::would_create_cycle(&parents, dept, parent) {
             return Err(StoreError::DepartmentCycle);
@@ -290,12 +292,14 @@ impl Store {
     /// Sets a new password hash, clears lockout, and ends every session of the member.
     pub async fn set_password(&self, member: MemberId, hash: &str) -> Result<()> {
         let mut tx = self.pool.begin().await?;
-        let done = sqlx::query("UPDATE members SET password_hash = $1, failed_logins = 0, locked_until = 0, updated_at = $2 WHERE id = $3")
-            .bind(hash)
-            .bind(now_ms())
-            .bind(member.to_string())
-            .execute(&mut *tx)
-            .await?;
+        let done = sqlx::query(
+            "UPDATE members SET password_hash = $1, failed_logins = 0, locked_until = 0, updated_at = $2 WHERE id = $3",
+        )
+        .bind(hash)
+        .bind(now_ms())
+        .bind(member.to_string())
+        .execute(&mut *tx)
+        .await?;
         if done.rows_affected() == 0 {
             return Err(StoreError::NotFound);
         }
@@ -460,7 +464,10 @@ impl Store {
         let mut offset = all.len() as i64;
         while offset < page.total {
             let more = self
-                .list_members(campus, &MemberFilter { include_disabled: true, limit: 1000, offset, ..Default::default() })
+                .list_members(
+                    campus,
+                    &MemberFilter { include_disabled: true, limit: 1000, offset, ..Default::default() },
+                )
                 .await?;
             if more.members.is_empty() {
                 break;
@@ -519,16 +526,21 @@ impl Store {
 
     /// A campus's members with a given role, e.g. its admins for the bureau console.
     pub async fn members_with_role(&self, campus: CampusId, role: Role) -> Result<Vec<Member>> {
-        let rows = dynq(format!("SELECT {MEMBER_COLS} FROM members m WHERE m.campus_id = $1 AND m.role = $2 ORDER BY m.login"))
-            .bind(campus.to_string())
-            .bind(role.as_str())
-            .fetch_all(&self.pool)
-            .await?;
+        let rows = dynq(format!(
+            "SELECT {MEMBER_COLS} FROM members m WHERE m.campus_id = $1 AND m.role = $2 ORDER BY m.login"
+        ))
+        .bind(campus.to_string())
+        .bind(role.as_str())
+        .fetch_all(&self.pool)
+        .await?;
         rows.iter().map(member).collect()
     }
 }
 
-async fn parents_of(tx: &mut Transaction<'_, Any>, campus: CampusId) -> Result<HashMap<DepartmentId, Option<DepartmentId>>> {
+async fn parents_of(
+    tx: &mut Transaction<'_, Any>,
+    campus: CampusId,
+) -> Result<HashMap<DepartmentId, Option<DepartmentId>>> {
     let rows = sqlx::query("SELECT id, parent_id FROM departments WHERE campus_id = $1")
         .bind(campus.to_string())
         .fetch_all(&mut **tx)
@@ -536,7 +548,11 @@ async fn parents_of(tx: &mut Transaction<'_, Any>, campus: CampusId) -> Result<H
     rows.iter().map(|r| Ok((id(r, "id")?, opt_id(r, "parent_id")?))).collect()
 }
 
-async fn sibling_ids(tx: &mut Transaction<'_, Any>, campus: CampusId, parent: Option<DepartmentId>) -> Result<Vec<DepartmentId>> {
+async fn sibling_ids(
+    tx: &mut Transaction<'_, Any>,
+    campus: CampusId,
+    parent: Option<DepartmentId>,
+) -> Result<Vec<DepartmentId>> {
     let rows = match parent {
         Some(p) => {
             sqlx::query("SELECT id FROM departments WHERE campus_id = $1 AND parent_id = $2 ORDER BY position, name_zh")
@@ -546,10 +562,12 @@ async fn sibling_ids(tx: &mut Transaction<'_, Any>, campus: CampusId, parent: Op
                 .await?
         }
         None => {
-            sqlx::query("SELECT id FROM departments WHERE campus_id = $1 AND parent_id IS NULL ORDER BY position, name_zh")
-                .bind(campus.to_string())
-                .fetch_all(&mut **tx)
-                .await?
+            sqlx::query(
+                "SELECT id FROM departments WHERE campus_id = $1 AND parent_id IS NULL ORDER BY position, name_zh",
+            )
+            .bind(campus.to_string())
+            .fetch_all(&mut **tx)
+            .await?
         }
     };
     rows.iter().map(|r| id(r, "id")).collect()
@@ -634,7 +652,12 @@ async fn insert_member(
     Ok(id)
 }
 
-async fn write_member(tx: &mut Transaction<'_, Any>, campus: CampusId, member: MemberId, write: &MemberWrite<'_>) -> Result<()> {
+async fn write_member(
+    tx: &mut Transaction<'_, Any>,
+    campus: CampusId,
+    member: MemberId,
+    write: &MemberWrite<'_>,
+) -> Result<()> {
     let f = write.fields;
     sqlx::query(
         "UPDATE members SET login = $1, role = $2, name_zh = $3, name_pt = $4, title = $5, phone = $6, email = $7, staff_no = $8, updated_at = $9 WHERE id = $10",
@@ -656,7 +679,12 @@ async fn write_member(tx: &mut Transaction<'_, Any>, campus: CampusId, member: M
     set_search_tokens(tx, campus, member, f).await
 }
 
-async fn set_departments(tx: &mut Transaction<'_, Any>, campus: CampusId, member: MemberId, depts: &[DepartmentId]) -> Result<()> {
+async fn set_departments(
+    tx: &mut Transaction<'_, Any>,
+    campus: CampusId,
+    member: MemberId,
+    depts: &[DepartmentId],
+) -> Result<()> {
     if !depts.is_empty() {
         let sql = format!(
             "SELECT COUNT(*) AS n FROM departments WHERE campus_id = $1 AND id IN ({})",
@@ -692,11 +720,13 @@ async fn set_departments(tx: &mut Transaction<'_, Any>, campus: CampusId, member
     Ok(())
 }
 
-async fn set_search_tokens(tx: &mut Transaction<'_, Any>, campus: CampusId, member: MemberId, f: &MemberFields) -> Result<()> {
-    sqlx::query("DELETE FROM member_search WHERE member_id = $1")
-        .bind(member.to_string())
-        .execute(&mut **tx)
-        .await?;
+async fn set_search_tokens(
+    tx: &mut Transaction<'_, Any>,
+    campus: CampusId,
+    member: MemberId,
+    f: &MemberFields,
+) -> Result<()> {
+    sqlx::query("DELETE FROM member_search WHERE member_id = $1").bind(member.to_string()).execute(&mut **tx).await?;
     let tokens = index_tokens([f.name_zh.as_str(), f.name_pt.as_str(), f.title.as_str(), f.staff_no.as_str()]);
     if tokens.is_empty() {
         return Ok(());
@@ -731,7 +761,12 @@ impl DepartmentPaths {
         Ok(Self { known })
     }
 
-    async fn resolve(&mut self, tx: &mut Transaction<'_, Any>, campus: CampusId, path: &[String]) -> Result<DepartmentId> {
+    async fn resolve(
+        &mut self,
+        tx: &mut Transaction<'_, Any>,
+        campus: CampusId,
+        path: &[String],
+    ) -> Result<DepartmentId> {
         let mut parent = None;
         let mut current = None;
         for name in path {

@@ -12,14 +12,12 @@ mod sql;
 pub mod testing;
 
 pub use dialect::Dialect;
-pub use directory::{
-    Department, ImportOutcome, Member, MemberFilter, MemberPage, MemberStatus, MemberWrite,
-};
+pub use directory::{Department, ImportOutcome, Member, MemberFilter, MemberPage, MemberStatus, MemberWrite};
 pub use registry::{Campus, Names, RegistryRow, School, SchoolWithCampuses};
 pub use sessions::{Session, SessionMember};
 
-use sqlx::any::AnyPoolOptions;
 use sqlx::AnyPool;
+use sqlx::any::AnyPoolOptions;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 /// What can go wrong in the store, in terms the API can answer with.
@@ -54,10 +52,7 @@ pub struct Store {
 
 /// Milliseconds since the Unix epoch.
 pub fn now_ms() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_millis() as i64)
-        .unwrap_or(0)
+    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0)
 }
 
 impl Store {

@@ -17,12 +17,12 @@ pub(crate) async fn run(store: &Store) -> Result<()> {
         .map(|r| r.try_get::<i64, _>(0))
         .collect::<Result<_, _>>()?;
     let known = store.dialect.migrations();
-    if let Some(&newest) = applied.last() {
-        if known.iter().all(|(v, _, _)| *v < newest) {
-            return Err(StoreError::Corrupt(format!(
-                "database schema version {newest} is newer than this campuslink knows; upgrade campuslink"
-            )));
-        }
+    if let Some(&newest) = applied.last()
+        && known.iter().all(|(v, _, _)| *v < newest)
+    {
+        return Err(StoreError::Corrupt(format!(
+            "database schema version {newest} is newer than this campuslink knows; upgrade campuslink"
+        )));
     }
     for (version, name, sql) in known {
         if applied.contains(version) {

@@ -125,9 +125,8 @@ impl Store {
         let schools = sqlx::query("SELECT id, code, name_zh, name_pt, name_en FROM schools ORDER BY code_key")
             .fetch_all(&self.pool)
             .await?;
-        let campuses = dynq(format!("SELECT {CAMPUS_COLS} FROM campuses ORDER BY code_key"))
-            .fetch_all(&self.pool)
-            .await?;
+        let campuses =
+            dynq(format!("SELECT {CAMPUS_COLS} FROM campuses ORDER BY code_key")).fetch_all(&self.pool).await?;
         let campuses: Vec<Campus> = campuses.iter().map(campus).collect::<Result<_>>()?;
         schools
             .iter()

@@ -47,13 +47,12 @@ impl Store {
     /// `now + lock_ms`. Returns whether the account is now locked.
     pub async fn record_login_failure(&self, member: MemberId, max: i64, lock_ms: i64) -> Result<bool> {
         let now = now_ms();
-        let row = sqlx::query(
-            "UPDATE members SET failed_logins = failed_logins + 1 WHERE id = $1 RETURNING failed_logins",
-        )
-        .bind(member.to_string())
-        .fetch_optional(&self.pool)
-        .await?
-        .ok_or(StoreError::NotFound)?;
+        let row =
+            sqlx::query("UPDATE members SET failed_logins = failed_logins + 1 WHERE id = $1 RETURNING failed_logins")
+                .bind(member.to_string())
+                .fetch_optional(&self.pool)
+                .await?
+                .ok_or(StoreError::NotFound)?;
         if int(&row, "failed_logins")? >= max {
             sqlx::query("UPDATE members SET failed_logins = 0, locked_until = $1 WHERE id = $2")
                 .bind(now + lock_ms)
@@ -73,7 +72,13 @@ impl Store {
         Ok(())
     }
 
-    pub async fn create_session(&self, token_hash: &str, member: MemberId, csrf_token: &str, ttl_ms: i64) -> Result<()> {
+    pub async fn create_session(
+        &self,
+        token_hash: &str,
+        member: MemberId,
+        csrf_token: &str,
+        ttl_ms: i64,
+    ) -> Result<()> {
         let now = now_ms();
         sqlx::query("INSERT INTO sessions (token_hash, member_id, csrf_token, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)")
             .bind(token_hash)
@@ -113,7 +118,8 @@ impl Store {
 
     /// Removes expired sessions; returns how many.
     pub async fn purge_sessions(&self) -> Result<u64> {
-        let done = sqlx::query("DELETE FROM sessions WHERE expires_at <= $1").bind(now_ms()).execute(&self.pool).await?;
+        let done =
+            sqlx::query("DELETE FROM sessions WHERE expires_at <= $1").bind(now_ms()).execute(&self.pool).await?;
         Ok(done.rows_affected())
     }
 }

@@ -46,7 +46,13 @@ impl TestDb {
             .await
             .unwrap_or_else(|e| panic!("cannot create test database: {e}"));
         let base = admin_url.rsplit_once('/').map(|(b, _)| b).unwrap_or(&admin_url);
-        TestDb { url: format!("{base}/{name}"), dialect: Dialect::Postgres, admin_url: Some(admin_url), name, dir: None }
+        TestDb {
+            url: format!("{base}/{name}"),
+            dialect: Dialect::Postgres,
+            admin_url: Some(admin_url),
+            name,
+            dir: None,
+        }
     }
 
     pub async fn of(dialect: Dialect) -> TestDb {
@@ -69,12 +75,12 @@ impl TestDb {
         if let Some(dir) = &self.dir {
             let _ = std::fs::remove_dir_all(dir);
         }
-        if let Some(admin) = &self.admin_url {
-            if let Ok(mut conn) = <sqlx::AnyConnection as sqlx::Connection>::connect(admin).await {
-                let _ = sqlx::raw_sql(sqlx::AssertSqlSafe(format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name)))
-                    .execute(&mut conn)
-                    .await;
-            }
+        if let Some(admin) = &self.admin_url
+            && let Ok(mut conn) = <sqlx::AnyConnection as sqlx::Connection>::connect(admin).await
+        {
+            let _ = sqlx::raw_sql(sqlx::AssertSqlSafe(format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name)))
+                .execute(&mut conn)
+                .await;
         }
     }
 }

@@ -1,6 +1,8 @@
 //! The same story against SQLite and PostgreSQL: registry, directory, search, import,
 //! sessions. If the two dialects ever disagree, one of these two tests fails.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly on purpose
+
 use domain::member_row::{MemberFields, RawMemberFields, parse_import};
 use domain::values::Code;
 use domain::{Invalid, Role};
@@ -46,7 +48,11 @@ async fn story(dialect: Dialect) {
     let chan = store
         .create_member(
             Some(a.id),
-            MemberWrite { fields: &fields("chan.tm", "陳大文", "Chan Tai Man", "數學科主任"), role: Role::Member, department_ids: &[maths.id, admin_office.id] },
+            MemberWrite {
+                fields: &fields("chan.tm", "陳大文", "Chan Tai Man", "數學科主任"),
+                role: Role::Member,
+                department_ids: &[maths.id, admin_office.id],
+            },
             Some("hash"),
         )
         .await
@@ -55,17 +61,29 @@ async fn story(dialect: Dialect) {
     let ana = store
         .create_member(
             Some(a.id),
-            MemberWrite { fields: &fields("ana.c", "施安娜", "Ana Conceição", "Professora de Música"), role: Role::Member, department_ids: &[teaching.id] },
+            MemberWrite {
+                fields: &fields("ana.c", "施安娜", "Ana Conceição", "Professora de Música"),
+                role: Role::Member,
+                department_ids: &[teaching.id],
+            },
             None,
         )
         .await
         .unwrap();
     let taken = store
-        .create_member(Some(b.id), MemberWrite { fields: &fields("CHAN.TM", "另一", "", ""), role: Role::Member, department_ids: &[] }, None)
+        .create_member(
+            Some(b.id),
+            MemberWrite { fields: &fields("CHAN.TM", "另一", "", ""), role: Role::Member, department_ids: &[] },
+            None,
+        )
         .await;
     assert!(matches!(taken, Err(StoreError::Duplicate("login"))), "{taken:?}");
     let wrong_dept = store
-        .create_member(Some(b.id), MemberWrite { fields: &fields("b.one", "乙", "", ""), role: Role::Member, department_ids: &[maths.id] }, None)
+        .create_member(
+            Some(b.id),
+            MemberWrite { fields: &fields("b.one", "乙", "", ""), role: Role::Member, department_ids: &[maths.id] },
+            None,
+        )
         .await;
     assert!(matches!(wrong_dept, Err(StoreError::UnknownDepartment)), "{wrong_dept:?}");
     assert_eq!(store.member_count(b.id).await.unwrap(), 0, "refused writes leave nothing behind");
@@ -99,7 +117,10 @@ async fn story(dialect: Dialect) {
     store.set_member_status(a.id, ana.id, MemberStatus::Disabled).await.unwrap();
     let active = store.list_members(a.id, &MemberFilter { limit: 50, ..Default::default() }).await.unwrap();
     assert_eq!(active.total, 1);
-    let all = store.list_members(a.id, &MemberFilter { include_disabled: true, limit: 50, ..Default::default() }).await.unwrap();
+    let all = store
+        .list_members(a.id, &MemberFilter { include_disabled: true, limit: 50, ..Default::default() })
+        .await
+        .unwrap();
     assert_eq!(all.total, 2);
     let deleting = store.delete_department(a.id, teaching.id).await;
     assert!(matches!(deleting, Err(StoreError::DepartmentNotEmpty)), "{deleting:?}");
@@ -115,7 +136,11 @@ async fn story(dialect: Dialect) {
         ],
     )
     .unwrap();
-    let clash = parse_import(&header, &[row(&["x.new", "新", "", "", "新部門二", "", "", ""]), row(&["ana.c", "安娜", "", "", "", "", "", ""])]).unwrap();
+    let clash = parse_import(
+        &header,
+        &[row(&["x.new", "新", "", "", "新部門二", "", "", ""]), row(&["ana.c", "安娜", "", "", "", "", "", ""])],
+    )
+    .unwrap();
     // Make ana's login belong to campus B's view: importing chan.tm into B must be refused.
     let refused = store.import_members(b.id, &good).await;
     match refused {

@@ -26,7 +26,11 @@ async fn bad_logins_get_clear_errors() {
     let (s, b) = app.try_login("teacher.a", "wrong password").await;
     assert_eq!((s, b["code"].as_str()), (StatusCode::UNAUTHORIZED, Some("invalid_credentials")));
     let (s, b) = app.try_login("nobody.here", PASSWORD).await;
-    assert_eq!((s, b["code"].as_str()), (StatusCode::UNAUTHORIZED, Some("invalid_credentials")), "unknown accounts look like wrong passwords");
+    assert_eq!(
+        (s, b["code"].as_str()),
+        (StatusCode::UNAUTHORIZED, Some("invalid_credentials")),
+        "unknown accounts look like wrong passwords"
+    );
     let (s, b) = app.try_login("", "").await;
     assert_eq!((s, b["code"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("invalid_input")));
     assert_eq!(b["errors"].as_array().unwrap().len(), 2);
@@ -101,7 +105,8 @@ async fn browser_sessions_use_httponly_cookies_and_need_the_csrf_header() {
         .send()
         .await
         .unwrap();
-    let cookies: Vec<String> = resp.headers().get_all("set-cookie").iter().map(|v| v.to_str().unwrap().to_owned()).collect();
+    let cookies: Vec<String> =
+        resp.headers().get_all("set-cookie").iter().map(|v| v.to_str().unwrap().to_owned()).collect();
     let session = cookies.iter().find(|c| c.starts_with("campuslink_session=")).unwrap();
     assert!(session.contains("HttpOnly") && session.contains("SameSite=Strict"), "{session}");
     let csrf_cookie = cookies.iter().find(|c| c.starts_with("campuslink_csrf=")).unwrap();
@@ -117,13 +122,33 @@ async fn browser_sessions_use_httponly_cookies_and_need_the_csrf_header() {
     let r = http.post(&path).header("cookie", &cookie_header).json(&json!({"name_zh": "新部門"})).send().await.unwrap();
     assert_eq!(r.status(), StatusCode::FORBIDDEN);
     assert_eq!(r.json::<serde_json::Value>().await.unwrap()["code"], "csrf_failed");
-    let r = http.post(&path).header("cookie", &cookie_header).header("x-csrf-token", "forged").json(&json!({"name_zh": "新部門"})).send().await.unwrap();
+    let r = http
+        .post(&path)
+        .header("cookie", &cookie_header)
+        .header("x-csrf-token", "forged")
+        .json(&json!({"name_zh": "新部門"}))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), StatusCode::FORBIDDEN);
-    let r = http.post(&path).header("cookie", &cookie_header).header("x-csrf-token", csrf).json(&json!({"name_zh": "新部門"})).send().await.unwrap();
+    let r = http
+        .post(&path)
+        .header("cookie", &cookie_header)
+        .header("x-csrf-token", csrf)
+        .json(&json!({"name_zh": "新部門"}))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), StatusCode::CREATED);
 
     // Logout ends the session.
-    let r = http.post(app.url("/api/v1/auth/logout")).header("cookie", &cookie_header).header("x-csrf-token", csrf).send().await.unwrap();
+    let r = http
+        .post(app.url("/api/v1/auth/logout"))
+        .header("cookie", &cookie_header)
+        .header("x-csrf-token", csrf)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), StatusCode::NO_CONTENT);
     let r = http.get(&path).header("cookie", &cookie_header).send().await.unwrap();
     assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
@@ -134,11 +159,16 @@ async fn browser_sessions_use_httponly_cookies_and_need_the_csrf_header() {
 async fn passwords_are_changed_by_their_owner_and_reset_by_the_admin() {
     let app = TestApp::spawn().await;
     let teacher = app.login("teacher.a").await;
-    let (s, b) = teacher.post("/api/v1/me/password", json!({"current_password": "nope nope", "new_password": "brand new pw"})).await;
+    let (s, b) = teacher
+        .post("/api/v1/me/password", json!({"current_password": "nope nope", "new_password": "brand new pw"}))
+        .await;
     assert_eq!((s, b["code"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("wrong_password")));
-    let (s, b) = teacher.post("/api/v1/me/password", json!({"current_password": PASSWORD, "new_password": "short"})).await;
+    let (s, b) =
+        teacher.post("/api/v1/me/password", json!({"current_password": PASSWORD, "new_password": "short"})).await;
     assert_eq!((s, b["errors"][0]["code"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("too_short")));
-    let (s, _) = teacher.post("/api/v1/me/password", json!({"current_password": PASSWORD, "new_password": "brand new pw"})).await;
+    let (s, _) = teacher
+        .post("/api/v1/me/password", json!({"current_password": PASSWORD, "new_password": "brand new pw"}))
+        .await;
     assert_eq!(s, StatusCode::NO_CONTENT);
     assert_eq!(teacher.get("/api/v1/me").await.0, StatusCode::UNAUTHORIZED, "changing the password ends sessions");
     assert_eq!(app.try_login("teacher.a", "brand new pw").await.0, StatusCode::OK);
@@ -159,7 +189,10 @@ async fn health_security_headers_and_openapi() {
     let r = reqwest::get(app.url("/healthz")).await.unwrap();
     assert_eq!(r.status(), StatusCode::OK);
     let csp = r.headers()["content-security-policy"].to_str().unwrap().to_owned();
-    assert!(csp.contains("default-src 'self'") && csp.contains("frame-ancestors 'none'") && !csp.contains("unsafe-inline"), "{csp}");
+    assert!(
+        csp.contains("default-src 'self'") && csp.contains("frame-ancestors 'none'") && !csp.contains("unsafe-inline"),
+        "{csp}"
+    );
     assert_eq!(r.headers()["x-content-type-options"], "nosniff");
     let spec: serde_json::Value = reqwest::get(app.url("/api/openapi.json")).await.unwrap().json().await.unwrap();
     assert_eq!(spec["openapi"], "3.1.0");
@@ -168,7 +201,8 @@ async fn health_security_headers_and_openapi() {
     let anon = app.anonymous();
     let some_id = "01900000-0000-7000-8000-000000000000";
     for (method, path, ..) in server::openapi::OPERATIONS {
-        let concrete = path.split('/').map(|seg| if seg.starts_with('{') { some_id } else { seg }).collect::<Vec<_>>().join("/");
+        let concrete =
+            path.split('/').map(|seg| if seg.starts_with('{') { some_id } else { seg }).collect::<Vec<_>>().join("/");
         let m = reqwest::Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
         let r = anon.request(m, &format!("/api/v1{concrete}")).json(&json!({})).send().await.unwrap();
         let want = if *path == "/auth/login" { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::UNAUTHORIZED };

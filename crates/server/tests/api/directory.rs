@@ -58,16 +58,19 @@ async fn members_are_created_edited_and_found_in_three_languages() {
     let id = m["id"].as_str().unwrap().to_owned();
     for q in ["施安", "安娜", "conceicao", "Conceição", "MÚSICA", "t-0042", "ana"] {
         let (_, found) = admin.get(&format!("{base}?q={}", urlencode(q))).await;
-        let logins: Vec<&str> = found["members"].as_array().unwrap().iter().map(|m| m["login"].as_str().unwrap()).collect();
+        let logins: Vec<&str> =
+            found["members"].as_array().unwrap().iter().map(|m| m["login"].as_str().unwrap()).collect();
         assert_eq!(logins, ["ana.conceicao"], "search {q:?}");
     }
     let (_, none) = admin.get(&format!("{base}?q={}", urlencode("李"))).await;
     assert_eq!(none["total"], 0);
 
     // A second department, and an edit that moves her.
-    let (_, d2) = admin.post(&format!("/api/v1/campuses/{}/departments", app.campus_a), json!({"name_zh": "音樂科"})).await;
+    let (_, d2) =
+        admin.post(&format!("/api/v1/campuses/{}/departments", app.campus_a), json!({"name_zh": "音樂科"})).await;
     let d2 = d2["id"].as_str().unwrap().to_owned();
-    let (s, m) = admin.patch(&format!("{base}/{id}"), json!({"department_ids": [dept, d2], "title": "音樂科主任"})).await;
+    let (s, m) =
+        admin.patch(&format!("{base}/{id}"), json!({"department_ids": [dept, d2], "title": "音樂科主任"})).await;
     assert_eq!((s, m["department_ids"].as_array().map(Vec::len)), (StatusCode::OK, Some(2)), "{m}");
     let (_, in_d2) = admin.get(&format!("{base}?department_id={d2}")).await;
     assert_eq!(in_d2["total"], 1);
@@ -92,7 +95,11 @@ async fn bad_member_input_changes_nothing() {
     assert_eq!(fields, ["email", "login", "name_zh", "password", "phone", "role"]);
     assert_eq!(b["detail"], "Some fields are not valid. Correct them and try again.");
     let (s, b) = admin.post(&base, json!({"login": "teacher.b", "name_zh": "重複"})).await;
-    assert_eq!((s, b["code"].as_str()), (StatusCode::CONFLICT, Some("duplicate_login")), "logins are unique across campuses");
+    assert_eq!(
+        (s, b["code"].as_str()),
+        (StatusCode::CONFLICT, Some("duplicate_login")),
+        "logins are unique across campuses"
+    );
     let ghost = "01900000-0000-7000-8000-000000000000";
     let (s, b) = admin.post(&base, json!({"login": "ghost.dept", "name_zh": "甲", "department_ids": [ghost]})).await;
     assert_eq!((s, b["errors"][0]["code"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("unknown_department")));
@@ -129,7 +136,13 @@ async fn csv_import_with_a_bad_line_imports_nothing_and_reports_the_line() {
     assert_eq!((s, b["created"].as_i64()), (StatusCode::OK, Some(3)), "{b}");
     assert_eq!(admin.member_total(app.campus_a).await, before + 3);
     // The same file again updates instead of duplicating.
-    let (s, b) = admin.upload(&path, "text/csv", csv.replace("not-an-email", "wong@escola.mo").replace("教師,教務處", "主任,教務處").into()).await;
+    let (s, b) = admin
+        .upload(
+            &path,
+            "text/csv",
+            csv.replace("not-an-email", "wong@escola.mo").replace("教師,教務處", "主任,教務處").into(),
+        )
+        .await;
     assert_eq!((s, b["created"].as_i64(), b["updated"].as_i64()), (StatusCode::OK, Some(0), Some(3)));
     assert_eq!(app.store.member_by_login("li.ming").await.unwrap().unwrap().title, "主任");
     app.stop().await;
@@ -146,7 +159,11 @@ async fn big5_csv_and_xlsx_import_and_export_round_trip() {
     assert_eq!(app.store.member_by_login("chan.big5").await.unwrap().unwrap().name_zh, "陳大文");
 
     // Export as XLSX, re-import it: everything comes back as updates.
-    let r = admin.request(reqwest::Method::GET, &format!("/api/v1/campuses/{}/members/export?format=xlsx", app.campus_a)).send().await.unwrap();
+    let r = admin
+        .request(reqwest::Method::GET, &format!("/api/v1/campuses/{}/members/export?format=xlsx", app.campus_a))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), StatusCode::OK);
     assert_eq!(r.headers()["content-type"], server::files::XLSX_MIME);
     let xlsx = r.bytes().await.unwrap().to_vec();
@@ -154,11 +171,19 @@ async fn big5_csv_and_xlsx_import_and_export_round_trip() {
     let (s, b) = admin.upload(&path, server::files::XLSX_MIME, xlsx).await;
     assert_eq!((s, b["updated"].as_i64()), (StatusCode::OK, Some(total)), "{b}");
 
-    let r = admin.request(reqwest::Method::GET, &format!("/api/v1/campuses/{}/members/export?format=csv", app.campus_a)).send().await.unwrap();
+    let r = admin
+        .request(reqwest::Method::GET, &format!("/api/v1/campuses/{}/members/export?format=csv", app.campus_a))
+        .send()
+        .await
+        .unwrap();
     let csv = r.text().await.unwrap();
     assert!(csv.starts_with("\u{feff}login,name_zh"), "{csv}");
     assert!(csv.contains("chan.big5,陳大文,,,訓導處"), "{csv}");
-    let r = admin.request(reqwest::Method::GET, &format!("/api/v1/campuses/{}/members/template?format=xlsx", app.campus_a)).send().await.unwrap();
+    let r = admin
+        .request(reqwest::Method::GET, &format!("/api/v1/campuses/{}/members/template?format=xlsx", app.campus_a))
+        .send()
+        .await
+        .unwrap();
     assert!(r.bytes().await.unwrap().starts_with(b"PK"));
 
     let (s, b) = admin.upload(&path, "image/png", b"\x89PNG\r\n".to_vec()).await;
@@ -172,6 +197,12 @@ async fn big5_csv_and_xlsx_import_and_export_round_trip() {
 
 fn urlencode(s: &str) -> String {
     s.bytes()
-        .map(|b| if b.is_ascii_alphanumeric() || b"-._~".contains(&b) { (b as char).to_string() } else { format!("%{b:02X}") })
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
         .collect()
 }

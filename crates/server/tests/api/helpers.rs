@@ -30,7 +30,8 @@ async fn seed_hash() -> &'static str {
 }
 
 pub fn fields(login: &str, zh: &str) -> MemberFields {
-    MemberFields::parse(&RawMemberFields { login, name_zh: zh, name_pt: "Nome", title: "教師", ..Default::default() }).unwrap()
+    MemberFields::parse(&RawMemberFields { login, name_zh: zh, name_pt: "Nome", title: "教師", ..Default::default() })
+        .unwrap()
 }
 
 impl TestApp {
@@ -55,13 +56,24 @@ impl TestApp {
         let x = store.create_campus(other.id, &Code::parse("S2-X").unwrap(), names("本部")).await.unwrap();
         for (campus, letter) in [(a.id, "a"), (b.id, "b"), (x.id, "x")] {
             let dept = store.create_department(campus, None, "教務處", "").await.unwrap();
-            for (login, role) in [(format!("admin.{letter}"), Role::Admin), (format!("teacher.{letter}"), Role::Member)] {
+            for (login, role) in [(format!("admin.{letter}"), Role::Admin), (format!("teacher.{letter}"), Role::Member)]
+            {
                 let f = fields(&login, &format!("{letter}成員"));
-                store.create_member(Some(campus), MemberWrite { fields: &f, role, department_ids: &[dept.id] }, Some(hash)).await.unwrap();
+                store
+                    .create_member(
+                        Some(campus),
+                        MemberWrite { fields: &f, role, department_ids: &[dept.id] },
+                        Some(hash),
+                    )
+                    .await
+                    .unwrap();
             }
         }
         let f = fields("bureau", "教育局");
-        store.create_member(None, MemberWrite { fields: &f, role: Role::Bureau, department_ids: &[] }, Some(hash)).await.unwrap();
+        store
+            .create_member(None, MemberWrite { fields: &f, role: Role::Bureau, department_ids: &[] }, Some(hash))
+            .await
+            .unwrap();
 
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
@@ -81,7 +93,12 @@ impl TestApp {
     pub async fn login(&self, login: &str) -> Client {
         let (status, body) = self.try_login(login, PASSWORD).await;
         assert_eq!(status, StatusCode::OK, "login {login}: {body}");
-        Client { base: self.base.clone(), token: body["token"].as_str().unwrap().to_owned(), lang: None, http: reqwest::Client::new() }
+        Client {
+            base: self.base.clone(),
+            token: body["token"].as_str().unwrap().to_owned(),
+            lang: None,
+            http: reqwest::Client::new(),
+        }
     }
 
     pub async fn try_login(&self, login: &str, password: &str) -> (StatusCode, Value) {

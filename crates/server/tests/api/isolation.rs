@@ -20,7 +20,8 @@ async fn campus_directory_isolation_matrix() {
     let dept = admin_a.first_department(a).await;
     let member = app.store.member_by_login("teacher.a").await.unwrap().unwrap().id;
     // The target of the password-reset attempts, so teacher.a can still sign in.
-    let (_, spare) = admin_a.post(&format!("/api/v1/campuses/{a}/members"), json!({"login": "spare.a", "name_zh": "備用"})).await;
+    let (_, spare) =
+        admin_a.post(&format!("/api/v1/campuses/{a}/members"), json!({"login": "spare.a", "name_zh": "備用"})).await;
     let spare = spare["id"].as_str().unwrap().to_owned();
 
     // (caller, reads, writes)
@@ -66,10 +67,19 @@ async fn campus_directory_isolation_matrix() {
         let writes = [
             c.post(&format!("/api/v1/campuses/{a}/departments"), json!({"name_zh": format!("{login}的部門")})).await,
             c.patch(&format!("/api/v1/campuses/{a}/departments/{dept}"), json!({"name_zh": "改名"})).await,
-            c.post(&format!("/api/v1/campuses/{a}/members"), json!({"login": format!("new.{login}"), "name_zh": "新人"})).await,
+            c.post(
+                &format!("/api/v1/campuses/{a}/members"),
+                json!({"login": format!("new.{login}"), "name_zh": "新人"}),
+            )
+            .await,
             c.patch(&format!("/api/v1/campuses/{a}/members/{member}"), json!({"title": "被改"})).await,
-            c.upload(&format!("/api/v1/campuses/{a}/members/import"), "text/csv", "login,name_zh\nimp.x,匯入\n".into()).await,
-            c.post(&format!("/api/v1/campuses/{a}/members/{spare}/reset-password"), json!({"new_password": "taken over!"})).await,
+            c.upload(&format!("/api/v1/campuses/{a}/members/import"), "text/csv", "login,name_zh\nimp.x,匯入\n".into())
+                .await,
+            c.post(
+                &format!("/api/v1/campuses/{a}/members/{spare}/reset-password"),
+                json!({"new_password": "taken over!"}),
+            )
+            .await,
         ];
         for (i, (s, body)) in writes.iter().enumerate() {
             check(*s, write, &format!("write #{i}: {body}"));
@@ -98,15 +108,20 @@ async fn a_member_of_another_campus_cannot_be_read_through_my_campus() {
     let b_member = app.store.member_by_login("teacher.b").await.unwrap().unwrap().id;
     let (s, _) = admin_a.get(&format!("/api/v1/campuses/{}/members/{b_member}", app.campus_a)).await;
     assert_eq!(s, StatusCode::NOT_FOUND);
-    let (s, _) = admin_a.patch(&format!("/api/v1/campuses/{}/members/{b_member}", app.campus_a), json!({"title": "x"})).await;
+    let (s, _) =
+        admin_a.patch(&format!("/api/v1/campuses/{}/members/{b_member}", app.campus_a), json!({"title": "x"})).await;
     assert_eq!(s, StatusCode::NOT_FOUND);
-    let (s, _) = admin_a.post(&format!("/api/v1/campuses/{}/members/{b_member}/disable", app.campus_a), json!({})).await;
+    let (s, _) =
+        admin_a.post(&format!("/api/v1/campuses/{}/members/{b_member}/disable", app.campus_a), json!({})).await;
     assert_eq!(s, StatusCode::NOT_FOUND);
     // Nor put a member into another campus's department.
     let admin_b = app.login("admin.b").await;
     let b_dept = admin_b.first_department(app.campus_b).await;
     let (s, b) = admin_a
-        .post(&format!("/api/v1/campuses/{}/members", app.campus_a), json!({"login": "sneaky", "name_zh": "甲", "department_ids": [b_dept]}))
+        .post(
+            &format!("/api/v1/campuses/{}/members", app.campus_a),
+            json!({"login": "sneaky", "name_zh": "甲", "department_ids": [b_dept]}),
+        )
         .await;
     assert_eq!((s, b["errors"][0]["code"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("unknown_department")));
     app.stop().await;
@@ -137,10 +152,25 @@ async fn only_the_bureau_keeps_the_registry() {
     for login in ["admin.a", "teacher.a", "admin.x"] {
         let c = app.login(login).await;
         assert_eq!(c.get("/api/v1/schools").await.0, StatusCode::FORBIDDEN, "{login}");
-        assert_eq!(c.post("/api/v1/schools", json!({"code": "S9", "name_zh": "新校"})).await.0, StatusCode::FORBIDDEN, "{login}");
-        let (s, _) = c.post(&format!("/api/v1/campuses/{}/admins", app.campus_a), json!({"login": "evil.admin", "name_zh": "壞", "password": "12345678"})).await;
+        assert_eq!(
+            c.post("/api/v1/schools", json!({"code": "S9", "name_zh": "新校"})).await.0,
+            StatusCode::FORBIDDEN,
+            "{login}"
+        );
+        let (s, _) = c
+            .post(
+                &format!("/api/v1/campuses/{}/admins", app.campus_a),
+                json!({"login": "evil.admin", "name_zh": "壞", "password": "12345678"}),
+            )
+            .await;
         assert_eq!(s, StatusCode::FORBIDDEN, "{login}");
-        let (s, _) = c.upload("/api/v1/registry/import", "text/csv", b"school_code,school_name_zh,campus_code,campus_name_zh\nS9,x,S9-A,y\n".to_vec()).await;
+        let (s, _) = c
+            .upload(
+                "/api/v1/registry/import",
+                "text/csv",
+                b"school_code,school_name_zh,campus_code,campus_name_zh\nS9,x,S9-A,y\n".to_vec(),
+            )
+            .await;
         assert_eq!(s, StatusCode::FORBIDDEN, "{login}");
     }
     assert!(app.store.school_by_code("S9").await.unwrap().is_none());

@@ -1,5 +1,7 @@
 //! API tests against the real server on 127.0.0.1:0, with a fresh database each.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly on purpose
+
 mod helpers;
 
 mod accounts;

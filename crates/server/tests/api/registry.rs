@@ -8,14 +8,23 @@ use serde_json::json;
 async fn the_bureau_registers_a_school_a_campus_and_its_first_admin() {
     let app = TestApp::spawn().await;
     let bureau = app.login("bureau").await;
-    let (s, school) = bureau.post("/api/v1/schools", json!({"code": "NEW", "name_zh": "新學校", "name_pt": "Escola Nova", "name_en": "New School"})).await;
+    let (s, school) = bureau
+        .post(
+            "/api/v1/schools",
+            json!({"code": "NEW", "name_zh": "新學校", "name_pt": "Escola Nova", "name_en": "New School"}),
+        )
+        .await;
     assert_eq!(s, StatusCode::CREATED, "{school}");
     let sid = school["id"].as_str().unwrap();
-    let (s, campus) = bureau.post(&format!("/api/v1/schools/{sid}/campuses"), json!({"code": "NEW-A", "name_zh": "中學部"})).await;
+    let (s, campus) =
+        bureau.post(&format!("/api/v1/schools/{sid}/campuses"), json!({"code": "NEW-A", "name_zh": "中學部"})).await;
     assert_eq!(s, StatusCode::CREATED, "{campus}");
     let cid = campus["id"].as_str().unwrap();
     let (s, admin) = bureau
-        .post(&format!("/api/v1/campuses/{cid}/admins"), json!({"login": "first.admin", "name_zh": "首位管理員", "password": "first admin pw"}))
+        .post(
+            &format!("/api/v1/campuses/{cid}/admins"),
+            json!({"login": "first.admin", "name_zh": "首位管理員", "password": "first admin pw"}),
+        )
         .await;
     assert_eq!((s, admin["role"].as_str()), (StatusCode::CREATED, Some("admin")), "{admin}");
     let (_, admins) = bureau.get(&format!("/api/v1/campuses/{cid}/admins")).await;
@@ -24,7 +33,10 @@ async fn the_bureau_registers_a_school_a_campus_and_its_first_admin() {
     assert_eq!((s, me["me"]["campus"]["code"].as_str()), (StatusCode::OK, Some("NEW-A")));
 
     let (s, renamed) = bureau.patch(&format!("/api/v1/campuses/{cid}"), json!({"name_pt": "Secção Secundária"})).await;
-    assert_eq!((s, renamed["name_zh"].as_str(), renamed["name_pt"].as_str()), (StatusCode::OK, Some("中學部"), Some("Secção Secundária")));
+    assert_eq!(
+        (s, renamed["name_zh"].as_str(), renamed["name_pt"].as_str()),
+        (StatusCode::OK, Some("中學部"), Some("Secção Secundária"))
+    );
     let (_, list) = bureau.get("/api/v1/schools").await;
     let new = list.as_array().unwrap().iter().find(|s| s["code"] == "NEW").unwrap();
     assert_eq!(new["campuses"][0]["code"], "NEW-A");
@@ -45,11 +57,17 @@ async fn registry_input_is_checked_and_nothing_is_written_on_error() {
     let (s, b) = bureau.post("/api/v1/schools", json!({"code": "LONG", "name_zh": "長".repeat(101)})).await;
     assert_eq!((s, b["errors"][0]["code"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("too_long")));
     let ghost = "01900000-0000-7000-8000-000000000000";
-    let (s, _) = bureau.post(&format!("/api/v1/schools/{ghost}/campuses"), json!({"code": "G-1", "name_zh": "幽靈"})).await;
+    let (s, _) =
+        bureau.post(&format!("/api/v1/schools/{ghost}/campuses"), json!({"code": "G-1", "name_zh": "幽靈"})).await;
     assert_eq!(s, StatusCode::NOT_FOUND);
     let (s, _) = bureau.post("/api/v1/schools/not-an-id/campuses", json!({"code": "G-1", "name_zh": "幽靈"})).await;
     assert_eq!(s, StatusCode::NOT_FOUND);
-    let (s, b) = bureau.post(&format!("/api/v1/campuses/{}/admins", app.campus_a), json!({"login": "admin.b", "name_zh": "重複", "password": "12345678"})).await;
+    let (s, b) = bureau
+        .post(
+            &format!("/api/v1/campuses/{}/admins", app.campus_a),
+            json!({"login": "admin.b", "name_zh": "重複", "password": "12345678"}),
+        )
+        .await;
     assert_eq!((s, b["code"].as_str()), (StatusCode::CONFLICT, Some("duplicate_login")));
     let (_, list) = bureau.get("/api/v1/schools").await;
     assert_eq!(list.as_array().unwrap().len(), 2, "nothing was added");
@@ -66,7 +84,12 @@ async fn registry_import_is_all_or_nothing_with_a_line_report() {
                NT,,,,S1-A,已存在,,\n";
     let (s, b) = bureau.upload("/api/v1/registry/import", "text/csv", bad.into()).await;
     assert_eq!((s, b["code"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("import_invalid")), "{b}");
-    let lines: Vec<(i64, &str)> = b["lines"].as_array().unwrap().iter().map(|l| (l["line"].as_i64().unwrap(), l["column"].as_str().unwrap())).collect();
+    let lines: Vec<(i64, &str)> = b["lines"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| (l["line"].as_i64().unwrap(), l["column"].as_str().unwrap()))
+        .collect();
     assert_eq!(lines, [(3, "campus_code"), (4, "school_name_zh")]);
     assert!(app.store.school_by_code("NS").await.unwrap().is_none());
 

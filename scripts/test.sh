@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Runs every campuslink test: lints, unit and API tests on SQLite, the store story and
+# the API tests on PostgreSQL (a throw-away cluster started here), and the browser
+# tests in headless Chromium. Needs: Rust, Node.js + npm, PostgreSQL 15 server
+# binaries in /usr/lib/postgresql/15/bin, and Debian's chromium at /usr/bin/chromium.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+pgdir=$(mktemp -d /tmp/campuslink-pg.XXXXXX)
+cleanup() { scripts/postgres.sh stop "$pgdir"; }
+trap cleanup EXIT
+eval "$(scripts/postgres.sh start "$pgdir")"
+export CAMPUSLINK_TEST_POSTGRES
+
+step() { printf '\n==> %s\n' "$*"; }
+
+step "format and lints"
+cargo fmt --all --check
+cargo clippy --workspace --all-targets --locked -- -D warnings
+
+step "unit, store and API tests (SQLite; store story on PostgreSQL too)"
+cargo test --workspace --locked
+
+step "API tests on PostgreSQL"
+CAMPUSLINK_TEST_API_DB=postgres cargo test --locked -p campuslink-server --test api
+
+step "browser tests (headless Chromium)"
+cargo build --locked -p campuslink
+CAMPUSLINK_BIN="$PWD/target/debug/campuslink" npm --prefix web run e2e
+
+step "all tests passed"
