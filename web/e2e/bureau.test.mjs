@@ -64,6 +64,17 @@ describe('bureau console', () => {
       await school.getByRole('cell', { name: 'HARBOUR-P' }).waitFor();
       await school.getByRole('cell', { name: 'Secção Primária do Porto' }).waitFor();
 
+      // Names can be corrected later; the code stays.
+      await school.getByRole('button', { name: '編輯校部 海港小學部' }).click();
+      const eDialog = page.getByRole('dialog', { name: '編輯校部' });
+      await eDialog.getByText('HARBOUR-P', { exact: true }).waitFor();
+      assert.equal(await eDialog.getByLabel('校部編號').count(), 0);
+      assert.equal(await eDialog.getByLabel('英文名稱').inputValue(), 'Harbour Primary');
+      await eDialog.getByLabel('英文名稱').fill('Harbour Primary Section');
+      await eDialog.getByRole('button', { name: '儲存' }).click();
+      await eDialog.waitFor({ state: 'hidden' });
+      await school.getByRole('cell', { name: 'Harbour Primary Section' }).waitFor();
+
       // …and its first admin.
       await school.getByRole('button', { name: '管理員 海港小學部' }).click();
       const aDialog = page.getByRole('dialog', { name: /管理員/ });

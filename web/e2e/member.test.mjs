@@ -29,7 +29,8 @@ describe('member app', () => {
       await signIn(page, 'teacher.a1', 'not-the-password');
       const refusal = page.getByRole('alert');
       await refusal.waitFor();
-      assert.notEqual((await refusal.textContent()).trim(), '');
+      const refusalText = (await refusal.textContent()).trim();
+      assert.notEqual(refusalText, '');
       await signIn(page, 'teacher.a1');
 
       // 通訊錄 with the campus's departments.
@@ -103,6 +104,15 @@ describe('member app', () => {
       await page.getByRole('heading', { name: 'Iniciar sessão', level: 1 }).waitFor();
       const me2 = await page.request.get('/api/v1/me');
       assert.equal(me2.status(), 401);
+
+      // The server answers in the chosen language: a refusal in Portuguese.
+      await page.getByLabel('Nome de utilizador').fill('teacher.a1');
+      await page.getByLabel('Palavra-passe').fill('wrong-password');
+      await page.getByRole('button', { name: 'Iniciar sessão', exact: true }).click();
+      const refusalPt = page.getByRole('alert');
+      await refusalPt.waitFor();
+      assert.equal(await refusalPt.getAttribute('data-code'), 'invalid_credentials');
+      assert.notEqual((await refusalPt.textContent()).trim(), refusalText);
     });
     assert.deepEqual(csp(), []);
     await context.close();
