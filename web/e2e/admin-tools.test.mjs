@@ -125,6 +125,7 @@ describe('admin console tools', () => {
       assert.equal(await form.getByLabel('登入名稱').inputValue(), 'teacher.a2');
       assert.equal(await form.getByLabel('初始密碼').count(), 0);
       await form.getByLabel('職稱').fill('級組長');
+      await form.getByLabel('葡文姓名').fill('Wong Conceição');
       await form.getByLabel('電郵').fill('not an e-mail');
       await form.getByRole('button', { name: '儲存' }).click();
       // The server's message sits next to the e-mail field, and the form stays open.
@@ -133,6 +134,11 @@ describe('admin console tools', () => {
       await form.getByRole('button', { name: '儲存' }).click();
       await form.waitFor({ state: 'hidden' });
       await row.getByText('級組長').waitFor();
+      // Portuguese names are found with or without their accents.
+      await page.getByLabel('搜尋成員').fill('conceicao');
+      await table.getByRole('cell', { name: /Wong Conceição/ }).first().waitFor();
+      await page.getByLabel('搜尋成員').fill('');
+      await table.locator('tbody tr').nth(5).waitFor();
 
       await row.getByRole('button', { name: /^停用/ }).click();
       await row.getByText('已停用').waitFor();
