@@ -247,7 +247,13 @@ export const api = {
     csrfFromLogin = r.csrf_token;
     return r.me;
   },
-  logout: () => request<void>('POST', '/auth/logout', { noSessionCheck: true }),
+  async logout() {
+    try {
+      await request<void>('POST', '/auth/logout', { noSessionCheck: true });
+    } finally {
+      csrfFromLogin = null;
+    }
+  },
   me: () => request<Me>('GET', '/me', { noSessionCheck: true }),
   changePassword: (current_password: string, new_password: string) =>
     request<void>('POST', '/me/password', { json: { current_password, new_password } }),
