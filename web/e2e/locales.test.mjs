@@ -1,0 +1,75 @@
+// No browser needed: the three ui.ftl files parse, hold the same messages, and hold
+// every message the app asks for, so no screen ever shows a bare message id.
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFile, readdir } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { FluentBundle, FluentResource } from '@fluent/bundle';
+
+const webDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const LANGS = ['zh-Hant', 'pt', 'en'];
+
+async function load(lang) {
+  const source = await readFile(path.join(webDir, '../locales', lang, 'ui.ftl'), 'utf8');
+  const resource = new FluentResource(source);
+  const bundle = new FluentBundle(lang, { useIsolating: false });
+  const errors = bundle.addResource(resource);
+  return { bundle, errors, ids: new Set(resource.body.map((m) => m.id)) };
+}
+
+async function sources(dir) {
+  const out = [];
+  for (const e of await readdir(dir, { withFileTypes: true })) {
+    const p = path.join(dir, e.name);
+    if (e.isDirectory()) out.push(...(await sources(p)));
+    else if (/\.(svelte|ts)$/.test(e.name)) out.push(await readFile(p, 'utf8'));
+  }
+  return out;
+}
+
+describe('UI messages', () => {
+  it('parse without errors and have the same ids in zh-Hant, pt and en', async () => {
+    const [zh, ...others] = await Promise.all(LANGS.map(load));
+    assert.deepEqual(zh.errors, []);
+    for (const [i, o] of others.entries()) {
+      assert.deepEqual(o.errors, [], LANGS[i + 1]);
+      assert.deepEqual([...zh.ids].filter((id) => !o.ids.has(id)), [], `missing in ${LANGS[i + 1]}`);
+      assert.deepEqual([...o.ids].filter((id) => !zh.ids.has(id)), [], `only in ${LANGS[i + 1]}`);
+    }
+  });
+
+  it('include every message the app uses', async () => {
+    const code = (await sources(path.join(webDir, 'src'))).join('\n');
+    const used = new Set();
+    for (const m of code.matchAll(/\bt\(\s*'([a-z0-9-]+)'/g)) used.add(m[1]);
+    for (const m of code.matchAll(/label: '([a-z0-9-]+)'/g)) used.add(m[1]);
+    // t(cond ? 'one-id' : 'other-id', …): the hyphenated strings in the first argument.
+    for (const m of code.matchAll(/\bt\(([^,)]*)[,)]/g)) {
+      for (const q of m[1].matchAll(/'([a-z0-9]+-[a-z0-9-]+)'/g)) used.add(q[1]);
+    }
+    // Ids built at run time.
+    for (const r of ['bureau', 'admin', 'member']) used.add(`role-${r}`);
+    for (const a of ['member', 'admin', 'bureau']) used.add(`login-subtitle-${a}`);
+    for (const s of ['active', 'disabled']) used.add(`status-${s}`);
+    for (const k of ['school', 'campus']) used.add(`${k}-code`);
+    assert.ok(used.size > 100, `found only ${used.size} message ids in src/`);
+    for (const lang of LANGS) {
+      const { ids } = await load(lang);
+      assert.deepEqual([...used].filter((id) => !ids.has(id)).sort(), [], `missing in ${lang}/ui.ftl`);
+    }
+  });
+
+  it('use the bureau guide’s words in zh-Hant', async () => {
+    const { bundle } = await load('zh-Hant');
+    const text = (id) => bundle.formatPattern(bundle.getMessage(id).value);
+    assert.equal(text('contacts'), '通訊錄');
+    assert.equal(text('nav-contacts'), '通訊錄');
+    assert.equal(text('contacts-departments'), '部門');
+    assert.equal(text('contacts-members'), '成員');
+    assert.equal(text('login-submit'), '登入');
+    assert.equal(text('account-logout'), '登出');
+    assert.equal(text('contacts-search'), '搜尋');
+    assert.equal(text('nav-import'), '導入部門/成員');
+  });
+});
