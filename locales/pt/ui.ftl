@@ -1,10 +1,10 @@
-# campuslink web UI — Português (de Macau / europeu).
+# campuslink web UI — Português (de Macau: grafia como nas mensagens do servidor, errors.ftl).
 
 ## Common
 lang-label = Idioma
 loading = A carregar…
 load-more = Carregar mais
-actions = Ações
+actions = Acções
 action-save = Guardar
 action-cancel = Cancelar
 action-close = Fechar
@@ -35,7 +35,7 @@ login-busy = A iniciar sessão…
 ## Account
 account-change-password = Alterar palavra-passe
 account-logout = Terminar sessão
-password-current = Palavra-passe atual
+password-current = Palavra-passe actual
 password-new = Nova palavra-passe
 password-repeat = Repita a nova palavra-passe
 password-rule = Pelo menos 8 caracteres.
@@ -44,8 +44,8 @@ password-changed = A palavra-passe foi alterada.
 role-bureau = Funcionário dos Serviços de Educação
 role-admin = Administrador
 role-member = Membro
-status-active = Ativo
-status-disabled = Desativado
+status-active = Activo
+status-disabled = Desactivado
 
 ## Member fields
 field-name = Nome
@@ -54,7 +54,7 @@ field-name-pt = Nome em português
 field-title = Cargo
 field-departments = Departamentos
 field-phone = Telefone
-field-email = Correio eletrónico
+field-email = Correio electrónico
 field-staff-no = N.º de funcionário
 field-login = Nome de utilizador
 field-role = Função
@@ -70,7 +70,7 @@ contacts-breadcrumb = Localização
 contacts-departments = Departamentos
 contacts-members = Membros
 contacts-no-departments = Ainda não há departamentos.
-contacts-empty-dept = Este departamento não tem membros diretos.
+contacts-empty-dept = Este departamento não tem membros directos.
 contacts-results = Resultados: { $count ->
     [one] { $count } membro
    *[other] { $count } membros
@@ -98,7 +98,7 @@ nav-contacts = Contactos
 nav-directory = Departamentos e membros
 nav-import = Importar departamentos/membros
 dept-tree = Departamentos
-dept-tools = Ações do departamento
+dept-tools = Acções do departamento
 dept-all-members = Todos os membros
 dept-none = Ainda não há departamentos.
 dept-add = Novo departamento
@@ -119,17 +119,17 @@ members-total = { $count ->
 members-search = Pesquisar membros
 members-search-placeholder = Pesquisar nome, cargo ou n.º de funcionário em toda a secção
 members-search-results = Resultados da pesquisa
-members-include-disabled = Incluir membros desativados
+members-include-disabled = Incluir membros desactivados
 members-empty = Este departamento não tem membros.
 members-no-results = Nenhum membro corresponde a «{ $q }».
 member-add = Novo membro
 member-edit = Editar membro
 member-created = Membro «{ $name }» criado.
 member-saved = Membro «{ $name }» guardado.
-member-disable = Desativar
-member-enable = Ativar
-member-disabled = «{ $name }» foi desativado.
-member-enabled = «{ $name }» foi ativado.
+member-disable = Desactivar
+member-enable = Activar
+member-disabled = «{ $name }» foi desactivado.
+member-enabled = «{ $name }» foi activado.
 member-reset-password = Repor palavra-passe
 member-reset-intro = Nova palavra-passe para { $name } ({ $login }). As sessões deste membro em todos os dispositivos terminam de imediato.
 member-reset-done = A palavra-passe de «{ $name }» foi reposta.
@@ -140,16 +140,16 @@ pager-next = Seguinte
 ## Import and export
 import-title = Importar departamentos/membros
 import-upload-title = Importar ficheiro
-import-intro = Crie ou atualize muitos membros de uma vez com um ficheiro CSV ou Excel (.xlsx); os departamentos que ainda não existem são criados.
+import-intro = Crie ou actualize muitos membros de uma vez com um ficheiro CSV ou Excel (.xlsx); os departamentos que ainda não existem são criados.
 import-hint-columns = A primeira linha é o cabeçalho, com as colunas por esta ordem:
 import-hint-departments = A coluna «departments» tem caminhos de departamentos, separados por «;», com os níveis separados por «/», por exemplo:
-import-hint-update = Uma linha cujo nome de utilizador já existe atualiza esse membro.
+import-hint-update = Uma linha cujo nome de utilizador já existe actualiza esse membro.
 import-hint-all-or-nothing = Se alguma linha tiver erros, nada do ficheiro é importado.
 import-file = Escolher ficheiro (.csv, .xlsx)
 import-file-csv = Escolher ficheiro (.csv)
 import-submit = Importar
 import-busy = A importar…
-import-done = Importação concluída: { $created } membros criados, { $updated } atualizados.
+import-done = Importação concluída: { $created } membros criados, { $updated } actualizados.
 import-nothing-written = Corrija as linhas abaixo e importe de novo o ficheiro inteiro.
 import-report-caption = Erros de importação
 import-col-line = Linha

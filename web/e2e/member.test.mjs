@@ -80,7 +80,7 @@ describe('member app', () => {
       // Português: the labels change at once…
       await page.getByLabel('語言').selectOption('pt');
       await page.getByRole('heading', { name: 'Contactos', level: 1 }).waitFor();
-      for (const label of ['Nome em chinês', 'Nome em português', 'Cargo', 'Telefone', 'Correio eletrónico', 'N.º de funcionário']) {
+      for (const label of ['Nome em chinês', 'Nome em português', 'Cargo', 'Telefone', 'Correio electrónico', 'N.º de funcionário']) {
         await card.getByText(label, { exact: true }).waitFor();
       }
       await page.getByRole('button', { name: 'Voltar' }).waitFor();
