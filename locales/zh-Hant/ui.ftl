@@ -16,7 +16,7 @@ saved = 已儲存。
 error-network = 無法連線到伺服器，請檢查網絡後再試。
 error-unexpected = 伺服器回應異常（{ $status }），請稍後再試。
 campus = 校部
-signed-in-as = 目前登入帳戶：{ $login }
+signed-in-as = 目前登入帳號：{ $login }
 not-allowed-title = 沒有權限
 open-admin = 管理控制台
 open-bureau = 教育局控制台
@@ -61,7 +61,7 @@ field-login = 登入名稱
 field-role = 角色
 field-status = 狀態
 field-password-initial = 初始密碼
-field-password-initial-hint = 可留空：留空時此帳戶須待管理員重設密碼後才能登入。
+field-password-initial-hint = 可留空：留空時此帳號須待管理員重設密碼後才能登入。
 
 ## Member app: 通訊錄
 contacts = 通訊錄
@@ -78,7 +78,7 @@ member-count = { $count } 位成員
 dept-summary = { $depts } 個子部門 · { $members } 位成員
 member-call = 致電
 member-mail = 發送電郵
-member-no-campus = 此帳戶不屬於任何校部，沒有通訊錄。
+member-no-campus = 此帳號不屬於任何校部，沒有通訊錄。
 
 ## Admin console
 admin-title = 管理控制台
@@ -171,7 +171,7 @@ campus-created = 已新增校部「{ $name }」。
 campus-admins = 管理員
 campus-no-admins = 此校部尚未有管理員。
 campus-admin-add = 建立管理員
-admin-created = 已建立管理員帳戶「{ $login }」。
+admin-created = 已建立管理員帳號「{ $login }」。
 code-rule = 1 至 32 個字元：英文字母、數字、「-」或「_」。
 name-zh = 中文名稱
 name-pt = 葡文名稱

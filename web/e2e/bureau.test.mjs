@@ -84,7 +84,7 @@ describe('bureau console', () => {
       await aDialog.getByLabel('中文姓名').fill('何港文');
       await aDialog.getByLabel('葡文姓名').fill('Ho Kong Man');
       await aDialog.getByRole('button', { name: '建立管理員' }).click();
-      await aDialog.getByText('已建立管理員帳戶「admin.harbour」。').waitFor();
+      await aDialog.getByText('已建立管理員帳號「admin.harbour」。').waitFor();
       await aDialog.locator('.admin-list').getByText('admin.harbour').waitFor();
       await aDialog.getByRole('button', { name: '關閉' }).click();
 
