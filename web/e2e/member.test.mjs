@@ -77,6 +77,13 @@ describe('member app', () => {
       }
       assert.match(await card.textContent(), new RegExp(dept.name_zh));
 
+      // The card's department leads back to that department; the browser's back returns.
+      await card.getByRole('link', { name: new RegExp(`${dept.name_zh}$`) }).first().click();
+      await page.getByRole('region', { name: /^成員/ }).locator('a.row').first().waitFor();
+      assert.equal(new URL(page.url()).searchParams.get('dept'), dept.id);
+      await page.goBack();
+      await card.getByRole('heading', { name: member.name_zh }).waitFor();
+
       // Português: the labels change at once…
       await page.getByLabel('語言').selectOption('pt');
       await page.getByRole('heading', { name: 'Contactos', level: 1 }).waitFor();
