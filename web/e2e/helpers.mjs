@@ -2,6 +2,7 @@
 // Chromium with playwright-core, collect Content-Security-Policy violations.
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { rmSync } from 'node:fs';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -25,6 +26,12 @@ export async function startServer() {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, RUST_LOG: process.env.RUST_LOG ?? 'warn' },
   });
+  // If the test process dies before `stop()`, the server must not outlive it.
+  const killOnExit = () => {
+    proc.kill('SIGKILL');
+    rmSync(data, { recursive: true, force: true });
+  };
+  process.once('exit', killOnExit);
   const output = [];
   const keep = (line) => {
     output.push(line);
@@ -60,6 +67,7 @@ export async function startServer() {
     url,
     output,
     async stop() {
+      process.off('exit', killOnExit);
       if (proc.exitCode === null && proc.signalCode === null) {
         const exited = once(proc, 'exit');
         proc.kill('SIGTERM');
