@@ -32,6 +32,9 @@ export interface Department {
   name_pt: string;
   position: number;
   member_count: number;
+  /** Only on a connected campus's external directory: false for an ancestor that is
+   *  listed just to name the path to an exposed department. */
+  exposed?: boolean;
 }
 
 export interface Member {
@@ -108,6 +111,115 @@ export interface NamesInput {
 }
 
 export type NamesPatch = Partial<Omit<NamesInput, 'code'>>;
+
+// Interconnection (校部互聯): filing, invitations, external directory, removal, audit.
+
+export type FilingStatus = 'pending' | 'confirmed' | 'rejected';
+
+export interface Filing {
+  id: Id;
+  number: string;
+  school: School;
+  campuses: Campus[];
+  status: FilingStatus;
+  reason: string;
+  filed_by: { id: Id; name_zh: string; campus_code: string };
+  created_at: number;
+  decided_at: number | null;
+}
+
+export type IcCampus = Campus & { joined_at: number; exposed_members: number };
+
+export interface Interconnection {
+  id: Id;
+  name: string;
+  school_id: Id;
+  initiator: Campus;
+  published: boolean;
+  published_at: number | null;
+  dissolved: boolean;
+  campuses: IcCampus[];
+  my_role: 'initiator' | 'member' | 'former';
+}
+
+export interface Invitation {
+  id: Id;
+  interconnection_id: Id;
+  created_at: number;
+  expires_at: number;
+}
+
+/** What creating an invitation or a confirmation answers, once: the link and its QR code. */
+export interface Shown {
+  token: string;
+  url: string;
+  /** An SVG document made by the server: no scripts, no style attributes. */
+  qr_svg: string;
+}
+
+export interface InvitationPreview {
+  interconnection: { id: Id; name: string };
+  inviting_campus: Campus;
+  school: School;
+  expires_at: number;
+  /** Why this admin cannot accept (a refusal code of docs/api.md), or null. */
+  refusal: string | null;
+}
+
+export interface Exposure {
+  department_ids: Id[];
+  member_ids: Id[];
+  show_phone: boolean;
+  show_email: boolean;
+  exposed_members: number;
+}
+
+export type ExposureInput = Omit<Exposure, 'exposed_members'>;
+
+export type ConnectedCampus = Campus & { interconnection_id: Id; interconnection_name: string };
+
+export type ConfirmationStatus = 'pending' | 'approved' | 'used' | 'expired';
+
+export interface Confirmation {
+  id: Id;
+  status: ConfirmationStatus;
+  expires_at: number;
+}
+
+export interface ConfirmationPreview extends Confirmation {
+  action: string;
+  interconnection: { id: Id; name: string };
+  target: Campus;
+}
+
+export const AUDIT_ACTIONS = [
+  'filing_created',
+  'filing_confirmed',
+  'filing_rejected',
+  'interconnection_created',
+  'invitation_created',
+  'invitation_revoked',
+  'invitation_accepted',
+  'exposure_set',
+  'interconnection_published',
+  'campus_removed',
+  'interconnection_dissolved',
+] as const;
+
+export interface AuditEntry {
+  id: Id;
+  at: number;
+  actor_login: string | null;
+  action: string;
+  campus_codes: string[];
+  detail: unknown;
+}
+
+export interface AuditQuery {
+  action?: string;
+  since?: number;
+  until?: number;
+}
 
 export class ApiError extends Error {
   readonly status: number;
@@ -322,4 +434,52 @@ export const api = {
     `/api/v1/campuses/${enc(campusId)}/members/export?format=${format}`,
   templateUrl: (campusId: Id, format: 'csv' | 'xlsx') =>
     `/api/v1/campuses/${enc(campusId)}/members/template?format=${format}`,
+
+  // Filing (備案)
+  schoolCampuses: () => request<Campus[]>('GET', '/me/school-campuses'),
+  createFiling: (campus_ids: Id[]) => request<Filing>('POST', '/filings', { json: { campus_ids } }),
+  filings: (status?: FilingStatus | '') => request<Filing[]>('GET', '/filings', { query: { status } }),
+  confirmFiling: (id: Id) => request<Filing>('POST', `/filings/${enc(id)}/confirm`),
+  rejectFiling: (id: Id, reason: string) =>
+    request<Filing>('POST', `/filings/${enc(id)}/reject`, { json: { reason } }),
+
+  // Interconnections and invitations (互聯企業, 邀請企業加入, 建立互聯)
+  interconnections: () => request<Interconnection[]>('GET', '/interconnections'),
+  createInterconnection: (name: string) =>
+    request<Interconnection>('POST', '/interconnections', { json: { name } }),
+  createInvitation: (icId: Id) =>
+    request<Invitation & Shown>('POST', `/interconnections/${enc(icId)}/invitations`),
+  invitations: (icId: Id) => request<Invitation[]>('GET', `/interconnections/${enc(icId)}/invitations`),
+  revokeInvitation: (id: Id) => request<void>('POST', `/invitations/${enc(id)}/revoke`),
+  invitationPreview: (token: string) =>
+    request<InvitationPreview>('GET', '/invitations/preview', { query: { token } }),
+  acceptInvitation: (token: string) =>
+    request<Interconnection>('POST', '/invitations/accept', { json: { token } }),
+
+  // External directory (導入部門/成員) and publishing (未發布 → 已發布)
+  exposure: (icId: Id, campusId: Id) =>
+    request<Exposure>('GET', `/interconnections/${enc(icId)}/exposure/${enc(campusId)}`),
+  setExposure: (icId: Id, campusId: Id, input: ExposureInput) =>
+    request<Exposure>('PUT', `/interconnections/${enc(icId)}/exposure/${enc(campusId)}`, { json: input }),
+  publish: (icId: Id) => request<Interconnection>('POST', `/interconnections/${enc(icId)}/publish`),
+  connectedCampuses: () => request<ConnectedCampus[]>('GET', '/connected-campuses'),
+
+  // Removing a campus (移除) with the identity confirmation
+  startRemoval: (icId: Id, campusId: Id) =>
+    request<Confirmation & Shown>('POST', `/interconnections/${enc(icId)}/campuses/${enc(campusId)}/removal`),
+  confirmation: (id: Id) => request<Confirmation>('GET', `/confirmations/${enc(id)}`),
+  confirmationPreview: (token: string) =>
+    request<ConfirmationPreview>('GET', '/confirmations/preview', { query: { token } }),
+  approveConfirmation: (token: string) =>
+    request<Confirmation>('POST', '/confirmations/approve', { json: { token } }),
+  confirmWithPassword: (id: Id, password: string) =>
+    request<Confirmation>('POST', `/confirmations/${enc(id)}/password`, { json: { password } }),
+  removeCampus: (icId: Id, campusId: Id, confirmationId: Id) =>
+    request<Interconnection>('DELETE', `/interconnections/${enc(icId)}/campuses/${enc(campusId)}`, {
+      query: { confirmation_id: confirmationId },
+    }),
+
+  // Audit log
+  audit: (q: AuditQuery = {}) => request<AuditEntry[]>('GET', '/audit', { query: { ...q } }),
+  auditCsvUrl: (q: AuditQuery = {}) => withQuery('/api/v1/audit', { ...q, format: 'csv' }),
 };

@@ -1,0 +1,13 @@
+// Moving between a console's pages without reloading: the console listens to popstate.
+export function navigate(path: string): void {
+  if (location.pathname + location.search !== path) history.pushState(null, '', path);
+  dispatchEvent(new PopStateEvent('popstate'));
+  window.scrollTo(0, 0);
+}
+
+/** For links: a plain left click navigates in place; others open as the browser likes. */
+export function linkClick(e: MouseEvent, path: string): void {
+  if (e.button !== 0 || e.metaKey || e.ctrlKey || e.shiftKey || e.altKey) return;
+  e.preventDefault();
+  navigate(path);
+}
