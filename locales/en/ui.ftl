@@ -193,3 +193,247 @@ name-en = English name
 registry-import-intro = Register many schools and their campuses at once from a CSV file, one campus per line.
 registry-template-intro = An empty CSV file with just the header row.
 registry-import-done = Import finished: { $schools } schools and { $campuses } campuses created.
+
+## Common (interconnection)
+action-confirm = Confirm
+action-copy = Copy
+action-retry = Try again
+copied = Copied
+expires-at = Valid until { $time }
+detail-label = { $label }:{" "}
+yes = Yes
+no = No
+
+## 校部互聯: admin console
+nav-interconnections = Interconnected organisations
+nav-interconnection-group = Campus interconnection
+nav-filings = Filings
+nav-audit = Audit log
+add-menu = Add
+add-interconnected-org = Add interconnected organisation
+add-ic-intro = Campuses of the same school can interconnect; then each side can look up the other's contacts.
+invite-organisation = Invite organisation to join
+invite-organisation-hint = Makes a QR code that the other campus's administrator scans to confirm "Establish interconnection".
+ic-name-intro = This campus has not started an interconnection yet. Give it a name, then make the invitation's QR code.
+ic-name = Interconnection name
+ic-default-name = { $school } campus interconnection
+ic-create-invite = Create and make QR code
+ic-pick = Invite to which interconnection
+invite-scan-hint = The other campus's administrator scans this QR code with their phone (or opens the link below) and taps "Establish interconnection".
+invite-qr-label = Invitation QR code for "{ $name }"
+invite-link = Invitation link
+invite-new = Make a new QR code
+invite-pending = Unused invitations
+invite-none-pending = No unused invitations.
+invite-created = Made
+invite-expires = Valid until
+invite-current = Shown now
+invite-revoke = Revoke
+invite-revoked = Invitation revoked: its QR code no longer works.
+invite-go-filing = Go to Filings to file or check the filing
+ic-page-intro = The interconnections of this campus and how many members each campus shows. Select a campus to set the external directory or to remove it.
+ic-none = This campus is not in any interconnection yet. In Departments and members, use "+" beside the search box → "Add interconnected organisation" to invite another campus.
+ic-initiated-by = Initiated by { $campus }
+ic-published-at = published { $time }
+ic-unpublished = Unpublished
+ic-published = Published
+ic-dissolved = Dissolved
+ic-former = Removed
+ic-campuses = Interconnected campuses
+ic-no-campuses = This interconnection has no campuses left.
+ic-initiator = Initiator
+ic-own-campus = This campus
+ic-exposed-count = { $count ->
+    [one] Shows { $count } member
+   *[other] Shows { $count } members
+}
+ic-own-detail = { $count ->
+    [one] This campus shows { $count } member to the other campuses. Choose the departments or members to show:
+   *[other] This campus shows { $count } members to the other campuses. Choose the departments or members to show:
+}
+ic-other-detail = { $count ->
+    [one] This campus shows { $count } member. Only the initiating campus can remove campuses.
+   *[other] This campus shows { $count } members. Only the initiating campus can remove campuses.
+}
+ic-remove-detail = Once "{ $campus }" is removed from this interconnection, the two directories stop being shared at once.
+ic-import = Import departments/members
+ic-remove = Remove
+ic-remove-title = Remove campus
+ic-publish-title = Publish the interconnection
+ic-publish = Publish
+ic-publish-confirm = Once published, the members in each campus's external directory of "{ $name }" see the other campuses' external directories. Publish?
+ic-published-notice = "{ $name }" is published.
+ic-removed = "{ $campus }" was removed from "{ $name }".
+ic-removed-dissolved = "{ $campus }" was removed from "{ $name }"; the interconnection is dissolved.
+exposure-intro = Choose the departments and members the other campuses see (the external directory). Only members in the external directory can see the other campuses' directories.
+exposure-departments = Departments
+exposure-departments-hint = A department includes all its sub-departments, including those added later.
+exposure-included-in = Included in "{ $name }"
+exposure-with-subs = { $count ->
+    [one] with { $count } sub-department
+   *[other] with { $count } sub-departments
+}
+exposure-members = Individual members
+exposure-member-search = Search members
+exposure-member-in-dept = Already in a chosen department
+exposure-chosen-members = Chosen members ({ $count })
+exposure-no-members = No members chosen one by one.
+exposure-remove-member = Take out { $name }
+exposure-fields = Details shown
+exposure-fields-hint = Name, title, department and picture are always shown.
+exposure-show-phone = Show phone
+exposure-show-email = Show e-mail
+exposure-summary = { $depts ->
+    [one] { $depts } department
+   *[other] { $depts } departments
+} and { $members ->
+    [one] { $members } individual member chosen
+   *[other] { $members } individual members chosen
+}
+exposure-current = { $count ->
+    [one] Showing { $count } member now
+   *[other] Showing { $count } members now
+}
+exposure-saved = { $count ->
+    [one] External directory updated: { $count } member shown.
+   *[other] External directory updated: { $count } members shown.
+}
+removal-intro = To remove "{ $campus }" from "{ $name }", first confirm your identity again.
+removal-verify = Confirm your identity
+removal-qr-label = QR code to confirm your identity
+removal-scan-hint = Scan this QR code with the phone where { $login } is signed in, and approve on the phone. This page goes on by itself after that.
+removal-remaining = Time left
+removal-waiting = Waiting for the phone…
+removal-link-summary = Cannot scan?
+removal-link = Confirmation link
+removal-use-password = Use your password instead
+removal-password = Your password
+removal-password-submit = Confirm identity
+removal-expired = The QR code has expired (it is valid for 2 minutes). Make a new one.
+removal-restart = Make a new QR code
+removal-verified = Identity confirmed.
+removal-final-title = Remove it?
+removal-final = "{ $campus }" leaves "{ $name }" and the directories stop being shared at once; existing one-to-one chats become read-only, with their history kept.
+removal-final-dissolves = It is the last other campus: removing it dissolves the interconnection.
+
+## 備案
+filing-page-intro = A campus interconnection must be filed with the education bureau. Once the bureau confirms the filing, the campus administrators run the interconnection themselves.
+filing-new = File an interconnection
+filing-new-intro = Choose the campuses of "{ $school }" to interconnect. The bureau is e-mailed every campus's code and name.
+filing-campuses = Campuses
+filing-campuses-hint = This campus must be included, with at least two campuses in all.
+filing-submit = Submit filing
+filing-submitted = Filing { $number } submitted; wait for the bureau's confirmation.
+filing-list = Filings
+filing-none = No filings.
+filing-number = Filing number
+filing-school = School
+filing-filed-by = Filed by
+filing-status = Status
+filing-status-all = All
+filing-status-pending = Pending approval
+filing-status-confirmed = Filed
+filing-status-rejected = Not accepted
+filing-reason = Reason: { $reason }
+bureau-filing-intro = Schools' filings of campus interconnections. Confirming or rejecting e-mails the administrators of every campus named.
+filing-confirm = Confirm filing
+filing-confirm-text = Confirm filing { $number } of "{ $school }"? The administrators of these campuses are e-mailed:
+filing-confirmed-notice = Filing { $number } confirmed.
+filing-reject = Reject
+filing-reject-text = Reject filing { $number }. The reason is e-mailed to the administrators of every campus named.
+filing-reject-reason = Reason
+filing-reason-required = Give the reason for rejecting.
+filing-rejected-notice = Filing { $number } rejected.
+
+## 建立互聯 (the invitation's page)
+accept-title = Establish interconnection
+accept-invitation = Interconnection invitation
+accept-invites = "{ $campus }" invites this campus to join an interconnection
+accept-interconnection = Interconnection
+accept-inviting-campus = Inviting campus
+accept-school = School
+accept-own-campus = This campus
+accept-expires = Invitation valid until
+accept-explain = Tapping "Establish interconnection" makes "{ $campus }" join this interconnection. It takes effect once the initiating campus publishes it.
+accept-button = Establish interconnection
+accept-done = Interconnection "{ $name }" established.
+accept-next = Next: in Interconnected organisations, choose this campus's external directory (Import departments/members).
+accept-no-token = This link is incomplete. Scan the invitation's QR code again.
+refusal-not_admin = Only a campus administrator can do this.
+refusal-other_school = Only campuses of the same school can interconnect; your campus belongs to another school.
+refusal-not_initiator = Only the campus that started the interconnection can do this.
+refusal-invitation_expired = This invitation has expired; ask the inviting campus for a new QR code.
+refusal-invitation_used = This invitation has already been used.
+refusal-invitation_revoked = This invitation was revoked.
+refusal-filing_required = These campuses have no confirmed filing yet; file the interconnection with the bureau first.
+refusal-already_member = This campus is already in this interconnection.
+refusal-not_member = That campus is not in this interconnection.
+refusal-interconnection_dissolved = This interconnection has been dissolved.
+refusal-filing_campuses = The filing's campuses are not right: it must include this campus and at least two campuses of the same school.
+refusal-cannot_remove_initiator = The initiating campus cannot be removed.
+refusal-confirmation_required = Confirm your identity first.
+refusal-confirmation_expired = The confirmation has expired; start again.
+refusal-filing_not_pending = This filing has already been decided.
+refusal-unknown = This cannot be done ({ $code }).
+
+## 操作記錄
+audit-intro = Every step on record: filing, invitations, interconnection, external directories, publishing and removal.
+audit-export-csv = Export CSV
+audit-action = Action
+audit-all-actions = All actions
+audit-since = From
+audit-until = To
+audit-time = Time
+audit-actor = By
+audit-campuses = Campuses
+audit-details = Details
+audit-none = No matching entries.
+audit-action-filing_created = Filing submitted
+audit-action-filing_confirmed = Filing confirmed
+audit-action-filing_rejected = Filing rejected
+audit-action-interconnection_created = Interconnection created
+audit-action-invitation_created = Invitation made
+audit-action-invitation_revoked = Invitation revoked
+audit-action-invitation_accepted = Invitation accepted
+audit-action-exposure_set = External directory set
+audit-action-interconnection_published = Interconnection published
+audit-action-campus_removed = Campus removed
+audit-action-interconnection_dissolved = Interconnection dissolved
+audit-detail-number = Filing number
+audit-detail-name = Interconnection
+audit-detail-campus = Campus
+audit-detail-campuses = Campuses
+audit-detail-reason = Reason
+audit-detail-departments = Departments
+audit-detail-members = Individual members
+audit-detail-show_phone = Show phone
+audit-detail-show_email = Show e-mail
+
+## 校部互聯: member app
+contacts-interconnected = Interconnected organisations
+contacts-search-in = Search members of "{ $campus }"
+contacts-external-note = "{ $campus }" is interconnected through "{ $name }"; this is its external directory.
+contacts-path-only = Not shared
+contacts-path-only-subs = { $depts ->
+    [one] { $depts } sub-department
+   *[other] { $depts } sub-departments
+}
+confirm-title = Confirm your identity
+confirm-remove = Remove "{ $campus }" from "{ $name }"
+confirm-action-other = Confirm: { $action }
+confirm-target = Campus to remove
+confirm-approve = Approve removal
+confirm-approved = Approved. Carry on in the admin console on your computer.
+confirm-expired = This confirmation has expired or was used. Make a new QR code on your computer.
+confirm-no-token = This link is incomplete. Scan the QR code again.
+scan = Scan QR code
+scan-starting = Starting the camera…
+scan-aim = Point the camera at the QR code.
+scan-reading = Reading…
+scan-opening = Opening the link…
+scan-no-camera = The camera cannot be used here; you can read the QR code from a picture instead.
+scan-camera-denied = The camera was not allowed. Allow it in the browser's settings, or read the code from a picture.
+scan-reader-failed = The QR code reader could not be loaded. Try again later.
+scan-none-found = No QR code found in the picture.
+scan-foreign = This QR code is not a link to this campuslink, so it is not opened: { $text }
+scan-from-picture = Read from a picture

@@ -193,3 +193,247 @@ name-en = Nome em inglês
 registry-import-intro = Registe muitas escolas e as suas secções de uma vez com um ficheiro CSV, uma secção por linha.
 registry-template-intro = Um ficheiro CSV vazio só com o cabeçalho.
 registry-import-done = Importação concluída: { $schools } escolas e { $campuses } secções criadas.
+
+## Common (interconnection)
+action-confirm = Confirmar
+action-copy = Copiar
+action-retry = Tentar novamente
+copied = Copiado
+expires-at = Válido até { $time }
+detail-label = { $label }:{" "}
+yes = Sim
+no = Não
+
+## 校部互聯: admin console
+nav-interconnections = Organizações interligadas
+nav-interconnection-group = Interligação de secções
+nav-filings = Pedidos de registo
+nav-audit = Registo de operações
+add-menu = Adicionar
+add-interconnected-org = Adicionar organização interligada
+add-ic-intro = As secções da mesma escola podem interligar-se; depois disso, cada lado pode consultar os contactos do outro.
+invite-organisation = Convidar organização a aderir
+invite-organisation-hint = Gera um código QR que o administrador da outra secção lê para confirmar «Estabelecer interligação».
+ic-name-intro = Esta secção ainda não iniciou nenhuma interligação. Dê-lhe um nome e gere o código QR do convite.
+ic-name = Nome da interligação
+ic-default-name = Interligação de secções — { $school }
+ic-create-invite = Criar e gerar código QR
+ic-pick = Convidar para que interligação
+invite-scan-hint = O administrador da outra secção lê este código QR com o telemóvel (ou abre a ligação abaixo) e toca em «Estabelecer interligação».
+invite-qr-label = Código QR do convite para «{ $name }»
+invite-link = Ligação do convite
+invite-new = Gerar novo código QR
+invite-pending = Convites por usar
+invite-none-pending = Não há convites por usar.
+invite-created = Gerado em
+invite-expires = Válido até
+invite-current = Em exibição
+invite-revoke = Revogar
+invite-revoked = Convite revogado: o código QR deixou de funcionar.
+invite-go-filing = Ir para «Pedidos de registo» para pedir ou consultar o registo
+ic-page-intro = As interligações desta secção e quantos membros cada secção mostra. Escolha uma secção para definir os contactos externos ou para a remover.
+ic-none = Esta secção ainda não faz parte de nenhuma interligação. Em «Departamentos e membros», carregue em «+» junto à pesquisa → «Adicionar organização interligada» para convidar outra secção.
+ic-initiated-by = Iniciada por: { $campus }
+ic-published-at = publicada em { $time }
+ic-unpublished = Não publicado
+ic-published = Publicado
+ic-dissolved = Dissolvida
+ic-former = Removida
+ic-campuses = Secções interligadas
+ic-no-campuses = Esta interligação já não tem secções.
+ic-initiator = Iniciadora
+ic-own-campus = Esta secção
+ic-exposed-count = { $count ->
+    [one] Mostra { $count } membro
+   *[other] Mostra { $count } membros
+}
+ic-own-detail = { $count ->
+    [one] Esta secção mostra { $count } membro às outras secções. Escolha os departamentos ou membros a mostrar:
+   *[other] Esta secção mostra { $count } membros às outras secções. Escolha os departamentos ou membros a mostrar:
+}
+ic-other-detail = { $count ->
+    [one] Esta secção mostra { $count } membro. Só a secção que iniciou a interligação pode remover secções.
+   *[other] Esta secção mostra { $count } membros. Só a secção que iniciou a interligação pode remover secções.
+}
+ic-remove-detail = Removida «{ $campus }» desta interligação, os contactos deixam de ser partilhados de imediato.
+ic-import = Importar departamentos/membros
+ic-remove = Remover
+ic-remove-title = Remover secção
+ic-publish-title = Publicar a interligação
+ic-publish = Publicar
+ic-publish-confirm = Depois de publicada, os membros dos contactos externos de cada secção de «{ $name }» passam a ver os contactos externos das outras secções. Publicar?
+ic-published-notice = «{ $name }» foi publicada.
+ic-removed = «{ $campus }» foi removida de «{ $name }».
+ic-removed-dissolved = «{ $campus }» foi removida de «{ $name }»; a interligação foi dissolvida.
+exposure-intro = Escolha os departamentos e membros que as outras secções vêem (contactos externos). Só os membros que estão nos contactos externos podem ver os contactos das outras secções.
+exposure-departments = Departamentos
+exposure-departments-hint = Um departamento inclui todos os seus subdepartamentos, incluindo os que forem criados depois.
+exposure-included-in = Incluído em «{ $name }»
+exposure-with-subs = { $count ->
+    [one] com { $count } subdepartamento
+   *[other] com { $count } subdepartamentos
+}
+exposure-members = Membros individuais
+exposure-member-search = Pesquisar membros
+exposure-member-in-dept = Já incluído num departamento escolhido
+exposure-chosen-members = Membros escolhidos ({ $count })
+exposure-no-members = Nenhum membro escolhido individualmente.
+exposure-remove-member = Retirar { $name }
+exposure-fields = Dados mostrados
+exposure-fields-hint = Nome, cargo, departamento e fotografia são sempre mostrados.
+exposure-show-phone = Mostrar telefone
+exposure-show-email = Mostrar correio electrónico
+exposure-summary = { $depts ->
+    [one] { $depts } departamento
+   *[other] { $depts } departamentos
+} e { $members ->
+    [one] { $members } membro individual escolhidos
+   *[other] { $members } membros individuais escolhidos
+}
+exposure-current = { $count ->
+    [one] Mostra actualmente { $count } membro
+   *[other] Mostra actualmente { $count } membros
+}
+exposure-saved = { $count ->
+    [one] Contactos externos actualizados: { $count } membro mostrado.
+   *[other] Contactos externos actualizados: { $count } membros mostrados.
+}
+removal-intro = Para remover «{ $campus }» de «{ $name }», confirme primeiro de novo a sua identidade.
+removal-verify = Confirmar identidade
+removal-qr-label = Código QR para confirmar a identidade
+removal-scan-hint = Leia este código QR com o telemóvel onde a conta { $login } tem sessão iniciada e confirme no telemóvel. Esta página continua sozinha depois disso.
+removal-remaining = Tempo restante
+removal-waiting = À espera da confirmação no telemóvel…
+removal-link-summary = Não consegue ler o código?
+removal-link = Ligação de confirmação
+removal-use-password = Confirmar com a palavra-passe
+removal-password = A sua palavra-passe
+removal-password-submit = Confirmar identidade
+removal-expired = O código QR expirou (é válido durante 2 minutos). Gere um novo.
+removal-restart = Gerar novo código QR
+removal-verified = Identidade confirmada.
+removal-final-title = Remover mesmo?
+removal-final = «{ $campus }» sai de «{ $name }» e os contactos deixam de ser partilhados de imediato; as conversas individuais existentes ficam só de leitura, com o histórico guardado.
+removal-final-dissolves = É a última outra secção: ao removê-la, a interligação é dissolvida.
+
+## 備案
+filing-page-intro = A interligação de secções tem de ser registada junto dos Serviços de Educação. Depois de confirmado o registo, os administradores das secções gerem a interligação.
+filing-new = Pedir registo
+filing-new-intro = Escolha as secções de «{ $school }» a interligar. O sistema envia por correio electrónico aos Serviços de Educação o número e o nome de cada secção.
+filing-campuses = Secções
+filing-campuses-hint = Esta secção tem de estar incluída, com pelo menos duas secções.
+filing-submit = Submeter pedido de registo
+filing-submitted = Pedido de registo { $number } submetido; aguarde a confirmação dos Serviços de Educação.
+filing-list = Pedidos de registo
+filing-none = Não há pedidos de registo.
+filing-number = N.º de registo
+filing-school = Escola
+filing-filed-by = Requerente
+filing-status = Estado
+filing-status-all = Todos
+filing-status-pending = Pendente
+filing-status-confirmed = Registado
+filing-status-rejected = Não aceite
+filing-reason = Motivo: { $reason }
+bureau-filing-intro = Pedidos de registo de interligação das escolas. Ao confirmar ou não aceitar, o sistema avisa por correio electrónico os administradores de cada secção indicada.
+filing-confirm = Confirmar registo
+filing-confirm-text = Confirmar o registo { $number } de «{ $school }»? Os administradores destas secções recebem um aviso por correio electrónico:
+filing-confirmed-notice = Registo { $number } confirmado.
+filing-reject = Não aceitar
+filing-reject-text = Não aceitar o pedido { $number }. O motivo é enviado por correio electrónico aos administradores de cada secção.
+filing-reject-reason = Motivo
+filing-reason-required = Indique o motivo para não aceitar.
+filing-rejected-notice = Pedido { $number } não aceite.
+
+## 建立互聯 (the invitation's page)
+accept-title = Estabelecer interligação
+accept-invitation = Convite para interligação
+accept-invites = «{ $campus }» convida esta secção a aderir à interligação
+accept-interconnection = Interligação
+accept-inviting-campus = Secção que convida
+accept-school = Escola
+accept-own-campus = Esta secção
+accept-expires = Convite válido até
+accept-explain = Ao tocar em «Estabelecer interligação», «{ $campus }» adere a esta interligação. Entra em vigor quando a secção iniciadora a publicar.
+accept-button = Estabelecer interligação
+accept-done = Interligação «{ $name }» estabelecida.
+accept-next = A seguir: em «Organizações interligadas», escolha os contactos externos desta secção (Importar departamentos/membros).
+accept-no-token = Esta ligação está incompleta. Leia de novo o código QR do convite.
+refusal-not_admin = Só os administradores da secção podem fazer isto.
+refusal-other_school = Só secções da mesma escola se podem interligar; a sua secção pertence a outra escola.
+refusal-not_initiator = Só a secção que iniciou a interligação pode fazer isto.
+refusal-invitation_expired = Este convite expirou; peça à secção que convida um novo código QR.
+refusal-invitation_used = Este convite já foi usado.
+refusal-invitation_revoked = Este convite foi revogado.
+refusal-filing_required = Estas secções ainda não têm o registo confirmado; peça primeiro o registo aos Serviços de Educação.
+refusal-already_member = Esta secção já faz parte desta interligação.
+refusal-not_member = Esta secção não faz parte desta interligação.
+refusal-interconnection_dissolved = Esta interligação foi dissolvida.
+refusal-filing_campuses = Secções inválidas no pedido: tem de incluir esta secção e pelo menos duas secções da mesma escola.
+refusal-cannot_remove_initiator = A secção iniciadora não pode ser removida.
+refusal-confirmation_required = Confirme primeiro a sua identidade.
+refusal-confirmation_expired = A confirmação expirou; comece de novo.
+refusal-filing_not_pending = Este pedido de registo já foi decidido.
+refusal-unknown = Não é possível fazer isto ({ $code }).
+
+## 操作記錄
+audit-intro = Cada passo registado: registo, convites, interligação, contactos externos, publicação e remoção.
+audit-export-csv = Exportar CSV
+audit-action = Operação
+audit-all-actions = Todas as operações
+audit-since = De
+audit-until = Até
+audit-time = Data e hora
+audit-actor = Utilizador
+audit-campuses = Secções
+audit-details = Detalhes
+audit-none = Nenhum registo corresponde.
+audit-action-filing_created = Pedido de registo submetido
+audit-action-filing_confirmed = Registo confirmado
+audit-action-filing_rejected = Pedido de registo não aceite
+audit-action-interconnection_created = Interligação criada
+audit-action-invitation_created = Convite gerado
+audit-action-invitation_revoked = Convite revogado
+audit-action-invitation_accepted = Convite aceite
+audit-action-exposure_set = Contactos externos definidos
+audit-action-interconnection_published = Interligação publicada
+audit-action-campus_removed = Secção removida
+audit-action-interconnection_dissolved = Interligação dissolvida
+audit-detail-number = N.º de registo
+audit-detail-name = Interligação
+audit-detail-campus = Secção
+audit-detail-campuses = Secções
+audit-detail-reason = Motivo
+audit-detail-departments = Departamentos
+audit-detail-members = Membros individuais
+audit-detail-show_phone = Mostrar telefone
+audit-detail-show_email = Mostrar correio electrónico
+
+## 校部互聯: member app
+contacts-interconnected = Organizações interligadas
+contacts-search-in = Pesquisar membros de «{ $campus }»
+contacts-external-note = «{ $campus }» está interligada através de «{ $name }»; estes são os seus contactos externos.
+contacts-path-only = Departamento não partilhado
+contacts-path-only-subs = { $depts ->
+    [one] { $depts } subdepartamento
+   *[other] { $depts } subdepartamentos
+}
+confirm-title = Confirmar identidade
+confirm-remove = Remover «{ $campus }» de «{ $name }»
+confirm-action-other = Confirmar a operação: { $action }
+confirm-target = Secção a remover
+confirm-approve = Confirmar remoção
+confirm-approved = Confirmado. Continue na consola de administração, no computador.
+confirm-expired = Esta confirmação expirou ou já foi usada. Gere um novo código QR no computador.
+confirm-no-token = Esta ligação está incompleta. Leia de novo o código QR.
+scan = Ler código QR
+scan-starting = A abrir a câmara…
+scan-aim = Aponte a câmara para o código QR.
+scan-reading = A ler…
+scan-opening = A abrir a ligação…
+scan-no-camera = Não é possível usar a câmara; pode ler o código QR a partir de uma fotografia.
+scan-camera-denied = Sem autorização para usar a câmara. Autorize-a nas definições do navegador ou leia o código a partir de uma fotografia.
+scan-reader-failed = Não foi possível carregar o leitor de códigos QR. Tente mais tarde.
+scan-none-found = Não há nenhum código QR na fotografia.
+scan-foreign = Este código QR não é uma ligação desta plataforma e não será aberto: { $text }
+scan-from-picture = Ler de uma fotografia

@@ -26,7 +26,7 @@ describe('admin console', () => {
       await signIn(page, 'admin.a');
 
       const nav = page.getByRole('navigation', { name: '管理控制台' });
-      assert.equal((await nav.locator('.nav-group').textContent()).trim(), '通訊錄');
+      assert.equal((await nav.locator('.nav-group').first().textContent()).trim(), '通訊錄');
       await nav.getByRole('link', { name: '部門與成員' }).waitFor();
       await nav.getByRole('link', { name: '導入部門/成員' }).waitFor();
 

@@ -53,6 +53,23 @@ describe('UI messages', () => {
     for (const a of ['member', 'admin', 'bureau']) used.add(`login-subtitle-${a}`);
     for (const s of ['active', 'disabled']) used.add(`status-${s}`);
     for (const k of ['school', 'campus']) used.add(`${k}-code`);
+    for (const s of ['pending', 'confirmed', 'rejected']) used.add(`filing-status-${s}`);
+    for (const w of ['yes', 'no']) used.add(w);
+    // The refusal codes of docs/api.md's interconnection section, and its audit actions.
+    for (const c of [
+      'not_admin', 'other_school', 'not_initiator', 'invitation_expired', 'invitation_used',
+      'invitation_revoked', 'filing_required', 'already_member', 'not_member',
+      'interconnection_dissolved', 'filing_campuses', 'cannot_remove_initiator',
+      'confirmation_required', 'confirmation_expired', 'filing_not_pending',
+    ]) used.add(`refusal-${c}`);
+    for (const a of [
+      'filing_created', 'filing_confirmed', 'filing_rejected', 'interconnection_created',
+      'invitation_created', 'invitation_revoked', 'invitation_accepted', 'exposure_set',
+      'interconnection_published', 'campus_removed', 'interconnection_dissolved',
+    ]) used.add(`audit-action-${a}`);
+    for (const k of ['number', 'name', 'campus', 'campuses', 'reason', 'departments', 'members', 'show_phone', 'show_email']) {
+      used.add(`audit-detail-${k}`);
+    }
     assert.ok(used.size > 100, `found only ${used.size} message ids in src/`);
     for (const lang of LANGS) {
       const { ids } = await load(lang);
@@ -71,5 +88,22 @@ describe('UI messages', () => {
     assert.equal(text('account-logout'), '登出');
     assert.equal(text('contacts-search'), '搜尋');
     assert.equal(text('nav-import'), '導入部門/成員');
+    // 校部互聯, as the guide names each step.
+    assert.equal(text('add-interconnected-org'), '添加互聯企業');
+    assert.equal(text('invite-organisation'), '邀請企業加入');
+    assert.equal(text('accept-button'), '建立互聯');
+    assert.equal(text('nav-interconnections'), '互聯企業');
+    assert.equal(text('contacts-interconnected'), '互聯企業');
+    assert.equal(text('ic-import'), '導入部門/成員');
+    assert.equal(text('ic-unpublished'), '未發布');
+    assert.equal(text('ic-published'), '已發布');
+    assert.equal(text('ic-remove'), '移除');
+    assert.equal(text('nav-filings'), '備案');
+    assert.equal(text('filing-status-pending'), '待審批');
+    assert.equal(text('filing-status-confirmed'), '已備案');
+    assert.equal(text('filing-status-rejected'), '不獲接納');
+    assert.equal(text('filing-confirm'), '確認備案');
+    assert.equal(text('filing-reject'), '不予接納');
+    assert.equal(text('invite-revoke'), '撤銷');
   });
 });
