@@ -24,6 +24,8 @@ pub struct Config {
     pub server: ServerSection,
     pub database: DatabaseSection,
     pub auth: AuthSection,
+    pub mail: MailSection,
+    pub interconnection: InterconnectionSection,
     pub metrics: MetricsSection,
 }
 
@@ -38,6 +40,53 @@ pub struct ServerSection {
     pub secure_cookies: bool,
     /// Largest upload (imports), in bytes.
     pub max_upload_bytes: usize,
+    /// The address users reach campuslink at (for QR codes and e-mail links); empty:
+    /// the address the browser used.
+    pub public_url: String,
+}
+
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct MailSection {
+    /// Sender of every e-mail.
+    pub from: String,
+    /// The bureau's address: filings go here.
+    pub bureau_address: String,
+    /// SMTP server; empty: e-mails are written as .eml files under data_dir/mail.
+    pub smtp_host: String,
+    pub smtp_port: u16,
+    /// "starttls", "tls" (implicit) or "none".
+    pub smtp_security: String,
+    pub smtp_username: String,
+    pub smtp_password: Secret,
+}
+
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct InterconnectionSection {
+    /// Invitations only between campuses covered by a confirmed filing.
+    pub require_filing: bool,
+    pub invitation_hours: u64,
+}
+
+impl Default for MailSection {
+    fn default() -> Self {
+        Self {
+            from: "campuslink <no-reply@campuslink.invalid>".into(),
+            bureau_address: "bureau@campuslink.invalid".into(),
+            smtp_host: String::new(),
+            smtp_port: 587,
+            smtp_security: "starttls".into(),
+            smtp_username: String::new(),
+            smtp_password: Secret::default(),
+        }
+    }
+}
+
+impl Default for InterconnectionSection {
+    fn default() -> Self {
+        Self { require_filing: true, invitation_hours: 24 }
+    }
 }
 
 #[derive(Clone, Debug, Deserialize, PartialEq)]
@@ -70,6 +119,7 @@ impl Default for ServerSection {
             data_dir: PathBuf::from("./campuslink-data"),
             secure_cookies: false,
             max_upload_bytes: 10 * 1024 * 1024,
+            public_url: String::new(),
         }
     }
 }
@@ -119,7 +169,35 @@ impl Config {
             lockout: Duration::from_secs(self.auth.lockout_minutes * 60),
             login_per_minute: self.auth.login_attempts_per_minute.max(1),
             max_upload_bytes: self.server.max_upload_bytes,
+            public_url: Some(self.server.public_url.trim_end_matches('/').to_owned()).filter(|u| !u.is_empty()),
+            bureau_email: self.mail.bureau_address.clone(),
+            require_filing: self.interconnection.require_filing,
+            invitation_ttl: Duration::from_secs(self.interconnection.invitation_hours.max(1) * 3600),
+            confirmation_ttl: Duration::from_secs(120),
         }
+    }
+
+    /// The mail transport: SMTP when a host is set, `.eml` files otherwise.
+    pub fn mailer(&self) -> anyhow::Result<server::mail::Mailer> {
+        use server::mail::{Mailer, SmtpSecurity, SmtpSettings};
+        let m = &self.mail;
+        if m.smtp_host.is_empty() {
+            return Mailer::files(self.server.data_dir.join("mail"), &m.from).map_err(anyhow::Error::msg);
+        }
+        let security = match m.smtp_security.as_str() {
+            "starttls" => SmtpSecurity::StartTls,
+            "tls" => SmtpSecurity::Tls,
+            "none" => SmtpSecurity::None,
+            other => anyhow::bail!("mail.smtp_security must be starttls, tls or none, not {other:?}"),
+        };
+        let settings = SmtpSettings {
+            host: m.smtp_host.clone(),
+            port: m.smtp_port,
+            security,
+            username: m.smtp_username.clone(),
+            password: m.smtp_password.0.clone(),
+        };
+        Mailer::smtp(&settings, &m.from).map_err(anyhow::Error::msg)
     }
 }
 

@@ -94,7 +94,8 @@ async fn main() -> anyhow::Result<()> {
         }
     });
 
-    let state = server::AppState::new(store.clone(), cfg.server_config());
+    let mailer = std::sync::Arc::new(cfg.mailer()?);
+    let state = server::AppState::new(store.clone(), cfg.server_config(), mailer);
     println!("campuslink listening on http://{addr}");
     if matches!(cli.command, Command::Demo) {
         demo::print_accounts();

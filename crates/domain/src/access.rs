@@ -1,11 +1,13 @@
 //! Who may see and change what. Every handler asks here; nothing else decides.
 //!
-//! Today the rule is tenancy: a campus's directory is read by its own members and
-//! managed by its own admins; the registry of schools and campuses is the bureau's.
-//! Interconnection widens *read* access through `campus_access` alone, so every path
-//! that reads another campus keeps going through this one function.
+//! Tenancy first: a campus's directory is read by its own members and managed by its
+//! own admins; the registry of schools and campuses is the bureau's. Interconnection
+//! widens access to another campus's *external directory* only, through the grants
+//! passed to `campus_access` — so every path that reads another campus (directory,
+//! search, member card, and later chats) goes through this one function.
 
-use crate::ids::{CampusId, MemberId};
+use crate::ids::{CampusId, InterconnectionId, MemberId};
+use crate::interconnection::{Facts, sees_across};
 use serde::{Deserialize, Serialize};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -52,19 +54,40 @@ pub struct Viewer {
 pub enum Access {
     /// Nothing: the campus answers as if it did not exist.
     None,
+    /// Only the campus's external directory, through a published interconnection (V1, V2).
+    External,
     /// Departments and active members, with every directory field.
     Read,
     /// Everything, disabled members and login names included, and every change.
     Manage,
 }
 
-/// How far `viewer` reaches into `campus`'s directory.
-pub fn campus_access(viewer: &Viewer, campus: CampusId) -> Access {
+/// One interconnection the viewer's campus belongs to, and whether the viewer is in
+/// their own campus's external directory of it.
+#[derive(Clone, Debug)]
+pub struct Grant {
+    pub interconnection: InterconnectionId,
+    pub facts: Facts,
+    pub viewer_exposed: bool,
+}
+
+/// How far `viewer` reaches into `campus`'s directory, given the viewer's grants.
+pub fn campus_access(viewer: &Viewer, campus: CampusId, grants: &[Grant]) -> Access {
     match (viewer.role, viewer.campus_id) {
         (Role::Admin, Some(own)) if own == campus => Access::Manage,
         (Role::Member, Some(own)) if own == campus => Access::Read,
+        (Role::Admin | Role::Member, Some(_)) if !granting(viewer, campus, grants).is_empty() => Access::External,
         _ => Access::None,
     }
+}
+
+/// The interconnections through which `viewer` sees `campus`'s external directory.
+pub fn granting(viewer: &Viewer, campus: CampusId, grants: &[Grant]) -> Vec<InterconnectionId> {
+    let Some(own) = viewer.campus_id else { return Vec::new() };
+    if viewer.role == Role::Bureau {
+        return Vec::new();
+    }
+    grants.iter().filter(|g| sees_across(&g.facts, own, g.viewer_exposed, campus)).map(|g| g.interconnection).collect()
 }
 
 /// Whether `viewer` keeps the registry (schools, campuses, their first admins).
@@ -81,6 +104,7 @@ pub fn may_disable(viewer: &Viewer, target: MemberId) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ids::SchoolId;
 
     fn viewer(role: Role, campus: Option<CampusId>) -> Viewer {
         Viewer { member_id: MemberId::new(), role, campus_id: campus }
@@ -102,7 +126,39 @@ mod tests {
             (viewer(Role::Bureau, Some(a)), a, Access::None),
         ];
         for (v, campus, want) in cases {
-            assert_eq!(campus_access(&v, campus), want, "{v:?} on {campus:?}");
+            assert_eq!(campus_access(&v, campus, &[]), want, "{v:?} on {campus:?}");
+        }
+    }
+
+    /// With an interconnection: only exposed members of a member campus of a published
+    /// interconnection reach the other side, and only its external directory.
+    #[test]
+    fn campus_access_across_an_interconnection() {
+        let (a, b, c) = (CampusId::new(), CampusId::new(), CampusId::new());
+        let facts = |published, members: &[CampusId]| Facts {
+            school: SchoolId::new(),
+            initiator: a,
+            members: members.to_vec(),
+            published,
+            dissolved: false,
+        };
+        let grant = |published, exposed, members: &[CampusId]| Grant {
+            interconnection: InterconnectionId::new(),
+            facts: facts(published, members),
+            viewer_exposed: exposed,
+        };
+        let cases = [
+            (viewer(Role::Member, Some(a)), grant(true, true, &[a, b]), b, Access::External),
+            (viewer(Role::Admin, Some(a)), grant(true, true, &[a, b]), b, Access::External),
+            (viewer(Role::Member, Some(a)), grant(true, false, &[a, b]), b, Access::None),
+            (viewer(Role::Member, Some(a)), grant(false, true, &[a, b]), b, Access::None),
+            (viewer(Role::Member, Some(a)), grant(true, true, &[a, b]), c, Access::None),
+            (viewer(Role::Member, Some(a)), grant(true, true, &[a, c]), b, Access::None),
+            (viewer(Role::Bureau, None), grant(true, true, &[a, b]), b, Access::None),
+            (viewer(Role::Member, Some(a)), grant(true, true, &[a, b]), a, Access::Read),
+        ];
+        for (v, g, campus, want) in cases {
+            assert_eq!(campus_access(&v, campus, std::slice::from_ref(&g)), want, "{v:?} {g:?} on {campus:?}");
         }
     }
 

@@ -1,12 +1,12 @@
 //! Stable error codes. The API sends them as snake_case `code`s; the web app and the
 //! server translate them with the same `.ftl` files (`error-<code>` and `field-<code>`).
 
+use crate::interconnection::Refusal;
 use serde::Serialize;
 use std::fmt;
 
 /// What went wrong with a request, as a stable code.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum ErrorCode {
     InvalidJson,
     InvalidInput,
@@ -28,6 +28,12 @@ pub enum ErrorCode {
     UnsupportedFile,
     PayloadTooLarge,
     MethodNotAllowed,
+    /// An interconnection step refused by its rule.
+    Refused(Refusal),
+    /// Removing a campus needs an approved identity confirmation first (D2).
+    ConfirmationRequired,
+    ConfirmationExpired,
+    FilingNotPending,
     Internal,
 }
 
@@ -54,6 +60,10 @@ impl ErrorCode {
             Self::UnsupportedFile => "unsupported_file",
             Self::PayloadTooLarge => "payload_too_large",
             Self::MethodNotAllowed => "method_not_allowed",
+            Self::Refused(r) => r.as_str(),
+            Self::ConfirmationRequired => "confirmation_required",
+            Self::ConfirmationExpired => "confirmation_expired",
+            Self::FilingNotPending => "filing_not_pending",
             Self::Internal => "internal",
         }
     }
@@ -80,8 +90,29 @@ impl ErrorCode {
         Self::UnsupportedFile,
         Self::PayloadTooLarge,
         Self::MethodNotAllowed,
+        Self::Refused(Refusal::NotAdmin),
+        Self::Refused(Refusal::OtherSchool),
+        Self::Refused(Refusal::NotInitiator),
+        Self::Refused(Refusal::InvitationExpired),
+        Self::Refused(Refusal::InvitationUsed),
+        Self::Refused(Refusal::InvitationRevoked),
+        Self::Refused(Refusal::FilingRequired),
+        Self::Refused(Refusal::AlreadyMember),
+        Self::Refused(Refusal::NotMember),
+        Self::Refused(Refusal::Dissolved),
+        Self::Refused(Refusal::FilingCampuses),
+        Self::Refused(Refusal::CannotRemoveInitiator),
+        Self::ConfirmationRequired,
+        Self::ConfirmationExpired,
+        Self::FilingNotPending,
         Self::Internal,
     ];
+}
+
+impl Serialize for ErrorCode {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
 }
 
 impl fmt::Display for ErrorCode {

@@ -73,6 +73,23 @@ id_type!(
     MemberId
 );
 
+id_type!(
+    /// A filing (備案) with the bureau.
+    FilingId
+);
+id_type!(
+    /// An interconnection (互聯) between campuses of one school.
+    InterconnectionId
+);
+id_type!(
+    /// An invitation to join an interconnection.
+    InvitationId
+);
+id_type!(
+    /// An identity confirmation for a sensitive step (removing a campus).
+    ConfirmationId
+);
+
 #[cfg(test)]
 mod tests {
     use super::*;

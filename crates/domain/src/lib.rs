@@ -4,6 +4,7 @@
 pub mod access;
 pub mod error;
 pub mod ids;
+pub mod interconnection;
 pub mod member_row;
 pub mod search;
 pub mod tree;
@@ -11,4 +12,4 @@ pub mod values;
 
 pub use access::{Access, Role, Viewer};
 pub use error::{ErrorCode, FieldError, Invalid};
-pub use ids::{CampusId, DepartmentId, MemberId, SchoolId};
+pub use ids::{CampusId, ConfirmationId, DepartmentId, FilingId, InterconnectionId, InvitationId, MemberId, SchoolId};

@@ -11,43 +11,74 @@ use axum::body::Bytes;
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
-use domain::access::{Access, campus_access, may_disable};
+use domain::access::{Access, campus_access, granting, may_disable};
 use domain::error::Errors;
 use domain::member_row::{IMPORT_COLUMNS, MemberFields, RawMemberFields, parse_import};
 use domain::values::{NAME_MAX, Password, optional_text, required_text};
 use domain::{CampusId, DepartmentId, ErrorCode, Invalid, MemberId, Role};
 use serde::Deserialize;
 use serde_json::Value;
-use store::{Department, ImportOutcome, Member, MemberFilter, MemberStatus, MemberWrite};
+use store::{Department, ExposedSet, ImportOutcome, Member, MemberFilter, MemberStatus, MemberWrite};
 
-/// The caller's access to `campus`, refusing with 404 when it is none.
-fn access(caller: &Caller, campus: CampusId) -> ApiResult<Access> {
-    match campus_access(&caller.viewer, campus) {
+/// What the caller reaches of a campus: its access, and for a connected campus the
+/// external directory they may see.
+pub struct View {
+    pub access: Access,
+    pub exposed: Option<ExposedSet>,
+}
+
+/// The caller's view of `campus`, refusing with 404 when they may see nothing — as if
+/// the campus did not exist. The one place handlers learn who sees what.
+pub async fn view(state: &AppState, caller: &Caller, campus: CampusId) -> ApiResult<View> {
+    let own = caller.viewer.campus_id == Some(campus);
+    let grants = match caller.viewer.campus_id {
+        Some(c) if !own => state.store.grants(c, caller.member.id, &caller.member.department_ids).await?,
+        _ => Vec::new(),
+    };
+    match campus_access(&caller.viewer, campus, &grants) {
         Access::None => Err(ApiError::not_found()),
-        a => Ok(a),
+        Access::External => {
+            let through = granting(&caller.viewer, campus, &grants);
+            let exposed = state.store.exposed_set(campus, &through).await?;
+            Ok(View { access: Access::External, exposed: Some(exposed) })
+        }
+        access => Ok(View { access, exposed: None }),
     }
 }
 
-fn manage(caller: &Caller, campus: CampusId) -> ApiResult<()> {
-    match access(caller, campus)? {
+/// Refuses unless the caller manages `campus` (403 for its readers, 404 for others).
+async fn manage(state: &AppState, caller: &Caller, campus: CampusId) -> ApiResult<()> {
+    match campus_access(&caller.viewer, campus, &[]) {
         Access::Manage => Ok(()),
-        _ => Err(ApiError::forbidden()),
+        Access::Read => Err(ApiError::forbidden()),
+        _ => view(state, caller, campus).await.and(Err(ApiError::forbidden())),
     }
 }
 
 /// A member as the caller may see them: readers get the directory card, without the
-/// account's login, role and status.
-fn member_out(m: &Member, access: Access) -> Value {
+/// account's login, role and status; external viewers only the exposed fields.
+fn member_out(m: &Member, view: &View) -> Value {
     let mut v = serde_json::to_value(m).unwrap_or(Value::Null);
-    if access < Access::Manage
-        && let Some(o) = v.as_object_mut()
-    {
+    if let Some(o) = v.as_object_mut().filter(|_| view.access < Access::Manage) {
         for k in ["login", "role", "status"] {
             o.remove(k);
+        }
+        if let Some(set) = &view.exposed {
+            if !set.show_phone {
+                o.remove("phone");
+            }
+            if !set.show_email {
+                o.remove("email");
+            }
+            o.remove("staff_no");
+            let depts: Vec<&DepartmentId> = m.department_ids.iter().filter(|d| set.departments.contains(d)).collect();
+            o.insert("department_ids".into(), serde_json::json!(depts));
         }
     }
     v
 }
+
+const MANAGE: View = View { access: Access::Manage, exposed: None };
 
 // ---- departments --------------------------------------------------------------------
 
@@ -56,9 +87,24 @@ pub async fn list_departments(
     State(state): State<AppState>,
     caller: Caller,
     Path(campus): Path<CampusId>,
-) -> ApiResult<Json<Vec<Department>>> {
-    access(&caller, campus)?;
-    Ok(Json(state.store.departments(campus).await?))
+) -> ApiResult<Json<Value>> {
+    let view = view(&state, &caller, campus).await?;
+    let out = match &view.exposed {
+        None => serde_json::to_value(state.store.departments(campus).await?).map_err(ApiError::internal)?,
+        Some(set) => {
+            let depts = state.store.exposed_departments(campus, set).await?;
+            let list: Vec<Value> = depts
+                .into_iter()
+                .map(|(d, exposed)| {
+                    let mut v = serde_json::to_value(d).unwrap_or(Value::Null);
+                    v["exposed"] = Value::Bool(exposed);
+                    v
+                })
+                .collect();
+            Value::Array(list)
+        }
+    };
+    Ok(Json(out))
 }
 
 #[derive(Deserialize)]
@@ -94,7 +140,7 @@ pub async fn create_department(
     Path(campus): Path<CampusId>,
     Json(input): Json<DepartmentInput>,
 ) -> ApiResult<(StatusCode, Json<Department>)> {
-    manage(&caller, campus)?;
+    manage(&state, &caller, campus).await?;
     let (zh, pt) = department_names(&input, None)?;
     let d = state.store.create_department(campus, input.parent_id, &zh, &pt).await.map_err(|e| match e {
         store::StoreError::UnknownDepartment => ApiError::field("parent_id", Invalid::UnknownDepartment),
@@ -110,7 +156,7 @@ pub async fn rename_department(
     Path((campus, dept)): Path<(CampusId, DepartmentId)>,
     Json(input): Json<DepartmentInput>,
 ) -> ApiResult<Json<Department>> {
-    manage(&caller, campus)?;
+    manage(&state, &caller, campus).await?;
     let current = state.store.department(campus, dept).await?;
     let (zh, pt) = department_names(&input, Some(&current))?;
     Ok(Json(state.store.rename_department(campus, dept, &zh, &pt).await?))
@@ -130,7 +176,7 @@ pub async fn move_department(
     Path((campus, dept)): Path<(CampusId, DepartmentId)>,
     Json(input): Json<MoveInput>,
 ) -> ApiResult<Json<Department>> {
-    manage(&caller, campus)?;
+    manage(&state, &caller, campus).await?;
     let d = state.store.move_department(campus, dept, input.parent_id, input.position).await.map_err(|e| match e {
         store::StoreError::UnknownDepartment => ApiError::field("parent_id", Invalid::UnknownDepartment),
         e => e.into(),
@@ -144,7 +190,7 @@ pub async fn delete_department(
     caller: Caller,
     Path((campus, dept)): Path<(CampusId, DepartmentId)>,
 ) -> ApiResult<StatusCode> {
-    manage(&caller, campus)?;
+    manage(&state, &caller, campus).await?;
     state.store.delete_department(campus, dept).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -167,7 +213,7 @@ pub async fn list_members(
     Path(campus): Path<CampusId>,
     Query(q): Query<ListQuery>,
 ) -> ApiResult<Json<Value>> {
-    let access = access(&caller, campus)?;
+    let view = view(&state, &caller, campus).await?;
     let department_id = match q.department_id.as_deref().filter(|s| !s.is_empty()) {
         Some(s) => {
             Some(s.parse::<DepartmentId>().map_err(|_| ApiError::field("department_id", Invalid::InvalidFormat))?)
@@ -181,12 +227,13 @@ pub async fn list_members(
     let filter = MemberFilter {
         department_id,
         query,
-        include_disabled: q.include_disabled.unwrap_or(false) && access == Access::Manage,
+        include_disabled: q.include_disabled.unwrap_or(false) && view.access == Access::Manage,
+        exposed: view.exposed.clone(),
         limit: q.limit.unwrap_or(200).clamp(1, 1000),
         offset: q.offset.unwrap_or(0).max(0),
     };
     let page = state.store.list_members(campus, &filter).await?;
-    let members: Vec<Value> = page.members.iter().map(|m| member_out(m, access)).collect();
+    let members: Vec<Value> = page.members.iter().map(|m| member_out(m, &view)).collect();
     Ok(Json(serde_json::json!({"total": page.total, "members": members})))
 }
 
@@ -196,13 +243,18 @@ pub async fn get_member(
     caller: Caller,
     Path((campus, member)): Path<(CampusId, MemberId)>,
 ) -> ApiResult<Json<Value>> {
-    let access = access(&caller, campus)?;
+    let view = view(&state, &caller, campus).await?;
     let m = state.store.member(member).await?;
-    let visible = m.campus_id == Some(campus) && (access == Access::Manage || m.status == MemberStatus::Active);
+    let exposed = match &view.exposed {
+        Some(set) => state.store.member_exposed(campus, set, member).await?,
+        None => true,
+    };
+    let visible =
+        m.campus_id == Some(campus) && (view.access == Access::Manage || m.status == MemberStatus::Active) && exposed;
     if !visible {
         return Err(ApiError::not_found());
     }
-    Ok(Json(member_out(&m, access)))
+    Ok(Json(member_out(&m, &view)))
 }
 
 #[derive(Deserialize, Default)]
@@ -275,7 +327,7 @@ pub async fn create_member(
     Path(campus): Path<CampusId>,
     Json(input): Json<MemberInput>,
 ) -> ApiResult<(StatusCode, Json<Value>)> {
-    manage(&caller, campus)?;
+    manage(&state, &caller, campus).await?;
     let mut errors = Vec::new();
     let checked = check_member(&input, None).map_err(|e| errors.extend(e)).ok();
     let password = match input.password.as_deref().filter(|p| !p.is_empty()) {
@@ -293,7 +345,7 @@ pub async fn create_member(
     };
     let write = MemberWrite { fields: &m.fields, role: m.role, department_ids: &m.departments };
     let created = state.store.create_member(Some(campus), write, hash.as_deref()).await?;
-    Ok((StatusCode::CREATED, Json(member_out(&created, Access::Manage))))
+    Ok((StatusCode::CREATED, Json(member_out(&created, &MANAGE))))
 }
 
 /// `PATCH /api/v1/campuses/{campus_id}/members/{member_id}`
@@ -303,7 +355,7 @@ pub async fn update_member(
     Path((campus, member)): Path<(CampusId, MemberId)>,
     Json(input): Json<MemberInput>,
 ) -> ApiResult<Json<Value>> {
-    manage(&caller, campus)?;
+    manage(&state, &caller, campus).await?;
     let current = state.store.member(member).await?;
     if current.campus_id != Some(campus) {
         return Err(ApiError::not_found());
@@ -315,7 +367,7 @@ pub async fn update_member(
     }
     let write = MemberWrite { fields: &m.fields, role: m.role, department_ids: &m.departments };
     let updated = state.store.update_member(campus, member, write).await?;
-    Ok(Json(member_out(&updated, Access::Manage)))
+    Ok(Json(member_out(&updated, &MANAGE)))
 }
 
 async fn set_status(
@@ -325,12 +377,12 @@ async fn set_status(
     member: MemberId,
     status: MemberStatus,
 ) -> ApiResult<Json<Value>> {
-    manage(caller, campus)?;
+    manage(state, caller, campus).await?;
     if status == MemberStatus::Disabled && !may_disable(&caller.viewer, member) {
         return Err(ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, ErrorCode::CannotDisableSelf));
     }
     let m = state.store.set_member_status(campus, member, status).await?;
-    Ok(Json(member_out(&m, Access::Manage)))
+    Ok(Json(member_out(&m, &MANAGE)))
 }
 
 /// `POST /api/v1/campuses/{campus_id}/members/{member_id}/disable`
@@ -364,7 +416,7 @@ pub async fn reset_password(
     Path((campus, member)): Path<(CampusId, MemberId)>,
     Json(input): Json<ResetInput>,
 ) -> ApiResult<StatusCode> {
-    manage(&caller, campus)?;
+    manage(&state, &caller, campus).await?;
     let password = Password::parse(&input.new_password).map_err(|i| ApiError::field("new_password", i))?;
     let m = state.store.member(member).await?;
     if m.campus_id != Some(campus) {
@@ -384,7 +436,7 @@ pub async fn import_members(
     headers: HeaderMap,
     body: Bytes,
 ) -> ApiResult<Json<ImportOutcome>> {
-    manage(&caller, campus)?;
+    manage(&state, &caller, campus).await?;
     let table = files::read_table(&headers, &body)?;
     let rows = parse_import(&table.header, &table.rows).map_err(ApiError::import)?;
     let outcome = state.store.import_members(campus, &rows).await?;
@@ -416,7 +468,7 @@ pub async fn export_members(
     Path(campus): Path<CampusId>,
     Query(q): Query<FormatQuery>,
 ) -> ApiResult<Response> {
-    manage(&caller, campus)?;
+    manage(&state, &caller, campus).await?;
     let c = state.store.campus(campus).await?;
     let rows: Vec<Vec<String>> = state
         .store
@@ -430,10 +482,11 @@ pub async fn export_members(
 
 /// `GET /api/v1/campuses/{campus_id}/members/template?format=csv|xlsx`
 pub async fn member_template(
+    State(state): State<AppState>,
     caller: Caller,
     Path(campus): Path<CampusId>,
     Query(q): Query<FormatQuery>,
 ) -> ApiResult<Response> {
-    manage(&caller, campus)?;
+    manage(&state, &caller, campus).await?;
     file_response(q.format.as_deref(), "campuslink-members-template", &[])
 }

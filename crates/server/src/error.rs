@@ -50,6 +50,21 @@ impl ApiError {
     }
 }
 
+impl From<domain::interconnection::Refusal> for ApiError {
+    fn from(r: domain::interconnection::Refusal) -> Self {
+        use domain::interconnection::Refusal as R;
+        let status = match r {
+            R::NotAdmin | R::NotInitiator => StatusCode::FORBIDDEN,
+            R::InvitationExpired | R::InvitationUsed | R::InvitationRevoked => StatusCode::GONE,
+            R::OtherSchool | R::FilingRequired | R::FilingCampuses | R::CannotRemoveInitiator => {
+                StatusCode::UNPROCESSABLE_ENTITY
+            }
+            R::AlreadyMember | R::NotMember | R::Dissolved => StatusCode::CONFLICT,
+        };
+        ApiError::new(status, ErrorCode::Refused(r))
+    }
+}
+
 impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> Self {
         use domain::Invalid;
@@ -69,6 +84,15 @@ impl From<StoreError> for ApiError {
             StoreError::DepartmentCycle => ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, ErrorCode::DepartmentCycle),
             StoreError::DepartmentNotEmpty => ApiError::new(StatusCode::CONFLICT, ErrorCode::DepartmentNotEmpty),
             StoreError::ImportRefused(lines) => ApiError::import(lines),
+            StoreError::Conflict(what) => ApiError::new(
+                StatusCode::CONFLICT,
+                match what {
+                    "filing_not_pending" => ErrorCode::FilingNotPending,
+                    "confirmation_expired" => ErrorCode::ConfirmationExpired,
+                    "confirmation_required" => ErrorCode::ConfirmationRequired,
+                    _ => ErrorCode::Refused(domain::interconnection::Refusal::InvitationUsed),
+                },
+            ),
             e @ (StoreError::Corrupt(_) | StoreError::Db(_)) => ApiError::internal(e),
         }
     }

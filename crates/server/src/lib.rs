@@ -2,6 +2,8 @@
 //! services behind them. `serve` takes a bound listener and a shutdown future, so tests
 //! bind `127.0.0.1:0` and never wait on a fixed port.
 
+#![recursion_limit = "512"] // the OpenAPI document is one large json! literal
+
 pub mod assets;
 pub mod auth;
 pub mod directory;
@@ -9,7 +11,10 @@ pub mod error;
 pub mod extract;
 pub mod files;
 pub mod i18n;
+pub mod interconnect;
+pub mod mail;
 pub mod openapi;
+pub mod qr;
 pub mod registry;
 
 use axum::Router;
@@ -37,6 +42,16 @@ pub struct ServerConfig {
     /// Login attempts per client address per minute.
     pub login_per_minute: u32,
     pub max_upload_bytes: usize,
+    /// The address users reach campuslink at, for links in QR codes and e-mails;
+    /// `None`: the address the browser used.
+    pub public_url: Option<String>,
+    /// Where filings are e-mailed (F1).
+    pub bureau_email: String,
+    /// Invitations only between campuses covered by a confirmed filing (F4).
+    pub require_filing: bool,
+    pub invitation_ttl: Duration,
+    /// How long a removal's identity confirmation QR code stays valid (D2).
+    pub confirmation_ttl: Duration,
 }
 
 impl Default for ServerConfig {
@@ -48,6 +63,11 @@ impl Default for ServerConfig {
             lockout: Duration::from_secs(15 * 60),
             login_per_minute: 30,
             max_upload_bytes: 10 * 1024 * 1024,
+            public_url: None,
+            bureau_email: "bureau@campuslink.invalid".into(),
+            require_filing: true,
+            invitation_ttl: Duration::from_secs(24 * 3600),
+            confirmation_ttl: Duration::from_secs(120),
         }
     }
 }
@@ -57,18 +77,20 @@ pub struct AppState {
     pub store: Store,
     pub config: Arc<ServerConfig>,
     pub limiter: Arc<auth::LoginLimiter>,
+    pub mailer: Arc<mail::Mailer>,
 }
 
 impl AppState {
-    pub fn new(store: Store, config: ServerConfig) -> Self {
+    pub fn new(store: Store, config: ServerConfig, mailer: Arc<mail::Mailer>) -> Self {
         let limiter = Arc::new(auth::LoginLimiter::new(config.login_per_minute));
-        Self { store, config: Arc::new(config), limiter }
+        Self { store, config: Arc::new(config), limiter, mailer }
     }
 }
 
 /// The API routes, each with the handler that serves it.
 fn api() -> Router<AppState> {
     use directory as d;
+    use interconnect as i;
     use registry as r;
     Router::new()
         .route("/auth/login", post(auth::login))
@@ -96,6 +118,25 @@ fn api() -> Router<AppState> {
         .route("/campuses/{campus_id}/members/{member_id}/disable", post(d::disable_member))
         .route("/campuses/{campus_id}/members/{member_id}/enable", post(d::enable_member))
         .route("/campuses/{campus_id}/members/{member_id}/reset-password", post(d::reset_password))
+        .route("/me/school-campuses", get(i::my_school_campuses))
+        .route("/filings", get(i::list_filings).post(i::create_filing))
+        .route("/filings/{filing_id}/confirm", post(i::confirm_filing))
+        .route("/filings/{filing_id}/reject", post(i::reject_filing))
+        .route("/interconnections", get(i::list_interconnections).post(i::create_interconnection))
+        .route("/interconnections/{ic_id}/invitations", get(i::list_invitations).post(i::create_invitation))
+        .route("/invitations/{invitation_id}/revoke", post(i::revoke_invitation))
+        .route("/invitations/preview", get(i::preview_invitation))
+        .route("/invitations/accept", post(i::accept_invitation))
+        .route("/interconnections/{ic_id}/exposure/{campus_id}", get(i::get_exposure).put(i::put_exposure))
+        .route("/interconnections/{ic_id}/publish", post(i::publish))
+        .route("/interconnections/{ic_id}/campuses/{campus_id}/removal", post(i::start_removal))
+        .route("/interconnections/{ic_id}/campuses/{campus_id}", axum::routing::delete(i::remove_campus))
+        .route("/confirmations/preview", get(i::preview_confirmation))
+        .route("/confirmations/approve", post(i::approve_confirmation))
+        .route("/confirmations/{confirmation_id}", get(i::get_confirmation))
+        .route("/confirmations/{confirmation_id}/password", post(i::confirm_with_password))
+        .route("/connected-campuses", get(i::connected_campuses))
+        .route("/audit", get(i::audit))
         .fallback(|| async { error::ApiError::not_found() })
         .method_not_allowed_fallback(|| async {
             error::ApiError::new(StatusCode::METHOD_NOT_ALLOWED, domain::ErrorCode::MethodNotAllowed)
@@ -164,10 +205,23 @@ pub async fn serve(
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    let outbox = AbortOnDrop(tokio::spawn(mail::run_outbox(state.store.clone(), state.mailer.clone())));
     let app = app(state);
-    axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
+    let served = axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
         .with_graceful_shutdown(shutdown)
-        .await
+        .await;
+    drop(outbox);
+    served
+}
+
+/// Stops the outbox worker with the server; unsent mail stays in the outbox for the
+/// next start.
+struct AbortOnDrop(tokio::task::JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
 }
 
 /// Serves Prometheus metrics on their own address (kept off the public one).

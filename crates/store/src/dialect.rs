@@ -28,8 +28,14 @@ impl Dialect {
     /// The migrations for this dialect, in order: (version, name, SQL).
     pub(crate) fn migrations(self) -> &'static [(i64, &'static str, &'static str)] {
         match self {
-            Dialect::Sqlite => &[(1, "directory", include_str!("../migrations/sqlite/0001_directory.sql"))],
-            Dialect::Postgres => &[(1, "directory", include_str!("../migrations/postgres/0001_directory.sql"))],
+            Dialect::Sqlite => &[
+                (1, "directory", include_str!("../migrations/sqlite/0001_directory.sql")),
+                (2, "interconnection", include_str!("../migrations/common/0002_interconnection.sql")),
+            ],
+            Dialect::Postgres => &[
+                (1, "directory", include_str!("../migrations/postgres/0001_directory.sql")),
+                (2, "interconnection", include_str!("../migrations/common/0002_interconnection.sql")),
+            ],
         }
     }
 }

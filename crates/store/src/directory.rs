@@ -67,6 +67,8 @@ pub struct MemberFilter {
     pub department_id: Option<DepartmentId>,
     pub query: Option<String>,
     pub include_disabled: bool,
+    /// For a viewer from a connected campus: only the campus's external directory.
+    pub exposed: Option<crate::ExposedSet>,
     pub limit: i64,
     pub offset: i64,
 }
@@ -233,6 +235,11 @@ impl Store {
         if int(&busy, "n")? > 0 {
             return Err(StoreError::DepartmentNotEmpty);
         }
+        // Leaving an external directory goes with the department (its members stay).
+        sqlx::query("DELETE FROM exposed_departments WHERE department_id = $1")
+            .bind(dept.to_string())
+            .execute(&mut *tx)
+            .await?;
         sqlx::query("DELETE FROM departments WHERE id = $1").bind(dept.to_string()).execute(&mut *tx).await?;
         let rest = sibling_ids(&mut tx, campus, parent).await?;
         renumber(&mut tx, &rest).await?;
@@ -333,6 +340,11 @@ impl Store {
                 args.len()
             ));
         }
+        if let Some(set) = &filter.exposed {
+            let (c, a) = crate::interconnect::exposed_condition(campus, set, args.len() + 1);
+            cond.push_str(&format!(" AND m.status = 'active' AND ({c})"));
+            args.extend(a);
+        }
         if let Some(q) = &filter.query {
             let terms = query_terms(q);
             if terms.is_empty() {
@@ -373,7 +385,7 @@ impl Store {
     }
 
     /// Fills in `department_ids` for a page of members with one query.
-    async fn with_departments(&self, members: &mut [Member]) -> Result<()> {
+    pub(crate) async fn with_departments(&self, members: &mut [Member]) -> Result<()> {
         if members.is_empty() {
             return Ok(());
         }

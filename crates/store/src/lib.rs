@@ -5,7 +5,9 @@
 
 mod dialect;
 mod directory;
+mod interconnect;
 mod migrate;
+mod outbox;
 mod registry;
 mod sessions;
 mod sql;
@@ -13,6 +15,11 @@ pub mod testing;
 
 pub use dialect::Dialect;
 pub use directory::{Department, ImportOutcome, Member, MemberFilter, MemberPage, MemberStatus, MemberWrite};
+pub use interconnect::{
+    Audit, AuditEntry, AuditFilter, Confirmation, Effects, ExposedSet, Exposure, Filing, FilingStatus, IcCampus,
+    Interconnection, Invitation, Mail,
+};
+pub use outbox::OutboxMail;
 pub use registry::{Campus, Names, RegistryRow, School, SchoolWithCampuses};
 pub use sessions::{Session, SessionMember};
 
@@ -33,6 +40,9 @@ pub enum StoreError {
     DepartmentCycle,
     #[error("department has members or sub-departments")]
     DepartmentNotEmpty,
+    /// A state change that lost to another one (already used, already decided…).
+    #[error("conflict: {0}")]
+    Conflict(&'static str),
     #[error("import refused")]
     ImportRefused(Vec<domain::member_row::LineError>),
     #[error("stored data is corrupt: {0}")]

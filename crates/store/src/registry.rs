@@ -188,6 +188,15 @@ impl Store {
         campus(&row)
     }
 
+    /// Every campus of a school, by code.
+    pub async fn campuses_of_school(&self, school: SchoolId) -> Result<Vec<Campus>> {
+        let rows = dynq(format!("SELECT {CAMPUS_COLS} FROM campuses WHERE school_id = $1 ORDER BY code_key"))
+            .bind(school.to_string())
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(campus).collect()
+    }
+
     pub async fn campus_by_code(&self, code: &str) -> Result<Option<Campus>> {
         dynq(format!("SELECT {CAMPUS_COLS} FROM campuses WHERE code_key = $1"))
             .bind(code.to_lowercase())

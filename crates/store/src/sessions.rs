@@ -91,7 +91,8 @@ impl Store {
         Ok(())
     }
 
-    /// The active member behind a session token's hash, if the session is live.
+    /// The active member behind a session token's hash, if the session is live, with
+    /// their departments (the visibility rule needs them).
     pub async fn session(&self, token_hash: &str) -> Result<Option<SessionMember>> {
         let row = dynq(format!(
             "SELECT {MEMBER_COLS}, s.csrf_token, s.expires_at FROM sessions s JOIN members m ON m.id = s.member_id \
@@ -101,14 +102,11 @@ impl Store {
         .bind(now_ms())
         .fetch_optional(&self.pool)
         .await?;
-        row.map(|r| {
-            Ok(SessionMember {
-                member: member(&r)?,
-                csrf_token: text(&r, "csrf_token")?,
-                expires_at: int(&r, "expires_at")?,
-            })
-        })
-        .transpose()
+        let Some(r) = row else { return Ok(None) };
+        let mut members = [member(&r)?];
+        self.with_departments(&mut members).await?;
+        let [member] = members;
+        Ok(Some(SessionMember { member, csrf_token: text(&r, "csrf_token")?, expires_at: int(&r, "expires_at")? }))
     }
 
     pub async fn delete_session(&self, token_hash: &str) -> Result<()> {

@@ -8,17 +8,144 @@ use domain::{CampusId, Role};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use server::{AppState, ServerConfig};
+use std::sync::{Arc, Mutex};
 use store::testing::TestDb;
 use store::{Dialect, MemberWrite, Names, Store};
 use tokio::sync::OnceCell;
 
 pub const PASSWORD: &str = "correct horse";
 
+/// One e-mail received by the test SMTP server.
+#[derive(Clone, Debug)]
+pub struct Received {
+    pub to: Vec<String>,
+    pub data: String,
+}
+
+#[derive(Clone)]
+struct SinkHandler {
+    inbox: Arc<Mutex<Vec<Received>>>,
+    to: Vec<String>,
+    data: Vec<u8>,
+}
+
+impl mailin_embedded::Handler for SinkHandler {
+    fn data_start(&mut self, _domain: &str, _from: &str, _is8bit: bool, to: &[String]) -> mailin_embedded::Response {
+        self.to = to.to_vec();
+        self.data.clear();
+        mailin_embedded::response::OK
+    }
+    fn data(&mut self, buf: &[u8]) -> std::io::Result<()> {
+        self.data.extend_from_slice(buf);
+        Ok(())
+    }
+    fn data_end(&mut self) -> mailin_embedded::Response {
+        let data = decode_mail(&String::from_utf8_lossy(&self.data));
+        self.inbox.lock().unwrap().push(Received { to: std::mem::take(&mut self.to), data });
+        mailin_embedded::response::OK
+    }
+}
+
+/// Undoes the transfer encodings lettre may use for non-ASCII text (quoted-printable
+/// or base64 bodies, encoded-word subjects), so tests can search the text as written.
+fn decode_mail(raw: &str) -> String {
+    use base64::Engine;
+    let (head, body) = raw.split_once("\r\n\r\n").unwrap_or((raw, ""));
+    let mut out = String::new();
+    for line in head.split("\r\n") {
+        let decoded: Vec<String> = line
+            .split(' ')
+            .map(|w| {
+                match w
+                    .strip_prefix("=?utf-8?b?")
+                    .or_else(|| w.strip_prefix("=?UTF-8?B?"))
+                    .and_then(|w| w.strip_suffix("?="))
+                {
+                    Some(b) => String::from_utf8_lossy(
+                        &base64::engine::general_purpose::STANDARD.decode(b).unwrap_or_default(),
+                    )
+                    .into_owned(),
+                    None => w.to_owned(),
+                }
+            })
+            .collect();
+        out.push_str(&decoded.join(" "));
+        out.push('\n');
+    }
+    let lower = head.to_ascii_lowercase();
+    let body = if lower.contains("content-transfer-encoding: base64") {
+        let compact: String = body.split_whitespace().collect();
+        String::from_utf8_lossy(&base64::engine::general_purpose::STANDARD.decode(compact).unwrap_or_default())
+            .into_owned()
+    } else if lower.contains("content-transfer-encoding: quoted-printable") {
+        let joined = body.replace("=\r\n", "");
+        let bytes = joined.as_bytes();
+        let mut v = Vec::new();
+        let mut i = 0;
+        while i < bytes.len() {
+            if bytes[i] == b'='
+                && i + 2 < bytes.len()
+                && let Ok(b) = u8::from_str_radix(&joined[i + 1..i + 3], 16)
+            {
+                v.push(b);
+                i += 3;
+                continue;
+            }
+            v.push(bytes[i]);
+            i += 1;
+        }
+        String::from_utf8_lossy(&v).into_owned()
+    } else {
+        body.to_owned()
+    };
+    out.push_str(&body);
+    out
+}
+
+/// A real SMTP server on a free port, collecting what it receives.
+#[derive(Clone)]
+pub struct MailSink {
+    inbox: Arc<Mutex<Vec<Received>>>,
+    pub port: u16,
+}
+
+impl MailSink {
+    pub fn start() -> MailSink {
+        let inbox = Arc::new(Mutex::new(Vec::new()));
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let mut server =
+            mailin_embedded::Server::new(SinkHandler { inbox: inbox.clone(), to: Vec::new(), data: Vec::new() });
+        server.with_name("smtp.test").with_tcp_listener(listener);
+        std::thread::spawn(move || {
+            let _ = server.serve();
+        });
+        MailSink { inbox, port }
+    }
+
+    /// Waits (up to 15 s) until a received mail matches, and returns it.
+    pub async fn wait_for(&self, what: &str, pred: impl Fn(&Received) -> bool) -> Received {
+        for _ in 0..750 {
+            if let Some(m) = self.inbox.lock().unwrap().iter().find(|m| pred(m)) {
+                return m.clone();
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+        panic!("no e-mail {what} arrived; got: {:#?}", self.inbox.lock().unwrap());
+    }
+
+    pub fn all(&self) -> Vec<Received> {
+        self.inbox.lock().unwrap().clone()
+    }
+}
+
 pub struct TestApp {
     pub base: String,
     pub store: Store,
+    pub mail: MailSink,
     pub campus_a: CampusId,
     pub campus_b: CampusId,
+    pub campus_x: CampusId,
     db: Option<TestDb>,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
 }
@@ -58,7 +185,8 @@ impl TestApp {
             let dept = store.create_department(campus, None, "教務處", "").await.unwrap();
             for (login, role) in [(format!("admin.{letter}"), Role::Admin), (format!("teacher.{letter}"), Role::Member)]
             {
-                let f = fields(&login, &format!("{letter}成員"));
+                let mut f = fields(&login, &format!("{letter}成員"));
+                f.email = format!("{login}@{letter}.test");
                 store
                     .create_member(
                         Some(campus),
@@ -78,11 +206,21 @@ impl TestApp {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
         let (tx, rx) = tokio::sync::oneshot::channel();
-        let state = AppState::new(store.clone(), config);
+        let mail = MailSink::start();
+        let smtp = server::mail::SmtpSettings {
+            host: "127.0.0.1".into(),
+            port: mail.port,
+            security: server::mail::SmtpSecurity::None,
+            username: String::new(),
+            password: String::new(),
+        };
+        let mailer = Arc::new(server::mail::Mailer::smtp(&smtp, "campuslink <no-reply@campuslink.test>").unwrap());
+        let state =
+            AppState::new(store.clone(), ServerConfig { bureau_email: "bureau@dsedj.test".into(), ..config }, mailer);
         tokio::spawn(server::serve(listener, state, async {
             let _ = rx.await;
         }));
-        TestApp { base, store, campus_a: a.id, campus_b: b.id, db: Some(db), stop: Some(tx) }
+        TestApp { base, store, mail, campus_a: a.id, campus_b: b.id, campus_x: x.id, db: Some(db), stop: Some(tx) }
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -167,6 +305,9 @@ impl Client {
     }
     pub async fn patch(&self, path: &str, body: Value) -> (StatusCode, Value) {
         self.send(self.request(reqwest::Method::PATCH, path).json(&body)).await
+    }
+    pub async fn put(&self, path: &str, body: Value) -> (StatusCode, Value) {
+        self.send(self.request(reqwest::Method::PUT, path).json(&body)).await
     }
     pub async fn delete(&self, path: &str) -> (StatusCode, Value) {
         self.send(self.request(reqwest::Method::DELETE, path)).await

@@ -6,5 +6,6 @@ mod helpers;
 
 mod accounts;
 mod directory;
+mod interconnection;
 mod isolation;
 mod registry;

@@ -1,0 +1,916 @@
+//! Campus interconnection (校部互聯), following the bureau's guide: filing (F1–F4),
+//! invitation by QR code (S1–S3), external directory (S4), publishing (S5), seeing
+//! across (V1, V2, C1), removal with identity confirmation (D1, D2), and the audit log.
+//! Each handler loads the facts, asks `domain::interconnection`, and acts; every step
+//! writes its audit entry and e-mails in the same transaction as the change.
+
+use crate::AppState;
+use crate::auth::{Caller, random_token, token_hash, verify_password};
+use crate::error::{ApiError, ApiResult};
+use crate::extract::{Json, Path};
+use axum::extract::{Query, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use domain::access::{Access, Role};
+use domain::interconnection::{self as rules, Refusal, Token};
+use domain::values::{NAME_MAX, required_text};
+use domain::{CampusId, ConfirmationId, ErrorCode, FilingId, InterconnectionId, Invalid, InvitationId, SchoolId};
+use serde::Deserialize;
+use serde_json::{Value, json};
+use std::collections::HashMap;
+use store::{
+    Audit, AuditFilter, Campus, Effects, Exposure, Filing, FilingStatus, Interconnection, Invitation, Mail, School,
+    now_ms,
+};
+
+/// What an admin step needs: the caller's campus and school.
+struct AdminCtx {
+    campus: Campus,
+    school: School,
+}
+
+async fn admin_ctx(state: &AppState, caller: &Caller) -> ApiResult<AdminCtx> {
+    match (caller.viewer.role, caller.viewer.campus_id) {
+        (Role::Admin, Some(c)) => {
+            let campus = state.store.campus(c).await?;
+            let school = state.store.school(campus.school_id).await?;
+            Ok(AdminCtx { campus, school })
+        }
+        _ => Err(Refusal::NotAdmin.into()),
+    }
+}
+
+fn actor(caller: &Caller) -> Option<(domain::MemberId, String)> {
+    Some((caller.member.id, caller.member.login.clone()))
+}
+
+fn campus_label(c: &Campus) -> String {
+    format!("{} {}", c.code, c.name_zh)
+}
+
+/// The address people open links at: `server.public_url`, or what the browser used.
+fn base_url(state: &AppState, headers: &HeaderMap) -> String {
+    if let Some(u) = &state.config.public_url {
+        return u.trim_end_matches('/').to_owned();
+    }
+    let host = headers.get(header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("localhost");
+    let proto = headers.get("x-forwarded-proto").and_then(|h| h.to_str().ok()).unwrap_or("http");
+    format!("{proto}://{host}")
+}
+
+async fn school_campuses(state: &AppState, school: SchoolId) -> ApiResult<HashMap<CampusId, Campus>> {
+    Ok(state.store.campuses_of_school(school).await?.into_iter().map(|c| (c.id, c)).collect())
+}
+
+// ---- filing (F1–F4) -------------------------------------------------------------------
+
+/// `GET /api/v1/me/school-campuses`
+pub async fn my_school_campuses(State(state): State<AppState>, caller: Caller) -> ApiResult<Json<Vec<Campus>>> {
+    let ctx = admin_ctx(&state, &caller).await?;
+    Ok(Json(state.store.campuses_of_school(ctx.school.id).await?))
+}
+
+async fn filing_out(state: &AppState, f: &Filing) -> ApiResult<Value> {
+    let school = state.store.school(f.school_id).await?;
+    let campuses = school_campuses(state, f.school_id).await?;
+    let named: Vec<&Campus> = f.campus_ids.iter().filter_map(|c| campuses.get(c)).collect();
+    let by = state.store.member(f.filed_by).await?;
+    let by_campus = by.campus_id.and_then(|c| campuses.get(&c)).map(|c| c.code.clone()).unwrap_or_default();
+    Ok(json!({
+        "id": f.id, "number": f.number, "school": school, "campuses": named, "status": f.status, "reason": f.reason,
+        "filed_by": {"id": by.id, "name_zh": by.name_zh, "campus_code": by_campus},
+        "created_at": f.created_at, "decided_at": f.decided_at,
+    }))
+}
+
+#[derive(Deserialize)]
+pub struct FilingInput {
+    #[serde(default)]
+    pub campus_ids: Vec<CampusId>,
+}
+
+fn filing_lines(school: &School, campuses: &[&Campus]) -> String {
+    let mut body = format!(
+        "學校 School: {} {} / {} / {}\n\n校部 Campuses ({}):\n",
+        school.code,
+        school.name_zh,
+        school.name_pt,
+        school.name_en,
+        campuses.len()
+    );
+    for c in campuses {
+        body.push_str(&format!("  - {}  {} / {} / {}\n", c.code, c.name_zh, c.name_pt, c.name_en));
+    }
+    body
+}
+
+/// `POST /api/v1/filings` — F1/F2: the filing e-mail goes to the bureau.
+pub async fn create_filing(
+    State(state): State<AppState>,
+    caller: Caller,
+    Json(input): Json<FilingInput>,
+) -> ApiResult<(StatusCode, Json<Value>)> {
+    let ctx = admin_ctx(&state, &caller).await?;
+    if input.campus_ids.len() > 50 {
+        return Err(ApiError::field("campus_ids", Invalid::TooLong));
+    }
+    let mut pairs = Vec::new();
+    for c in &input.campus_ids {
+        // A campus that does not exist is as foreign as another school's.
+        let school = state.store.campus(*c).await.map(|c| c.school_id).unwrap_or_else(|_| SchoolId::new());
+        pairs.push((*c, school));
+    }
+    rules::may_file(&caller.viewer, ctx.school.id, &pairs)?;
+    let mut ids: Vec<CampusId> = input.campus_ids.clone();
+    ids.sort();
+    ids.dedup();
+    let campuses = school_campuses(&state, ctx.school.id).await?;
+    let mut named: Vec<&Campus> = ids.iter().filter_map(|c| campuses.get(c)).collect();
+    named.sort_by(|a, b| a.code.cmp(&b.code));
+    let bureau = state.config.bureau_email.clone();
+    let filing = state
+        .store
+        .create_filing(ctx.school.id, caller.member.id, &ids, |f| Effects {
+            mails: vec![Mail {
+                to: bureau,
+                subject: format!("[campuslink] 校部互聯備案 Interconnection filing {} — {}", f.number, ctx.school.name_zh),
+                body: format!(
+                    "校部互聯備案申請 / Campus interconnection filing\n\n備案編號 Filing number: {}\n{}\n申請人 Filed by: {} ({}, {})\n\n\
+                     請在 campuslink 教育局控制台確認或拒絕。Please confirm or reject it in the campuslink bureau console.\n",
+                    f.number,
+                    filing_lines(&ctx.school, &named),
+                    caller.member.name_zh,
+                    caller.member.login,
+                    campus_label(&ctx.campus)
+                ),
+            }],
+            audits: vec![Audit {
+                actor: actor(&caller),
+                action: "filing_created",
+                interconnection: None,
+                campuses: ids.clone(),
+                detail: json!({"number": f.number, "campuses": named.iter().map(|c| &c.code).collect::<Vec<_>>()}).to_string(),
+            }],
+        })
+        .await?;
+    state.mailer.wake.notify_one();
+    Ok((StatusCode::CREATED, Json(filing_out(&state, &filing).await?)))
+}
+
+#[derive(Deserialize)]
+pub struct FilingQuery {
+    pub status: Option<String>,
+}
+
+/// `GET /api/v1/filings`
+pub async fn list_filings(
+    State(state): State<AppState>,
+    caller: Caller,
+    Query(q): Query<FilingQuery>,
+) -> ApiResult<Json<Vec<Value>>> {
+    let status = match q.status.as_deref().filter(|s| !s.is_empty()) {
+        Some(s) => Some(FilingStatus::parse(s).ok_or_else(|| ApiError::field("status", Invalid::InvalidFormat))?),
+        None => None,
+    };
+    let campus = match caller.viewer.role {
+        Role::Bureau => None,
+        Role::Admin => caller.viewer.campus_id,
+        Role::Member => return Err(ApiError::forbidden()),
+    };
+    let filings = state.store.filings(campus, status).await?;
+    let mut out = Vec::with_capacity(filings.len());
+    for f in &filings {
+        out.push(filing_out(&state, f).await?);
+    }
+    Ok(Json(out))
+}
+
+#[derive(Deserialize, Default)]
+pub struct DecisionInput {
+    #[serde(default)]
+    pub reason: String,
+}
+
+async fn decide(
+    state: &AppState,
+    caller: &Caller,
+    id: FilingId,
+    status: FilingStatus,
+    reason: &str,
+) -> ApiResult<Json<Value>> {
+    if caller.viewer.role != Role::Bureau {
+        return Err(ApiError::forbidden());
+    }
+    let current = state.store.filing(id).await?;
+    let school = state.store.school(current.school_id).await?;
+    let campuses = school_campuses(state, current.school_id).await?;
+    let named: Vec<&Campus> = current.campus_ids.iter().filter_map(|c| campuses.get(c)).collect();
+    let mut recipients = Vec::new();
+    for c in &current.campus_ids {
+        recipients.extend(state.store.admin_emails(*c).await?);
+    }
+    recipients.sort();
+    recipients.dedup();
+    let (verdict_zh, verdict_en, action) = match status {
+        FilingStatus::Confirmed => ("已備案", "confirmed (filed)", "filing_confirmed"),
+        _ => ("不獲接納", "rejected", "filing_rejected"),
+    };
+    let filing = state
+        .store
+        .decide_filing(id, caller.member.id, status, reason, |f| Effects {
+            mails: recipients
+                .iter()
+                .map(|to| Mail {
+                    to: to.clone(),
+                    subject: format!("[campuslink] 備案 {} {} — filing {} {}", f.number, verdict_zh, f.number, verdict_en),
+                    body: format!(
+                        "教育局回覆 / The bureau's reply\n\n備案編號 Filing number: {}\n結果 Result: {verdict_zh} / {verdict_en}\n{}{}\n\
+                         各校部管理員現可自行操作互聯。Campus administrators can now operate the interconnection themselves.\n",
+                        f.number,
+                        if reason.is_empty() { String::new() } else { format!("原因 Reason: {reason}\n") },
+                        filing_lines(&school, &named),
+                    ),
+                })
+                .collect(),
+            audits: vec![Audit {
+                actor: actor(caller),
+                action,
+                interconnection: None,
+                campuses: f.campus_ids.clone(),
+                detail: json!({"number": f.number, "reason": reason}).to_string(),
+            }],
+        })
+        .await?;
+    state.mailer.wake.notify_one();
+    Ok(Json(filing_out(state, &filing).await?))
+}
+
+/// `POST /api/v1/filings/{filing_id}/confirm` — F3.
+pub async fn confirm_filing(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<FilingId>,
+) -> ApiResult<Json<Value>> {
+    decide(&state, &caller, id, FilingStatus::Confirmed, "").await
+}
+
+/// `POST /api/v1/filings/{filing_id}/reject`
+pub async fn reject_filing(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<FilingId>,
+    Json(input): Json<DecisionInput>,
+) -> ApiResult<Json<Value>> {
+    let reason = required_text(&input.reason, 500).map_err(|i| ApiError::field("reason", i))?;
+    decide(&state, &caller, id, FilingStatus::Rejected, &reason).await
+}
+
+// ---- interconnections and invitations (S1–S3) -----------------------------------------
+
+async fn interconnection_out(state: &AppState, ic: &Interconnection, me: Option<CampusId>) -> ApiResult<Value> {
+    let campuses = school_campuses(state, ic.school_id).await?;
+    let mut list = Vec::new();
+    for c in ic.campuses.iter().filter(|c| c.removed_at.is_none() && ic.dissolved_at.is_none()) {
+        let Some(campus) = campuses.get(&c.campus_id) else { continue };
+        let mut v = serde_json::to_value(campus).map_err(ApiError::internal)?;
+        v["joined_at"] = json!(c.joined_at);
+        v["exposed_members"] = json!(state.store.exposed_member_count(ic.id, c.campus_id).await?);
+        list.push(v);
+    }
+    let my_role = match me {
+        Some(c) if c == ic.initiator => "initiator",
+        Some(c) if ic.facts().is_member(c) => "member",
+        _ => "former",
+    };
+    Ok(json!({
+        "id": ic.id, "name": ic.name, "school_id": ic.school_id, "initiator": campuses.get(&ic.initiator),
+        "published": ic.published_at.is_some(), "published_at": ic.published_at,
+        "dissolved": ic.dissolved_at.is_some(), "dissolved_at": ic.dissolved_at,
+        "campuses": list, "my_role": my_role,
+    }))
+}
+
+/// An interconnection the admin's campus is or was in; any other is 404.
+async fn my_interconnection(state: &AppState, ctx: &AdminCtx, id: InterconnectionId) -> ApiResult<Interconnection> {
+    let ic = state.store.interconnection(id).await?;
+    if ic.campuses.iter().any(|c| c.campus_id == ctx.campus.id) { Ok(ic) } else { Err(ApiError::not_found()) }
+}
+
+/// `GET /api/v1/interconnections`
+pub async fn list_interconnections(State(state): State<AppState>, caller: Caller) -> ApiResult<Json<Vec<Value>>> {
+    let ctx = admin_ctx(&state, &caller).await?;
+    let mut out = Vec::new();
+    for ic in state.store.interconnections_of(ctx.campus.id).await? {
+        out.push(interconnection_out(&state, &ic, Some(ctx.campus.id)).await?);
+    }
+    Ok(Json(out))
+}
+
+#[derive(Deserialize, Default)]
+pub struct NameInput {
+    #[serde(default)]
+    pub name: String,
+}
+
+/// `POST /api/v1/interconnections` — S2: the admin's campus initiates.
+pub async fn create_interconnection(
+    State(state): State<AppState>,
+    caller: Caller,
+    Json(input): Json<NameInput>,
+) -> ApiResult<(StatusCode, Json<Value>)> {
+    let ctx = admin_ctx(&state, &caller).await?;
+    let name = required_text(&input.name, NAME_MAX).map_err(|i| ApiError::field("name", i))?;
+    let ic = state
+        .store
+        .create_interconnection(ctx.school.id, ctx.campus.id, &name, |id| Effects {
+            mails: vec![],
+            audits: vec![Audit {
+                actor: actor(&caller),
+                action: "interconnection_created",
+                interconnection: Some(id),
+                campuses: vec![ctx.campus.id],
+                detail: json!({"name": name}).to_string(),
+            }],
+        })
+        .await?;
+    Ok((StatusCode::CREATED, Json(interconnection_out(&state, &ic, Some(ctx.campus.id)).await?)))
+}
+
+/// Whether filing allows `campuses` to interconnect.
+async fn filed(state: &AppState, campuses: &[CampusId]) -> ApiResult<bool> {
+    Ok(!state.config.require_filing || state.store.filing_covers(campuses).await?)
+}
+
+/// `POST /api/v1/interconnections/{ic_id}/invitations` — S2: the QR code.
+pub async fn create_invitation(
+    State(state): State<AppState>,
+    caller: Caller,
+    headers: HeaderMap,
+    Path(id): Path<InterconnectionId>,
+) -> ApiResult<(StatusCode, Json<Value>)> {
+    let ctx = admin_ctx(&state, &caller).await?;
+    let ic = my_interconnection(&state, &ctx, id).await?;
+    // Another campus must be coverable at all: the initiator must be in a confirmed
+    // filing with at least one more campus; acceptance checks the accepting campus.
+    let any_filed = !state.config.require_filing
+        || state
+            .store
+            .filings(Some(ctx.campus.id), Some(FilingStatus::Confirmed))
+            .await?
+            .iter()
+            .any(|f| f.campus_ids.len() >= 2);
+    rules::may_invite(&caller.viewer, &ic.facts(), any_filed)?;
+    let token = random_token();
+    let ttl = state.config.invitation_ttl.as_millis() as i64;
+    let audit = Audit {
+        actor: actor(&caller),
+        action: "invitation_created",
+        interconnection: Some(ic.id),
+        campuses: vec![ctx.campus.id],
+        detail: json!({"name": ic.name}).to_string(),
+    };
+    let inv = state
+        .store
+        .create_invitation(
+            ic.id,
+            &token_hash(&token),
+            caller.member.id,
+            ttl,
+            Effects { mails: vec![], audits: vec![audit] },
+        )
+        .await?;
+    let url = format!("{}/admin/accept?token={token}", base_url(&state, &headers));
+    let svg = crate::qr::svg(&url).map_err(ApiError::internal)?;
+    let mut v = serde_json::to_value(&inv).map_err(ApiError::internal)?;
+    v["token"] = json!(token);
+    v["url"] = json!(url);
+    v["qr_svg"] = json!(svg);
+    Ok((StatusCode::CREATED, Json(v)))
+}
+
+/// `GET /api/v1/interconnections/{ic_id}/invitations`
+pub async fn list_invitations(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<InterconnectionId>,
+) -> ApiResult<Json<Vec<Invitation>>> {
+    let ctx = admin_ctx(&state, &caller).await?;
+    let ic = my_interconnection(&state, &ctx, id).await?;
+    if ic.initiator != ctx.campus.id {
+        return Err(Refusal::NotInitiator.into());
+    }
+    Ok(Json(state.store.pending_invitations(ic.id).await?))
+}
+
+/// `POST /api/v1/invitations/{invitation_id}/revoke`
+pub async fn revoke_invitation(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<InvitationId>,
+) -> ApiResult<StatusCode> {
+    let ctx = admin_ctx(&state, &caller).await?;
+    let inv = state.store.invitation(id).await?;
+    let ic = my_interconnection(&state, &ctx, inv.interconnection_id).await?;
+    if ic.initiator != ctx.campus.id {
+        return Err(Refusal::NotInitiator.into());
+    }
+    let audit = Audit {
+        actor: actor(&caller),
+        action: "invitation_revoked",
+        interconnection: Some(ic.id),
+        campuses: vec![ctx.campus.id],
+        detail: json!({"invitation": inv.id}).to_string(),
+    };
+    state.store.revoke_invitation(id, Effects { mails: vec![], audits: vec![audit] }).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Deserialize)]
+pub struct TokenQuery {
+    #[serde(default)]
+    pub token: String,
+}
+
+/// The invitation behind a token and what the rules say of accepting it now.
+async fn invitation_check(
+    state: &AppState,
+    caller: &Caller,
+    token: &str,
+) -> ApiResult<(Invitation, Interconnection, Result<(), Refusal>)> {
+    if token.is_empty() || token.len() > 100 {
+        return Err(ApiError::not_found());
+    }
+    let inv = state.store.invitation_by_token(&token_hash(token)).await?.ok_or_else(ApiError::not_found)?;
+    let ic = state.store.interconnection(inv.interconnection_id).await?;
+    let t = Token { expires_at: inv.expires_at, used: inv.used_at.is_some(), revoked: inv.revoked_at.is_some() };
+    let verdict = match (caller.viewer.role, caller.viewer.campus_id) {
+        (Role::Admin, Some(c)) => {
+            let school = state.store.campus(c).await?.school_id;
+            let filed = filed(state, &[ic.initiator, c]).await?;
+            rules::may_accept(&caller.viewer, school, &ic.facts(), &t, now_ms(), filed)
+        }
+        _ => Err(Refusal::NotAdmin),
+    };
+    Ok((inv, ic, verdict))
+}
+
+/// `GET /api/v1/invitations/preview?token=…` — what the accept page shows.
+pub async fn preview_invitation(
+    State(state): State<AppState>,
+    caller: Caller,
+    Query(q): Query<TokenQuery>,
+) -> ApiResult<Json<Value>> {
+    let (inv, ic, verdict) = invitation_check(&state, &caller, &q.token).await?;
+    let inviting = state.store.campus(ic.initiator).await?;
+    let school = state.store.school(ic.school_id).await?;
+    Ok(Json(json!({
+        "interconnection": {"id": ic.id, "name": ic.name},
+        "inviting_campus": inviting, "school": school, "expires_at": inv.expires_at,
+        "refusal": verdict.err().map(|r| r.as_str()),
+    })))
+}
+
+#[derive(Deserialize)]
+pub struct TokenInput {
+    #[serde(default)]
+    pub token: String,
+}
+
+/// `POST /api/v1/invitations/accept` — S3: 建立互聯.
+pub async fn accept_invitation(
+    State(state): State<AppState>,
+    caller: Caller,
+    Json(input): Json<TokenInput>,
+) -> ApiResult<Json<Value>> {
+    let (inv, ic, verdict) = invitation_check(&state, &caller, &input.token).await?;
+    verdict?;
+    let ctx = admin_ctx(&state, &caller).await?;
+    let mut mails = Vec::new();
+    for to in state.store.admin_emails(ic.initiator).await? {
+        mails.push(Mail {
+            to,
+            subject: format!(
+                "[campuslink] {} 已加入互聯「{}」 — {} joined",
+                ctx.campus.name_zh, ic.name, ctx.campus.code
+            ),
+            body: format!(
+                "{} 已接受邀請，加入互聯「{}」。\n{} accepted the invitation to the interconnection \"{}\".\n\n\
+                 下一步：各校部選擇對外通訊錄（導入部門/成員），再由發起校部發布。\n",
+                campus_label(&ctx.campus),
+                ic.name,
+                campus_label(&ctx.campus),
+                ic.name
+            ),
+        });
+    }
+    let audit = Audit {
+        actor: actor(&caller),
+        action: "invitation_accepted",
+        interconnection: Some(ic.id),
+        campuses: vec![ic.initiator, ctx.campus.id],
+        detail: json!({"name": ic.name, "campus": ctx.campus.code}).to_string(),
+    };
+    state.store.accept_invitation(&inv, ctx.campus.id, Effects { mails, audits: vec![audit] }).await?;
+    state.mailer.wake.notify_one();
+    let ic = state.store.interconnection(ic.id).await?;
+    Ok(Json(interconnection_out(&state, &ic, Some(ctx.campus.id)).await?))
+}
+
+// ---- external directory (S4) and publishing (S5) ---------------------------------------
+
+async fn exposure_out(state: &AppState, ic: InterconnectionId, campus: CampusId, e: Exposure) -> ApiResult<Value> {
+    let count = state.store.exposed_member_count(ic, campus).await?;
+    let mut v = serde_json::to_value(e).map_err(ApiError::internal)?;
+    v["exposed_members"] = json!(count);
+    Ok(v)
+}
+
+/// `GET /api/v1/interconnections/{ic_id}/exposure/{campus_id}`
+pub async fn get_exposure(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((id, campus)): Path<(InterconnectionId, CampusId)>,
+) -> ApiResult<Json<Value>> {
+    let ctx = admin_ctx(&state, &caller).await?;
+    let ic = my_interconnection(&state, &ctx, id).await?;
+    rules::may_set_exposure(&caller.viewer, campus, &ic.facts())?;
+    let e = state.store.exposure(id, campus).await?;
+    Ok(Json(exposure_out(&state, id, campus, e).await?))
+}
+
+#[derive(Deserialize)]
+pub struct ExposureInput {
+    #[serde(default)]
+    pub department_ids: Vec<domain::DepartmentId>,
+    #[serde(default)]
+    pub member_ids: Vec<domain::MemberId>,
+    #[serde(default)]
+    pub show_phone: bool,
+    #[serde(default)]
+    pub show_email: bool,
+}
+
+/// `PUT /api/v1/interconnections/{ic_id}/exposure/{campus_id}` — S4: 導入部門/成員.
+pub async fn put_exposure(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((id, campus)): Path<(InterconnectionId, CampusId)>,
+    Json(input): Json<ExposureInput>,
+) -> ApiResult<Json<Value>> {
+    let ctx = admin_ctx(&state, &caller).await?;
+    let ic = my_interconnection(&state, &ctx, id).await?;
+    rules::may_set_exposure(&caller.viewer, campus, &ic.facts())?;
+    if input.department_ids.len() > 1000 || input.member_ids.len() > 20_000 {
+        return Err(ApiError::field("department_ids", Invalid::TooLong));
+    }
+    let e = Exposure {
+        department_ids: input.department_ids,
+        member_ids: input.member_ids,
+        show_phone: input.show_phone,
+        show_email: input.show_email,
+    };
+    let audit = Audit {
+        actor: actor(&caller),
+        action: "exposure_set",
+        interconnection: Some(id),
+        campuses: vec![campus],
+        detail: json!({"departments": e.department_ids.len(), "members": e.member_ids.len(), "show_phone": e.show_phone, "show_email": e.show_email}).to_string(),
+    };
+    state.store.set_exposure(id, campus, &e, Effects { mails: vec![], audits: vec![audit] }).await.map_err(|err| {
+        match err {
+            store::StoreError::NotFound => ApiError::field("member_ids", Invalid::InvalidFormat),
+            e => e.into(),
+        }
+    })?;
+    let e = state.store.exposure(id, campus).await?;
+    Ok(Json(exposure_out(&state, id, campus, e).await?))
+}
+
+/// `POST /api/v1/interconnections/{ic_id}/publish` — S5: 未發布 → 已發布.
+pub async fn publish(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<InterconnectionId>,
+) -> ApiResult<Json<Value>> {
+    let ctx = admin_ctx(&state, &caller).await?;
+    let ic = my_interconnection(&state, &ctx, id).await?;
+    rules::may_publish(&caller.viewer, &ic.facts())?;
+    let audit = Audit {
+        actor: actor(&caller),
+        action: "interconnection_published",
+        interconnection: Some(id),
+        campuses: ic.facts().members,
+        detail: json!({"name": ic.name}).to_string(),
+    };
+    state.store.publish(id, Effects { mails: vec![], audits: vec![audit] }).await?;
+    let ic = state.store.interconnection(id).await?;
+    Ok(Json(interconnection_out(&state, &ic, Some(ctx.campus.id)).await?))
+}
+
+// ---- seeing across (V1, V2, C1) --------------------------------------------------------
+
+/// `GET /api/v1/connected-campuses` — the campuses whose external directory the caller
+/// sees; empty for anyone who is not in their own campus's external directory.
+pub async fn connected_campuses(State(state): State<AppState>, caller: Caller) -> ApiResult<Json<Vec<Value>>> {
+    let Some(own) = caller.viewer.campus_id else { return Ok(Json(Vec::new())) };
+    let grants = state.store.grants(own, caller.member.id, &caller.member.department_ids).await?;
+    let mut out: Vec<Value> = Vec::new();
+    let mut seen = std::collections::HashSet::new();
+    for g in &grants {
+        let ic = state.store.interconnection(g.interconnection).await?;
+        let campuses = school_campuses(&state, ic.school_id).await?;
+        for c in &g.facts.members {
+            if domain::access::campus_access(&caller.viewer, *c, &grants) == Access::External
+                && seen.insert(*c)
+                && let Some(campus) = campuses.get(c)
+            {
+                let mut v = serde_json::to_value(campus).map_err(ApiError::internal)?;
+                v["interconnection_id"] = json!(ic.id);
+                v["interconnection_name"] = json!(ic.name);
+                out.push(v);
+            }
+        }
+    }
+    Ok(Json(out))
+}
+
+// ---- removal with identity confirmation (D1, D2) ---------------------------------------
+
+pub const REMOVE_CAMPUS: &str = "remove_campus";
+
+fn confirmation_out(c: &store::Confirmation) -> Value {
+    let status = if c.used_at.is_some() {
+        "used"
+    } else if c.approved_at.is_some() {
+        "approved"
+    } else if now_ms() >= c.expires_at {
+        "expired"
+    } else {
+        "pending"
+    };
+    json!({"id": c.id, "status": status, "expires_at": c.expires_at, "interconnection_id": c.interconnection_id, "target_campus_id": c.target_campus_id})
+}
+
+/// `POST /api/v1/interconnections/{ic_id}/campuses/{campus_id}/removal` — D2: a QR code
+/// bound to this admin and this action, valid two minutes, single use.
+pub async fn start_removal(
+    State(state): State<AppState>,
+    caller: Caller,
+    headers: HeaderMap,
+    Path((id, target)): Path<(InterconnectionId, CampusId)>,
+) -> ApiResult<(StatusCode, Json<Value>)> {
+    let ctx = admin_ctx(&state, &caller).await?;
+    let ic = my_interconnection(&state, &ctx, id).await?;
+    rules::may_remove(&caller.viewer, &ic.facts(), target)?;
+    let token = random_token();
+    let ttl = state.config.confirmation_ttl.as_millis() as i64;
+    let c =
+        state.store.create_confirmation(&token_hash(&token), caller.member.id, REMOVE_CAMPUS, id, target, ttl).await?;
+    let url = format!("{}/confirm?token={token}", base_url(&state, &headers));
+    let mut v = confirmation_out(&c);
+    v["token"] = json!(token);
+    v["url"] = json!(url);
+    v["qr_svg"] = json!(crate::qr::svg(&url).map_err(ApiError::internal)?);
+    Ok((StatusCode::CREATED, Json(v)))
+}
+
+async fn own_confirmation(state: &AppState, caller: &Caller, id: ConfirmationId) -> ApiResult<store::Confirmation> {
+    let c = state.store.confirmation(id).await?;
+    if c.member_id != caller.member.id {
+        return Err(ApiError::not_found());
+    }
+    Ok(c)
+}
+
+/// `GET /api/v1/confirmations/{confirmation_id}` — the console polls this.
+pub async fn get_confirmation(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<ConfirmationId>,
+) -> ApiResult<Json<Value>> {
+    Ok(Json(confirmation_out(&own_confirmation(&state, &caller, id).await?)))
+}
+
+/// The confirmation behind a token, only for the admin it is bound to.
+async fn confirmation_by_token(state: &AppState, caller: &Caller, token: &str) -> ApiResult<store::Confirmation> {
+    if token.is_empty() || token.len() > 100 {
+        return Err(ApiError::not_found());
+    }
+    let c = state.store.confirmation_by_token(&token_hash(token)).await?.ok_or_else(ApiError::not_found)?;
+    if c.member_id != caller.member.id {
+        return Err(ApiError::not_found());
+    }
+    Ok(c)
+}
+
+/// `GET /api/v1/confirmations/preview?token=…` — the phone's approve page.
+pub async fn preview_confirmation(
+    State(state): State<AppState>,
+    caller: Caller,
+    Query(q): Query<TokenQuery>,
+) -> ApiResult<Json<Value>> {
+    let c = confirmation_by_token(&state, &caller, &q.token).await?;
+    let ic = state.store.interconnection(c.interconnection_id).await?;
+    let target = state.store.campus(c.target_campus_id).await?;
+    let mut v = confirmation_out(&c);
+    v["action"] = json!(c.action);
+    v["interconnection"] = json!({"id": ic.id, "name": ic.name});
+    v["target"] = serde_json::to_value(target).map_err(ApiError::internal)?;
+    Ok(Json(v))
+}
+
+fn usable(c: &store::Confirmation) -> ApiResult<()> {
+    if c.used_at.is_some() || c.approved_at.is_some() || now_ms() >= c.expires_at {
+        return Err(ApiError::new(StatusCode::GONE, ErrorCode::ConfirmationExpired));
+    }
+    Ok(())
+}
+
+/// `POST /api/v1/confirmations/approve` — scanned and approved on the phone.
+pub async fn approve_confirmation(
+    State(state): State<AppState>,
+    caller: Caller,
+    Json(input): Json<TokenInput>,
+) -> ApiResult<Json<Value>> {
+    let c = confirmation_by_token(&state, &caller, &input.token).await?;
+    usable(&c)?;
+    state.store.approve_confirmation(c.id).await?;
+    Ok(Json(confirmation_out(&state.store.confirmation(c.id).await?)))
+}
+
+#[derive(Deserialize)]
+pub struct PasswordInput {
+    #[serde(default)]
+    pub password: String,
+}
+
+/// `POST /api/v1/confirmations/{confirmation_id}/password` — the fallback: the admin
+/// types their password again.
+pub async fn confirm_with_password(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<ConfirmationId>,
+    Json(input): Json<PasswordInput>,
+) -> ApiResult<Json<Value>> {
+    let c = own_confirmation(&state, &caller, id).await?;
+    usable(&c)?;
+    let record = state.store.login_record(&caller.member.login).await?.ok_or_else(ApiError::unauthenticated)?;
+    if !verify_password(&input.password, record.password_hash.as_deref()).await {
+        let cfg = &state.config;
+        let locked = state
+            .store
+            .record_login_failure(caller.member.id, cfg.login_max_failures, cfg.lockout.as_millis() as i64)
+            .await?;
+        let mut e = ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            if locked { ErrorCode::AccountLocked } else { ErrorCode::WrongPassword },
+        );
+        e.fields.push(domain::FieldError::new("password", Invalid::InvalidFormat));
+        return Err(e);
+    }
+    state.store.approve_confirmation(c.id).await?;
+    Ok(Json(confirmation_out(&state.store.confirmation(c.id).await?)))
+}
+
+#[derive(Deserialize)]
+pub struct RemoveQuery {
+    pub confirmation_id: Option<ConfirmationId>,
+}
+
+/// `DELETE /api/v1/interconnections/{ic_id}/campuses/{campus_id}?confirmation_id=…` —
+/// D1: 移除, after the confirmation and the final dialog. Removing the last other
+/// campus dissolves the interconnection. Both sides' admins are told by e-mail.
+pub async fn remove_campus(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((id, target)): Path<(InterconnectionId, CampusId)>,
+    Query(q): Query<RemoveQuery>,
+) -> ApiResult<Json<Value>> {
+    let ctx = admin_ctx(&state, &caller).await?;
+    let ic = my_interconnection(&state, &ctx, id).await?;
+    let facts = ic.facts();
+    rules::may_remove(&caller.viewer, &facts, target)?;
+    let Some(cid) = q.confirmation_id else {
+        return Err(ApiError::new(StatusCode::FORBIDDEN, ErrorCode::ConfirmationRequired));
+    };
+    let c = own_confirmation(&state, &caller, cid).await?;
+    if c.action != REMOVE_CAMPUS
+        || c.interconnection_id != id
+        || c.target_campus_id != target
+        || c.approved_at.is_none()
+    {
+        return Err(ApiError::new(StatusCode::FORBIDDEN, ErrorCode::ConfirmationRequired));
+    }
+    let dissolve = rules::removal_dissolves(&facts, target);
+    let removed = state.store.campus(target).await?;
+    let mut mails = Vec::new();
+    for campus in [ctx.campus.id, target] {
+        for to in state.store.admin_emails(campus).await? {
+            mails.push(Mail {
+                to,
+                subject: format!(
+                    "[campuslink] {} 已移出互聯「{}」 — {} removed",
+                    removed.name_zh, ic.name, removed.code
+                ),
+                body: format!(
+                    "{} 已由 {} 移出互聯「{}」{}。\n{} was removed from the interconnection \"{}\" by {}{}.\n\n\
+                     跨校部的通訊錄即時停止互通；已有的單聊轉為唯讀並保留記錄。\n",
+                    campus_label(&removed),
+                    campus_label(&ctx.campus),
+                    ic.name,
+                    if dissolve { "，互聯已解除" } else { "" },
+                    campus_label(&removed),
+                    ic.name,
+                    campus_label(&ctx.campus),
+                    if dissolve { "; the interconnection is dissolved" } else { "" },
+                ),
+            });
+        }
+    }
+    let mut audits = vec![Audit {
+        actor: actor(&caller),
+        action: "campus_removed",
+        interconnection: Some(id),
+        campuses: vec![ctx.campus.id, target],
+        detail: json!({"name": ic.name, "campus": removed.code, "confirmation": cid}).to_string(),
+    }];
+    if dissolve {
+        audits.push(Audit {
+            actor: actor(&caller),
+            action: "interconnection_dissolved",
+            interconnection: Some(id),
+            campuses: facts.members.clone(),
+            detail: json!({"name": ic.name}).to_string(),
+        });
+    }
+    state.store.remove_campus(id, target, cid, dissolve, Effects { mails, audits }).await?;
+    state.mailer.wake.notify_one();
+    let ic = state.store.interconnection(id).await?;
+    Ok(Json(interconnection_out(&state, &ic, Some(ctx.campus.id)).await?))
+}
+
+// ---- audit log ------------------------------------------------------------------------
+
+#[derive(Deserialize)]
+pub struct AuditQuery {
+    pub action: Option<String>,
+    pub since: Option<i64>,
+    pub until: Option<i64>,
+    pub format: Option<String>,
+    pub limit: Option<i64>,
+}
+
+/// `GET /api/v1/audit` — campus admins see the entries about their campus; the bureau
+/// sees all. `format=csv` downloads them.
+pub async fn audit(State(state): State<AppState>, caller: Caller, Query(q): Query<AuditQuery>) -> ApiResult<Response> {
+    let campus = match (caller.viewer.role, caller.viewer.campus_id) {
+        (Role::Bureau, _) => None,
+        (Role::Admin, Some(c)) => Some(c),
+        _ => return Err(ApiError::forbidden()),
+    };
+    if q.action.as_ref().is_some_and(|a| a.len() > 64) {
+        return Err(ApiError::field("action", Invalid::TooLong));
+    }
+    let filter = AuditFilter {
+        campus,
+        action: q.action.filter(|a| !a.is_empty()),
+        since: q.since,
+        until: q.until,
+        limit: q.limit.unwrap_or(1000),
+    };
+    let entries = state.store.audit(&filter).await?;
+    let codes: HashMap<CampusId, String> =
+        state.store.list_schools().await?.into_iter().flat_map(|s| s.campuses).map(|c| (c.id, c.code)).collect();
+    let campus_codes = |ids: &[CampusId]| ids.iter().filter_map(|c| codes.get(c).cloned()).collect::<Vec<_>>();
+    match q.format.as_deref().unwrap_or("json") {
+        "json" => {
+            let out: Vec<Value> = entries
+                .iter()
+                .map(|e| {
+                    json!({"id": e.id, "at": e.at, "actor_login": e.actor_login, "action": e.action,
+                           "interconnection_id": e.interconnection_id, "campus_codes": campus_codes(&e.campus_ids),
+                           "detail": serde_json::from_str::<Value>(&e.detail).unwrap_or(Value::String(e.detail.clone()))})
+                })
+                .collect();
+            Ok(axum::Json(out).into_response())
+        }
+        "csv" => {
+            let header: Vec<String> =
+                ["at", "actor", "action", "campuses", "detail"].iter().map(|s| s.to_string()).collect();
+            let rows: Vec<Vec<String>> = entries
+                .iter()
+                .map(|e| {
+                    vec![
+                        crate::files::iso_time(e.at),
+                        e.actor_login.clone(),
+                        e.action.clone(),
+                        campus_codes(&e.campus_ids).join(";"),
+                        e.detail.clone(),
+                    ]
+                })
+                .collect();
+            Ok(crate::files::csv_download("campuslink-audit.csv", &header, &rows))
+        }
+        _ => Err(ApiError::field("format", Invalid::InvalidFormat)),
+    }
+}

@@ -1,0 +1,73 @@
+//! The mail outbox: e-mails are written in the same transaction as the step that
+//! causes them, then a worker sends them; a failed send is retried with back-off and
+//! never dropped.
+
+use crate::sql::{int, text};
+use crate::{Result, Store, now_ms};
+
+#[derive(Clone, Debug)]
+pub struct OutboxMail {
+    pub id: String,
+    pub recipient: String,
+    pub subject: String,
+    pub body: String,
+    pub attempts: i64,
+}
+
+impl Store {
+    /// Mails due to be sent now, oldest first.
+    pub async fn due_mail(&self, limit: i64) -> Result<Vec<OutboxMail>> {
+        let rows = sqlx::query(
+            "SELECT id, recipient, subject, body, attempts FROM mail_outbox WHERE sent_at IS NULL AND next_attempt_at <= $1 \
+             ORDER BY next_attempt_at, id LIMIT $2",
+        )
+        .bind(now_ms())
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(OutboxMail {
+                    id: text(r, "id")?,
+                    recipient: text(r, "recipient")?,
+                    subject: text(r, "subject")?,
+                    body: text(r, "body")?,
+                    attempts: int(r, "attempts")?,
+                })
+            })
+            .collect()
+    }
+
+    pub async fn mail_sent(&self, id: &str) -> Result<()> {
+        sqlx::query("UPDATE mail_outbox SET sent_at = $1, attempts = attempts + 1, last_error = '' WHERE id = $2")
+            .bind(now_ms())
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// Records a failed attempt; the next one waits `retry_in_ms`.
+    pub async fn mail_failed(&self, id: &str, error: &str, retry_in_ms: i64) -> Result<()> {
+        sqlx::query(
+            "UPDATE mail_outbox SET attempts = attempts + 1, last_error = $1, next_attempt_at = $2 WHERE id = $3",
+        )
+        .bind(error.chars().take(500).collect::<String>())
+        .bind(now_ms() + retry_in_ms)
+        .bind(id)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// (unsent, sent) counts, for tests and the health of the outbox.
+    pub async fn outbox_counts(&self) -> Result<(i64, i64)> {
+        let r = sqlx::query(
+            "SELECT COALESCE(SUM(CASE WHEN sent_at IS NULL THEN 1 ELSE 0 END), 0) AS unsent, \
+                    COALESCE(SUM(CASE WHEN sent_at IS NULL THEN 0 ELSE 1 END), 0) AS sent FROM mail_outbox",
+        )
+        .fetch_one(&self.pool)
+        .await?;
+        Ok((int(&r, "unsent")?, int(&r, "sent")?))
+    }
+}
