@@ -241,6 +241,7 @@ ic-dissolved = Dissolved
 ic-former = Removed
 ic-campuses = Interconnected campuses
 ic-no-campuses = This interconnection has no campuses left.
+ic-dissolved-note = This interconnection is dissolved; the directories are no longer shared.
 ic-initiator = Initiator
 ic-own-campus = This campus
 ic-exposed-count = { $count ->

@@ -241,6 +241,7 @@ ic-dissolved = Dissolvida
 ic-former = Removida
 ic-campuses = Secções interligadas
 ic-no-campuses = Esta interligação já não tem secções.
+ic-dissolved-note = Esta interligação foi dissolvida; os contactos deixaram de ser partilhados.
 ic-initiator = Iniciadora
 ic-own-campus = Esta secção
 ic-exposed-count = { $count ->
