@@ -147,6 +147,7 @@ pub async fn seed(store: &Store) -> anyhow::Result<()> {
     store
         .create_member(None, MemberWrite { fields: &bureau, role: Role::Bureau, department_ids: &[] }, Some(&hash))
         .await?;
+    store.analyze().await?;
     tracing::info!("demo school seeded");
     Ok(())
 }

@@ -66,6 +66,7 @@ async fn main() -> anyhow::Result<()> {
     if matches!(cli.command, Command::Demo) {
         demo::seed(&store).await.context("cannot seed the demo school")?;
     }
+    store.optimize().await.context("cannot optimize the database")?;
     let listener = TcpListener::bind(&cfg.server.listen)
         .await
         .with_context(|| format!("cannot listen on {}", cfg.server.listen))?;
@@ -90,6 +91,9 @@ async fn main() -> anyhow::Result<()> {
             tick.tick().await;
             if let Err(e) = cleanup_store.purge_sessions().await {
                 tracing::warn!(error = %e, "session cleanup failed");
+            }
+            if let Err(e) = cleanup_store.optimize().await {
+                tracing::warn!(error = %e, "database optimize failed");
             }
         }
     });

@@ -11,6 +11,7 @@ use domain::Role;
 use domain::member_row::{IMPORT_COLUMNS, MemberFields, RawMemberFields, parse_import};
 use domain::values::{Code, Password};
 use server::{AppState, ServerConfig};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 use store::testing::TestDb;
 use store::{MemberWrite, Names};
@@ -30,7 +31,82 @@ fn percentile(sorted: &[Duration], p: f64) -> Duration {
     sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
 }
 
+/// Counts sqlx's query events (target `sqlx::query`, one per statement executed).
+static QUERIES: AtomicU64 = AtomicU64::new(0);
+
+struct CountQueries;
+
+/// Total time per statement, to show where a slow case spends it (BENCH_SQL=1).
+static SQL_TIME: std::sync::Mutex<Vec<(String, f64)>> = std::sync::Mutex::new(Vec::new());
+
+#[derive(Default)]
+struct Fields {
+    statement: String,
+    elapsed: f64,
+}
+
+impl tracing::field::Visit for Fields {
+    fn record_f64(&mut self, field: &tracing::field::Field, value: f64) {
+        if field.name() == "elapsed_secs" {
+            self.elapsed = value;
+        }
+    }
+    fn record_str(&mut self, field: &tracing::field::Field, value: &str) {
+        if field.name() == "db.statement" || (field.name() == "summary" && self.statement.is_empty()) {
+            self.statement = value.to_owned();
+        }
+    }
+    fn record_debug(&mut self, field: &tracing::field::Field, value: &dyn std::fmt::Debug) {
+        if field.name() == "db.statement" {
+            self.statement = format!("{value:?}");
+        }
+    }
+}
+
+impl<S: tracing::Subscriber> tracing_subscriber::Layer<S> for CountQueries {
+    fn on_event(&self, event: &tracing::Event<'_>, _: tracing_subscriber::layer::Context<'_, S>) {
+        if event.metadata().target() == "sqlx::query" {
+            QUERIES.fetch_add(1, Ordering::Relaxed);
+            if std::env::var("BENCH_SQL").is_ok() {
+                let mut f = Fields::default();
+                event.record(&mut f);
+                let mut t = SQL_TIME.lock().unwrap();
+                let key: String =
+                    f.statement.split_whitespace().collect::<Vec<_>>().join(" ").chars().take(160).collect();
+                match t.iter_mut().find(|(k, _)| *k == key) {
+                    Some(e) => e.1 += f.elapsed,
+                    None => t.push((key, f.elapsed)),
+                }
+            }
+        }
+    }
+}
+
+/// Joins `other` to an interconnection with `campus`, each showing a whole department
+/// tree (for `campus`, its 教務處 with every member below it), published.
+async fn connect(
+    store: &store::Store,
+    school: domain::SchoolId,
+    other: domain::CampusId,
+    other_dept: domain::DepartmentId,
+    campus: domain::CampusId,
+) {
+    use store::{Effects, Exposure};
+    let ic = store.create_interconnection(school, other, "bench", |_| Effects::default()).await.unwrap();
+    let by = store.member_by_login("bench.remote").await.unwrap().unwrap().id;
+    let inv = store.create_invitation(ic.id, "bench-token", by, 60_000, Effects::default()).await.unwrap();
+    store.accept_invitation(&inv, campus, Effects::default()).await.unwrap();
+    let root = store.departments(campus).await.unwrap().into_iter().find(|d| d.parent_id.is_none()).unwrap().id;
+    for (c, d) in [(other, other_dept), (campus, root)] {
+        let e = Exposure { department_ids: vec![d], member_ids: vec![], show_phone: false, show_email: false };
+        store.set_exposure(ic.id, c, &e, Effects::default()).await.unwrap();
+    }
+    store.publish(ic.id, Effects::default()).await.unwrap();
+}
+
 fn main() {
+    use tracing_subscriber::layer::SubscriberExt;
+    let _ = tracing::subscriber::set_global_default(tracing_subscriber::registry().with(CountQueries));
     let members = env_or("BENCH_MEMBERS", 5000);
     let clients = env_or("BENCH_CLIENTS", 32);
     let seconds = env_or("BENCH_SECONDS", 5) as u64;
@@ -71,17 +147,26 @@ fn main() {
         );
 
         let hash = server::auth::hash_password(&Password::parse("bench password").unwrap()).await.unwrap();
-        let f =
-            MemberFields::parse(&RawMemberFields { login: "bench.viewer", name_zh: "觀察者", ..Default::default() })
-                .unwrap();
-        store
-            .create_member(
-                Some(campus.id),
-                MemberWrite { fields: &f, role: Role::Member, department_ids: &[] },
-                Some(&hash),
-            )
+        // A viewer on the campus itself, and an exposed viewer on a connected campus.
+        let other = store
+            .create_campus(school.id, &Code::parse("B-2").unwrap(), Names { zh: "小學部", pt: "", en: "" })
             .await
             .unwrap();
+        let other_dept = store.create_department(other.id, None, "教務處", "").await.unwrap();
+        for (login, campus, depts) in
+            [("bench.local", campus.id, vec![]), ("bench.remote", other.id, vec![other_dept.id])]
+        {
+            let f = MemberFields::parse(&RawMemberFields { login, name_zh: "觀察者", ..Default::default() }).unwrap();
+            store
+                .create_member(
+                    Some(campus),
+                    MemberWrite { fields: &f, role: Role::Member, department_ids: &depts },
+                    Some(&hash),
+                )
+                .await
+                .unwrap();
+        }
+        connect(&store, school.id, other.id, other_dept.id, campus.id).await;
         let dept = store.departments(campus.id).await.unwrap().into_iter().find(|d| d.name_zh == "科07").unwrap().id;
 
         let mail_dir = std::env::temp_dir().join(format!("campuslink-bench-mail-{}", std::process::id()));
@@ -95,66 +180,90 @@ fn main() {
             std::future::pending(),
         ));
         let http = reqwest::Client::builder().pool_max_idle_per_host(clients).build().unwrap();
-        let login: serde_json::Value = http
-            .post(format!("{base}/api/v1/auth/login"))
-            .json(&serde_json::json!({"login": "bench.viewer", "password": "bench password"}))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        let token = login["token"].as_str().unwrap().to_owned();
         let c = campus.id;
         let cases: Vec<(&str, String)> = vec![
             ("list a department (200 members)", format!("/api/v1/campuses/{c}/members?department_id={dept}&limit=200")),
             ("list the campus, first page of 50", format!("/api/v1/campuses/{c}/members?limit=50")),
             ("search Chinese pair 陳嘉", format!("/api/v1/campuses/{c}/members?q=%E9%99%B3%E5%98%89&limit=50")),
             ("search one character 陳", format!("/api/v1/campuses/{c}/members?q=%E9%99%B3&limit=50")),
-            ("search Portuguese prefix 'lea'", format!("/api/v1/campuses/{c}/members?q=lea&limit=50")),
+            ("search Portuguese prefix 'leo'", format!("/api/v1/campuses/{c}/members?q=leo&limit=50")),
             ("search staff number T01234", format!("/api/v1/campuses/{c}/members?q=T01234&limit=50")),
             ("departments tree", format!("/api/v1/campuses/{c}/departments")),
         ];
-        println!("\n{clients} concurrent clients, {seconds} s per case, {members} members, SQLite (WAL)");
-        println!("{:<38} {:>9} {:>9} {:>9} {:>9}", "case", "req/s", "p50 ms", "p99 ms", "results");
-        for (name, path) in cases {
-            let url = format!("{base}{path}");
-            let first: serde_json::Value =
-                http.get(&url).bearer_auth(&token).send().await.unwrap().json().await.unwrap();
-            let results = first["total"].as_i64().unwrap_or_else(|| first.as_array().map_or(0, |a| a.len() as i64));
-            let deadline = Instant::now() + Duration::from_secs(seconds);
-            let mut tasks = Vec::new();
-            for _ in 0..clients {
-                let (http, url, token) = (http.clone(), url.clone(), token.clone());
-                tasks.push(tokio::spawn(async move {
-                    let mut lat = Vec::new();
-                    while Instant::now() < deadline {
-                        let t = Instant::now();
-                        let r = http.get(&url).bearer_auth(&token).send().await.unwrap();
-                        assert!(r.status().is_success(), "{}", r.status());
-                        r.bytes().await.unwrap();
-                        lat.push(t.elapsed());
-                    }
-                    lat
-                }));
+        for (viewer, title) in [
+            ("bench.local", "a member of the campus itself"),
+            ("bench.remote", "an exposed member of a connected campus (visibility rule)"),
+        ] {
+            let login: serde_json::Value = http
+                .post(format!("{base}/api/v1/auth/login"))
+                .json(&serde_json::json!({"login": viewer, "password": "bench password"}))
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            let token = login["token"].as_str().unwrap().to_owned();
+            println!("\n{title}: {clients} concurrent clients, {seconds} s per case, {members} members, SQLite (WAL)");
+            println!("{:<38} {:>9} {:>9} {:>9} {:>9} {:>9}", "case", "req/s", "p50 ms", "p99 ms", "results", "queries");
+            for (name, path) in &cases {
+                let url = format!("{base}{path}");
+                let first: serde_json::Value =
+                    http.get(&url).bearer_auth(&token).send().await.unwrap().json().await.unwrap();
+                let results = first["total"].as_i64().unwrap_or_else(|| first.as_array().map_or(0, |a| a.len() as i64));
+                // SQL statements per request, counted from sqlx's own query events.
+                let before = QUERIES.load(Ordering::Relaxed);
+                for _ in 0..10 {
+                    http.get(&url).bearer_auth(&token).send().await.unwrap().bytes().await.unwrap();
+                }
+                let per_request = (QUERIES.load(Ordering::Relaxed) - before) as f64 / 10.0;
+                let deadline = Instant::now() + Duration::from_secs(seconds);
+                let mut tasks = Vec::new();
+                for _ in 0..clients {
+                    let (http, url, token) = (http.clone(), url.clone(), token.clone());
+                    tasks.push(tokio::spawn(async move {
+                        let mut lat = Vec::new();
+                        while Instant::now() < deadline {
+                            let t = Instant::now();
+                            let r = http.get(&url).bearer_auth(&token).send().await.unwrap();
+                            assert!(r.status().is_success(), "{}", r.status());
+                            r.bytes().await.unwrap();
+                            lat.push(t.elapsed());
+                        }
+                        lat
+                    }));
+                }
+                let mut all = Vec::new();
+                for t in tasks {
+                    all.extend(t.await.unwrap());
+                }
+                all.sort();
+                println!(
+                    "{:<38} {:>9.0} {:>9.2} {:>9.2} {:>9} {:>9.1}",
+                    name,
+                    all.len() as f64 / seconds as f64,
+                    percentile(&all, 0.50).as_secs_f64() * 1000.0,
+                    percentile(&all, 0.99).as_secs_f64() * 1000.0,
+                    results,
+                    per_request
+                );
             }
-            let mut all = Vec::new();
-            for t in tasks {
-                all.extend(t.await.unwrap());
+        }
+        if std::env::var("BENCH_SQL").is_ok() {
+            let mut t = SQL_TIME.lock().unwrap().clone();
+            t.sort_by(|a, b| b.1.total_cmp(&a.1));
+            println!("\nslowest statements (total seconds):");
+            for (k, v) in t.iter().take(8) {
+                println!("{v:>8.3}  {k}");
             }
-            all.sort();
-            println!(
-                "{:<38} {:>9.0} {:>9.2} {:>9.2} {:>9}",
-                name,
-                all.len() as f64 / seconds as f64,
-                percentile(&all, 0.50).as_secs_f64() * 1000.0,
-                percentile(&all, 0.99).as_secs_f64() * 1000.0,
-                results
-            );
         }
         store.close().await;
         release_binary_figures(&db.url, members).await;
-        db.drop_db().await;
+        if std::env::var("BENCH_KEEP_DB").is_ok() {
+            println!("database kept at {}", db.url);
+        } else {
+            db.drop_db().await;
+        }
     });
 }
 

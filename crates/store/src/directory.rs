@@ -124,10 +124,26 @@ impl Store {
 
     /// The campus's departments, flat, siblings by position.
     pub async fn departments(&self, campus: CampusId) -> Result<Vec<Department>> {
+        // One pass over the campus's memberships, grouped, instead of a count per department.
         let rows = sqlx::query(
-            "SELECT d.id, d.campus_id, d.parent_id, d.name_zh, d.name_pt, d.position, \
-               (SELECT COUNT(*) FROM member_departments md JOIN members m ON m.id = md.member_id \
-                 WHERE md.department_id = d.id AND m.status = 'active') AS member_count \
+            "SELECT d.id, d.campus_id, d.parent_id, d.name_zh, d.name_pt, d.position, COALESCE(c.n, 0) AS member_count \
+             FROM departments d LEFT JOIN ( \
+               SELECT md.department_id, COUNT(*) AS n FROM member_departments md JOIN members m ON m.id = md.member_id \
+               WHERE m.campus_id = $1 AND m.status = 'active' GROUP BY md.department_id \
+             ) c ON c.department_id = d.id \
+             WHERE d.campus_id = $2 ORDER BY d.position, d.name_zh",
+        )
+        .bind(campus.to_string())
+        .bind(campus.to_string())
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(department).collect()
+    }
+
+    /// The departments alone (`member_count` 0), for callers that count differently.
+    pub(crate) async fn departments_without_counts(&self, campus: CampusId) -> Result<Vec<Department>> {
+        let rows = sqlx::query(
+            "SELECT d.id, d.campus_id, d.parent_id, d.name_zh, d.name_pt, d.position, 0 AS member_count \
              FROM departments d WHERE d.campus_id = $1 ORDER BY d.position, d.name_zh",
         )
         .bind(campus.to_string())
@@ -342,7 +358,7 @@ impl Store {
         }
         if let Some(set) = &filter.exposed {
             let (c, a) = crate::interconnect::exposed_condition(campus, set, args.len() + 1);
-            cond.push_str(&format!(" AND m.status = 'active' AND ({c})"));
+            cond.push_str(&format!(" AND m.status = 'active' AND {c}"));
             args.extend(a);
         }
         if let Some(q) = &filter.query {
@@ -464,6 +480,7 @@ impl Store {
             }
         }
         tx.commit().await?;
+        self.analyze().await?;
         Ok(outcome)
     }
 

@@ -1037,7 +1037,7 @@ impl Store {
     /// The departments an external viewer sees: the exposed ones and, for the path to
     /// them, their ancestors (`exposed: false`).
     pub async fn exposed_departments(&self, campus: CampusId, set: &ExposedSet) -> Result<Vec<(Department, bool)>> {
-        let all = self.departments(campus).await?;
+        let all = self.departments_without_counts(campus).await?;
         let by_id: HashMap<DepartmentId, &Department> = all.iter().map(|d| (d.id, d)).collect();
         let mut keep: HashSet<DepartmentId> = HashSet::new();
         for d in &set.departments {
@@ -1160,7 +1160,7 @@ pub(crate) fn exposed_condition(campus: CampusId, set: &ExposedSet, first: usize
         let mut depts: Vec<String> = set.departments.iter().map(|d| d.to_string()).collect();
         depts.sort();
         parts.push(format!(
-            "m.id IN (SELECT member_id FROM member_departments WHERE department_id IN ({}))",
+            "EXISTS (SELECT 1 FROM member_departments md WHERE md.member_id = m.id AND md.department_id IN ({}))",
             placeholders(first, depts.len())
         ));
         args.extend(depts);
@@ -1170,7 +1170,7 @@ pub(crate) fn exposed_condition(campus: CampusId, set: &ExposedSet, first: usize
         args.push(campus.to_string());
         let ics: Vec<String> = set.interconnections.iter().map(|i| i.to_string()).collect();
         parts.push(format!(
-            "m.id IN (SELECT member_id FROM exposed_members WHERE campus_id = ${n} AND interconnection_id IN ({}))",
+            "EXISTS (SELECT 1 FROM exposed_members em WHERE em.member_id = m.id AND em.campus_id = ${n} AND em.interconnection_id IN ({}))",
             placeholders(n + 1, ics.len())
         ));
         args.extend(ics);
@@ -1178,5 +1178,7 @@ pub(crate) fn exposed_condition(campus: CampusId, set: &ExposedSet, first: usize
     if parts.is_empty() {
         return ("1 = 0".into(), args);
     }
-    (parts.join(" OR "), args)
+    // Checked per member (an index probe each), so a page in name order stops after
+    // its last row instead of first building the whole exposed set.
+    (format!("({})", parts.join(" OR ")), args)
 }

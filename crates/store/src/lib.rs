@@ -73,8 +73,11 @@ impl Store {
         let options = AnyPoolOptions::new().acquire_timeout(Duration::from_secs(10));
         let pool = match dialect {
             Dialect::Sqlite => {
+                // A SQLite connection is a file handle, not a socket: there is nothing to
+                // ping before each use, and the ping would cost a round trip per query.
                 options
                     .max_connections(8)
+                    .test_before_acquire(false)
                     .after_connect(|conn, _| {
                         Box::pin(async move {
                             sqlx::raw_sql(
@@ -102,6 +105,23 @@ impl Store {
 
     pub fn pool(&self) -> &AnyPool {
         &self.pool
+    }
+
+    /// Refreshes the query planner's statistics. Without them SQLite walks a whole
+    /// campus's members to find one search hit (measured: 2 ms instead of 0.05 ms on
+    /// 5,000 members); called after imports, at start and hourly.
+    pub async fn analyze(&self) -> Result<()> {
+        sqlx::raw_sql("ANALYZE").execute(&self.pool).await?;
+        Ok(())
+    }
+
+    /// The cheap, periodic form: SQLite re-analyzes only tables that changed a lot;
+    /// PostgreSQL's autovacuum already keeps its statistics.
+    pub async fn optimize(&self) -> Result<()> {
+        if self.dialect == Dialect::Sqlite {
+            sqlx::raw_sql("PRAGMA optimize").execute(&self.pool).await?;
+        }
+        Ok(())
     }
 
     /// Whether the database answers, for `/healthz`.

@@ -278,6 +278,7 @@ impl Store {
             return Err(StoreError::ImportRefused(errors));
         }
         tx.commit().await?;
+        self.analyze().await?;
         Ok((schools_created, campuses_created))
     }
 }

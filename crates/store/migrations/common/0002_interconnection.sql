@@ -71,6 +71,7 @@ CREATE TABLE exposed_members (
     member_id           TEXT NOT NULL REFERENCES members(id),
     PRIMARY KEY (interconnection_id, campus_id, member_id)
 );
+CREATE INDEX exposed_members_member ON exposed_members(member_id);
 
 CREATE TABLE confirmations (
     id                  TEXT PRIMARY KEY,
