@@ -22,7 +22,8 @@ step "unit, store and API tests (SQLite; store story on PostgreSQL too)"
 cargo test --workspace --locked
 
 step "API tests on PostgreSQL"
-CAMPUSLINK_TEST_API_DB=postgres cargo test --locked -p campuslink-server --test api
+# --workspace keeps the same feature set as above, so nothing is rebuilt.
+CAMPUSLINK_TEST_API_DB=postgres cargo test --workspace --locked --test api
 
 step "browser tests (headless Chromium)"
 cargo build --locked -p campuslink
