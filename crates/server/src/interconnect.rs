@@ -719,11 +719,13 @@ pub async fn preview_confirmation(
     Ok(Json(v))
 }
 
-fn usable(c: &store::Confirmation) -> ApiResult<()> {
-    if c.used_at.is_some() || c.approved_at.is_some() || now_ms() >= c.expires_at {
+/// Whether a confirmation can still be approved: `Ok(true)` if it already is (a second
+/// tap changes nothing), `Ok(false)` if it waits for approval.
+fn usable(c: &store::Confirmation) -> ApiResult<bool> {
+    if c.used_at.is_some() || now_ms() >= c.expires_at {
         return Err(ApiError::new(StatusCode::GONE, ErrorCode::ConfirmationExpired));
     }
-    Ok(())
+    Ok(c.approved_at.is_some())
 }
 
 /// `POST /api/v1/confirmations/approve` — scanned and approved on the phone.
@@ -733,8 +735,9 @@ pub async fn approve_confirmation(
     Json(input): Json<TokenInput>,
 ) -> ApiResult<Json<Value>> {
     let c = confirmation_by_token(&state, &caller, &input.token).await?;
-    usable(&c)?;
-    state.store.approve_confirmation(c.id).await?;
+    if !usable(&c)? {
+        state.store.approve_confirmation(c.id).await?;
+    }
     Ok(Json(confirmation_out(&state.store.confirmation(c.id).await?)))
 }
 
@@ -753,7 +756,9 @@ pub async fn confirm_with_password(
     Json(input): Json<PasswordInput>,
 ) -> ApiResult<Json<Value>> {
     let c = own_confirmation(&state, &caller, id).await?;
-    usable(&c)?;
+    if usable(&c)? {
+        return Ok(Json(confirmation_out(&c)));
+    }
     let record = state.store.login_record(&caller.member.login).await?.ok_or_else(ApiError::unauthenticated)?;
     if !verify_password(&input.password, record.password_hash.as_deref()).await {
         let cfg = &state.config;

@@ -413,7 +413,7 @@ async fn invitations_expire_are_revocable_and_need_a_filing_for_the_accepting_ca
 #[tokio::test]
 async fn removal_confirmation_by_password_and_its_expiry() {
     let app =
-        TestApp::spawn_with(ServerConfig { confirmation_ttl: Duration::from_millis(400), ..Default::default() }).await;
+        TestApp::spawn_with(ServerConfig { confirmation_ttl: Duration::from_millis(2000), ..Default::default() }).await;
     let (admin_a, _admin_b, ic) = connect_a_and_b(&app).await;
     let b = app.campus_b;
     let (_, conf) = admin_a.post(&format!("/api/v1/interconnections/{ic}/campuses/{b}/removal"), json!({})).await;
@@ -423,12 +423,16 @@ async fn removal_confirmation_by_password_and_its_expiry() {
     let (s, ok) = admin_a.post(&format!("/api/v1/confirmations/{cid}/password"), json!({"password": PASSWORD})).await;
     assert_eq!((s, ok["status"].as_str()), (StatusCode::OK, Some("approved")));
 
+    // Approving twice (a double tap on the phone) is harmless.
+    let (s, again) =
+        admin_a.post(&format!("/api/v1/confirmations/{cid}/password"), json!({"password": PASSWORD})).await;
+    assert_eq!((s, again["status"].as_str()), (StatusCode::OK, Some("approved")));
     // An approved confirmation still runs out: the removal waits for a fresh one.
-    tokio::time::sleep(Duration::from_millis(500)).await;
+    tokio::time::sleep(Duration::from_millis(2100)).await;
     let (s, e) = admin_a.delete(&format!("/api/v1/interconnections/{ic}/campuses/{b}?confirmation_id={cid}")).await;
     assert_eq!((s, e["code"].as_str()), (StatusCode::CONFLICT, Some("confirmation_required")), "{e}");
     let (_, conf) = admin_a.post(&format!("/api/v1/interconnections/{ic}/campuses/{b}/removal"), json!({})).await;
-    tokio::time::sleep(Duration::from_millis(500)).await;
+    tokio::time::sleep(Duration::from_millis(2100)).await;
     let (s, e) = admin_a
         .post(
             &format!("/api/v1/confirmations/{}/password", conf["id"].as_str().unwrap()),
