@@ -26,17 +26,16 @@ impl Dialect {
     }
 
     /// The migrations for this dialect, in order: (version, name, SQL).
-    pub(crate) fn migrations(self) -> &'static [(i64, &'static str, &'static str)] {
-        match self {
-            Dialect::Sqlite => &[
-                (1, "directory", include_str!("../migrations/sqlite/0001_directory.sql")),
-                (2, "interconnection", include_str!("../migrations/common/0002_interconnection.sql")),
-            ],
-            Dialect::Postgres => &[
-                (1, "directory", include_str!("../migrations/postgres/0001_directory.sql")),
-                (2, "interconnection", include_str!("../migrations/common/0002_interconnection.sql")),
-            ],
-        }
+    pub(crate) fn migrations(self) -> [(i64, &'static str, &'static str); 3] {
+        let search = match self {
+            Dialect::Sqlite => include_str!("../migrations/sqlite/0002_search.sql"),
+            Dialect::Postgres => include_str!("../migrations/postgres/0002_search.sql"),
+        };
+        [
+            (1, "directory", include_str!("../migrations/common/0001_directory.sql")),
+            (2, "search", search),
+            (3, "interconnection", include_str!("../migrations/common/0003_interconnection.sql")),
+        ]
     }
 }
 

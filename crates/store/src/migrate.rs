@@ -24,7 +24,7 @@ pub(crate) async fn run(store: &Store) -> Result<()> {
             "database schema version {newest} is newer than this campuslink knows; upgrade campuslink"
         )));
     }
-    for (version, name, sql) in known {
+    for (version, name, sql) in &known {
         if applied.contains(version) {
             continue;
         }

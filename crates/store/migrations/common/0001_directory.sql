@@ -1,3 +1,4 @@
+-- Portable to both dialects: applied as it is on SQLite and on PostgreSQL.
 -- Registry, accounts, directory and sessions. Ids are TEXT (UUIDv7), times BIGINT
 -- milliseconds since the epoch, so SQLite and PostgreSQL read the same values.
 
@@ -60,16 +61,6 @@ CREATE TABLE member_departments (
     PRIMARY KEY (member_id, department_id)
 );
 CREATE INDEX member_departments_department ON member_departments(department_id);
-
--- Search tokens (see domain::search): a term matches by prefix range on `token`.
--- "C" collation: the range relies on code-point order, which other collations do not keep.
-CREATE TABLE member_search (
-    campus_id   TEXT NOT NULL,
-    token       TEXT COLLATE "C" NOT NULL,
-    member_id   TEXT NOT NULL REFERENCES members(id),
-    PRIMARY KEY (campus_id, token, member_id)
-);
-CREATE INDEX member_search_member ON member_search(member_id);
 
 CREATE TABLE sessions (
     token_hash      TEXT PRIMARY KEY,
