@@ -150,6 +150,21 @@ mod tests {
         assert_eq!(backoff(50), Duration::from_secs(3600));
     }
 
+    /// With no SMTP server, mail lands as .eml files a person can open.
+    #[tokio::test]
+    async fn without_smtp_mail_is_written_as_eml_files() {
+        let dir = std::env::temp_dir().join(format!("campuslink-mail-test-{}", uuid::Uuid::now_v7()));
+        let m = Mailer::files(dir.clone(), "campuslink <no-reply@campuslink.test>").unwrap();
+        m.send("bureau@dsedj.test", "備案 F-2026-0001", "校部 S1-A 中學部").await.unwrap();
+        let files: Vec<_> = std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().path()).collect();
+        assert_eq!(files.len(), 1);
+        assert_eq!(files[0].extension().and_then(|e| e.to_str()), Some("eml"));
+        let text = std::fs::read_to_string(&files[0]).unwrap();
+        assert!(text.contains("To: bureau@dsedj.test"), "{text}");
+        assert!(m.send("not an address", "s", "b").await.is_err());
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
     #[test]
     fn smtp_passwords_do_not_print() {
         let s = SmtpSettings {

@@ -213,3 +213,23 @@ async fn health_security_headers_and_openapi() {
     assert_eq!((s, b["code"].as_str()), (StatusCode::NOT_FOUND, Some("not_found")));
     app.stop().await;
 }
+
+/// Prometheus metrics, on their own listener: requests are counted by route.
+#[tokio::test]
+async fn metrics_count_requests_by_route() {
+    let recorder = metrics_exporter_prometheus::PrometheusBuilder::new().build_recorder();
+    let handle = recorder.handle();
+    // The first test to get here installs it; metrics are process-wide by design.
+    let _ = metrics::set_global_recorder(recorder);
+    let app = TestApp::spawn().await;
+    let admin = app.login("admin.a").await;
+    admin.get(&format!("/api/v1/campuses/{}/departments", app.campus_a)).await;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/metrics", listener.local_addr().unwrap());
+    tokio::spawn(server::serve_metrics(listener, handle, std::future::pending()));
+    let text = reqwest::get(&url).await.unwrap().text().await.unwrap();
+    assert!(text.contains("campuslink_http_requests_total"), "{text:.500}");
+    assert!(text.contains(r#"path="/api/v1/campuses/{campus_id}/departments""#), "{text:.2000}");
+    assert!(text.contains("campuslink_logins_total"), "{text:.500}");
+    app.stop().await;
+}

@@ -177,3 +177,61 @@ async fn only_the_bureau_keeps_the_registry() {
     assert!(app.store.member_by_login("evil.admin").await.unwrap().is_none());
     app.stop().await;
 }
+
+/// V2 across every endpoint: once A and B are connected, a member of A who is not in
+/// A's external directory gets nothing of B from any GET the API has.
+#[tokio::test]
+async fn an_unexposed_member_sees_nothing_of_a_connected_campus_anywhere() {
+    let app = TestApp::spawn().await;
+    let (a, b) = (app.campus_a, app.campus_b);
+    let admin_a = app.login("admin.a").await;
+    let admin_b = app.login("admin.b").await;
+    let bureau = app.login("bureau").await;
+    let (_, f) = admin_a.post("/api/v1/filings", json!({"campus_ids": [a, b]})).await;
+    bureau.post(&format!("/api/v1/filings/{}/confirm", f["id"].as_str().unwrap()), json!({})).await;
+    let (_, ic) = admin_a.post("/api/v1/interconnections", json!({"name": "互聯"})).await;
+    let ic = ic["id"].as_str().unwrap().to_owned();
+    let (_, inv) = admin_a.post(&format!("/api/v1/interconnections/{ic}/invitations"), json!({})).await;
+    admin_b.post("/api/v1/invitations/accept", json!({"token": inv["token"]})).await;
+    // A shows only a new department the outsider is not in; B shows everything it has.
+    let (_, shown) = admin_a.post(&format!("/api/v1/campuses/{a}/departments"), json!({"name_zh": "對外"})).await;
+    let b_dept = admin_b.first_department(b).await;
+    admin_a.put(&format!("/api/v1/interconnections/{ic}/exposure/{a}"), json!({"department_ids": [shown["id"]]})).await;
+    admin_b.put(&format!("/api/v1/interconnections/{ic}/exposure/{b}"), json!({"department_ids": [b_dept]})).await;
+    let (s, _) = admin_a.post(&format!("/api/v1/interconnections/{ic}/publish"), json!({})).await;
+    assert_eq!(s, StatusCode::OK);
+
+    let b_member = app.store.member_by_login("teacher.b").await.unwrap().unwrap();
+    let outsider = app.login("teacher.a").await;
+    let secrets = ["S1-B", "小學部", "b成員", &b_member.id.to_string(), &b_dept];
+    let ids = [
+        ("{campus_id}", b.to_string()),
+        ("{member_id}", b_member.id.to_string()),
+        ("{department_id}", b_dept.clone()),
+        ("{ic_id}", ic.clone()),
+        ("{school_id}", app.store.campus(b).await.unwrap().school_id.to_string()),
+        ("{filing_id}", f["id"].as_str().unwrap().to_owned()),
+        ("{invitation_id}", inv["id"].as_str().unwrap().to_owned()),
+        ("{confirmation_id}", "01900000-0000-7000-8000-000000000000".to_owned()),
+    ];
+    let mut checked = 0;
+    for (method, path, ..) in server::openapi::OPERATIONS.iter().filter(|op| op.0 == "get") {
+        let mut concrete = format!("/api/v1{path}");
+        for (k, v) in &ids {
+            concrete = concrete.replace(k, v);
+        }
+        for query in ["", "?q=b", &format!("?token={}", inv["token"].as_str().unwrap())] {
+            let (s, body) = outsider.get(&format!("{concrete}{query}")).await;
+            let text = body.to_string();
+            for secret in secrets {
+                assert!(!text.contains(secret), "{method} {concrete}{query} ({s}) shows {secret}: {text:.300}");
+            }
+            checked += 1;
+        }
+    }
+    assert!(checked > 40, "swept {checked} requests");
+    // The same sweep for an exposed member does show B: the check can fail.
+    let (s, list) = admin_a.get(&format!("/api/v1/campuses/{b}/members")).await;
+    assert_eq!(s, StatusCode::NOT_FOUND, "admin.a is not in A's external directory either: {list}");
+    app.stop().await;
+}
