@@ -70,17 +70,35 @@ pub async fn my_school_campuses(State(state): State<AppState>, caller: Caller) -
     Ok(Json(state.store.campuses_of_school(ctx.school.id).await?))
 }
 
+/// Filings as the consoles show them, with their school, campuses and filer: a fixed
+/// number of queries however many filings there are.
+async fn filings_out(state: &AppState, filings: &[Filing]) -> ApiResult<Vec<Value>> {
+    let schools = state.store.list_schools().await?;
+    let school_of: HashMap<SchoolId, &School> = schools.iter().map(|s| (s.school.id, &s.school)).collect();
+    let campuses: HashMap<CampusId, &Campus> = schools.iter().flat_map(|s| &s.campuses).map(|c| (c.id, c)).collect();
+    let mut filers: Vec<domain::MemberId> = filings.iter().map(|f| f.filed_by).collect();
+    filers.sort();
+    filers.dedup();
+    let members: HashMap<domain::MemberId, store::Member> =
+        state.store.members_by_ids(&filers).await?.into_iter().map(|m| (m.id, m)).collect();
+    Ok(filings
+        .iter()
+        .map(|f| {
+            let named: Vec<&&Campus> = f.campus_ids.iter().filter_map(|c| campuses.get(c)).collect();
+            let by = members.get(&f.filed_by);
+            let by_campus = by.and_then(|m| m.campus_id).and_then(|c| campuses.get(&c)).map(|c| c.code.clone());
+            json!({
+                "id": f.id, "number": f.number, "school": school_of.get(&f.school_id), "campuses": named, "status": f.status,
+                "reason": f.reason,
+                "filed_by": {"id": f.filed_by, "name_zh": by.map(|m| m.name_zh.clone()), "campus_code": by_campus},
+                "created_at": f.created_at, "decided_at": f.decided_at,
+            })
+        })
+        .collect())
+}
+
 async fn filing_out(state: &AppState, f: &Filing) -> ApiResult<Value> {
-    let school = state.store.school(f.school_id).await?;
-    let campuses = school_campuses(state, f.school_id).await?;
-    let named: Vec<&Campus> = f.campus_ids.iter().filter_map(|c| campuses.get(c)).collect();
-    let by = state.store.member(f.filed_by).await?;
-    let by_campus = by.campus_id.and_then(|c| campuses.get(&c)).map(|c| c.code.clone()).unwrap_or_default();
-    Ok(json!({
-        "id": f.id, "number": f.number, "school": school, "campuses": named, "status": f.status, "reason": f.reason,
-        "filed_by": {"id": by.id, "name_zh": by.name_zh, "campus_code": by_campus},
-        "created_at": f.created_at, "decided_at": f.decided_at,
-    }))
+    Ok(filings_out(state, std::slice::from_ref(f)).await?.pop().unwrap_or(Value::Null))
 }
 
 #[derive(Deserialize)]
@@ -178,11 +196,7 @@ pub async fn list_filings(
         Role::Member => return Err(ApiError::forbidden()),
     };
     let filings = state.store.filings(campus, status).await?;
-    let mut out = Vec::with_capacity(filings.len());
-    for f in &filings {
-        out.push(filing_out(&state, f).await?);
-    }
-    Ok(Json(out))
+    Ok(Json(filings_out(&state, &filings).await?))
 }
 
 #[derive(Deserialize, Default)]

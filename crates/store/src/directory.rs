@@ -342,6 +342,25 @@ impl Store {
         m.pop().ok_or(StoreError::NotFound)
     }
 
+    /// Members by id (any campus), with their departments: two queries.
+    pub async fn members_by_ids(&self, ids: &[MemberId]) -> Result<Vec<Member>> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut out = Vec::with_capacity(ids.len());
+        for chunk in ids.chunks(500) {
+            let mut q =
+                dynq(format!("SELECT {MEMBER_COLS} FROM members m WHERE m.id IN ({})", placeholders(1, chunk.len())));
+            for id in chunk {
+                q = q.bind(id.to_string());
+            }
+            let mut members: Vec<Member> = q.fetch_all(&self.pool).await?.iter().map(member).collect::<Result<_>>()?;
+            self.with_departments(&mut members).await?;
+            out.extend(members);
+        }
+        Ok(out)
+    }
+
     /// A campus's members: in a department, matching a search, or all; by name.
     pub async fn list_members(&self, campus: CampusId, filter: &MemberFilter) -> Result<MemberPage> {
         let mut args: Vec<String> = vec![campus.to_string()];
