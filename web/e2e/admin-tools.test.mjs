@@ -1,31 +1,19 @@
 // The admin console's everyday tools: reorder, rename, move and delete departments;
 // edit, disable, enable a member and reset their password (which signs them out);
 // XLSX export and re-import; an admin changes their own password.
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { apiGet, launchBrowser, openPage, signIn, startServer, withScreenshot } from './helpers.mjs';
+import { apiGet, setup, signIn, withScreenshot } from './helpers.mjs';
 
 describe('admin console tools', () => {
-  let server;
-  let browser;
-
-  before(async () => {
-    server = await startServer();
-    browser = await launchBrowser();
-  });
-
-  after(async () => {
-    await browser?.close();
-    await server?.stop();
-  });
+  const env = setup();
 
   async function topLevelNames(page) {
     return (await page.locator('.tree > .tree-list > li > .tree-item .tree-name').allTextContents()).map((s) => s.trim());
   }
 
   it('admin.a reorders, renames, moves and deletes departments', { timeout: 120_000 }, async () => {
-    const { page, context, csp } = await openPage(browser, server.url);
-    await withScreenshot(page, 'admin-departments', async () => {
+    await env.withPage('admin-departments', async ({ page }) => {
       await page.goto('/admin');
       await signIn(page, 'admin.a');
       await page.getByRole('heading', { name: '部門', level: 2 }).waitFor();
@@ -95,13 +83,11 @@ describe('admin console tools', () => {
       await dialog.waitFor({ state: 'hidden' });
       await page.waitForFunction(() => ![...document.querySelectorAll('.tree-name')].some((e) => e.textContent.trim() === '活動小組'));
     });
-    assert.deepEqual(csp(), []);
-    await context.close();
   });
 
   it('admin.a edits, disables, enables a teacher and resets their password', { timeout: 120_000 }, async () => {
-    const admin = await openPage(browser, server.url);
-    const teacher = await openPage(browser, server.url);
+    const admin = await env.open();
+    const teacher = await env.open();
     const page = admin.page;
     await withScreenshot(page, 'admin-members', async () => {
       // teacher.a2 is signed in on another device.
@@ -169,8 +155,7 @@ describe('admin console tools', () => {
   });
 
   it('an XLSX export imports back as updates; an admin changes their own password', { timeout: 120_000 }, async () => {
-    const { page, context, csp } = await openPage(browser, server.url);
-    await withScreenshot(page, 'admin-xlsx', async () => {
+    await env.withPage('admin-xlsx', async ({ page }) => {
       await page.goto('/admin/import');
       await signIn(page, 'admin.b');
       const total = page.getByTestId('member-total');
@@ -220,7 +205,5 @@ describe('admin console tools', () => {
       await signIn(page, 'admin.b', 'admin-b-new-pass');
       await page.getByRole('heading', { name: '導入部門/成員', level: 1 }).waitFor();
     });
-    assert.deepEqual(csp(), []);
-    await context.close();
   });
 });

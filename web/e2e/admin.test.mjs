@@ -1,26 +1,14 @@
 // A campus admin keeps 通訊錄 in /admin: a new department, a new member in it, search;
 // a department with members cannot be deleted; a teacher is not let in.
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { launchBrowser, openPage, signIn, startServer, withScreenshot } from './helpers.mjs';
+import { setup, signIn } from './helpers.mjs';
 
 describe('admin console', () => {
-  let server;
-  let browser;
-
-  before(async () => {
-    server = await startServer();
-    browser = await launchBrowser();
-  });
-
-  after(async () => {
-    await browser?.close();
-    await server?.stop();
-  });
+  const env = setup();
 
   it('admin.a adds a department and a member in it, then finds them by name', { timeout: 120_000 }, async () => {
-    const { page, context, csp } = await openPage(browser, server.url);
-    await withScreenshot(page, 'admin-directory', async () => {
+    await env.withPage('admin-directory', async ({ page }) => {
       await page.goto('/admin');
       await page.getByRole('heading', { name: '登入', level: 1 }).waitFor();
       await signIn(page, 'admin.a');
@@ -88,26 +76,21 @@ describe('admin console', () => {
       await page.getByRole('button', { name: /^資訊科技組/ }).waitFor();
 
       // The new member can sign in to the member app.
-      const other = await openPage(browser, server.url);
+      const other = await env.open();
       await other.page.goto('/');
       await signIn(other.page, 'it.lei', 'campuslink-it');
       await other.page.getByRole('heading', { name: '通訊錄', level: 1 }).waitFor();
       await other.context.close();
     });
-    assert.deepEqual(csp(), []);
-    await context.close();
   });
 
   it('a teacher who opens /admin is told it is not allowed', { timeout: 60_000 }, async () => {
-    const { page, context, csp } = await openPage(browser, server.url);
-    await withScreenshot(page, 'admin-not-allowed', async () => {
+    await env.withPage('admin-not-allowed', async ({ page }) => {
       await page.goto('/admin');
       await signIn(page, 'teacher.a1');
       await page.getByRole('heading', { name: '沒有權限', level: 1 }).waitFor();
       await page.getByText('只有校部管理員可以使用管理控制台。').waitFor();
       assert.equal(await page.getByRole('button', { name: '新增部門' }).count(), 0);
     });
-    assert.deepEqual(csp(), []);
-    await context.close();
   });
 });

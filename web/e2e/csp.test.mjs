@@ -1,26 +1,15 @@
 // The app runs under the server's strict Content-Security-Policy without a single
 // violation: every page and dialog of the three areas, on a PC and on a phone.
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { launchBrowser, openPage, signIn, startServer, withScreenshot } from './helpers.mjs';
+import { setup, signIn, withScreenshot } from './helpers.mjs';
 
 describe('content security policy', () => {
-  let server;
-  let browser;
-
-  before(async () => {
-    server = await startServer();
-    browser = await launchBrowser();
-  });
-
-  after(async () => {
-    await browser?.close();
-    await server?.stop();
-  });
+  const env = setup();
 
   it('the server sends the strict policy for the app and its assets', { timeout: 30_000 }, async () => {
     for (const path of ['/', '/admin', '/admin/import', '/bureau']) {
-      const res = await fetch(new URL(path, server.url));
+      const res = await fetch(new URL(path, env.server.url));
       assert.equal(res.status, 200, path);
       assert.match(res.headers.get('content-type') ?? '', /text\/html/, path);
       const csp = res.headers.get('content-security-policy') ?? '';
@@ -29,13 +18,13 @@ describe('content security policy', () => {
       const html = await res.text();
       assert.doesNotMatch(html, /<style|style="|<script(?![^>]*\ssrc=)/, `${path} has inline script or style`);
     }
-    const manifest = await fetch(new URL('/manifest.webmanifest', server.url));
+    const manifest = await fetch(new URL('/manifest.webmanifest', env.server.url));
     assert.equal(manifest.status, 200);
     assert.equal((await manifest.json()).name, 'campuslink');
   });
 
   it('a violation would be seen: an inline style attribute is reported', { timeout: 30_000 }, async () => {
-    const { page, context, csp } = await openPage(browser, server.url);
+    const { page, context, csp } = await env.open();
     await page.goto('/');
     await page.getByRole('heading', { name: '登入', level: 1 }).waitFor();
     await page.evaluate(() => document.body.setAttribute('style', 'color: red'));
@@ -102,7 +91,7 @@ describe('content security policy', () => {
         { viewport: { width: 1366, height: 900 } },
         { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true },
       ]) {
-        const { page, context, csp, errors } = await openPage(browser, server.url, device);
+        const { page, context, csp, errors } = await env.open(device);
         await withScreenshot(page, `csp-${area.login}-${device.viewport.width}`, async () => {
           await page.goto(area.path);
           await signIn(page, area.login);

@@ -1,5 +1,6 @@
 // Shared by the browser tests: start a seeded `campuslink demo` server, drive Debian's
 // Chromium with playwright-core, collect Content-Security-Policy violations.
+import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { rmSync } from 'node:fs';
@@ -7,11 +8,28 @@ import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
+import { after, before } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 
 const webDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const PASSWORD = 'campuslink';
+
+/** A phone (390 × 844, touch) for `openPage`'s options. */
+export const PHONE = {
+  viewport: { width: 390, height: 844 },
+  deviceScaleFactor: 3,
+  isMobile: true,
+  hasTouch: true,
+  userAgent:
+    'Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/148.0.0.0 Mobile Safari/537.36',
+};
+
+/** Fails if the page scrolls sideways on PHONE's 390 px wide screen. */
+export async function assertFits(page, where) {
+  const width = await page.evaluate(() => document.documentElement.scrollWidth);
+  assert.ok(width <= 390, `${where}: page is ${width}px wide on a 390px screen`);
+}
 
 /**
  * Starts `campuslink demo` on a free port with a fresh data directory.
@@ -94,6 +112,37 @@ export function launchBrowser() {
       '--disable-quic',
     ],
   });
+}
+
+/**
+ * For a `describe` block: registers the hooks that start a server and Chromium before
+ * its tests and stop both after them. `server` and `browser` are set once `before` ran;
+ * `open(options)` is `openPage` on them; `withPage(name, [options,] fn)` opens a page,
+ * runs `fn` with it (a screenshot called `name` if it fails), checks that no CSP violation was
+ * reported and closes the page.
+ */
+export function setup() {
+  const env = {
+    server: undefined,
+    browser: undefined,
+    open: (options) => openPage(env.browser, env.server.url, options),
+    async withPage(name, options, fn) {
+      if (typeof options === 'function') [options, fn] = [undefined, options];
+      const opened = await env.open(options);
+      await withScreenshot(opened.page, name, () => fn(opened));
+      assert.deepEqual(opened.csp(), []);
+      await opened.context.close();
+    },
+  };
+  before(async () => {
+    env.server = await startServer();
+    env.browser = await launchBrowser();
+  });
+  after(async () => {
+    await env.browser?.close();
+    await env.server?.stop();
+  });
+  return env;
 }
 
 /**

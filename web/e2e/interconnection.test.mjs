@@ -4,23 +4,15 @@
 // their external directory (導入部門/成員), 中學部 publishes (未發布 → 已發布), teachers
 // in the external directory see each other's campus and no one else does, and 中學部
 // removes 小學部 (移除) after re-confirming its admin's identity on a phone.
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { apiGet, launchBrowser, openPage, PASSWORD, signIn, startServer } from './helpers.mjs';
+import { apiGet, assertFits, PASSWORD, PHONE, setup, signIn } from './helpers.mjs';
 
 const webDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
-const PHONE = {
-  viewport: { width: 390, height: 844 },
-  deviceScaleFactor: 3,
-  isMobile: true,
-  hasTouch: true,
-  userAgent:
-    'Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/148.0.0.0 Mobile Safari/537.36',
-};
 const DESKTOP = { viewport: { width: 1366, height: 900 } };
 const IC_NAME = '示範學校校部互聯';
 
@@ -34,28 +26,12 @@ async function status(page, url) {
   return page.evaluate(async (u) => (await fetch(u, { credentials: 'same-origin' })).status, url);
 }
 
-async function assertFits(page, where) {
-  const width = await page.evaluate(() => document.documentElement.scrollWidth);
-  assert.ok(width <= 390, `${where}: page is ${width}px wide on a 390px screen`);
-}
-
 describe('campus interconnection (校部互聯)', () => {
-  let server;
-  let browser;
+  const env = setup();
   const opened = [];
 
-  before(async () => {
-    server = await startServer();
-    browser = await launchBrowser();
-  });
-
-  after(async () => {
-    await browser?.close();
-    await server?.stop();
-  });
-
   async function open(name, options = DESKTOP) {
-    const p = await openPage(browser, server.url, options);
+    const p = await env.open(options);
     // Seven browsers at once on a two-core machine: give each action time.
     p.context.setDefaultTimeout(30_000);
     p.name = name;
@@ -200,7 +176,7 @@ describe('campus interconnection (校部互聯)', () => {
       const qr = dialog.getByRole('img', { name: `「${IC_NAME}」的邀請二維碼` });
       await qr.locator('svg path').waitFor();
       const first = await dialog.getByLabel('邀請連結').inputValue();
-      assert.match(first, new RegExp(`^${server.url}/admin/accept\\?token=[\\w-]+$`));
+      assert.match(first, new RegExp(`^${env.server.url}/admin/accept\\?token=[\\w-]+$`));
       assert.match(await dialog.getByTestId('invite-expiry').textContent(), /^有效至 /);
       await dialog.getByRole('button', { name: '複製' }).click();
       await dialog.getByRole('button', { name: '已複製' }).waitFor();
@@ -396,7 +372,7 @@ describe('campus interconnection (校部互聯)', () => {
       const members = page.getByRole('region', { name: /^成員/ });
       const first = members.locator('a.row').first();
       await first.waitFor();
-      const memberId = new URL(await first.getAttribute('href'), server.url).searchParams.get('member');
+      const memberId = new URL(await first.getAttribute('href'), env.server.url).searchParams.get('member');
       await first.click();
 
       const card = page.getByRole('article');
@@ -461,7 +437,7 @@ describe('campus interconnection (校部互聯)', () => {
       assert.match(await countdown.textContent(), /^[12]:\d\d$/);
       await dialog.getByText('無法掃描？').click();
       confirmLink = await dialog.getByLabel('確認連結').inputValue();
-      assert.match(confirmLink, new RegExp(`^${server.url}/confirm\\?token=[\\w-]+$`));
+      assert.match(confirmLink, new RegExp(`^${env.server.url}/confirm\\?token=[\\w-]+$`));
     });
 
     await step('D2: a QR code not approved within 2 minutes expires, and says so', async () => {
@@ -511,7 +487,7 @@ describe('campus interconnection (校部互聯)', () => {
         assert.ok(polyfill.length > 0, 'the QR reader was loaded when needed');
         assert.ok(wasm.length > 0, 'the QR reader loaded its WebAssembly');
       }
-      for (const u of wasm) assert.equal(new URL(u).origin, server.url, `wasm from ${u}`);
+      for (const u of wasm) assert.equal(new URL(u).origin, env.server.url, `wasm from ${u}`);
 
       await page.getByRole('heading', { name: '確認身份', level: 1 }).waitFor();
       await page.getByText(`把「小學部」移出「${IC_NAME}」`).waitFor();

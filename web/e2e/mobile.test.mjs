@@ -1,40 +1,14 @@
 // The member app on a phone (390 × 844, touch): sign in, 通訊錄, a member card, and
 // never wider than the screen.
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { departmentWithMembers, launchBrowser, openPage, signIn, startServer, withScreenshot } from './helpers.mjs';
-
-const PHONE = {
-  viewport: { width: 390, height: 844 },
-  deviceScaleFactor: 3,
-  isMobile: true,
-  hasTouch: true,
-  userAgent:
-    'Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/148.0.0.0 Mobile Safari/537.36',
-};
-
-async function assertFits(page, where) {
-  const width = await page.evaluate(() => document.documentElement.scrollWidth);
-  assert.ok(width <= 390, `${where}: page is ${width}px wide on a 390px screen`);
-}
+import { assertFits, departmentWithMembers, PHONE, setup, signIn } from './helpers.mjs';
 
 describe('member app on a phone', () => {
-  let server;
-  let browser;
-
-  before(async () => {
-    server = await startServer();
-    browser = await launchBrowser();
-  });
-
-  after(async () => {
-    await browser?.close();
-    await server?.stop();
-  });
+  const env = setup();
 
   it('teacher.a1 reaches a member card at 390 px without horizontal scrolling', { timeout: 120_000 }, async () => {
-    const { page, context, csp } = await openPage(browser, server.url, PHONE);
-    await withScreenshot(page, 'mobile', async () => {
+    await env.withPage('mobile', PHONE, async ({ page }) => {
       await page.goto('/');
       await page.getByRole('heading', { name: '登入', level: 1 }).waitFor();
       await assertFits(page, 'sign-in');
@@ -91,7 +65,5 @@ describe('member app on a phone', () => {
       assert.ok(box.x >= 0 && box.x + box.width <= 390, `menu at ${JSON.stringify(box)}`);
       await assertFits(page, 'account menu');
     });
-    assert.deepEqual(csp(), []);
-    await context.close();
   });
 });

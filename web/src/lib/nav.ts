@@ -11,3 +11,16 @@ export function linkClick(e: MouseEvent, path: string): void {
   e.preventDefault();
   navigate(path);
 }
+
+/** A page of a console's side navigation. `hidden`: reached by a link, not listed. */
+export interface NavItem<P extends string = string> {
+  page: P;
+  path: string;
+  label: string;
+  hidden?: boolean;
+}
+
+export interface NavGroup<P extends string = string> {
+  label: string;
+  items: NavItem<P>[];
+}
