@@ -27,6 +27,6 @@ CAMPUSLINK_TEST_API_DB=postgres cargo test --workspace --locked --test api
 
 step "browser tests (headless Chromium)"
 cargo build --locked -p campuslink
-CAMPUSLINK_BIN="$PWD/target/debug/campuslink" npm --prefix web run e2e
+CAMPUSLINK_BIN="${CARGO_TARGET_DIR:-$PWD/target}/debug/campuslink" npm --prefix web run e2e
 
 step "all tests passed"
