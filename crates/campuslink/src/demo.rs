@@ -174,8 +174,10 @@ async fn seed_campus(
             leaves.push(store.create_department(campus, Some(d.id), czh, cpt).await?.id);
         }
     }
-    let admin =
+    let mut admin =
         fields(&format!("admin.{}", plan.letter), &format!("{}管理員", plan.names[0]), "Administrador", "資訊主任")?;
+    // Filing replies and removal notices go to the admins' e-mail addresses.
+    admin.email = format!("admin.{}@{}.demo.campuslink.mo", plan.letter, plan.code.to_lowercase());
     let office: Vec<DepartmentId> = principal_office.into_iter().collect();
     store
         .create_member(
