@@ -105,7 +105,8 @@ impl LoginLimiter {
     }
 }
 
-/// The signed-in member making a request.
+/// The signed-in member making a request. `member.department_ids` is not loaded (see
+/// `Store::session`).
 #[derive(Clone, Debug)]
 pub struct Caller {
     pub member: Member,

@@ -32,7 +32,7 @@ pub struct View {
 pub async fn view(state: &AppState, caller: &Caller, campus: CampusId) -> ApiResult<View> {
     let own = caller.viewer.campus_id == Some(campus);
     let grants = match caller.viewer.campus_id {
-        Some(c) if !own => state.store.grants(c, caller.member.id, &caller.member.department_ids).await?,
+        Some(c) if !own => state.store.grants(c, caller.member.id).await?,
         _ => Vec::new(),
     };
     match campus_access(&caller.viewer, campus, &grants) {

@@ -936,14 +936,9 @@ impl Store {
     // ---- who sees what ------------------------------------------------------------------
 
     /// The grants of a member of `campus`: every live interconnection the campus is a
-    /// current member of, and whether `member` (in `member_departments`) is in the
-    /// campus's own external directory of it. Constant number of queries.
-    pub async fn grants(
-        &self,
-        campus: CampusId,
-        member: MemberId,
-        member_departments: &[DepartmentId],
-    ) -> Result<Vec<Grant>> {
+    /// current member of, and whether `member` is in the campus's own external
+    /// directory of it. Constant number of queries.
+    pub async fn grants(&self, campus: CampusId, member: MemberId) -> Result<Vec<Grant>> {
         let rows = sqlx::query(
             "SELECT i.id FROM interconnections i JOIN interconnection_campuses ic ON ic.interconnection_id = i.id \
              WHERE ic.campus_id = $1 AND ic.removed_at IS NULL AND i.dissolved_at IS NULL AND i.published_at IS NOT NULL",
@@ -956,6 +951,14 @@ impl Store {
             return Ok(Vec::new());
         }
         let ics = self.load_interconnections(&ids).await?;
+        let member_departments: Vec<DepartmentId> =
+            sqlx::query("SELECT department_id FROM member_departments WHERE member_id = $1")
+                .bind(member.to_string())
+                .fetch_all(&self.pool)
+                .await?
+                .iter()
+                .map(|r| id(r, "department_id"))
+                .collect::<Result<_>>()?;
         let parents = self.department_parents(campus).await?;
         let exposed_depts = self.exposed_departments_by_ic(campus, &ids).await?;
         let sql = format!(

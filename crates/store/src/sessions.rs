@@ -91,8 +91,9 @@ impl Store {
         Ok(())
     }
 
-    /// The active member behind a session token's hash, if the session is live, with
-    /// their departments (the visibility rule needs them).
+    /// The active member behind a session token's hash, if the session is live. One
+    /// query on every request, so the member's `department_ids` are left empty: what
+    /// needs them (the visibility rule) loads them itself.
     pub async fn session(&self, token_hash: &str) -> Result<Option<SessionMember>> {
         let row = dynq(format!(
             "SELECT {MEMBER_COLS}, s.csrf_token, s.expires_at FROM sessions s JOIN members m ON m.id = s.member_id \
@@ -103,10 +104,11 @@ impl Store {
         .fetch_optional(&self.pool)
         .await?;
         let Some(r) = row else { return Ok(None) };
-        let mut members = [member(&r)?];
-        self.with_departments(&mut members).await?;
-        let [member] = members;
-        Ok(Some(SessionMember { member, csrf_token: text(&r, "csrf_token")?, expires_at: int(&r, "expires_at")? }))
+        Ok(Some(SessionMember {
+            member: member(&r)?,
+            csrf_token: text(&r, "csrf_token")?,
+            expires_at: int(&r, "expires_at")?,
+        }))
     }
 
     pub async fn delete_session(&self, token_hash: &str) -> Result<()> {
