@@ -172,14 +172,15 @@ fn main() {
         let mail_dir = std::env::temp_dir().join(format!("campuslink-bench-mail-{}", std::process::id()));
         let mailer =
             std::sync::Arc::new(server::mail::Mailer::files(mail_dir, "bench <bench@campuslink.invalid>").unwrap());
+        // An in-process server, for counting SQL statements per request (sqlx reports
+        // each one as a tracing event); the timings come from the release binary below.
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let base = format!("http://{}", listener.local_addr().unwrap());
+        let counting_base = format!("http://{}", listener.local_addr().unwrap());
         tokio::spawn(server::serve(
             listener,
             AppState::new(store.clone(), ServerConfig::default(), mailer.clone()),
             std::future::pending(),
         ));
-        let http = reqwest::Client::builder().pool_max_idle_per_host(clients).build().unwrap();
         let c = campus.id;
         let cases: Vec<(&str, String)> = vec![
             ("list a department (200 members)", format!("/api/v1/campuses/{c}/members?department_id={dept}&limit=200")),
@@ -190,33 +191,38 @@ fn main() {
             ("search staff number T01234", format!("/api/v1/campuses/{c}/members?q=T01234&limit=50")),
             ("departments tree", format!("/api/v1/campuses/{c}/departments")),
         ];
-        for (viewer, title) in [
-            ("bench.local", "a member of the campus itself"),
-            ("bench.remote", "an exposed member of a connected campus (visibility rule)"),
-        ] {
-            let login: serde_json::Value = http
-                .post(format!("{base}/api/v1/auth/login"))
-                .json(&serde_json::json!({"login": viewer, "password": "bench password"}))
-                .send()
-                .await
-                .unwrap()
-                .json()
-                .await
-                .unwrap();
-            let token = login["token"].as_str().unwrap().to_owned();
-            println!("\n{title}: {clients} concurrent clients, {seconds} s per case, {members} members, SQLite (WAL)");
+        let http = reqwest::Client::builder().pool_max_idle_per_host(clients).build().unwrap();
+        let mut queries: Vec<f64> = Vec::new();
+        for viewer in VIEWERS {
+            let token = login(&http, &counting_base, viewer.0).await;
+            for (_, path) in &cases {
+                let url = format!("{counting_base}{path}");
+                let before = QUERIES.load(Ordering::Relaxed);
+                for _ in 0..10 {
+                    let r = http.get(&url).bearer_auth(&token).send().await.unwrap();
+                    assert!(r.status().is_success(), "{url}: {}", r.status());
+                    r.bytes().await.unwrap();
+                }
+                queries.push((QUERIES.load(Ordering::Relaxed) - before) as f64 / 10.0);
+            }
+        }
+        store.close().await;
+
+        let target = Target::start(&db.url).await;
+        println!("\nserver: {}", target.describe);
+        let mut q = queries.into_iter();
+        for viewer in VIEWERS {
+            let token = login(&http, &target.base, viewer.0).await;
+            println!(
+                "\n{}: {clients} concurrent clients, {seconds} s per case, {members} members, SQLite (WAL)",
+                viewer.1
+            );
             println!("{:<38} {:>9} {:>9} {:>9} {:>9} {:>9}", "case", "req/s", "p50 ms", "p99 ms", "results", "queries");
             for (name, path) in &cases {
-                let url = format!("{base}{path}");
+                let url = format!("{}{path}", target.base);
                 let first: serde_json::Value =
                     http.get(&url).bearer_auth(&token).send().await.unwrap().json().await.unwrap();
                 let results = first["total"].as_i64().unwrap_or_else(|| first.as_array().map_or(0, |a| a.len() as i64));
-                // SQL statements per request, counted from sqlx's own query events.
-                let before = QUERIES.load(Ordering::Relaxed);
-                for _ in 0..10 {
-                    http.get(&url).bearer_auth(&token).send().await.unwrap().bytes().await.unwrap();
-                }
-                let per_request = (QUERIES.load(Ordering::Relaxed) - before) as f64 / 10.0;
                 let deadline = Instant::now() + Duration::from_secs(seconds);
                 let mut tasks = Vec::new();
                 for _ in 0..clients {
@@ -245,20 +251,19 @@ fn main() {
                     percentile(&all, 0.50).as_secs_f64() * 1000.0,
                     percentile(&all, 0.99).as_secs_f64() * 1000.0,
                     results,
-                    per_request
+                    q.next().unwrap_or(f64::NAN)
                 );
             }
         }
+        target.finish(members);
         if std::env::var("BENCH_SQL").is_ok() {
             let mut t = SQL_TIME.lock().unwrap().clone();
             t.sort_by(|a, b| b.1.total_cmp(&a.1));
-            println!("\nslowest statements (total seconds):");
+            println!("\nslowest statements in the counting pass (total seconds):");
             for (k, v) in t.iter().take(8) {
                 println!("{v:>8.3}  {k}");
             }
         }
-        store.close().await;
-        release_binary_figures(&db.url, members).await;
         if std::env::var("BENCH_KEEP_DB").is_ok() {
             println!("database kept at {}", db.url);
         } else {
@@ -267,51 +272,136 @@ fn main() {
     });
 }
 
-/// Start-up time, idle RSS and size of target/release/campuslink on the seeded database.
-async fn release_binary_figures(db_url: &str, members: usize) {
-    let bin = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/release/campuslink");
-    if !bin.exists() {
-        println!("\n(no target/release/campuslink: run `cargo build --release` for start-up, memory and size figures)");
-        return;
-    }
-    let size = std::fs::metadata(&bin).map(|m| m.len()).unwrap_or(0);
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let data = std::env::temp_dir().join(format!("campuslink-bench-{port}"));
-    let t = Instant::now();
-    let mut child = std::process::Command::new(&bin)
-        .args(["serve", "--listen", &format!("127.0.0.1:{port}"), "--data"])
-        .arg(&data)
-        .args(["--database-url", db_url])
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
+/// (login, who they are)
+const VIEWERS: [(&str, &str); 2] = [
+    ("bench.local", "a member of the campus itself"),
+    ("bench.remote", "an exposed member of a connected campus (visibility rule)"),
+];
+
+async fn login(http: &reqwest::Client, base: &str, who: &str) -> String {
+    let login: serde_json::Value = http
+        .post(format!("{base}/api/v1/auth/login"))
+        .json(&serde_json::json!({"login": who, "password": "bench password"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
         .unwrap();
-    let url = format!("http://127.0.0.1:{port}/healthz");
-    let mut up = None;
-    while t.elapsed() < Duration::from_secs(20) {
-        if reqwest::get(&url).await.is_ok_and(|r| r.status().is_success()) {
-            up = Some(t.elapsed());
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(2)).await;
-    }
-    tokio::time::sleep(Duration::from_millis(500)).await;
-    let rss = std::fs::read_to_string(format!("/proc/{}/status", child.id()))
+    login["token"].as_str().unwrap().to_owned()
+}
+
+/// The server under load: target/release/campuslink in its own process, on core 0
+/// when `taskset` is there (run the bench itself with `taskset -c 1`), or, without a
+/// release build, an in-process server sharing the load generator's cores.
+struct Target {
+    base: String,
+    describe: String,
+    child: Option<std::process::Child>,
+    data: std::path::PathBuf,
+    startup: Option<Duration>,
+    idle_rss: String,
+    size: u64,
+}
+
+fn rss(pid: u32) -> String {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
         .ok()
         .and_then(|s| {
             s.lines().find(|l| l.starts_with("VmRSS:")).map(|l| l.trim_start_matches("VmRSS:").trim().to_owned())
         })
-        .unwrap_or_else(|| "?".into());
-    let _ = child.kill();
-    let _ = child.wait();
-    let _ = std::fs::remove_dir_all(&data);
-    println!("\nrelease binary: {:.1} MiB", size as f64 / 1048576.0);
-    match up {
-        Some(d) => println!(
-            "start to serving (/healthz ok), {members} members in the database: {:.0} ms",
-            d.as_secs_f64() * 1000.0
-        ),
-        None => println!("release binary did not answer /healthz within 20 s"),
+        .unwrap_or_else(|| "?".into())
+}
+
+impl Target {
+    async fn start(db_url: &str) -> Target {
+        let bin = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/release/campuslink");
+        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let data = std::env::temp_dir().join(format!("campuslink-bench-{port}"));
+        if !bin.exists() {
+            let store = store::Store::connect(db_url).await.unwrap();
+            let mailer = std::sync::Arc::new(
+                server::mail::Mailer::files(data.join("mail"), "b <b@campuslink.invalid>").unwrap(),
+            );
+            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+            let base = format!("http://{}", listener.local_addr().unwrap());
+            tokio::spawn(server::serve(
+                listener,
+                AppState::new(store, ServerConfig::default(), mailer),
+                std::future::pending(),
+            ));
+            return Target {
+                base,
+                describe:
+                    "in-process (no target/release/campuslink: `cargo build --release` for separate-process figures)"
+                        .into(),
+                child: None,
+                data,
+                startup: None,
+                idle_rss: "?".into(),
+                size: 0,
+            };
+        }
+        let size = std::fs::metadata(&bin).map(|m| m.len()).unwrap_or(0);
+        let pinned = std::process::Command::new("taskset").arg("-V").output().is_ok();
+        let mut cmd = if pinned {
+            let mut c = std::process::Command::new("taskset");
+            c.args(["-c", "0"]).arg(&bin);
+            c
+        } else {
+            std::process::Command::new(&bin)
+        };
+        let t = Instant::now();
+        let child = cmd
+            .args(["serve", "--listen", &format!("127.0.0.1:{port}"), "--data"])
+            .arg(&data)
+            .args(["--database-url", db_url])
+            .env("CAMPUSLINK__AUTH__LOGIN_ATTEMPTS_PER_MINUTE", "1000")
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        let base = format!("http://127.0.0.1:{port}");
+        let mut startup = None;
+        while t.elapsed() < Duration::from_secs(20) {
+            if reqwest::get(format!("{base}/healthz")).await.is_ok_and(|r| r.status().is_success()) {
+                startup = Some(t.elapsed());
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(2)).await;
+        }
+        assert!(startup.is_some(), "the release binary did not answer /healthz within 20 s");
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        let idle_rss = rss(child.id());
+        let me = std::fs::read_to_string("/proc/self/status")
+            .ok()
+            .and_then(|s| {
+                s.lines()
+                    .find(|l| l.starts_with("Cpus_allowed_list:"))
+                    .map(|l| l.split_whitespace().last().unwrap_or("").to_owned())
+            })
+            .unwrap_or_default();
+        let describe = format!(
+            "target/release/campuslink in its own process{}; load generator on cores {me}",
+            if pinned { ", pinned to core 0" } else { "" }
+        );
+        Target { base, describe, child: Some(child), data, startup, idle_rss, size }
     }
-    println!("idle memory (RSS) after start: {rss}");
+
+    fn finish(mut self, members: usize) {
+        if let Some(mut child) = self.child.take() {
+            let loaded = rss(child.id());
+            let _ = child.kill();
+            let _ = child.wait();
+            println!("\nrelease binary: {:.1} MiB", self.size as f64 / 1048576.0);
+            if let Some(d) = self.startup {
+                println!(
+                    "start to serving (/healthz ok), {members} members in the database: {:.0} ms",
+                    d.as_secs_f64() * 1000.0
+                );
+            }
+            println!("memory (RSS): {} idle after start, {loaded} after the load", self.idle_rss);
+        }
+        let _ = std::fs::remove_dir_all(&self.data);
+    }
 }
