@@ -7,6 +7,7 @@ pub mod ids;
 pub mod interconnection;
 pub mod member_row;
 pub mod search;
+pub mod time;
 pub mod tree;
 pub mod values;
 

@@ -254,30 +254,3 @@ mod tests {
         assert_eq!(column_name(26), "AA");
     }
 }
-
-/// `2026-11-25T08:30:00Z` for a time in milliseconds since the epoch (UTC).
-pub fn iso_time(ms: i64) -> String {
-    let secs = ms.div_euclid(1000);
-    let (days, rem) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
-    // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    format!("{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z", rem / 3600, rem % 3600 / 60, rem % 60)
-}
-
-#[cfg(test)]
-mod time_tests {
-    #[test]
-    fn iso_times() {
-        assert_eq!(super::iso_time(0), "1970-01-01T00:00:00Z");
-        assert_eq!(super::iso_time(1_795_596_600_000), "2026-11-25T08:50:00Z");
-        assert_eq!(super::iso_time(951_782_400_000), "2000-02-29T00:00:00Z");
-    }
-}

@@ -150,7 +150,7 @@ pub async fn create_filing(
         .store
         .create_filing(ctx.school.id, caller.member.id, &ids, |f| Effects {
             mails: vec![Mail {
-                to: bureau,
+                to: bureau.clone(),
                 subject: format!("[campuslink] 校部互聯備案 Interconnection filing {} — {}", f.number, ctx.school.name_zh),
                 body: format!(
                     "校部互聯備案申請 / Campus interconnection filing\n\n備案編號 Filing number: {}\n{}\n申請人 Filed by: {} ({}, {})\n\n\
@@ -920,7 +920,7 @@ pub async fn audit(State(state): State<AppState>, caller: Caller, Query(q): Quer
                 .iter()
                 .map(|e| {
                     vec![
-                        crate::files::iso_time(e.at),
+                        domain::time::iso(e.at),
                         e.actor_login.clone(),
                         e.action.clone(),
                         campus_codes(&e.campus_ids).join(";"),

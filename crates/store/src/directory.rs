@@ -163,7 +163,7 @@ impl Store {
         name_zh: &str,
         name_pt: &str,
     ) -> Result<Department> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin().await?;
         let id = insert_department(&mut tx, campus, parent, name_zh, name_pt).await?;
         tx.commit().await?;
         self.department(campus, id).await
@@ -198,7 +198,7 @@ impl Store {
         parent: Option<DepartmentId>,
         position: i64,
     ) -> Result<Department> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin().await?;
         let parents = parents_of(&mut tx, campus).await?;
         if !parents.contains_key(&dept) {
             return Err(StoreError::NotFound);
@@ -233,7 +233,7 @@ impl Store {
     /// Deletes an empty department: one with no sub-departments and no members, active
     /// or disabled, so no one loses their place without the admin deciding where.
     pub async fn delete_department(&self, campus: CampusId, dept: DepartmentId) -> Result<()> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin().await?;
         let exists = sqlx::query("SELECT parent_id FROM departments WHERE id = $1 AND campus_id = $2")
             .bind(dept.to_string())
             .bind(campus.to_string())
@@ -272,14 +272,14 @@ impl Store {
         write: MemberWrite<'_>,
         password_hash: Option<&str>,
     ) -> Result<Member> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin().await?;
         let id = insert_member(&mut tx, campus, &write, password_hash).await?;
         tx.commit().await?;
         self.member(id).await
     }
 
     pub async fn update_member(&self, campus: CampusId, member: MemberId, write: MemberWrite<'_>) -> Result<Member> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin().await?;
         let found = sqlx::query("SELECT id FROM members WHERE id = $1 AND campus_id = $2")
             .bind(member.to_string())
             .bind(campus.to_string())
@@ -294,7 +294,7 @@ impl Store {
     }
 
     pub async fn set_member_status(&self, campus: CampusId, member: MemberId, status: MemberStatus) -> Result<Member> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin().await?;
         let done = sqlx::query("UPDATE members SET status = $1, updated_at = $2 WHERE id = $3 AND campus_id = $4")
             .bind(status.as_str())
             .bind(now_ms())
@@ -314,7 +314,7 @@ impl Store {
 
     /// Sets a new password hash, clears lockout, and ends every session of the member.
     pub async fn set_password(&self, member: MemberId, hash: &str) -> Result<()> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin().await?;
         let done = sqlx::query(
             "UPDATE members SET password_hash = $1, failed_logins = 0, locked_until = 0, updated_at = $2 WHERE id = $3",
         )
@@ -447,7 +447,7 @@ impl Store {
     /// created; a login already on this campus updates that member; a login taken
     /// anywhere else refuses its line.
     pub async fn import_members(&self, campus: CampusId, rows: &[ImportRow]) -> Result<ImportOutcome> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin().await?;
         let mut existing: HashMap<String, (MemberId, Option<CampusId>, Role)> = HashMap::new();
         for chunk in rows.chunks(500) {
             let sql = format!(

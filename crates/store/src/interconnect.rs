@@ -248,21 +248,47 @@ impl Store {
     // ---- filings ------------------------------------------------------------------
 
     /// Files campuses with the bureau; `compose` writes the e-mail and audit entry
-    /// once the filing's number is known, all in one transaction.
+    /// once the filing's number (`F-<year>-<n>`) is known, all in one transaction. Two
+    /// filings at the same moment may pick the same number: the loser tries again.
     pub async fn create_filing(
         &self,
         school: SchoolId,
         filed_by: MemberId,
         campuses: &[CampusId],
-        compose: impl FnOnce(&Filing) -> Effects,
+        compose: impl Fn(&Filing) -> Effects,
     ) -> Result<Filing> {
-        let mut tx = self.pool.begin().await?;
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            match self.try_create_filing(school, filed_by, campuses, &compose).await {
+                Err(StoreError::Duplicate("filing number")) if attempt < 5 => continue,
+                other => return other,
+            }
+        }
+    }
+
+    async fn try_create_filing(
+        &self,
+        school: SchoolId,
+        filed_by: MemberId,
+        campuses: &[CampusId],
+        compose: &impl Fn(&Filing) -> Effects,
+    ) -> Result<Filing> {
+        let mut tx = self.begin().await?;
         let now = now_ms();
-        let year = 1970 + now / (365_2425 * 86_400_000 / 10_000);
-        let n = int(&sqlx::query("SELECT COUNT(*) AS n FROM filings").fetch_one(&mut *tx).await?, "n")? + 1;
+        let year = domain::time::civil(now).0;
+        let prefix = format!("F-{year}-");
+        let n = int(
+            // LIKE, not a range: a range would follow the database's collation.
+            &sqlx::query("SELECT COUNT(*) AS n FROM filings WHERE number LIKE $1")
+                .bind(format!("{prefix}%"))
+                .fetch_one(&mut *tx)
+                .await?,
+            "n",
+        )? + 1;
         let filing = Filing {
             id: FilingId::new(),
-            number: format!("F-{year}-{n:04}"),
+            number: format!("{prefix}{n:04}"),
             school_id: school,
             campus_ids: campuses.to_vec(),
             status: FilingStatus::Pending,
@@ -280,7 +306,8 @@ impl Store {
         .bind(filed_by.to_string())
         .bind(now)
         .execute(&mut *tx)
-        .await?;
+        .await
+        .map_err(crate::sql::unique("filing number"))?;
         for c in campuses {
             sqlx::query("INSERT INTO filing_campuses (filing_id, campus_id) VALUES ($1, $2)")
                 .bind(filing.id.to_string())
@@ -363,7 +390,7 @@ impl Store {
         compose: impl FnOnce(&Filing) -> Effects,
     ) -> Result<Filing> {
         let mut filing = self.filing(filing_id).await?;
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin().await?;
         let now = now_ms();
         let done = sqlx::query(
             "UPDATE filings SET status = $1, reason = $2, decided_at = $3, decided_by = $4 WHERE id = $5 AND status = 'pending'",
@@ -424,7 +451,7 @@ impl Store {
     ) -> Result<Interconnection> {
         let id = InterconnectionId::new();
         let now = now_ms();
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin().await?;
         sqlx::query(
             "INSERT INTO interconnections (id, school_id, initiator_campus_id, name, created_at) VALUES ($1, $2, $3, $4, $5)",
         )
@@ -533,7 +560,7 @@ impl Store {
             used_at: None,
             revoked_at: None,
         };
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin().await?;
         sqlx::query(
             "INSERT INTO invitations (id, interconnection_id, token_hash, created_by, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6)",
         )
@@ -598,7 +625,7 @@ impl Store {
     }
 
     pub async fn revoke_invitation(&self, inv: InvitationId, effects: Effects) -> Result<()> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin().await?;
         let done = sqlx::query(
             "UPDATE invitations SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL AND used_at IS NULL",
         )
@@ -618,7 +645,7 @@ impl Store {
     /// token is claimed with a conditional update, so two acceptances cannot both win.
     pub async fn accept_invitation(&self, inv: &Invitation, campus: CampusId, effects: Effects) -> Result<()> {
         let now = now_ms();
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin().await?;
         let done = sqlx::query(
             "UPDATE invitations SET used_at = $1, used_by_campus_id = $2 WHERE id = $3 AND used_at IS NULL AND revoked_at IS NULL AND expires_at > $4",
         )
@@ -692,7 +719,7 @@ impl Store {
         e: &Exposure,
         effects: Effects,
     ) -> Result<()> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin().await?;
         let depts: HashSet<DepartmentId> = e.department_ids.iter().copied().collect();
         let members: HashSet<MemberId> = e.member_ids.iter().copied().collect();
         for (table, ids) in [
@@ -788,7 +815,7 @@ impl Store {
     }
 
     pub async fn publish(&self, ic: InterconnectionId, effects: Effects) -> Result<()> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin().await?;
         sqlx::query("UPDATE interconnections SET published_at = $1 WHERE id = $2 AND published_at IS NULL AND dissolved_at IS NULL")
             .bind(now_ms())
             .bind(ic.to_string())
@@ -900,7 +927,7 @@ impl Store {
         effects: Effects,
     ) -> Result<()> {
         let now = now_ms();
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin().await?;
         let spent = sqlx::query(
             "UPDATE confirmations SET used_at = $1 WHERE id = $2 AND interconnection_id = $3 AND target_campus_id = $4 \
              AND approved_at IS NOT NULL AND used_at IS NULL AND expires_at > $5",

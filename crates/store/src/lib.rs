@@ -99,6 +99,17 @@ impl Store {
         Ok(store)
     }
 
+    /// A write transaction. On SQLite it takes the write lock up front (`BEGIN
+    /// IMMEDIATE`): a transaction that read first and then tried to write would fail
+    /// at once with "database is locked" whenever another write had committed in
+    /// between, which busy_timeout cannot wait out. PostgreSQL needs nothing special.
+    pub(crate) async fn begin(&self) -> Result<sqlx::Transaction<'static, sqlx::Any>> {
+        Ok(match self.dialect {
+            Dialect::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
+            Dialect::Postgres => self.pool.begin().await?,
+        })
+    }
+
     pub fn dialect(&self) -> Dialect {
         self.dialect
     }

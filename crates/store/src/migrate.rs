@@ -28,7 +28,7 @@ pub(crate) async fn run(store: &Store) -> Result<()> {
         if applied.contains(version) {
             continue;
         }
-        let mut tx = store.pool.begin().await?;
+        let mut tx = store.begin().await?;
         sqlx::raw_sql(*sql).execute(&mut *tx).await?;
         sqlx::query("INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)")
             .bind(*version)

@@ -210,7 +210,7 @@ impl Store {
     /// time is created, a known one reused; every campus is new. Any duplicate campus
     /// code refuses the whole import, reported by the line it came from.
     pub async fn import_registry(&self, rows: &[RegistryRow]) -> Result<(usize, usize)> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin().await?;
         let mut schools_created = 0;
         let mut campuses_created = 0;
         let mut errors = Vec::new();

@@ -543,3 +543,45 @@ async fn a_failed_send_is_kept_with_its_error_and_retried_later() {
     }
     panic!("the outbox worker never tried the mail");
 }
+
+#[tokio::test]
+async fn filings_made_at_the_same_moment_get_distinct_numbers() {
+    let app = TestApp::spawn().await;
+    let admin_a = app.login("admin.a").await;
+    let campuses = [app.campus_a, app.campus_b];
+    let results = futures_join_all((0..6).map(|_| file(&admin_a, &campuses))).await;
+    let mut numbers: Vec<String> = results
+        .iter()
+        .map(|(s, f)| {
+            assert_eq!(*s, StatusCode::CREATED, "{f}");
+            f["number"].as_str().unwrap().to_owned()
+        })
+        .collect();
+    numbers.sort();
+    numbers.dedup();
+    assert_eq!(numbers.len(), 6, "{numbers:?}");
+    app.stop().await;
+}
+
+/// Runs futures concurrently on this task and collects their outputs in order.
+async fn futures_join_all<F: std::future::Future>(futures: impl IntoIterator<Item = F>) -> Vec<F::Output> {
+    let mut set = Vec::new();
+    for f in futures {
+        set.push(Box::pin(f));
+    }
+    let mut out: Vec<Option<F::Output>> = (0..set.len()).map(|_| None).collect();
+    std::future::poll_fn(|cx| {
+        let mut pending = false;
+        for (i, f) in set.iter_mut().enumerate() {
+            if out[i].is_none() {
+                match f.as_mut().poll(cx) {
+                    std::task::Poll::Ready(v) => out[i] = Some(v),
+                    std::task::Poll::Pending => pending = true,
+                }
+            }
+        }
+        if pending { std::task::Poll::Pending } else { std::task::Poll::Ready(()) }
+    })
+    .await;
+    out.into_iter().map(|o| o.expect("every future finished")).collect()
+}
