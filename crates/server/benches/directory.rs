@@ -112,7 +112,13 @@ fn main() {
     let seconds = env_or("BENCH_SECONDS", 5) as u64;
     let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
     rt.block_on(async move {
-        let db = TestDb::sqlite();
+        // BENCH_DATABASE=postgres runs it on the server named by CAMPUSLINK_TEST_POSTGRES.
+        let dialect = match std::env::var("BENCH_DATABASE").as_deref() {
+            Ok("postgres") => store::Dialect::Postgres,
+            _ => store::Dialect::Sqlite,
+        };
+        let db = TestDb::of(dialect).await;
+        let db_name = if dialect == store::Dialect::Postgres { "PostgreSQL" } else { "SQLite (WAL)" };
         let store = db.connect().await.unwrap();
         let school =
             store.create_school(&Code::parse("B").unwrap(), Names { zh: "學校", pt: "", en: "" }).await.unwrap();
@@ -214,7 +220,7 @@ fn main() {
         for viewer in VIEWERS {
             let token = login(&http, &target.base, viewer.0).await;
             println!(
-                "\n{}: {clients} concurrent clients, {seconds} s per case, {members} members, SQLite (WAL)",
+                "\n{}: {clients} concurrent clients, {seconds} s per case, {members} members, {db_name}",
                 viewer.1
             );
             println!("{:<38} {:>9} {:>9} {:>9} {:>9} {:>9}", "case", "req/s", "p50 ms", "p99 ms", "results", "queries");
