@@ -43,6 +43,9 @@ pub struct ServerSection {
     /// The address users reach campuslink at (for QR codes and e-mail links); empty:
     /// the address the browser used.
     pub public_url: String,
+    /// Behind a reverse proxy: take client addresses (for the login rate limit) from
+    /// the proxy's X-Forwarded-For instead of the connection.
+    pub trust_forwarded_for: bool,
 }
 
 #[derive(Clone, Debug, Deserialize, PartialEq)]
@@ -120,6 +123,7 @@ impl Default for ServerSection {
             secure_cookies: false,
             max_upload_bytes: 10 * 1024 * 1024,
             public_url: String::new(),
+            trust_forwarded_for: false,
         }
     }
 }
@@ -168,6 +172,7 @@ impl Config {
             login_max_failures: self.auth.max_failed_logins.max(1),
             lockout: Duration::from_secs(self.auth.lockout_minutes * 60),
             login_per_minute: self.auth.login_attempts_per_minute.max(1),
+            trust_forwarded_for: self.server.trust_forwarded_for,
             max_upload_bytes: self.server.max_upload_bytes,
             public_url: Some(self.server.public_url.trim_end_matches('/').to_owned()).filter(|u| !u.is_empty()),
             bureau_email: self.mail.bureau_address.clone(),

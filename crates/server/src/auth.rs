@@ -105,6 +105,25 @@ impl LoginLimiter {
     }
 }
 
+/// The address a request comes from: the peer, or — behind a reverse proxy that
+/// campuslink is told to trust — the address that proxy appended to
+/// `X-Forwarded-For` (the last entry; earlier ones are whatever the client sent).
+pub fn client_ip(state: &AppState, peer: SocketAddr, headers: &HeaderMap) -> IpAddr {
+    if state.config.trust_forwarded_for {
+        let last = headers
+            .get_all("x-forwarded-for")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(','))
+            .filter_map(|ip| ip.trim().parse::<IpAddr>().ok())
+            .last();
+        if let Some(ip) = last {
+            return ip;
+        }
+    }
+    peer.ip()
+}
+
 /// The signed-in member making a request. `member.department_ids` is not loaded (see
 /// `Store::session`).
 #[derive(Clone, Debug)]
@@ -214,9 +233,10 @@ pub struct LoginResponse {
 pub async fn login(
     State(state): State<AppState>,
     ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
     Json(req): Json<LoginRequest>,
 ) -> ApiResult<Response> {
-    if !state.limiter.allow(addr.ip()) {
+    if !state.limiter.allow(client_ip(&state, addr, &headers)) {
         let mut e = ApiError::new(StatusCode::TOO_MANY_REQUESTS, ErrorCode::RateLimited).into_response();
         e.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("60"));
         return Ok(e);

@@ -41,6 +41,8 @@ pub struct ServerConfig {
     pub lockout: Duration,
     /// Login attempts per client address per minute.
     pub login_per_minute: u32,
+    /// Behind a reverse proxy: take the client address from `X-Forwarded-For`.
+    pub trust_forwarded_for: bool,
     pub max_upload_bytes: usize,
     /// The address users reach campuslink at, for links in QR codes and e-mails;
     /// `None`: the address the browser used.
@@ -62,6 +64,7 @@ impl Default for ServerConfig {
             login_max_failures: 5,
             lockout: Duration::from_secs(15 * 60),
             login_per_minute: 30,
+            trust_forwarded_for: false,
             max_upload_bytes: 10 * 1024 * 1024,
             public_url: None,
             bureau_email: "bureau@campuslink.invalid".into(),

@@ -233,3 +233,30 @@ async fn metrics_count_requests_by_route() {
     assert!(text.contains("campuslink_logins_total"), "{text:.500}");
     app.stop().await;
 }
+
+#[tokio::test]
+async fn behind_a_trusted_proxy_the_rate_limit_counts_each_client() {
+    let app =
+        TestApp::spawn_with(ServerConfig { login_per_minute: 2, trust_forwarded_for: true, ..Default::default() })
+            .await;
+    let attempt = |client: &'static str| {
+        let url = app.url("/api/v1/auth/login");
+        async move {
+            reqwest::Client::new()
+                .post(url)
+                .header("x-forwarded-for", format!("203.0.113.9, {client}"))
+                .json(&json!({"login": "nobody.here", "password": "whatever1"}))
+                .send()
+                .await
+                .unwrap()
+                .status()
+        }
+    };
+    assert_eq!(attempt("198.51.100.1").await, StatusCode::UNAUTHORIZED);
+    assert_eq!(attempt("198.51.100.1").await, StatusCode::UNAUTHORIZED);
+    assert_eq!(attempt("198.51.100.1").await, StatusCode::TOO_MANY_REQUESTS);
+    // Another client behind the same proxy is not affected; a forged first entry
+    // does not matter, only the one the proxy appended.
+    assert_eq!(attempt("198.51.100.2").await, StatusCode::UNAUTHORIZED);
+    app.stop().await;
+}
