@@ -10,13 +10,13 @@ use crate::files;
 use axum::body::Bytes;
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode};
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use domain::access::{Access, campus_access, granting, may_disable};
 use domain::error::Errors;
 use domain::member_row::{IMPORT_COLUMNS, MemberFields, RawMemberFields, parse_import};
 use domain::values::{NAME_MAX, Password, optional_text, required_text};
 use domain::{CampusId, DepartmentId, ErrorCode, Invalid, MemberId, Role};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use store::{Department, ExposedSet, ImportOutcome, Member, MemberFilter, MemberStatus, MemberWrite};
 
@@ -57,25 +57,54 @@ async fn manage(state: &AppState, caller: &Caller, campus: CampusId) -> ApiResul
 
 /// A member as the caller may see them: readers get the directory card, without the
 /// account's login, role and status; external viewers only the exposed fields.
-fn member_out(m: &Member, view: &View) -> Value {
-    let mut v = serde_json::to_value(m).unwrap_or(Value::Null);
-    if let Some(o) = v.as_object_mut().filter(|_| view.access < Access::Manage) {
-        for k in ["login", "role", "status"] {
-            o.remove(k);
-        }
-        if let Some(set) = &view.exposed {
-            if !set.show_phone {
-                o.remove("phone");
-            }
-            if !set.show_email {
-                o.remove("email");
-            }
-            o.remove("staff_no");
-            let depts: Vec<&DepartmentId> = m.department_ids.iter().filter(|d| set.departments.contains(d)).collect();
-            o.insert("department_ids".into(), serde_json::json!(depts));
-        }
+#[derive(Serialize)]
+pub struct MemberOut<'a> {
+    id: MemberId,
+    campus_id: Option<CampusId>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    login: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    role: Option<Role>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    status: Option<MemberStatus>,
+    name_zh: &'a str,
+    name_pt: &'a str,
+    title: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    phone: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    email: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    staff_no: Option<&'a str>,
+    department_ids: Vec<DepartmentId>,
+}
+
+fn member_out<'a>(m: &'a Member, view: &View) -> MemberOut<'a> {
+    let manage = view.access == Access::Manage;
+    let set = view.exposed.as_ref();
+    MemberOut {
+        id: m.id,
+        campus_id: m.campus_id,
+        login: manage.then_some(m.login.as_str()),
+        role: manage.then_some(m.role),
+        status: manage.then_some(m.status),
+        name_zh: &m.name_zh,
+        name_pt: &m.name_pt,
+        title: &m.title,
+        phone: set.is_none_or(|s| s.show_phone).then_some(m.phone.as_str()),
+        email: set.is_none_or(|s| s.show_email).then_some(m.email.as_str()),
+        staff_no: set.is_none().then_some(m.staff_no.as_str()),
+        department_ids: match set {
+            None => m.department_ids.clone(),
+            Some(s) => m.department_ids.iter().copied().filter(|d| s.departments.contains(d)).collect(),
+        },
     }
-    v
+}
+
+#[derive(Serialize)]
+pub struct MemberPageOut<'a> {
+    total: i64,
+    members: Vec<MemberOut<'a>>,
 }
 
 const MANAGE: View = View { access: Access::Manage, exposed: None };
@@ -212,7 +241,7 @@ pub async fn list_members(
     caller: Caller,
     Path(campus): Path<CampusId>,
     Query(q): Query<ListQuery>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Response> {
     let view = view(&state, &caller, campus).await?;
     let department_id = match q.department_id.as_deref().filter(|s| !s.is_empty()) {
         Some(s) => {
@@ -233,8 +262,8 @@ pub async fn list_members(
         offset: q.offset.unwrap_or(0).max(0),
     };
     let page = state.store.list_members(campus, &filter).await?;
-    let members: Vec<Value> = page.members.iter().map(|m| member_out(m, &view)).collect();
-    Ok(Json(serde_json::json!({"total": page.total, "members": members})))
+    let members = page.members.iter().map(|m| member_out(m, &view)).collect();
+    Ok(axum::Json(MemberPageOut { total: page.total, members }).into_response())
 }
 
 /// `GET /api/v1/campuses/{campus_id}/members/{member_id}`
@@ -242,7 +271,7 @@ pub async fn get_member(
     State(state): State<AppState>,
     caller: Caller,
     Path((campus, member)): Path<(CampusId, MemberId)>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Response> {
     let view = view(&state, &caller, campus).await?;
     let m = state.store.member(member).await?;
     let exposed = match &view.exposed {
@@ -254,7 +283,7 @@ pub async fn get_member(
     if !visible {
         return Err(ApiError::not_found());
     }
-    Ok(Json(member_out(&m, &view)))
+    Ok(axum::Json(member_out(&m, &view)).into_response())
 }
 
 #[derive(Deserialize, Default)]
@@ -326,7 +355,7 @@ pub async fn create_member(
     caller: Caller,
     Path(campus): Path<CampusId>,
     Json(input): Json<MemberInput>,
-) -> ApiResult<(StatusCode, Json<Value>)> {
+) -> ApiResult<Response> {
     manage(&state, &caller, campus).await?;
     let mut errors = Vec::new();
     let checked = check_member(&input, None).map_err(|e| errors.extend(e)).ok();
@@ -345,7 +374,7 @@ pub async fn create_member(
     };
     let write = MemberWrite { fields: &m.fields, role: m.role, department_ids: &m.departments };
     let created = state.store.create_member(Some(campus), write, hash.as_deref()).await?;
-    Ok((StatusCode::CREATED, Json(member_out(&created, &MANAGE))))
+    Ok((StatusCode::CREATED, axum::Json(member_out(&created, &MANAGE))).into_response())
 }
 
 /// `PATCH /api/v1/campuses/{campus_id}/members/{member_id}`
@@ -354,7 +383,7 @@ pub async fn update_member(
     caller: Caller,
     Path((campus, member)): Path<(CampusId, MemberId)>,
     Json(input): Json<MemberInput>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Response> {
     manage(&state, &caller, campus).await?;
     let current = state.store.member(member).await?;
     if current.campus_id != Some(campus) {
@@ -367,7 +396,7 @@ pub async fn update_member(
     }
     let write = MemberWrite { fields: &m.fields, role: m.role, department_ids: &m.departments };
     let updated = state.store.update_member(campus, member, write).await?;
-    Ok(Json(member_out(&updated, &MANAGE)))
+    Ok(axum::Json(member_out(&updated, &MANAGE)).into_response())
 }
 
 async fn set_status(
@@ -376,13 +405,13 @@ async fn set_status(
     campus: CampusId,
     member: MemberId,
     status: MemberStatus,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Response> {
     manage(state, caller, campus).await?;
     if status == MemberStatus::Disabled && !may_disable(&caller.viewer, member) {
         return Err(ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, ErrorCode::CannotDisableSelf));
     }
     let m = state.store.set_member_status(campus, member, status).await?;
-    Ok(Json(member_out(&m, &MANAGE)))
+    Ok(axum::Json(member_out(&m, &MANAGE)).into_response())
 }
 
 /// `POST /api/v1/campuses/{campus_id}/members/{member_id}/disable`
@@ -390,7 +419,7 @@ pub async fn disable_member(
     State(state): State<AppState>,
     caller: Caller,
     Path((campus, member)): Path<(CampusId, MemberId)>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Response> {
     set_status(&state, &caller, campus, member, MemberStatus::Disabled).await
 }
 
@@ -399,7 +428,7 @@ pub async fn enable_member(
     State(state): State<AppState>,
     caller: Caller,
     Path((campus, member)): Path<(CampusId, MemberId)>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Response> {
     set_status(&state, &caller, campus, member, MemberStatus::Active).await
 }
 
