@@ -248,8 +248,8 @@ impl Store {
     // ---- filings ------------------------------------------------------------------
 
     /// Files campuses with the bureau; `compose` writes the e-mail and audit entry
-    /// once the filing's number (`F-<year>-<n>`) is known, all in one transaction. Two
-    /// filings at the same moment may pick the same number: the loser tries again.
+    /// once the filing's number (`F-<year>-<n>`, from a per-year counter) is known, all
+    /// in one transaction. Should a number be taken anyway, it tries again.
     pub async fn create_filing(
         &self,
         school: SchoolId,
@@ -278,14 +278,19 @@ impl Store {
         let now = now_ms();
         let year = domain::time::civil(now).0;
         let prefix = format!("F-{year}-");
+        // The counter row's lock serializes concurrent filings on both databases.
+        let counter = format!("filing-{year}");
+        sqlx::query("INSERT INTO counters (name, value) VALUES ($1, 0) ON CONFLICT (name) DO NOTHING")
+            .bind(&counter)
+            .execute(&mut *tx)
+            .await?;
         let n = int(
-            // LIKE, not a range: a range would follow the database's collation.
-            &sqlx::query("SELECT COUNT(*) AS n FROM filings WHERE number LIKE $1")
-                .bind(format!("{prefix}%"))
+            &sqlx::query("UPDATE counters SET value = value + 1 WHERE name = $1 RETURNING value")
+                .bind(&counter)
                 .fetch_one(&mut *tx)
                 .await?,
-            "n",
-        )? + 1;
+            "value",
+        )?;
         let filing = Filing {
             id: FilingId::new(),
             number: format!("{prefix}{n:04}"),

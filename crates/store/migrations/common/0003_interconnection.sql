@@ -16,6 +16,12 @@ CREATE TABLE filings (
 );
 CREATE INDEX filings_school ON filings(school_id, status);
 
+-- Numbering: one row per sequence (e.g. filings of a year), bumped under its row lock.
+CREATE TABLE counters (
+    name    TEXT PRIMARY KEY,
+    value   BIGINT NOT NULL
+);
+
 CREATE TABLE filing_campuses (
     filing_id   TEXT NOT NULL REFERENCES filings(id),
     campus_id   TEXT NOT NULL REFERENCES campuses(id),
