@@ -40,6 +40,19 @@ enum Command {
     Serve,
     /// Seed the demo school (idempotent), print its accounts, and serve.
     Demo,
+    /// Create an education bureau officer's account (the first account of a new
+    /// installation). Reads the password from the first line of standard input.
+    AddBureauOfficer {
+        /// Login name, e.g. chan.tm
+        #[arg(long)]
+        login: String,
+        /// Name in Chinese
+        #[arg(long)]
+        name: String,
+        /// Name in Portuguese
+        #[arg(long, default_value = "")]
+        name_pt: String,
+    },
 }
 
 #[tokio::main]
@@ -63,6 +76,11 @@ async fn main() -> anyhow::Result<()> {
 
     let started = std::time::Instant::now();
     let store = store::Store::connect(&cfg.database_url()).await.context("cannot open the database")?;
+    if let Command::AddBureauOfficer { login, name, name_pt } = &cli.command {
+        let result = add_bureau_officer(&store, login, name, name_pt).await;
+        store.close().await;
+        return result;
+    }
     if matches!(cli.command, Command::Demo) {
         demo::seed(&store).await.context("cannot seed the demo school")?;
     }
@@ -113,6 +131,31 @@ async fn main() -> anyhow::Result<()> {
     store.close().await;
     tracing::info!("stopped");
     Ok(())
+}
+
+async fn add_bureau_officer(store: &store::Store, login: &str, name: &str, name_pt: &str) -> anyhow::Result<()> {
+    use domain::member_row::{MemberFields, RawMemberFields};
+    let fields = MemberFields::parse(&RawMemberFields { login, name_zh: name, name_pt, ..Default::default() })
+        .map_err(|e| anyhow::anyhow!("invalid account: {}", describe(&e)))?;
+    let mut line = String::new();
+    std::io::stdin().read_line(&mut line).context("cannot read the password from standard input")?;
+    let password = domain::values::Password::parse(line.trim_end_matches(['\r', '\n']))
+        .map_err(|i| anyhow::anyhow!("invalid password: {}", i.as_str()))?;
+    let hash =
+        server::auth::hash_password(&password).await.map_err(|e| anyhow::anyhow!("cannot hash the password: {e:?}"))?;
+    let write = store::MemberWrite { fields: &fields, role: domain::Role::Bureau, department_ids: &[] };
+    match store.create_member(None, write, Some(&hash)).await {
+        Ok(m) => {
+            println!("bureau officer {} created; sign in at /bureau", m.login);
+            Ok(())
+        }
+        Err(store::StoreError::Duplicate(_)) => anyhow::bail!("the login {} is already taken", fields.login),
+        Err(e) => Err(e.into()),
+    }
+}
+
+fn describe(errors: &[domain::FieldError]) -> String {
+    errors.iter().map(|e| format!("{} {}", e.field, e.invalid.as_str())).collect::<Vec<_>>().join(", ")
 }
 
 async fn shutdown_signal() {
