@@ -38,6 +38,22 @@ impl Store {
             .collect()
     }
 
+    /// Claims a due mail for one sender for `lease_ms`: with several workers (several
+    /// nodes on one database) only the one that claims it sends it. If that worker
+    /// dies, the lease runs out and another sends it: never lost.
+    pub async fn claim_mail(&self, id: &str, lease_ms: i64) -> Result<bool> {
+        let now = now_ms();
+        let done = sqlx::query(
+            "UPDATE mail_outbox SET next_attempt_at = $1 WHERE id = $2 AND sent_at IS NULL AND next_attempt_at <= $3",
+        )
+        .bind(now + lease_ms)
+        .bind(id)
+        .bind(now)
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
     pub async fn mail_sent(&self, id: &str) -> Result<()> {
         sqlx::query("UPDATE mail_outbox SET sent_at = $1, attempts = attempts + 1, last_error = '' WHERE id = $2")
             .bind(now_ms())

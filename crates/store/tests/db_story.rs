@@ -181,6 +181,28 @@ async fn story(dialect: Dialect) {
     store.create_session("h3", chan.id, "csrf", -1).await.unwrap();
     assert_eq!(store.purge_sessions().await.unwrap(), 1);
 
+    // The mail outbox: written with the step, claimed by one worker, kept until sent.
+    let filing = store
+        .create_filing(school.id, chan.id, &[a.id, b.id], |f| store::Effects {
+            mails: vec![store::Mail {
+                to: "bureau@dsedj.test".into(), subject: f.number.clone(), body: "校部".into()
+            }],
+            audits: vec![],
+        })
+        .await
+        .unwrap();
+    assert!(filing.number.starts_with("F-") && filing.number.ends_with("-0001"), "{}", filing.number);
+    let due = store.due_mail(10).await.unwrap();
+    assert_eq!(due.len(), 1);
+    assert_eq!(due[0].subject, filing.number);
+    assert!(store.claim_mail(&due[0].id, 60_000).await.unwrap(), "the first worker claims it");
+    assert!(!store.claim_mail(&due[0].id, 60_000).await.unwrap(), "a second worker does not");
+    assert!(store.due_mail(10).await.unwrap().is_empty(), "claimed mail is not due");
+    store.mail_failed(&due[0].id, "connection refused", -1).await.unwrap();
+    assert_eq!(store.due_mail(10).await.unwrap()[0].attempts, 1, "a failed send stays, for a retry");
+    store.mail_sent(&due[0].id).await.unwrap();
+    assert_eq!(store.outbox_counts().await.unwrap(), (0, 1));
+
     store.close().await;
     db.drop_db().await;
 }
