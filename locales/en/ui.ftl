@@ -96,7 +96,7 @@ admin-title = Admin console
 admin-not-allowed = Only campus admins can use the admin console.
 nav-contacts = Contacts
 nav-directory = Departments and members
-nav-import = Import departments/members
+nav-import = Import / export members
 dept-tree = Departments
 dept-tools = Department actions
 dept-all-members = All members
@@ -138,7 +138,7 @@ pager-prev = Previous
 pager-next = Next
 
 ## Import and export
-import-title = Import departments/members
+import-title = Import / export members
 import-upload-title = Import a file
 import-intro = Create or update many members at once from a CSV or Excel (.xlsx) file; departments that do not exist yet are created.
 import-hint-columns = The first line is the header, with these columns in this order:

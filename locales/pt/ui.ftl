@@ -96,7 +96,7 @@ admin-title = Consola de administração
 admin-not-allowed = Só os administradores da secção podem usar a consola de administração.
 nav-contacts = Contactos
 nav-directory = Departamentos e membros
-nav-import = Importar departamentos/membros
+nav-import = Importar / exportar membros
 dept-tree = Departamentos
 dept-tools = Acções do departamento
 dept-all-members = Todos os membros
@@ -138,7 +138,7 @@ pager-prev = Anterior
 pager-next = Seguinte
 
 ## Import and export
-import-title = Importar departamentos/membros
+import-title = Importar / exportar membros
 import-upload-title = Importar ficheiro
 import-intro = Crie ou actualize muitos membros de uma vez com um ficheiro CSV ou Excel (.xlsx); os departamentos que ainda não existem são criados.
 import-hint-columns = A primeira linha é o cabeçalho, com as colunas por esta ordem:

@@ -85,7 +85,7 @@ admin-title = 管理控制台
 admin-not-allowed = 只有校部管理員可以使用管理控制台。
 nav-contacts = 通訊錄
 nav-directory = 部門與成員
-nav-import = 導入部門/成員
+nav-import = 匯入/匯出成員
 dept-tree = 部門
 dept-tools = 部門操作
 dept-all-members = 全部成員
@@ -124,7 +124,7 @@ pager-prev = 上一頁
 pager-next = 下一頁
 
 ## Import and export
-import-title = 導入部門/成員
+import-title = 匯入/匯出成員
 import-upload-title = 導入檔案
 import-intro = 以 CSV 或 Excel（.xlsx）檔案一次新增或更新成員；檔案中未有的部門會自動建立。
 import-hint-columns = 第一行為標題，欄位依次為：

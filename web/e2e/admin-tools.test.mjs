@@ -203,7 +203,7 @@ describe('admin console tools', () => {
       await signIn(page, 'admin.b');
       await page.getByRole('alert').waitFor();
       await signIn(page, 'admin.b', 'admin-b-new-pass');
-      await page.getByRole('heading', { name: '導入部門/成員', level: 1 }).waitFor();
+      await page.getByRole('heading', { name: '匯入/匯出成員', level: 1 }).waitFor();
     });
   });
 });

@@ -16,7 +16,7 @@ describe('admin console', () => {
       const nav = page.getByRole('navigation', { name: '管理控制台' });
       assert.equal((await nav.locator('.nav-group').first().textContent()).trim(), '通訊錄');
       await nav.getByRole('link', { name: '部門與成員' }).waitFor();
-      await nav.getByRole('link', { name: '導入部門/成員' }).waitFor();
+      await nav.getByRole('link', { name: '匯入/匯出成員' }).waitFor();
 
       // A new top-level department.
       await page.getByRole('button', { name: '全部成員' }).click();

@@ -69,8 +69,8 @@ describe('content security policy', () => {
           await page.getByRole('button', { name: /^編輯/ }).first().click();
           await page.getByRole('dialog', { name: '編輯成員' }).waitFor();
           await page.keyboard.press('Escape');
-          await page.getByRole('link', { name: '導入部門/成員' }).click();
-          await page.getByRole('heading', { name: '導入部門/成員', level: 1 }).waitFor();
+          await page.getByRole('link', { name: '匯入/匯出成員' }).click();
+          await page.getByRole('heading', { name: '匯入/匯出成員', level: 1 }).waitFor();
         },
       },
       {

@@ -1,4 +1,4 @@
-// 導入部門/成員: a CSV with one bad line is refused with a per-line report and changes
+// 匯入/匯出成員: a CSV with one bad line is refused with a per-line report and changes
 // nothing; the corrected file imports.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -17,7 +17,7 @@ describe('member import', () => {
     await env.withPage('admin-import', async ({ page }) => {
       await page.goto('/admin/import');
       await signIn(page, 'admin.a');
-      await page.getByRole('heading', { name: '導入部門/成員', level: 1 }).waitFor();
+      await page.getByRole('heading', { name: '匯入/匯出成員', level: 1 }).waitFor();
 
       const total = page.getByTestId('member-total');
       await total.filter({ hasText: /^\d+$/ }).waitFor();
@@ -57,7 +57,7 @@ describe('member import', () => {
       assert.equal(await page.getByRole('button', { name: /^導入測試部/ }).count(), 0);
 
       // The corrected file goes in whole.
-      await page.getByRole('link', { name: '導入部門/成員' }).click();
+      await page.getByRole('link', { name: '匯入/匯出成員' }).click();
       const good = csv([
         'imp.chan,陳導入,Chan Importado,教師,導入測試部/第一組,+853 2800 0001,imp.chan@example.org,IMP-001',
         'imp.wong,黃導入,Wong Importado,教師,導入測試部,+853 2800 0002,imp.wong@example.org,IMP-002',

@@ -87,7 +87,9 @@ describe('UI messages', () => {
     assert.equal(text('login-submit'), '登入');
     assert.equal(text('account-logout'), '登出');
     assert.equal(text('contacts-search'), '搜尋');
-    assert.equal(text('nav-import'), '導入部門/成員');
+    // Importing member files is not the guide's 導入部門/成員 (choosing the external
+    // directory), so it must not borrow that name.
+    assert.equal(text('nav-import'), '匯入/匯出成員');
     // 校部互聯, as the guide names each step.
     assert.equal(text('add-interconnected-org'), '添加互聯企業');
     assert.equal(text('invite-organisation'), '邀請企業加入');
