@@ -90,6 +90,24 @@ pub fn granting(viewer: &Viewer, campus: CampusId, grants: &[Grant]) -> Vec<Inte
     grants.iter().filter(|g| sees_across(&g.facts, own, g.viewer_exposed, campus)).map(|g| g.interconnection).collect()
 }
 
+/// How much of a platform-wide record (filings, the audit log) a viewer reads.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Scope {
+    /// Everything: the bureau.
+    All,
+    /// What concerns this campus: its admins.
+    Campus(CampusId),
+}
+
+/// The part of filings and the audit log `viewer` may read; `None` for members.
+pub fn oversight_scope(viewer: &Viewer) -> Option<Scope> {
+    match (viewer.role, viewer.campus_id) {
+        (Role::Bureau, _) => Some(Scope::All),
+        (Role::Admin, Some(c)) => Some(Scope::Campus(c)),
+        _ => None,
+    }
+}
+
 /// Whether `viewer` keeps the registry (schools, campuses, their first admins).
 pub fn may_manage_registry(viewer: &Viewer) -> bool {
     viewer.role == Role::Bureau
@@ -168,6 +186,19 @@ mod tests {
         assert!(may_manage_registry(&viewer(Role::Bureau, None)));
         assert!(!may_manage_registry(&viewer(Role::Admin, Some(a))));
         assert!(!may_manage_registry(&viewer(Role::Member, Some(a))));
+    }
+
+    #[test]
+    fn oversight_scopes() {
+        let a = CampusId::new();
+        assert_eq!(oversight_scope(&viewer(Role::Bureau, None)), Some(Scope::All));
+        assert_eq!(oversight_scope(&viewer(Role::Admin, Some(a))), Some(Scope::Campus(a)));
+        assert_eq!(oversight_scope(&viewer(Role::Member, Some(a))), None);
+        assert_eq!(
+            oversight_scope(&viewer(Role::Admin, None)),
+            None,
+            "an admin without a campus sees nothing, not everything"
+        );
     }
 
     #[test]

@@ -11,7 +11,7 @@ use crate::extract::{Json, Path};
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use domain::access::{Access, Role};
+use domain::access::{Access, Role, Scope, oversight_scope};
 use domain::interconnection::{self as rules, Refusal, Token};
 use domain::values::{NAME_MAX, required_text};
 use domain::{CampusId, ConfirmationId, ErrorCode, FilingId, InterconnectionId, Invalid, InvitationId, SchoolId};
@@ -190,10 +190,10 @@ pub async fn list_filings(
         Some(s) => Some(FilingStatus::parse(s).ok_or_else(|| ApiError::field("status", Invalid::InvalidFormat))?),
         None => None,
     };
-    let campus = match caller.viewer.role {
-        Role::Bureau => None,
-        Role::Admin => caller.viewer.campus_id,
-        Role::Member => return Err(ApiError::forbidden()),
+    let campus = match oversight_scope(&caller.viewer) {
+        Some(Scope::All) => None,
+        Some(Scope::Campus(c)) => Some(c),
+        None => return Err(ApiError::forbidden()),
     };
     let filings = state.store.filings(campus, status).await?;
     Ok(Json(filings_out(&state, &filings).await?))
@@ -630,9 +630,11 @@ pub async fn connected_campuses(State(state): State<AppState>, caller: Caller) -
     let grants = state.store.grants(own, caller.member.id).await?;
     let mut out: Vec<Value> = Vec::new();
     let mut seen = std::collections::HashSet::new();
+    let own_school = state.store.campus(own).await?.school_id;
+    // Interconnections are within one school (R1): its campuses, loaded once.
+    let campuses = school_campuses(&state, own_school).await?;
     for g in &grants {
         let ic = state.store.interconnection(g.interconnection).await?;
-        let campuses = school_campuses(&state, ic.school_id).await?;
         for c in &g.facts.members {
             if domain::access::campus_access(&caller.viewer, *c, &grants) == Access::External
                 && seen.insert(*c)
@@ -882,10 +884,10 @@ pub struct AuditQuery {
 /// `GET /api/v1/audit` — campus admins see the entries about their campus; the bureau
 /// sees all. `format=csv` downloads them.
 pub async fn audit(State(state): State<AppState>, caller: Caller, Query(q): Query<AuditQuery>) -> ApiResult<Response> {
-    let campus = match (caller.viewer.role, caller.viewer.campus_id) {
-        (Role::Bureau, _) => None,
-        (Role::Admin, Some(c)) => Some(c),
-        _ => return Err(ApiError::forbidden()),
+    let campus = match oversight_scope(&caller.viewer) {
+        Some(Scope::All) => None,
+        Some(Scope::Campus(c)) => Some(c),
+        None => return Err(ApiError::forbidden()),
     };
     if q.action.as_ref().is_some_and(|a| a.len() > 64) {
         return Err(ApiError::field("action", Invalid::TooLong));
