@@ -107,6 +107,11 @@ pub fn may_file(viewer: &Viewer, own_school: SchoolId, campuses: &[(CampusId, Sc
     Ok(())
 }
 
+/// F3: only the bureau confirms or rejects a filing.
+pub fn may_decide_filing(viewer: &Viewer) -> bool {
+    viewer.role == Role::Bureau
+}
+
 /// S2: the initiator's admin invites (with a filing covering the campuses when required).
 pub fn may_invite(viewer: &Viewer, ic: &Facts, filed: bool) -> Result<(), Refusal> {
     let own = admin_campus(viewer)?;
@@ -277,6 +282,14 @@ mod tests {
         for (v, campuses, want) in cases {
             assert_eq!(may_file(&v, w.school, &campuses), want, "{campuses:?}");
         }
+    }
+
+    #[test]
+    fn only_the_bureau_decides_filings() {
+        let w = world();
+        assert!(may_decide_filing(&Viewer { member_id: MemberId::new(), role: Role::Bureau, campus_id: None }));
+        assert!(!may_decide_filing(&admin(w.a)));
+        assert!(!may_decide_filing(&member(w.a)));
     }
 
     #[test]

@@ -212,7 +212,7 @@ async fn decide(
     status: FilingStatus,
     reason: &str,
 ) -> ApiResult<Json<Value>> {
-    if caller.viewer.role != Role::Bureau {
+    if !rules::may_decide_filing(&caller.viewer) {
         return Err(ApiError::forbidden());
     }
     let current = state.store.filing(id).await?;
