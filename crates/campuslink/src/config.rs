@@ -179,6 +179,7 @@ impl Config {
             require_filing: self.interconnection.require_filing,
             invitation_ttl: Duration::from_secs(self.interconnection.invitation_hours.max(1) * 3600),
             confirmation_ttl: Duration::from_secs(120),
+            mail_lease: Duration::from_secs(60),
         }
     }
 

@@ -283,12 +283,13 @@ pub async fn reject_filing(
 
 async fn interconnection_out(state: &AppState, ic: &Interconnection, me: Option<CampusId>) -> ApiResult<Value> {
     let campuses = school_campuses(state, ic.school_id).await?;
+    let counts = state.store.exposed_member_counts(ic.id).await?;
     let mut list = Vec::new();
     for c in ic.campuses.iter().filter(|c| c.removed_at.is_none() && ic.dissolved_at.is_none()) {
         let Some(campus) = campuses.get(&c.campus_id) else { continue };
         let mut v = serde_json::to_value(campus).map_err(ApiError::internal)?;
         v["joined_at"] = json!(c.joined_at);
-        v["exposed_members"] = json!(state.store.exposed_member_count(ic.id, c.campus_id).await?);
+        v["exposed_members"] = json!(counts.get(&c.campus_id).copied().unwrap_or(0));
         list.push(v);
     }
     let my_role = match me {

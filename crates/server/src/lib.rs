@@ -54,6 +54,9 @@ pub struct ServerConfig {
     pub invitation_ttl: Duration,
     /// How long a removal's identity confirmation QR code stays valid (D2).
     pub confirmation_ttl: Duration,
+    /// How long a mail claimed by a worker stays its own; should the worker die
+    /// mid-send, another sends it after this (longer than an SMTP send may take).
+    pub mail_lease: Duration,
 }
 
 impl Default for ServerConfig {
@@ -71,6 +74,7 @@ impl Default for ServerConfig {
             require_filing: true,
             invitation_ttl: Duration::from_secs(24 * 3600),
             confirmation_ttl: Duration::from_secs(120),
+            mail_lease: Duration::from_secs(60),
         }
     }
 }
@@ -208,7 +212,8 @@ pub async fn serve(
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    let outbox = AbortOnDrop(tokio::spawn(mail::run_outbox(state.store.clone(), state.mailer.clone())));
+    let outbox =
+        AbortOnDrop(tokio::spawn(mail::run_outbox(state.store.clone(), state.mailer.clone(), state.config.mail_lease)));
     let app = app(state);
     let served = axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
         .with_graceful_shutdown(shutdown)

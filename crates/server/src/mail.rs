@@ -108,12 +108,12 @@ pub fn backoff(attempts: i64) -> Duration {
 /// Drains the outbox until the process stops: woken by new mail, and every few
 /// seconds for retries. A bad recipient never blocks the others; each mail is claimed
 /// before it is sent, so several workers on one database do not send it twice.
-pub async fn run_outbox(store: Store, mailer: Arc<Mailer>) {
+pub async fn run_outbox(store: Store, mailer: Arc<Mailer>, lease: Duration) {
     loop {
         match store.due_mail(50).await {
             Ok(batch) => {
                 for m in batch {
-                    match store.claim_mail(&m.id, 120_000).await {
+                    match store.claim_mail(&m.id, lease.as_millis() as i64).await {
                         Ok(true) => {}
                         Ok(false) => continue,
                         Err(e) => {

@@ -795,6 +795,59 @@ impl Store {
         self.count_exposed(campus, &set).await
     }
 
+    /// How many active members each campus shows in `ic`: three queries however many
+    /// campuses (department ids are unique across campuses, so one grouped count
+    /// serves them all).
+    pub async fn exposed_member_counts(&self, ic: InterconnectionId) -> Result<HashMap<CampusId, i64>> {
+        let roots =
+            sqlx::query("SELECT campus_id, department_id FROM exposed_departments WHERE interconnection_id = $1")
+                .bind(ic.to_string())
+                .fetch_all(&self.pool)
+                .await?;
+        let roots: Vec<(CampusId, DepartmentId)> =
+            roots.iter().map(|r| Ok((id(r, "campus_id")?, id(r, "department_id")?))).collect::<Result<_>>()?;
+        let mut departments: HashSet<DepartmentId> = HashSet::new();
+        if !roots.is_empty() {
+            let campuses: HashSet<CampusId> = roots.iter().map(|(c, _)| *c).collect();
+            let sql = format!(
+                "SELECT id, parent_id FROM departments WHERE campus_id IN ({})",
+                placeholders(1, campuses.len())
+            );
+            let mut q = dynq(sql);
+            for c in &campuses {
+                q = q.bind(c.to_string());
+            }
+            let parents: HashMap<DepartmentId, Option<DepartmentId>> = q
+                .fetch_all(&self.pool)
+                .await?
+                .iter()
+                .map(|r| Ok((id(r, "id")?, opt_id(r, "parent_id")?)))
+                .collect::<Result<_>>()?;
+            departments = roots.iter().flat_map(|(_, d)| domain::tree::subtree(&parents, *d)).collect();
+        }
+        let mut depts: Vec<String> = departments.iter().map(|d| d.to_string()).collect();
+        depts.sort();
+        let by_department = if depts.is_empty() {
+            String::new()
+        } else {
+            format!(
+                "EXISTS (SELECT 1 FROM member_departments md WHERE md.member_id = m.id AND md.department_id IN ({})) OR ",
+                placeholders(2, depts.len())
+            )
+        };
+        let sql = format!(
+            "SELECT m.campus_id, COUNT(*) AS n FROM members m WHERE m.status = 'active' AND m.campus_id IN \
+             (SELECT campus_id FROM interconnection_campuses WHERE interconnection_id = $1) AND ({by_department}\
+             EXISTS (SELECT 1 FROM exposed_members em WHERE em.member_id = m.id AND em.interconnection_id = $1)) \
+             GROUP BY m.campus_id"
+        );
+        let mut q = dynq(sql).bind(ic.to_string());
+        for d in depts {
+            q = q.bind(d);
+        }
+        q.fetch_all(&self.pool).await?.iter().map(|r| Ok((id(r, "campus_id")?, int(r, "n")?))).collect()
+    }
+
     /// Whether `member` of `campus` is in the exposed set.
     pub async fn member_exposed(&self, campus: CampusId, set: &ExposedSet, member: MemberId) -> Result<bool> {
         let (cond, args) = exposed_condition(campus, set, 3);

@@ -465,9 +465,14 @@ async fn mail_survives_failed_sends_and_a_restart() {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    // A short lease: this server is stopped while it may be holding the mail.
     let state = server::AppState::new(
         app.store.clone(),
-        ServerConfig { bureau_email: "bureau@dsedj.test".into(), ..Default::default() },
+        ServerConfig {
+            bureau_email: "bureau@dsedj.test".into(),
+            mail_lease: Duration::from_millis(500),
+            ..Default::default()
+        },
         mailer,
     );
     let down = tokio::spawn(server::serve(listener, state, async {
