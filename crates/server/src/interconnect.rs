@@ -534,7 +534,7 @@ pub async fn accept_invitation(
 // ---- external directory (S4) and publishing (S5) ---------------------------------------
 
 async fn exposure_out(state: &AppState, ic: InterconnectionId, campus: CampusId, e: Exposure) -> ApiResult<Value> {
-    let count = state.store.exposed_member_count(ic, campus).await?;
+    let count = state.store.exposed_member_counts(ic).await?.get(&campus).copied().unwrap_or(0);
     let mut v = serde_json::to_value(e).map_err(ApiError::internal)?;
     v["exposed_members"] = json!(count);
     Ok(v)

@@ -3,7 +3,7 @@
 //! writes its audit entry and any e-mail to the outbox in the same transaction.
 
 use crate::directory::Department;
-use crate::sql::{dynq, id, int, opt_id, placeholders, text};
+use crate::sql::{dynq, id, int, opt_id, opt_int, placeholders, text};
 use crate::{Result, Store, StoreError, now_ms};
 use domain::access::Grant;
 use domain::interconnection::Facts;
@@ -227,19 +227,8 @@ fn filing_row(r: &AnyRow) -> Result<Filing> {
         reason: text(r, "reason")?,
         filed_by: id(r, "filed_by")?,
         created_at: int(r, "created_at")?,
-        decided_at: r.try_get_opt_i64("decided_at")?,
+        decided_at: opt_int(r, "decided_at")?,
     })
-}
-
-trait OptI64 {
-    fn try_get_opt_i64(&self, col: &str) -> Result<Option<i64>>;
-}
-
-impl OptI64 for AnyRow {
-    fn try_get_opt_i64(&self, col: &str) -> Result<Option<i64>> {
-        use sqlx::Row;
-        Ok(self.try_get::<Option<i64>, _>(col)?)
-    }
 }
 
 const FILING_COLS: &str = "f.id, f.number, f.school_id, f.status, f.reason, f.filed_by, f.created_at, f.decided_at";
@@ -518,8 +507,8 @@ impl Store {
                 initiator: id(&r, "initiator_campus_id")?,
                 name: text(&r, "name")?,
                 created_at: int(&r, "created_at")?,
-                published_at: r.try_get_opt_i64("published_at")?,
-                dissolved_at: r.try_get_opt_i64("dissolved_at")?,
+                published_at: opt_int(&r, "published_at")?,
+                dissolved_at: opt_int(&r, "dissolved_at")?,
                 campuses: Vec::new(),
             };
             found.insert(ic.id, ic);
@@ -539,7 +528,7 @@ impl Store {
                 i.campuses.push(IcCampus {
                     campus_id: id(&r, "campus_id")?,
                     joined_at: int(&r, "joined_at")?,
-                    removed_at: r.try_get_opt_i64("removed_at")?,
+                    removed_at: opt_int(&r, "removed_at")?,
                     show_phone: int(&r, "show_phone")? != 0,
                     show_email: int(&r, "show_email")? != 0,
                 });
@@ -589,8 +578,8 @@ impl Store {
             created_by: id(r, "created_by")?,
             created_at: int(r, "created_at")?,
             expires_at: int(r, "expires_at")?,
-            used_at: r.try_get_opt_i64("used_at")?,
-            revoked_at: r.try_get_opt_i64("revoked_at")?,
+            used_at: opt_int(r, "used_at")?,
+            revoked_at: opt_int(r, "revoked_at")?,
         })
     }
 
@@ -788,13 +777,6 @@ impl Store {
         Ok(())
     }
 
-    /// How many active members `campus` shows in each interconnection: one query each
-    /// for departments, exposures and the count.
-    pub async fn exposed_member_count(&self, ic: InterconnectionId, campus: CampusId) -> Result<i64> {
-        let set = self.exposed_set(campus, &[ic]).await?;
-        self.count_exposed(campus, &set).await
-    }
-
     /// How many active members each campus shows in `ic`: three queries however many
     /// campuses (department ids are unique across campuses, so one grouped count
     /// serves them all).
@@ -861,17 +843,6 @@ impl Store {
         Ok(q.fetch_optional(&self.pool).await?.is_some())
     }
 
-    async fn count_exposed(&self, campus: CampusId, set: &ExposedSet) -> Result<i64> {
-        let (cond, args) = exposed_condition(campus, set, 2);
-        let sql =
-            format!("SELECT COUNT(*) AS n FROM members m WHERE m.campus_id = $1 AND m.status = 'active' AND ({cond})");
-        let mut q = dynq(sql).bind(campus.to_string());
-        for a in args {
-            q = q.bind(a);
-        }
-        int(&q.fetch_one(&self.pool).await?, "n")
-    }
-
     pub async fn publish(&self, ic: InterconnectionId, effects: Effects) -> Result<()> {
         let mut tx = self.begin().await?;
         sqlx::query("UPDATE interconnections SET published_at = $1 WHERE id = $2 AND published_at IS NULL AND dissolved_at IS NULL")
@@ -932,8 +903,8 @@ impl Store {
             target_campus_id: id(r, "target_campus_id")?,
             created_at: int(r, "created_at")?,
             expires_at: int(r, "expires_at")?,
-            approved_at: r.try_get_opt_i64("approved_at")?,
-            used_at: r.try_get_opt_i64("used_at")?,
+            approved_at: opt_int(r, "approved_at")?,
+            used_at: opt_int(r, "used_at")?,
         })
     }
 
@@ -1117,8 +1088,8 @@ impl Store {
         Ok(ExposedSet {
             interconnections: ics.to_vec(),
             departments,
-            show_phone: flags.try_get_opt_i64("p")?.unwrap_or(0) != 0,
-            show_email: flags.try_get_opt_i64("e")?.unwrap_or(0) != 0,
+            show_phone: opt_int(&flags, "p")?.unwrap_or(0) != 0,
+            show_email: opt_int(&flags, "e")?.unwrap_or(0) != 0,
         })
     }
 

@@ -197,15 +197,6 @@ impl Store {
         rows.iter().map(campus).collect()
     }
 
-    pub async fn campus_by_code(&self, code: &str) -> Result<Option<Campus>> {
-        dynq(format!("SELECT {CAMPUS_COLS} FROM campuses WHERE code_key = $1"))
-            .bind(code.to_lowercase())
-            .fetch_optional(&self.pool)
-            .await?
-            .map(|r| campus(&r))
-            .transpose()
-    }
-
     /// Imports schools and campuses in one transaction: a school code seen for the first
     /// time is created, a known one reused; every campus is new. Any duplicate campus
     /// code refuses the whole import, reported by the line it came from.

@@ -27,6 +27,10 @@ pub(crate) fn id<T: FromStr>(row: &AnyRow, col: &str) -> Result<T> {
     s.parse().map_err(|_| StoreError::Corrupt(format!("{col}: {s:?} is not an id")))
 }
 
+pub(crate) fn opt_int(row: &AnyRow, col: &str) -> Result<Option<i64>> {
+    Ok(row.try_get::<Option<i64>, _>(col)?)
+}
+
 pub(crate) fn opt_id<T: FromStr>(row: &AnyRow, col: &str) -> Result<Option<T>> {
     match opt_text(row, col)? {
         None => Ok(None),
