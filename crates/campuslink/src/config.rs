@@ -26,6 +26,7 @@ pub struct Config {
     pub auth: AuthSection,
     pub mail: MailSection,
     pub interconnection: InterconnectionSection,
+    pub chat: ChatSection,
     pub metrics: MetricsSection,
 }
 
@@ -70,6 +71,25 @@ pub struct InterconnectionSection {
     /// Invitations only between campuses covered by a confirmed filing.
     pub require_filing: bool,
     pub invitation_hours: u64,
+    /// How long a removal's identity confirmation QR code stays valid.
+    pub confirmation_minutes: u64,
+}
+
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct ChatSection {
+    /// Most members of one group chat.
+    pub max_group_members: usize,
+    /// How long after sending a message its sender may recall it.
+    pub recall_hours: u64,
+    /// How long the event log keeps events; an app offline for longer reloads.
+    pub event_retention_days: u64,
+}
+
+impl Default for ChatSection {
+    fn default() -> Self {
+        Self { max_group_members: 2000, recall_hours: 24, event_retention_days: 30 }
+    }
 }
 
 impl Default for MailSection {
@@ -88,7 +108,7 @@ impl Default for MailSection {
 
 impl Default for InterconnectionSection {
     fn default() -> Self {
-        Self { require_filing: true, invitation_hours: 24 }
+        Self { require_filing: true, invitation_hours: 24, confirmation_minutes: 2 }
     }
 }
 
@@ -178,8 +198,12 @@ impl Config {
             bureau_email: self.mail.bureau_address.clone(),
             require_filing: self.interconnection.require_filing,
             invitation_ttl: Duration::from_secs(self.interconnection.invitation_hours.max(1) * 3600),
-            confirmation_ttl: Duration::from_secs(120),
+            confirmation_ttl: Duration::from_secs(self.interconnection.confirmation_minutes.max(1) * 60),
             mail_lease: Duration::from_secs(60),
+            max_group_members: self.chat.max_group_members.clamp(2, 100_000),
+            recall_window: Duration::from_secs(self.chat.recall_hours * 3600),
+            event_retention: Duration::from_secs(self.chat.event_retention_days.max(1) * 24 * 3600),
+            ws_queue: 1024,
         }
     }
 

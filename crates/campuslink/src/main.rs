@@ -103,10 +103,14 @@ async fn main() -> anyhow::Result<()> {
         }));
     }
     let cleanup_store = store.clone();
+    let retention = cfg.server_config().event_retention.as_millis() as i64;
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(std::time::Duration::from_secs(3600));
         loop {
             tick.tick().await;
+            if let Err(e) = cleanup_store.prune_events(cleanup_store.now() - retention).await {
+                tracing::warn!(error = %e, "event log pruning failed");
+            }
             if let Err(e) = cleanup_store.purge_sessions().await {
                 tracing::warn!(error = %e, "session cleanup failed");
             }
@@ -117,7 +121,7 @@ async fn main() -> anyhow::Result<()> {
     });
 
     let mailer = std::sync::Arc::new(cfg.mailer()?);
-    let state = server::AppState::new(store.clone(), cfg.server_config(), mailer);
+    let state = server::AppState::new(store.clone(), cfg.server_config(), mailer).await?;
     println!("campuslink listening on http://{addr}");
     if matches!(cli.command, Command::Demo) {
         demo::print_accounts();

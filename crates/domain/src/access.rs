@@ -90,6 +90,44 @@ pub fn granting(viewer: &Viewer, campus: CampusId, grants: &[Grant]) -> Vec<Inte
     grants.iter().filter(|g| sees_across(&g.facts, own, g.viewer_exposed, campus)).map(|g| g.interconnection).collect()
 }
 
+/// What the reach rule needs to know about one member someone wants to reach.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Target {
+    pub id: MemberId,
+    /// `None` for bureau officers.
+    pub campus: Option<CampusId>,
+    pub active: bool,
+    /// The interconnections in which this member is in their own campus's external
+    /// directory.
+    pub exposed_in: Vec<InterconnectionId>,
+}
+
+/// Whether `viewer` reaches `target`: finds them in the directory, may open a chat with
+/// them or add them to a group. An active member of the viewer's own campus, or of a
+/// campus the viewer sees across (V1, V2) when the target is in that campus's external
+/// directory of an interconnection that grants it. The directory, member cards and
+/// every conversation path ask this, and nothing else.
+pub fn reaches(viewer: &Viewer, grants: &[Grant], target: &Target) -> bool {
+    let Some(campus) = target.campus else { return false };
+    if !target.active || viewer.role == Role::Bureau {
+        return false;
+    }
+    match campus_access(viewer, campus, grants) {
+        Access::Read | Access::Manage => true,
+        Access::External => granting(viewer, campus, grants).iter().any(|i| target.exposed_in.contains(i)),
+        Access::None => false,
+    }
+}
+
+/// `reaches` for a whole page or a whole group of targets at once.
+pub fn reaches_all<'a>(
+    viewer: &Viewer,
+    grants: &[Grant],
+    targets: impl IntoIterator<Item = &'a Target>,
+) -> Vec<(MemberId, bool)> {
+    targets.into_iter().map(|t| (t.id, reaches(viewer, grants, t))).collect()
+}
+
 /// How much of a platform-wide record (filings, the audit log) a viewer reads.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Scope {
@@ -178,6 +216,73 @@ mod tests {
         for (v, g, campus, want) in cases {
             assert_eq!(campus_access(&v, campus, std::slice::from_ref(&g)), want, "{v:?} {g:?} on {campus:?}");
         }
+    }
+
+    /// Reaching one member, as a table over own campus / connected and exposed /
+    /// connected but unexposed / unpublished / removed / disabled / bureau.
+    #[test]
+    fn who_reaches_whom() {
+        let (a, b, c) = (CampusId::new(), CampusId::new(), CampusId::new());
+        let ic = InterconnectionId::new();
+        let other_ic = InterconnectionId::new();
+        let grant = |published: bool, viewer_exposed: bool, members: &[CampusId]| Grant {
+            interconnection: ic,
+            facts: Facts {
+                school: SchoolId::new(),
+                initiator: a,
+                members: members.to_vec(),
+                published,
+                dissolved: false,
+            },
+            viewer_exposed,
+        };
+        let target = |campus, active, exposed_in: &[InterconnectionId]| Target {
+            id: MemberId::new(),
+            campus: Some(campus),
+            active,
+            exposed_in: exposed_in.to_vec(),
+        };
+        let teacher = viewer(Role::Member, Some(a));
+        let admin = viewer(Role::Admin, Some(a));
+        let cases: Vec<(&str, Viewer, Vec<Grant>, Target, bool)> = vec![
+            ("own campus", teacher, vec![], target(a, true, &[]), true),
+            ("own campus, disabled", teacher, vec![], target(a, false, &[]), false),
+            ("own campus admin, disabled target", admin, vec![], target(a, false, &[]), false),
+            ("connected, both exposed", teacher, vec![grant(true, true, &[a, b])], target(b, true, &[ic]), true),
+            (
+                "connected, target exposed elsewhere",
+                teacher,
+                vec![grant(true, true, &[a, b])],
+                target(b, true, &[other_ic]),
+                false,
+            ),
+            ("connected, target not exposed", teacher, vec![grant(true, true, &[a, b])], target(b, true, &[]), false),
+            (
+                "connected, viewer not exposed (V2)",
+                teacher,
+                vec![grant(true, false, &[a, b])],
+                target(b, true, &[ic]),
+                false,
+            ),
+            (
+                "admin not exposed (V2 holds for admins)",
+                admin,
+                vec![grant(true, false, &[a, b])],
+                target(b, true, &[ic]),
+                false,
+            ),
+            ("unpublished", teacher, vec![grant(false, true, &[a, b])], target(b, true, &[ic]), false),
+            ("campus removed", teacher, vec![grant(true, true, &[a])], target(b, true, &[ic]), false),
+            ("a third campus", teacher, vec![grant(true, true, &[a, b])], target(c, true, &[ic]), false),
+            ("connected but disabled", teacher, vec![grant(true, true, &[a, b])], target(b, false, &[ic]), false),
+            ("bureau", viewer(Role::Bureau, None), vec![grant(true, true, &[a, b])], target(b, true, &[ic]), false),
+        ];
+        for (what, v, grants, t, want) in cases {
+            assert_eq!(reaches(&v, &grants, &t), want, "{what}");
+            assert_eq!(reaches_all(&v, &grants, [&t]), vec![(t.id, want)], "{what}, batched");
+        }
+        let bureau_target = Target { id: MemberId::new(), campus: None, active: true, exposed_in: vec![] };
+        assert!(!reaches(&teacher, &[], &bureau_target), "nobody reaches a bureau officer");
     }
 
     #[test]

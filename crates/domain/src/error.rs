@@ -1,6 +1,7 @@
 //! Stable error codes. The API sends them as snake_case `code`s; the web app and the
 //! server translate them with the same `.ftl` files (`error-<code>` and `field-<code>`).
 
+use crate::chat::ChatRefusal;
 use crate::interconnection::Refusal;
 use serde::Serialize;
 use std::fmt;
@@ -34,6 +35,12 @@ pub enum ErrorCode {
     ConfirmationRequired,
     ConfirmationExpired,
     FilingNotPending,
+    /// A conversation step refused by its rule.
+    Chat(ChatRefusal),
+    /// The client's last event position is older than the kept log: reload and start over.
+    ResyncRequired,
+    /// An event position that is not one (malformed, or in the future).
+    InvalidPosition,
     Internal,
 }
 
@@ -64,6 +71,9 @@ impl ErrorCode {
             Self::ConfirmationRequired => "confirmation_required",
             Self::ConfirmationExpired => "confirmation_expired",
             Self::FilingNotPending => "filing_not_pending",
+            Self::Chat(r) => r.as_str(),
+            Self::ResyncRequired => "resync_required",
+            Self::InvalidPosition => "invalid_position",
             Self::Internal => "internal",
         }
     }
@@ -105,6 +115,19 @@ impl ErrorCode {
         Self::ConfirmationRequired,
         Self::ConfirmationExpired,
         Self::FilingNotPending,
+        Self::Chat(ChatRefusal::ReadOnly),
+        Self::Chat(ChatRefusal::NotOwner),
+        Self::Chat(ChatRefusal::GroupTooLarge),
+        Self::Chat(ChatRefusal::RecallExpired),
+        Self::Chat(ChatRefusal::NotSender),
+        Self::Chat(ChatRefusal::MentionNotMember),
+        Self::Chat(ChatRefusal::WithSelf),
+        Self::Chat(ChatRefusal::ClientIdReused),
+        Self::Chat(ChatRefusal::BureauCannotChat),
+        Self::Chat(ChatRefusal::NotGroup),
+        Self::Chat(ChatRefusal::OwnerCannotLeave),
+        Self::ResyncRequired,
+        Self::InvalidPosition,
         Self::Internal,
     ];
 }

@@ -89,6 +89,14 @@ id_type!(
     /// An identity confirmation for a sensitive step (removing a campus).
     ConfirmationId
 );
+id_type!(
+    /// A conversation: a direct chat or a group.
+    ConversationId
+);
+id_type!(
+    /// A message in a conversation.
+    MessageId
+);
 
 #[cfg(test)]
 mod tests {

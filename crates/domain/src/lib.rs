@@ -2,6 +2,7 @@
 //! where a caller passes the time in. Handlers load data, ask these functions, and act.
 
 pub mod access;
+pub mod chat;
 pub mod error;
 pub mod ids;
 pub mod interconnection;
@@ -13,4 +14,7 @@ pub mod values;
 
 pub use access::{Access, Role, Viewer};
 pub use error::{ErrorCode, FieldError, Invalid};
-pub use ids::{CampusId, ConfirmationId, DepartmentId, FilingId, InterconnectionId, InvitationId, MemberId, SchoolId};
+pub use ids::{
+    CampusId, ConfirmationId, ConversationId, DepartmentId, FilingId, InterconnectionId, InvitationId, MemberId,
+    MessageId, SchoolId,
+};

@@ -184,7 +184,7 @@ fn main() {
         let counting_base = format!("http://{}", listener.local_addr().unwrap());
         tokio::spawn(server::serve(
             listener,
-            AppState::new(store.clone(), ServerConfig::default(), mailer.clone()),
+            AppState::new(store.clone(), ServerConfig::default(), mailer.clone()).await.unwrap(),
             std::future::pending(),
         ));
         let c = campus.id;
@@ -333,7 +333,7 @@ impl Target {
             let base = format!("http://{}", listener.local_addr().unwrap());
             tokio::spawn(server::serve(
                 listener,
-                AppState::new(store, ServerConfig::default(), mailer),
+                AppState::new(store, ServerConfig::default(), mailer).await.unwrap(),
                 std::future::pending(),
             ));
             return Target {

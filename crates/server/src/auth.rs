@@ -131,6 +131,8 @@ pub struct Caller {
     pub member: Member,
     pub viewer: Viewer,
     pub token_hash: String,
+    /// Signed in by the session cookie (a browser), not a bearer token.
+    pub by_cookie: bool,
 }
 
 fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
@@ -178,7 +180,7 @@ impl FromRequestParts<AppState> for Caller {
         }
         let m = session.member;
         let viewer = Viewer { member_id: m.id, role: m.role, campus_id: m.campus_id };
-        Ok(Caller { member: m, viewer, token_hash: hash })
+        Ok(Caller { member: m, viewer, token_hash: hash, by_cookie })
     }
 }
 
@@ -261,7 +263,7 @@ pub async fn login(
         tracing::info!(login = %req.login.trim(), "login refused: unknown account");
         return Err(ApiError::new(StatusCode::UNAUTHORIZED, ErrorCode::InvalidCredentials));
     };
-    let now = store::now_ms();
+    let now = state.store.now();
     if record.locked_until > now {
         return Err(ApiError::new(StatusCode::LOCKED, ErrorCode::AccountLocked));
     }
@@ -303,6 +305,7 @@ pub async fn login(
 /// `POST /api/v1/auth/logout`
 pub async fn logout(State(state): State<AppState>, caller: Caller) -> ApiResult<Response> {
     state.store.delete_session(&caller.token_hash).await?;
+    state.hub.end_session(&caller.token_hash);
     let mut resp = StatusCode::NO_CONTENT.into_response();
     for name in [SESSION_COOKIE, CSRF_COOKIE] {
         let c = format!("{name}=; Path=/; Max-Age=0; SameSite=Strict");
@@ -339,6 +342,7 @@ pub async fn change_password(
     }
     let hash = hash_password(&new).await?;
     state.store.set_password(caller.member.id, &hash).await?;
+    state.hub.end_member(caller.member.id);
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -411,6 +411,9 @@ async fn set_status(
         return Err(ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, ErrorCode::CannotDisableSelf));
     }
     let m = state.store.set_member_status(campus, member, status).await?;
+    if status == MemberStatus::Disabled {
+        state.hub.end_member(member);
+    }
     Ok(axum::Json(member_out(&m, &MANAGE)).into_response())
 }
 
@@ -453,6 +456,7 @@ pub async fn reset_password(
     }
     let hash = hash_password(&password).await?;
     state.store.set_password(member, &hash).await?;
+    state.hub.end_member(member);
     tracing::info!(member = %m.login, by = %caller.member.login, "password reset by admin");
     Ok(StatusCode::NO_CONTENT)
 }

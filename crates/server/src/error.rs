@@ -65,6 +65,18 @@ impl From<domain::interconnection::Refusal> for ApiError {
     }
 }
 
+impl From<domain::chat::ChatRefusal> for ApiError {
+    fn from(r: domain::chat::ChatRefusal) -> Self {
+        use domain::chat::ChatRefusal as R;
+        let status = match r {
+            R::NotOwner | R::NotSender | R::BureauCannotChat => StatusCode::FORBIDDEN,
+            R::ReadOnly | R::RecallExpired | R::ClientIdReused | R::OwnerCannotLeave => StatusCode::CONFLICT,
+            R::GroupTooLarge | R::MentionNotMember | R::WithSelf | R::NotGroup => StatusCode::UNPROCESSABLE_ENTITY,
+        };
+        ApiError::new(status, ErrorCode::Chat(r))
+    }
+}
+
 impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> Self {
         use domain::Invalid;
@@ -84,6 +96,8 @@ impl From<StoreError> for ApiError {
             StoreError::DepartmentCycle => ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, ErrorCode::DepartmentCycle),
             StoreError::DepartmentNotEmpty => ApiError::new(StatusCode::CONFLICT, ErrorCode::DepartmentNotEmpty),
             StoreError::ImportRefused(lines) => ApiError::import(lines),
+            StoreError::ClientIdReused => domain::chat::ChatRefusal::ClientIdReused.into(),
+            StoreError::NotMember => domain::chat::ChatRefusal::ReadOnly.into(),
             StoreError::Conflict(what) => ApiError::new(
                 StatusCode::CONFLICT,
                 match what {
@@ -93,7 +107,10 @@ impl From<StoreError> for ApiError {
                     _ => ErrorCode::Refused(domain::interconnection::Refusal::InvitationUsed),
                 },
             ),
-            e @ (StoreError::Corrupt(_) | StoreError::Db(_)) => ApiError::internal(e),
+            e @ (StoreError::Corrupt(_)
+            | StoreError::Db(_)
+            | StoreError::CommitFailed(_)
+            | StoreError::WriterStopped) => ApiError::internal(e),
         }
     }
 }

@@ -20,7 +20,6 @@ use serde_json::{Value, json};
 use std::collections::HashMap;
 use store::{
     Audit, AuditFilter, Campus, Effects, Exposure, Filing, FilingStatus, Interconnection, Invitation, Mail, School,
-    now_ms,
 };
 
 /// What an admin step needs: the caller's campus and school.
@@ -149,6 +148,7 @@ pub async fn create_filing(
     let filing = state
         .store
         .create_filing(ctx.school.id, caller.member.id, &ids, |f| Effects {
+            events: vec![],
             mails: vec![Mail {
                 to: bureau.clone(),
                 subject: format!("[campuslink] 校部互聯備案 Interconnection filing {} — {}", f.number, ctx.school.name_zh),
@@ -232,6 +232,7 @@ async fn decide(
     let filing = state
         .store
         .decide_filing(id, caller.member.id, status, reason, |f| Effects {
+            events: vec![],
             mails: recipients
                 .iter()
                 .map(|to| Mail {
@@ -338,6 +339,7 @@ pub async fn create_interconnection(
     let ic = state
         .store
         .create_interconnection(ctx.school.id, ctx.campus.id, &name, |id| Effects {
+            events: vec![],
             mails: vec![],
             audits: vec![Audit {
                 actor: actor(&caller),
@@ -391,7 +393,7 @@ pub async fn create_invitation(
             &token_hash(&token),
             caller.member.id,
             ttl,
-            Effects { mails: vec![], audits: vec![audit] },
+            Effects { audits: vec![audit], ..Default::default() },
         )
         .await?;
     let url = format!("{}/admin/accept?token={token}", base_url(&state, &headers));
@@ -436,7 +438,7 @@ pub async fn revoke_invitation(
         campuses: vec![ctx.campus.id],
         detail: json!({"invitation": inv.id}).to_string(),
     };
-    state.store.revoke_invitation(id, Effects { mails: vec![], audits: vec![audit] }).await?;
+    state.store.revoke_invitation(id, Effects { audits: vec![audit], ..Default::default() }).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -462,7 +464,7 @@ async fn invitation_check(
         (Role::Admin, Some(c)) => {
             let school = state.store.campus(c).await?.school_id;
             let filed = filed(state, &[ic.initiator, c]).await?;
-            rules::may_accept(&caller.viewer, school, &ic.facts(), &t, now_ms(), filed)
+            rules::may_accept(&caller.viewer, school, &ic.facts(), &t, state.store.now(), filed)
         }
         _ => Err(Refusal::NotAdmin),
     };
@@ -525,8 +527,12 @@ pub async fn accept_invitation(
         campuses: vec![ic.initiator, ctx.campus.id],
         detail: json!({"name": ic.name, "campus": ctx.campus.code}).to_string(),
     };
-    state.store.accept_invitation(&inv, ctx.campus.id, Effects { mails, audits: vec![audit] }).await?;
+    let mut campuses = ic.facts().members;
+    campuses.push(ctx.campus.id);
+    let events = interconnection_changed(ic.id, &campuses, false);
+    state.store.accept_invitation(&inv, ctx.campus.id, Effects { mails, audits: vec![audit], events }).await?;
     state.mailer.wake.notify_one();
+    state.hub.poke();
     let ic = state.store.interconnection(ic.id).await?;
     Ok(Json(interconnection_out(&state, &ic, Some(ctx.campus.id)).await?))
 }
@@ -591,14 +597,42 @@ pub async fn put_exposure(
         campuses: vec![campus],
         detail: json!({"departments": e.department_ids.len(), "members": e.member_ids.len(), "show_phone": e.show_phone, "show_email": e.show_email}).to_string(),
     };
-    state.store.set_exposure(id, campus, &e, Effects { mails: vec![], audits: vec![audit] }).await.map_err(|err| {
-        match err {
+    let ic = state.store.interconnection(id).await?;
+    let events = interconnection_changed(id, &ic.facts().members, ic.published_at.is_some());
+    state
+        .store
+        .set_exposure(id, campus, &e, Effects { audits: vec![audit], events, ..Default::default() })
+        .await
+        .map_err(|err| match err {
             store::StoreError::NotFound => ApiError::field("member_ids", Invalid::InvalidFormat),
             e => e.into(),
-        }
-    })?;
+        })?;
     let e = state.store.exposure(id, campus).await?;
     Ok(Json(exposure_out(&state, id, campus, e).await?))
+}
+
+/// What the open apps of an interconnection's campuses are told when it changes: the
+/// admins' consoles reload it; with `directory`, every member reloads the connected
+/// campuses (who sees whom may have changed). No names or contents: each app asks the
+/// API again, and the API applies the visibility rule.
+fn interconnection_changed(id: InterconnectionId, campuses: &[CampusId], directory: bool) -> Vec<store::NewEvent> {
+    let mut out = Vec::new();
+    let mut seen = std::collections::HashSet::new();
+    for c in campuses.iter().filter(|c| seen.insert(**c)) {
+        out.push(store::NewEvent {
+            kind: "interconnection_changed",
+            audience: store::Audience::CampusAdmins(*c),
+            data: json!({ "interconnection_id": id }).to_string(),
+        });
+        if directory {
+            out.push(store::NewEvent {
+                kind: "directory_changed",
+                audience: store::Audience::Campus(*c),
+                data: "{}".into(),
+            });
+        }
+    }
+    out
 }
 
 /// `POST /api/v1/interconnections/{ic_id}/publish` — S5: 未發布 → 已發布.
@@ -617,7 +651,9 @@ pub async fn publish(
         campuses: ic.facts().members,
         detail: json!({"name": ic.name}).to_string(),
     };
-    state.store.publish(id, Effects { mails: vec![], audits: vec![audit] }).await?;
+    let events = interconnection_changed(id, &ic.facts().members, true);
+    state.store.publish(id, Effects { audits: vec![audit], events, ..Default::default() }).await?;
+    state.hub.poke();
     let ic = state.store.interconnection(id).await?;
     Ok(Json(interconnection_out(&state, &ic, Some(ctx.campus.id)).await?))
 }
@@ -655,12 +691,12 @@ pub async fn connected_campuses(State(state): State<AppState>, caller: Caller) -
 
 pub const REMOVE_CAMPUS: &str = "remove_campus";
 
-fn confirmation_out(c: &store::Confirmation) -> Value {
+fn confirmation_out(c: &store::Confirmation, now: i64) -> Value {
     let status = if c.used_at.is_some() {
         "used"
     } else if c.approved_at.is_some() {
         "approved"
-    } else if now_ms() >= c.expires_at {
+    } else if now >= c.expires_at {
         "expired"
     } else {
         "pending"
@@ -684,7 +720,7 @@ pub async fn start_removal(
     let c =
         state.store.create_confirmation(&token_hash(&token), caller.member.id, REMOVE_CAMPUS, id, target, ttl).await?;
     let url = format!("{}/confirm?token={token}", base_url(&state, &headers));
-    let mut v = confirmation_out(&c);
+    let mut v = confirmation_out(&c, state.store.now());
     v["token"] = json!(token);
     v["url"] = json!(url);
     v["qr_svg"] = json!(crate::qr::svg(&url).map_err(ApiError::internal)?);
@@ -705,7 +741,7 @@ pub async fn get_confirmation(
     caller: Caller,
     Path(id): Path<ConfirmationId>,
 ) -> ApiResult<Json<Value>> {
-    Ok(Json(confirmation_out(&own_confirmation(&state, &caller, id).await?)))
+    Ok(Json(confirmation_out(&own_confirmation(&state, &caller, id).await?, state.store.now())))
 }
 
 /// The confirmation behind a token, only for the admin it is bound to.
@@ -729,7 +765,7 @@ pub async fn preview_confirmation(
     let c = confirmation_by_token(&state, &caller, &q.token).await?;
     let ic = state.store.interconnection(c.interconnection_id).await?;
     let target = state.store.campus(c.target_campus_id).await?;
-    let mut v = confirmation_out(&c);
+    let mut v = confirmation_out(&c, state.store.now());
     v["action"] = json!(c.action);
     v["interconnection"] = json!({"id": ic.id, "name": ic.name});
     v["target"] = serde_json::to_value(target).map_err(ApiError::internal)?;
@@ -738,8 +774,8 @@ pub async fn preview_confirmation(
 
 /// Whether a confirmation can still be approved: `Ok(true)` if it already is (a second
 /// tap changes nothing), `Ok(false)` if it waits for approval.
-fn usable(c: &store::Confirmation) -> ApiResult<bool> {
-    if c.used_at.is_some() || now_ms() >= c.expires_at {
+fn usable(c: &store::Confirmation, now: i64) -> ApiResult<bool> {
+    if c.used_at.is_some() || now >= c.expires_at {
         return Err(ApiError::new(StatusCode::GONE, ErrorCode::ConfirmationExpired));
     }
     Ok(c.approved_at.is_some())
@@ -752,10 +788,11 @@ pub async fn approve_confirmation(
     Json(input): Json<TokenInput>,
 ) -> ApiResult<Json<Value>> {
     let c = confirmation_by_token(&state, &caller, &input.token).await?;
-    if !usable(&c)? {
-        state.store.approve_confirmation(c.id).await?;
+    if !usable(&c, state.store.now())? {
+        state.store.approve_confirmation(&c).await?;
+        state.hub.poke();
     }
-    Ok(Json(confirmation_out(&state.store.confirmation(c.id).await?)))
+    Ok(Json(confirmation_out(&state.store.confirmation(c.id).await?, state.store.now())))
 }
 
 #[derive(Deserialize)]
@@ -773,8 +810,8 @@ pub async fn confirm_with_password(
     Json(input): Json<PasswordInput>,
 ) -> ApiResult<Json<Value>> {
     let c = own_confirmation(&state, &caller, id).await?;
-    if usable(&c)? {
-        return Ok(Json(confirmation_out(&c)));
+    if usable(&c, state.store.now())? {
+        return Ok(Json(confirmation_out(&c, state.store.now())));
     }
     let record = state.store.login_record(&caller.member.login).await?.ok_or_else(ApiError::unauthenticated)?;
     if !verify_password(&input.password, record.password_hash.as_deref()).await {
@@ -790,8 +827,9 @@ pub async fn confirm_with_password(
         e.fields.push(domain::FieldError::new("password", Invalid::InvalidFormat));
         return Err(e);
     }
-    state.store.approve_confirmation(c.id).await?;
-    Ok(Json(confirmation_out(&state.store.confirmation(c.id).await?)))
+    state.store.approve_confirmation(&c).await?;
+    state.hub.poke();
+    Ok(Json(confirmation_out(&state.store.confirmation(c.id).await?, state.store.now())))
 }
 
 #[derive(Deserialize)]
@@ -865,8 +903,11 @@ pub async fn remove_campus(
             detail: json!({"name": ic.name}).to_string(),
         });
     }
-    state.store.remove_campus(id, target, cid, dissolve, Effects { mails, audits }).await?;
+    let events = interconnection_changed(id, &facts.members, true);
+    state.store.remove_campus(id, target, cid, dissolve, Effects { mails, audits, events }).await?;
     state.mailer.wake.notify_one();
+    state.hub.poke();
+    crate::chat::after_campus_removed(&state, &facts.members).await?;
     let ic = state.store.interconnection(id).await?;
     Ok(Json(interconnection_out(&state, &ic, Some(ctx.campus.id)).await?))
 }

@@ -6,12 +6,14 @@
 
 pub mod assets;
 pub mod auth;
+pub mod chat;
 pub mod directory;
 pub mod error;
 pub mod extract;
 pub mod files;
 pub mod i18n;
 pub mod interconnect;
+pub mod live;
 pub mod mail;
 pub mod openapi;
 pub mod qr;
@@ -57,6 +59,14 @@ pub struct ServerConfig {
     /// How long a mail claimed by a worker stays its own; should the worker die
     /// mid-send, another sends it after this (longer than an SMTP send may take).
     pub mail_lease: Duration,
+    /// Most members of a group chat.
+    pub max_group_members: usize,
+    /// How long after sending its sender may recall (撤回) a message.
+    pub recall_window: Duration,
+    /// How long events stay in the log; a client offline for longer resyncs.
+    pub event_retention: Duration,
+    /// Frames waiting for one WebSocket before it counts as fallen behind.
+    pub ws_queue: usize,
 }
 
 impl Default for ServerConfig {
@@ -75,6 +85,10 @@ impl Default for ServerConfig {
             invitation_ttl: Duration::from_secs(24 * 3600),
             confirmation_ttl: Duration::from_secs(120),
             mail_lease: Duration::from_secs(60),
+            max_group_members: 2000,
+            recall_window: Duration::from_secs(24 * 3600),
+            event_retention: Duration::from_secs(30 * 24 * 3600),
+            ws_queue: 1024,
         }
     }
 }
@@ -85,21 +99,43 @@ pub struct AppState {
     pub config: Arc<ServerConfig>,
     pub limiter: Arc<auth::LoginLimiter>,
     pub mailer: Arc<mail::Mailer>,
+    /// Hands committed events to open connections.
+    pub hub: Arc<live::Hub>,
+    /// Sends and reads, committed in groups.
+    pub writer: store::Writer,
 }
 
 impl AppState {
-    pub fn new(store: Store, config: ServerConfig, mailer: Arc<mail::Mailer>) -> Self {
+    /// Starts the hub and the writer over `store`.
+    pub async fn new(store: Store, config: ServerConfig, mailer: Arc<mail::Mailer>) -> store::Result<Self> {
         let limiter = Arc::new(auth::LoginLimiter::new(config.login_per_minute));
-        Self { store, config: Arc::new(config), limiter, mailer }
+        let hub = live::Hub::start(store.clone(), store.last_position().await?, config.ws_queue);
+        let to_hub = hub.clone();
+        let writer = store::Writer::start(store.clone(), move |committed| to_hub.publish(committed));
+        Ok(Self { store, config: Arc::new(config), limiter, mailer, hub, writer })
     }
 }
 
 /// The API routes, each with the handler that serves it.
 fn api() -> Router<AppState> {
+    use chat::http as c;
     use directory as d;
     use interconnect as i;
     use registry as r;
     Router::new()
+        .route("/ws", get(live::gateway::upgrade))
+        .route("/events", get(c::events))
+        .route("/conversations", get(c::list))
+        .route("/conversations/direct", post(c::open_direct))
+        .route("/conversations/group", post(c::create_group))
+        .route("/conversations/{conversation_id}", get(c::detail).patch(c::rename).delete(c::dissolve))
+        .route("/conversations/{conversation_id}/members", post(c::add_members))
+        .route("/conversations/{conversation_id}/members/{member_id}", axum::routing::delete(c::remove_member))
+        .route("/conversations/{conversation_id}/owner", post(c::transfer))
+        .route("/conversations/{conversation_id}/messages", get(c::history).post(c::send))
+        .route("/conversations/{conversation_id}/messages/{message_id}/recall", post(c::recall))
+        .route("/conversations/{conversation_id}/messages/{message_id}/readers", get(c::readers))
+        .route("/conversations/{conversation_id}/read", post(c::mark_read))
         .route("/auth/login", post(auth::login))
         .route("/auth/logout", post(auth::logout))
         .route("/me", get(auth::me))

@@ -26,7 +26,7 @@ impl Dialect {
     }
 
     /// The migrations for this dialect, in order: (version, name, SQL).
-    pub(crate) fn migrations(self) -> [(i64, &'static str, &'static str); 3] {
+    pub(crate) fn migrations(self) -> [(i64, &'static str, &'static str); 4] {
         let search = match self {
             Dialect::Sqlite => include_str!("../migrations/sqlite/0002_search.sql"),
             Dialect::Postgres => include_str!("../migrations/postgres/0002_search.sql"),
@@ -35,7 +35,18 @@ impl Dialect {
             (1, "directory", include_str!("../migrations/common/0001_directory.sql")),
             (2, "search", search),
             (3, "interconnection", include_str!("../migrations/common/0003_interconnection.sql")),
+            (4, "conversations", include_str!("../migrations/common/0004_conversations.sql")),
         ]
+    }
+
+    /// Takes the lock under which event positions are allocated, held to the end of the
+    /// transaction. SQLite needs none: a write transaction holds the database's write
+    /// lock from `BEGIN IMMEDIATE` on.
+    pub(crate) fn position_lock(self) -> Option<&'static str> {
+        match self {
+            Dialect::Sqlite => None,
+            Dialect::Postgres => Some("SELECT pg_advisory_xact_lock(7262001)"),
+        }
     }
 }
 

@@ -2,7 +2,7 @@
 //! tokens. Every write that touches several tables runs in one transaction.
 
 use crate::sql::{dynq, id, int, opt_id, placeholders, text, unique};
-use crate::{Result, Store, StoreError, now_ms};
+use crate::{Result, Store, StoreError};
 use domain::member_row::{ImportRow, LineError, MemberFields};
 use domain::search::{index_tokens, prefix_upper_bound, query_terms};
 use domain::{CampusId, DepartmentId, Invalid, MemberId, Role};
@@ -164,8 +164,8 @@ impl Store {
         name_pt: &str,
     ) -> Result<Department> {
         let mut tx = self.begin().await?;
-        let id = insert_department(&mut tx, campus, parent, name_zh, name_pt).await?;
-        tx.commit().await?;
+        let id = insert_department(&mut tx, self.now(), campus, parent, name_zh, name_pt).await?;
+        self.commit(tx).await?;
         self.department(campus, id).await
     }
 
@@ -226,7 +226,7 @@ impl Store {
             let old = sibling_ids(&mut tx, campus, old_parent).await?;
             renumber(&mut tx, &old).await?;
         }
-        tx.commit().await?;
+        self.commit(tx).await?;
         self.department(campus, dept).await
     }
 
@@ -259,7 +259,7 @@ impl Store {
         sqlx::query("DELETE FROM departments WHERE id = $1").bind(dept.to_string()).execute(&mut *tx).await?;
         let rest = sibling_ids(&mut tx, campus, parent).await?;
         renumber(&mut tx, &rest).await?;
-        tx.commit().await?;
+        self.commit(tx).await?;
         Ok(())
     }
 
@@ -273,8 +273,8 @@ impl Store {
         password_hash: Option<&str>,
     ) -> Result<Member> {
         let mut tx = self.begin().await?;
-        let id = insert_member(&mut tx, campus, &write, password_hash).await?;
-        tx.commit().await?;
+        let id = insert_member(&mut tx, self.now(), campus, &write, password_hash).await?;
+        self.commit(tx).await?;
         self.member(id).await
     }
 
@@ -288,8 +288,8 @@ impl Store {
         if found.is_none() {
             return Err(StoreError::NotFound);
         }
-        write_member(&mut tx, campus, member, &write).await?;
-        tx.commit().await?;
+        write_member(&mut tx, self.now(), campus, member, &write).await?;
+        self.commit(tx).await?;
         self.member(member).await
     }
 
@@ -297,7 +297,7 @@ impl Store {
         let mut tx = self.begin().await?;
         let done = sqlx::query("UPDATE members SET status = $1, updated_at = $2 WHERE id = $3 AND campus_id = $4")
             .bind(status.as_str())
-            .bind(now_ms())
+            .bind(self.now())
             .bind(member.to_string())
             .bind(campus.to_string())
             .execute(&mut *tx)
@@ -308,7 +308,7 @@ impl Store {
         if status == MemberStatus::Disabled {
             sqlx::query("DELETE FROM sessions WHERE member_id = $1").bind(member.to_string()).execute(&mut *tx).await?;
         }
-        tx.commit().await?;
+        self.commit(tx).await?;
         self.member(member).await
     }
 
@@ -319,7 +319,7 @@ impl Store {
             "UPDATE members SET password_hash = $1, failed_logins = 0, locked_until = 0, updated_at = $2 WHERE id = $3",
         )
         .bind(hash)
-        .bind(now_ms())
+        .bind(self.now())
         .bind(member.to_string())
         .execute(&mut *tx)
         .await?;
@@ -327,7 +327,7 @@ impl Store {
             return Err(StoreError::NotFound);
         }
         sqlx::query("DELETE FROM sessions WHERE member_id = $1").bind(member.to_string()).execute(&mut *tx).await?;
-        tx.commit().await?;
+        self.commit(tx).await?;
         Ok(())
     }
 
@@ -475,12 +475,13 @@ impl Store {
             return Err(StoreError::ImportRefused(refused));
         }
 
+        let now = self.now();
         let mut paths = DepartmentPaths::load(&mut tx, campus).await?;
         let mut outcome = ImportOutcome { created: 0, updated: 0 };
         for row in rows {
             let mut dept_ids = Vec::new();
             for path in &row.departments {
-                let d = paths.resolve(&mut tx, campus, path).await?;
+                let d = paths.resolve(&mut tx, now, campus, path).await?;
                 if !dept_ids.contains(&d) {
                     dept_ids.push(d);
                 }
@@ -488,17 +489,17 @@ impl Store {
             match existing.get(row.fields.login.as_str()) {
                 Some((member, _, role)) => {
                     let write = MemberWrite { fields: &row.fields, role: *role, department_ids: &dept_ids };
-                    write_member(&mut tx, campus, *member, &write).await?;
+                    write_member(&mut tx, now, campus, *member, &write).await?;
                     outcome.updated += 1;
                 }
                 None => {
                     let write = MemberWrite { fields: &row.fields, role: Role::Member, department_ids: &dept_ids };
-                    insert_member(&mut tx, Some(campus), &write, None).await?;
+                    insert_member(&mut tx, now, Some(campus), &write, None).await?;
                     outcome.created += 1;
                 }
             }
         }
-        tx.commit().await?;
+        self.commit(tx).await?;
         self.analyze().await?;
         Ok(outcome)
     }
@@ -634,6 +635,7 @@ async fn renumber(tx: &mut Transaction<'_, Any>, ordered: &[DepartmentId]) -> Re
 
 async fn insert_department(
     tx: &mut Transaction<'_, Any>,
+    now: i64,
     campus: CampusId,
     parent: Option<DepartmentId>,
     name_zh: &str,
@@ -658,7 +660,7 @@ async fn insert_department(
         .bind(name_zh)
         .bind(name_pt)
         .bind(position)
-        .bind(now_ms())
+        .bind(now)
         .execute(&mut **tx)
         .await?;
     Ok(id)
@@ -666,12 +668,12 @@ async fn insert_department(
 
 async fn insert_member(
     tx: &mut Transaction<'_, Any>,
+    now: i64,
     campus: Option<CampusId>,
     write: &MemberWrite<'_>,
     password_hash: Option<&str>,
 ) -> Result<MemberId> {
     let id = MemberId::new();
-    let now = now_ms();
     let f = write.fields;
     sqlx::query(
         "INSERT INTO members (id, campus_id, login, role, status, name_zh, name_pt, title, phone, email, staff_no, password_hash, created_at, updated_at) \
@@ -702,6 +704,7 @@ async fn insert_member(
 
 async fn write_member(
     tx: &mut Transaction<'_, Any>,
+    now: i64,
     campus: CampusId,
     member: MemberId,
     write: &MemberWrite<'_>,
@@ -718,7 +721,7 @@ async fn write_member(
     .bind(&f.phone)
     .bind(&f.email)
     .bind(&f.staff_no)
-    .bind(now_ms())
+    .bind(now)
     .bind(member.to_string())
     .execute(&mut **tx)
     .await
@@ -812,6 +815,7 @@ impl DepartmentPaths {
     async fn resolve(
         &mut self,
         tx: &mut Transaction<'_, Any>,
+        now: i64,
         campus: CampusId,
         path: &[String],
     ) -> Result<DepartmentId> {
@@ -822,7 +826,7 @@ impl DepartmentPaths {
             let id = match self.known.get(&key) {
                 Some(id) => *id,
                 None => {
-                    let id = insert_department(tx, campus, parent, name, "").await?;
+                    let id = insert_department(tx, now, campus, parent, name, "").await?;
                     self.known.insert(key, id);
                     id
                 }

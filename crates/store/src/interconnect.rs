@@ -4,7 +4,7 @@
 
 use crate::directory::Department;
 use crate::sql::{dynq, id, int, opt_id, opt_int, placeholders, text};
-use crate::{Result, Store, StoreError, now_ms};
+use crate::{Result, Store, StoreError};
 use domain::access::Grant;
 use domain::interconnection::Facts;
 use domain::{CampusId, ConfirmationId, DepartmentId, FilingId, InterconnectionId, InvitationId, MemberId, SchoolId};
@@ -36,6 +36,8 @@ pub struct Audit {
 pub struct Effects {
     pub mails: Vec<Mail>,
     pub audits: Vec<Audit>,
+    /// What open apps are told (the hub reads them from the log after commit).
+    pub events: Vec<crate::events::NewEvent>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -174,8 +176,11 @@ pub struct AuditFilter {
     pub limit: i64,
 }
 
-async fn write_effects(tx: &mut Transaction<'_, Any>, effects: Effects) -> Result<()> {
-    let now = now_ms();
+async fn write_effects(store: &Store, tx: &mut Transaction<'_, Any>, now: i64, effects: Effects) -> Result<()> {
+    let mut positions = crate::events::Positions::default();
+    for e in &effects.events {
+        crate::events::append(tx, store, &mut positions, now, e).await?;
+    }
     for m in effects.mails {
         sqlx::query(
             "INSERT INTO mail_outbox (id, recipient, subject, body, created_at, attempts, next_attempt_at, last_error) \
@@ -264,7 +269,7 @@ impl Store {
         compose: &impl Fn(&Filing) -> Effects,
     ) -> Result<Filing> {
         let mut tx = self.begin().await?;
-        let now = now_ms();
+        let now = self.now();
         let year = domain::time::civil(now).0;
         let prefix = format!("F-{year}-");
         // The counter row's lock serializes concurrent filings on both databases.
@@ -309,8 +314,8 @@ impl Store {
                 .execute(&mut *tx)
                 .await?;
         }
-        write_effects(&mut tx, compose(&filing)).await?;
-        tx.commit().await?;
+        write_effects(self, &mut tx, self.now(), compose(&filing)).await?;
+        self.commit(tx).await?;
         Ok(filing)
     }
 
@@ -385,7 +390,7 @@ impl Store {
     ) -> Result<Filing> {
         let mut filing = self.filing(filing_id).await?;
         let mut tx = self.begin().await?;
-        let now = now_ms();
+        let now = self.now();
         let done = sqlx::query(
             "UPDATE filings SET status = $1, reason = $2, decided_at = $3, decided_by = $4 WHERE id = $5 AND status = 'pending'",
         )
@@ -402,8 +407,8 @@ impl Store {
         filing.status = status;
         filing.reason = reason.to_owned();
         filing.decided_at = Some(now);
-        write_effects(&mut tx, compose(&filing)).await?;
-        tx.commit().await?;
+        write_effects(self, &mut tx, self.now(), compose(&filing)).await?;
+        self.commit(tx).await?;
         Ok(filing)
     }
 
@@ -444,7 +449,7 @@ impl Store {
         compose: impl FnOnce(InterconnectionId) -> Effects,
     ) -> Result<Interconnection> {
         let id = InterconnectionId::new();
-        let now = now_ms();
+        let now = self.now();
         let mut tx = self.begin().await?;
         sqlx::query(
             "INSERT INTO interconnections (id, school_id, initiator_campus_id, name, created_at) VALUES ($1, $2, $3, $4, $5)",
@@ -464,8 +469,8 @@ impl Store {
         .bind(now)
         .execute(&mut *tx)
         .await?;
-        write_effects(&mut tx, compose(id)).await?;
-        tx.commit().await?;
+        write_effects(self, &mut tx, self.now(), compose(id)).await?;
+        self.commit(tx).await?;
         self.interconnection(id).await
     }
 
@@ -549,8 +554,8 @@ impl Store {
             id: InvitationId::new(),
             interconnection_id: ic,
             created_by: by,
-            created_at: now_ms(),
-            expires_at: now_ms() + ttl_ms,
+            created_at: self.now(),
+            expires_at: self.now() + ttl_ms,
             used_at: None,
             revoked_at: None,
         };
@@ -566,8 +571,8 @@ impl Store {
         .bind(inv.expires_at)
         .execute(&mut *tx)
         .await?;
-        write_effects(&mut tx, effects).await?;
-        tx.commit().await?;
+        write_effects(self, &mut tx, self.now(), effects).await?;
+        self.commit(tx).await?;
         Ok(inv)
     }
 
@@ -590,7 +595,7 @@ impl Store {
              WHERE interconnection_id = $1 AND used_at IS NULL AND revoked_at IS NULL AND expires_at > $2 ORDER BY created_at DESC",
         )
         .bind(ic.to_string())
-        .bind(now_ms())
+        .bind(self.now())
         .fetch_all(&self.pool)
         .await?;
         rows.iter().map(Self::invitation_row).collect()
@@ -623,22 +628,22 @@ impl Store {
         let done = sqlx::query(
             "UPDATE invitations SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL AND used_at IS NULL",
         )
-        .bind(now_ms())
+        .bind(self.now())
         .bind(inv.to_string())
         .execute(&mut *tx)
         .await?;
         if done.rows_affected() == 0 {
             return Err(StoreError::Conflict("invitation_used"));
         }
-        write_effects(&mut tx, effects).await?;
-        tx.commit().await?;
+        write_effects(self, &mut tx, self.now(), effects).await?;
+        self.commit(tx).await?;
         Ok(())
     }
 
     /// Uses the invitation and adds `campus` (again, if it was removed before). The
     /// token is claimed with a conditional update, so two acceptances cannot both win.
     pub async fn accept_invitation(&self, inv: &Invitation, campus: CampusId, effects: Effects) -> Result<()> {
-        let now = now_ms();
+        let now = self.now();
         let mut tx = self.begin().await?;
         let done = sqlx::query(
             "UPDATE invitations SET used_at = $1, used_by_campus_id = $2 WHERE id = $3 AND used_at IS NULL AND revoked_at IS NULL AND expires_at > $4",
@@ -670,8 +675,8 @@ impl Store {
             .execute(&mut *tx)
             .await?;
         }
-        write_effects(&mut tx, effects).await?;
-        tx.commit().await?;
+        write_effects(self, &mut tx, self.now(), effects).await?;
+        self.commit(tx).await?;
         Ok(())
     }
 
@@ -772,8 +777,8 @@ impl Store {
                 .execute(&mut *tx)
                 .await?;
         }
-        write_effects(&mut tx, effects).await?;
-        tx.commit().await?;
+        write_effects(self, &mut tx, self.now(), effects).await?;
+        self.commit(tx).await?;
         Ok(())
     }
 
@@ -846,12 +851,12 @@ impl Store {
     pub async fn publish(&self, ic: InterconnectionId, effects: Effects) -> Result<()> {
         let mut tx = self.begin().await?;
         sqlx::query("UPDATE interconnections SET published_at = $1 WHERE id = $2 AND published_at IS NULL AND dissolved_at IS NULL")
-            .bind(now_ms())
+            .bind(self.now())
             .bind(ic.to_string())
             .execute(&mut *tx)
             .await?;
-        write_effects(&mut tx, effects).await?;
-        tx.commit().await?;
+        write_effects(self, &mut tx, self.now(), effects).await?;
+        self.commit(tx).await?;
         Ok(())
     }
 
@@ -872,8 +877,8 @@ impl Store {
             action: action.to_owned(),
             interconnection_id: ic,
             target_campus_id: target,
-            created_at: now_ms(),
-            expires_at: now_ms() + ttl_ms,
+            created_at: self.now(),
+            expires_at: self.now() + ttl_ms,
             approved_at: None,
             used_at: None,
         };
@@ -929,19 +934,27 @@ impl Store {
             .transpose()
     }
 
-    /// Marks a live, unused confirmation approved.
-    pub async fn approve_confirmation(&self, c: ConfirmationId) -> Result<()> {
+    /// Marks a live, unused confirmation approved, and tells the admin's open consoles.
+    pub async fn approve_confirmation(&self, c: &Confirmation) -> Result<()> {
+        let mut tx = self.begin().await?;
         let done = sqlx::query(
             "UPDATE confirmations SET approved_at = $1 WHERE id = $2 AND approved_at IS NULL AND used_at IS NULL AND expires_at > $3",
         )
-        .bind(now_ms())
-        .bind(c.to_string())
-        .bind(now_ms())
-        .execute(&self.pool)
+        .bind(self.now())
+        .bind(c.id.to_string())
+        .bind(self.now())
+        .execute(&mut *tx)
         .await?;
         if done.rows_affected() == 0 {
             return Err(StoreError::Conflict("confirmation_expired"));
         }
+        let event = crate::events::NewEvent {
+            kind: "confirmation_approved",
+            audience: crate::events::Audience::Member(c.member_id),
+            data: serde_json::json!({ "confirmation_id": c.id }).to_string(),
+        };
+        write_effects(self, &mut tx, self.now(), Effects { events: vec![event], ..Default::default() }).await?;
+        tx.commit().await?;
         Ok(())
     }
 
@@ -955,7 +968,7 @@ impl Store {
         dissolve: bool,
         effects: Effects,
     ) -> Result<()> {
-        let now = now_ms();
+        let now = self.now();
         let mut tx = self.begin().await?;
         let spent = sqlx::query(
             "UPDATE confirmations SET used_at = $1 WHERE id = $2 AND interconnection_id = $3 AND target_campus_id = $4 \
@@ -984,8 +997,8 @@ impl Store {
                 .execute(&mut *tx)
                 .await?;
         }
-        write_effects(&mut tx, effects).await?;
-        tx.commit().await?;
+        write_effects(self, &mut tx, self.now(), effects).await?;
+        self.commit(tx).await?;
         Ok(())
     }
 

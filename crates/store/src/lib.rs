@@ -3,8 +3,11 @@
 //! milliseconds. What differs between the two lives in `dialect` and in the two
 //! migration folders.
 
+mod chat;
+mod clock;
 mod dialect;
 mod directory;
+mod events;
 mod interconnect;
 mod migrate;
 mod outbox;
@@ -12,9 +15,13 @@ mod registry;
 mod sessions;
 mod sql;
 pub mod testing;
+mod writer;
 
+pub use chat::{Committed, Conversation, ConversationRow, Membership, Message, NewText, Published, Sent, SystemNote};
+pub use clock::Clock;
 pub use dialect::Dialect;
 pub use directory::{Department, ImportOutcome, Member, MemberFilter, MemberPage, MemberStatus, MemberWrite};
+pub use events::{Audience, Event, LogEntry, NewEvent, Reader};
 pub use interconnect::{
     Audit, AuditEntry, AuditFilter, Confirmation, Effects, ExposedSet, Exposure, Filing, FilingStatus, IcCampus,
     Interconnection, Invitation, Mail,
@@ -22,10 +29,13 @@ pub use interconnect::{
 pub use outbox::OutboxMail;
 pub use registry::{Campus, Names, RegistryRow, School, SchoolWithCampuses};
 pub use sessions::{Session, SessionMember};
+pub use writer::{WriteOp, WriteOutcome, Writer};
 
 use sqlx::AnyPool;
 use sqlx::any::AnyPoolOptions;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
 
 /// What can go wrong in the store, in terms the API can answer with.
 #[derive(Debug, thiserror::Error)]
@@ -43,6 +53,17 @@ pub enum StoreError {
     /// A state change that lost to another one (already used, already decided…).
     #[error("conflict: {0}")]
     Conflict(&'static str),
+    /// A send's client id was used before for other content.
+    #[error("client id reused")]
+    ClientIdReused,
+    /// The member is not (or no longer) in the conversation.
+    #[error("not a member of the conversation")]
+    NotMember,
+    #[error("commit failed: {0}")]
+    CommitFailed(String),
+    /// The writer stopped (the server is shutting down).
+    #[error("writer stopped")]
+    WriterStopped,
     #[error("import refused")]
     ImportRefused(Vec<domain::member_row::LineError>),
     #[error("stored data is corrupt: {0}")]
@@ -58,16 +79,20 @@ pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 pub struct Store {
     pool: AnyPool,
     dialect: Dialect,
-}
-
-/// Milliseconds since the Unix epoch.
-pub fn now_ms() -> i64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0)
+    clock: Clock,
+    /// Bumped after every commit that may change who reaches whom or how a member is
+    /// shown (directory, registry, interconnection): caches of those facts compare it.
+    generation: Arc<AtomicU64>,
 }
 
 impl Store {
     /// Connects to `url` (`sqlite://…` or `postgres://…`) and applies migrations.
     pub async fn connect(url: &str) -> Result<Store> {
+        Self::connect_with_clock(url, Clock::system()).await
+    }
+
+    /// `connect`, reading the time from `clock` (tests pass a manual one).
+    pub async fn connect_with_clock(url: &str, clock: Clock) -> Result<Store> {
         sqlx::any::install_default_drivers();
         let dialect = Dialect::of_url(url)?;
         let options = AnyPoolOptions::new().acquire_timeout(Duration::from_secs(10));
@@ -94,7 +119,7 @@ impl Store {
             }
             Dialect::Postgres => options.max_connections(16).connect(url).await?,
         };
-        let store = Store { pool, dialect };
+        let store = Store { pool, dialect, clock, generation: Arc::new(AtomicU64::new(0)) };
         migrate::run(&store).await?;
         Ok(store)
     }
@@ -108,6 +133,28 @@ impl Store {
             Dialect::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
             Dialect::Postgres => self.pool.begin().await?,
         })
+    }
+
+    /// Milliseconds since the epoch, by the store's clock.
+    pub fn now(&self) -> i64 {
+        self.clock.now_ms()
+    }
+
+    pub fn clock(&self) -> &Clock {
+        &self.clock
+    }
+
+    /// Commits a directory, registry or interconnection change and bumps the
+    /// generation, so cached grants, reach and member names are loaded again.
+    pub(crate) async fn commit(&self, tx: sqlx::Transaction<'static, sqlx::Any>) -> Result<()> {
+        tx.commit().await?;
+        self.generation.fetch_add(1, Ordering::SeqCst);
+        Ok(())
+    }
+
+    /// See `generation`: changes whenever the directory or an interconnection does.
+    pub fn generation(&self) -> u64 {
+        self.generation.load(Ordering::SeqCst)
     }
 
     pub fn dialect(&self) -> Dialect {

@@ -1,7 +1,7 @@
 //! Applies the dialect's migrations at start, each in its own transaction, and records
 //! them so a restart applies only what is new.
 
-use crate::{Result, Store, StoreError, now_ms};
+use crate::{Result, Store, StoreError};
 use sqlx::Row;
 
 pub(crate) async fn run(store: &Store) -> Result<()> {
@@ -33,7 +33,7 @@ pub(crate) async fn run(store: &Store) -> Result<()> {
         sqlx::query("INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)")
             .bind(*version)
             .bind(*name)
-            .bind(now_ms())
+            .bind(store.now())
             .execute(&mut *tx)
             .await?;
         tx.commit().await?;

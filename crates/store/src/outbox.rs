@@ -3,7 +3,7 @@
 //! never dropped.
 
 use crate::sql::{int, text};
-use crate::{Result, Store, now_ms};
+use crate::{Result, Store};
 
 #[derive(Clone, Debug)]
 pub struct OutboxMail {
@@ -21,7 +21,7 @@ impl Store {
             "SELECT id, recipient, subject, body, attempts FROM mail_outbox WHERE sent_at IS NULL AND next_attempt_at <= $1 \
              ORDER BY next_attempt_at, id LIMIT $2",
         )
-        .bind(now_ms())
+        .bind(self.now())
         .bind(limit)
         .fetch_all(&self.pool)
         .await?;
@@ -42,7 +42,7 @@ impl Store {
     /// nodes on one database) only the one that claims it sends it. If that worker
     /// dies, the lease runs out and another sends it: never lost.
     pub async fn claim_mail(&self, id: &str, lease_ms: i64) -> Result<bool> {
-        let now = now_ms();
+        let now = self.now();
         let done = sqlx::query(
             "UPDATE mail_outbox SET next_attempt_at = $1 WHERE id = $2 AND sent_at IS NULL AND next_attempt_at <= $3",
         )
@@ -56,7 +56,7 @@ impl Store {
 
     pub async fn mail_sent(&self, id: &str) -> Result<()> {
         sqlx::query("UPDATE mail_outbox SET sent_at = $1, attempts = attempts + 1, last_error = '' WHERE id = $2")
-            .bind(now_ms())
+            .bind(self.now())
             .bind(id)
             .execute(&self.pool)
             .await?;
@@ -69,7 +69,7 @@ impl Store {
             "UPDATE mail_outbox SET attempts = attempts + 1, last_error = $1, next_attempt_at = $2 WHERE id = $3",
         )
         .bind(error.chars().take(500).collect::<String>())
-        .bind(now_ms() + retry_in_ms)
+        .bind(self.now() + retry_in_ms)
         .bind(id)
         .execute(&self.pool)
         .await?;

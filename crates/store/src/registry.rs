@@ -1,7 +1,7 @@
 //! The bureau's registry: schools and their campuses.
 
 use crate::sql::{dynq, id, text, unique};
-use crate::{Result, Store, StoreError, now_ms};
+use crate::{Result, Store, StoreError};
 use domain::values::Code;
 use domain::{CampusId, SchoolId};
 use serde::Serialize;
@@ -81,7 +81,7 @@ impl Store {
         .bind(&s.name_zh)
         .bind(&s.name_pt)
         .bind(&s.name_en)
-        .bind(now_ms())
+        .bind(self.now())
         .execute(&self.pool)
         .await
         .map_err(unique("code"))?;
@@ -158,7 +158,7 @@ impl Store {
         .bind(&c.name_zh)
         .bind(&c.name_pt)
         .bind(&c.name_en)
-        .bind(now_ms())
+        .bind(self.now())
         .execute(&self.pool)
         .await
         .map_err(unique("code"))?;
@@ -226,7 +226,7 @@ impl Store {
                                 .bind(&row.school_names[0])
                                 .bind(&row.school_names[1])
                                 .bind(&row.school_names[2])
-                                .bind(now_ms())
+                                .bind(self.now())
                                 .execute(&mut *tx)
                                 .await?;
                             schools_created += 1;
@@ -259,7 +259,7 @@ impl Store {
                 .bind(&row.campus_names[0])
                 .bind(&row.campus_names[1])
                 .bind(&row.campus_names[2])
-                .bind(now_ms())
+                .bind(self.now())
                 .execute(&mut *tx)
                 .await?;
             campuses_created += 1;
@@ -268,7 +268,7 @@ impl Store {
             tx.rollback().await?;
             return Err(StoreError::ImportRefused(errors));
         }
-        tx.commit().await?;
+        self.commit(tx).await?;
         self.analyze().await?;
         Ok((schools_created, campuses_created))
     }

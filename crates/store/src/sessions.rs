@@ -3,7 +3,7 @@
 
 use crate::directory::{MEMBER_COLS, Member, member};
 use crate::sql::{dynq, int, opt_text, text};
-use crate::{Result, Store, StoreError, now_ms};
+use crate::{Result, Store, StoreError};
 use domain::MemberId;
 
 /// A live session and whom it belongs to.
@@ -46,7 +46,7 @@ impl Store {
     /// Counts a failed login; the `max`-th failure in a row locks the account until
     /// `now + lock_ms`. Returns whether the account is now locked.
     pub async fn record_login_failure(&self, member: MemberId, max: i64, lock_ms: i64) -> Result<bool> {
-        let now = now_ms();
+        let now = self.now();
         let row =
             sqlx::query("UPDATE members SET failed_logins = failed_logins + 1 WHERE id = $1 RETURNING failed_logins")
                 .bind(member.to_string())
@@ -79,7 +79,7 @@ impl Store {
         csrf_token: &str,
         ttl_ms: i64,
     ) -> Result<()> {
-        let now = now_ms();
+        let now = self.now();
         sqlx::query("INSERT INTO sessions (token_hash, member_id, csrf_token, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)")
             .bind(token_hash)
             .bind(member.to_string())
@@ -100,7 +100,7 @@ impl Store {
              WHERE s.token_hash = $1 AND s.expires_at > $2 AND m.status = 'active'"
         ))
         .bind(token_hash)
-        .bind(now_ms())
+        .bind(self.now())
         .fetch_optional(&self.pool)
         .await?;
         let Some(r) = row else { return Ok(None) };
@@ -119,7 +119,7 @@ impl Store {
     /// Removes expired sessions; returns how many.
     pub async fn purge_sessions(&self) -> Result<u64> {
         let done =
-            sqlx::query("DELETE FROM sessions WHERE expires_at <= $1").bind(now_ms()).execute(&self.pool).await?;
+            sqlx::query("DELETE FROM sessions WHERE expires_at <= $1").bind(self.now()).execute(&self.pool).await?;
         Ok(done.rows_affected())
     }
 }

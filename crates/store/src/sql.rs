@@ -51,3 +51,12 @@ pub(crate) fn unique(what: &'static str) -> impl Fn(sqlx::Error) -> StoreError {
 pub(crate) fn dynq(sql: String) -> sqlx::query::Query<'static, sqlx::Any, sqlx::any::AnyArguments> {
     sqlx::query(sqlx::AssertSqlSafe(sql))
 }
+
+/// `sql` with each of `values` bound in turn as text: for `IN (…)` lists of ids, whose
+/// placeholders `sql` already has (see `placeholders`).
+pub(crate) fn dynq_bound<T: ToString>(
+    sql: String,
+    values: impl IntoIterator<Item = T>,
+) -> sqlx::query::Query<'static, sqlx::Any, sqlx::any::AnyArguments> {
+    values.into_iter().fold(dynq(sql), |q, v| q.bind(v.to_string()))
+}

@@ -2,7 +2,7 @@
 //! the PostgreSQL server named by `CAMPUSLINK_TEST_POSTGRES` (the test script starts
 //! one). Each test gets its own and drops it.
 
-use crate::{Dialect, Result, Store};
+use crate::{Clock, Dialect, Result, Store};
 use std::path::PathBuf;
 
 pub const POSTGRES_ENV: &str = "CAMPUSLINK_TEST_POSTGRES";
@@ -64,6 +64,10 @@ impl TestDb {
 
     pub async fn connect(&self) -> Result<Store> {
         Store::connect(&self.url).await
+    }
+
+    pub async fn connect_with_clock(&self, clock: Clock) -> Result<Store> {
+        Store::connect_with_clock(&self.url, clock).await
     }
 
     pub fn dialect(&self) -> Dialect {

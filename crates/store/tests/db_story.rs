@@ -184,6 +184,7 @@ async fn story(dialect: Dialect) {
     // The mail outbox: written with the step, claimed by one worker, kept until sent.
     let filing = store
         .create_filing(school.id, chan.id, &[a.id, b.id], |f| store::Effects {
+            events: vec![],
             mails: vec![store::Mail {
                 to: "bureau@dsedj.test".into(), subject: f.number.clone(), body: "校部".into()
             }],

@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 use server::{AppState, ServerConfig};
 use std::sync::{Arc, Mutex};
 use store::testing::TestDb;
-use store::{Dialect, MemberWrite, Names, Store};
+use store::{Clock, Dialect, MemberWrite, Names, Store};
 use tokio::sync::OnceCell;
 
 pub const PASSWORD: &str = "correct horse";
@@ -142,10 +142,14 @@ impl MailSink {
 pub struct TestApp {
     pub base: String,
     pub store: Store,
+    /// The server's clock: it stands still until a test advances it.
+    pub clock: Clock,
     pub mail: MailSink,
     pub campus_a: CampusId,
     pub campus_b: CampusId,
     pub campus_x: CampusId,
+    /// The running server's state (its hub, to count connections).
+    pub state: AppState,
     db: Option<TestDb>,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
 }
@@ -173,7 +177,8 @@ impl TestApp {
             _ => Dialect::Sqlite,
         };
         let db = TestDb::of(dialect).await;
-        let store = db.connect().await.unwrap();
+        let clock = Clock::manual();
+        let store = db.connect_with_clock(clock.clone()).await.unwrap();
         let hash = seed_hash().await;
         let names = |zh| Names { zh, pt: "", en: "" };
         let school = store.create_school(&Code::parse("S1").unwrap(), names("示範學校")).await.unwrap();
@@ -216,11 +221,24 @@ impl TestApp {
         };
         let mailer = Arc::new(server::mail::Mailer::smtp(&smtp, "campuslink <no-reply@campuslink.test>").unwrap());
         let state =
-            AppState::new(store.clone(), ServerConfig { bureau_email: "bureau@dsedj.test".into(), ..config }, mailer);
-        tokio::spawn(server::serve(listener, state, async {
+            AppState::new(store.clone(), ServerConfig { bureau_email: "bureau@dsedj.test".into(), ..config }, mailer)
+                .await
+                .unwrap();
+        tokio::spawn(server::serve(listener, state.clone(), async {
             let _ = rx.await;
         }));
-        TestApp { base, store, mail, campus_a: a.id, campus_b: b.id, campus_x: x.id, db: Some(db), stop: Some(tx) }
+        TestApp {
+            base,
+            store,
+            clock,
+            mail,
+            campus_a: a.id,
+            campus_b: b.id,
+            campus_x: x.id,
+            state,
+            db: Some(db),
+            stop: Some(tx),
+        }
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -327,5 +345,118 @@ impl Client {
         let (s, body) = self.get(&format!("/api/v1/campuses/{campus}/members?include_disabled=true")).await;
         assert_eq!(s, StatusCode::OK, "{body}");
         body["total"].as_i64().unwrap()
+    }
+}
+
+/// A real WebSocket client of `/api/v1/ws`.
+pub struct Ws {
+    stream: tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>,
+}
+
+pub type WsMessage = tokio_tungstenite::tungstenite::Message;
+
+impl Client {
+    /// Opens the live connection with this client's bearer token.
+    pub async fn ws(&self) -> Ws {
+        self.try_ws(&[]).await.expect("WebSocket upgrade")
+    }
+
+    /// Opens it with extra headers; the HTTP status on a refused upgrade.
+    pub async fn try_ws(&self, headers: &[(&str, &str)]) -> Result<Ws, u16> {
+        use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+        let url = format!("{}/api/v1/ws", self.base.replacen("http", "ws", 1));
+        let mut req = url.into_client_request().unwrap();
+        if !self.token.is_empty() {
+            req.headers_mut().insert("authorization", format!("Bearer {}", self.token).parse().unwrap());
+        }
+        for (k, v) in headers {
+            let name = tokio_tungstenite::tungstenite::http::HeaderName::from_bytes(k.as_bytes()).unwrap();
+            req.headers_mut().insert(name, v.parse().unwrap());
+        }
+        match tokio_tungstenite::connect_async(req).await {
+            Ok((stream, _)) => Ok(Ws { stream }),
+            Err(tokio_tungstenite::tungstenite::Error::Http(r)) => Err(r.status().as_u16()),
+            Err(e) => panic!("WebSocket: {e}"),
+        }
+    }
+}
+
+impl Client {
+    /// The live connection over a socket whose receive buffer is a few KiB, so that a
+    /// reader that stops reading fills up quickly.
+    pub async fn ws_with_small_buffer(&self) -> Ws {
+        use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+        let addr: std::net::SocketAddr = self.base.trim_start_matches("http://").parse().unwrap();
+        let socket = tokio::net::TcpSocket::new_v4().unwrap();
+        socket.set_recv_buffer_size(4096).unwrap();
+        let tcp = socket.connect(addr).await.unwrap();
+        let mut req = format!("ws://{addr}/api/v1/ws").into_client_request().unwrap();
+        req.headers_mut().insert("authorization", format!("Bearer {}", self.token).parse().unwrap());
+        let (stream, _) =
+            tokio_tungstenite::client_async(req, tokio_tungstenite::MaybeTlsStream::Plain(tcp)).await.unwrap();
+        Ws { stream }
+    }
+}
+
+impl Ws {
+    pub async fn send(&mut self, v: Value) {
+        use futures_util::SinkExt;
+        self.stream.send(WsMessage::Text(v.to_string().into())).await.unwrap();
+    }
+
+    pub async fn send_raw(&mut self, m: WsMessage) {
+        use futures_util::SinkExt;
+        self.stream.send(m).await.unwrap();
+    }
+
+    /// The next message of any kind; panics after 20 s (a guard, not a wait).
+    pub async fn next_message(&mut self) -> Option<WsMessage> {
+        use futures_util::StreamExt;
+        loop {
+            let m = tokio::time::timeout(std::time::Duration::from_secs(20), self.stream.next())
+                .await
+                .expect("a WebSocket frame within 20 s");
+            match m {
+                Some(Ok(WsMessage::Ping(_) | WsMessage::Pong(_))) => continue,
+                Some(Ok(m)) => return Some(m),
+                _ => return None,
+            }
+        }
+    }
+
+    /// The next JSON frame.
+    pub async fn next(&mut self) -> Value {
+        match self.next_message().await {
+            Some(WsMessage::Text(t)) => serde_json::from_str(&t).unwrap(),
+            other => panic!("expected a JSON frame, got {other:?}"),
+        }
+    }
+
+    /// Says hello and returns the position of `ready`, with the events before it.
+    pub async fn hello(&mut self, after: Option<i64>) -> (Vec<Value>, i64) {
+        self.send(json!({"type": "hello", "after": after})).await;
+        let mut events = Vec::new();
+        loop {
+            let f = self.next().await;
+            match f["type"].as_str() {
+                Some("ready") => return (events, f["position"].as_i64().unwrap()),
+                Some("event") => events.push(f),
+                _ => panic!("before ready: {f}"),
+            }
+        }
+    }
+
+    /// The next frame of `kind` ("event" frames match on their event kind).
+    pub async fn next_of(&mut self, kind: &str) -> Value {
+        loop {
+            let f = self.next().await;
+            if f["type"] == kind || (f["type"] == "event" && f["kind"] == kind) {
+                return f;
+            }
+        }
+    }
+
+    pub async fn close(mut self) {
+        let _ = self.stream.close(None).await;
     }
 }

@@ -32,24 +32,24 @@ fn token_of(url: &str) -> String {
     url.split("token=").nth(1).unwrap().to_owned()
 }
 
-async fn file(c: &Client, campuses: &[CampusId]) -> (StatusCode, Value) {
+pub(crate) async fn file(c: &Client, campuses: &[CampusId]) -> (StatusCode, Value) {
     c.post("/api/v1/filings", json!({"campus_ids": campuses})).await
 }
 
-async fn create_ic(admin: &Client, name: &str) -> String {
+pub(crate) async fn create_ic(admin: &Client, name: &str) -> String {
     let (s, ic) = admin.post("/api/v1/interconnections", json!({"name": name})).await;
     assert_eq!(s, StatusCode::CREATED, "{ic}");
     ic["id"].as_str().unwrap().to_owned()
 }
 
-async fn invite(admin: &Client, ic: &str) -> Value {
+pub(crate) async fn invite(admin: &Client, ic: &str) -> Value {
     let (s, inv) = admin.post(&format!("/api/v1/interconnections/{ic}/invitations"), json!({})).await;
     assert_eq!(s, StatusCode::CREATED, "{inv}");
     inv
 }
 
 /// A and B filed, confirmed, invited, accepted: ready for exposure and publishing.
-async fn connect_a_and_b(app: &TestApp) -> (Client, Client, String) {
+pub(crate) async fn connect_a_and_b(app: &TestApp) -> (Client, Client, String) {
     let admin_a = app.login("admin.a").await;
     let admin_b = app.login("admin.b").await;
     let bureau = app.login("bureau").await;
@@ -370,8 +370,7 @@ async fn filing_refusals() {
 
 #[tokio::test]
 async fn invitations_expire_are_revocable_and_need_a_filing_for_the_accepting_campus() {
-    let app =
-        TestApp::spawn_with(ServerConfig { invitation_ttl: Duration::from_millis(300), ..Default::default() }).await;
+    let app = TestApp::spawn().await;
     let admin_a = app.login("admin.a").await;
     let admin_b = app.login("admin.b").await;
     let bureau = app.login("bureau").await;
@@ -392,7 +391,7 @@ async fn invitations_expire_are_revocable_and_need_a_filing_for_the_accepting_ca
     assert_eq!((s, e["code"].as_str()), (StatusCode::GONE, Some("invitation_revoked")));
 
     let expiring = invite(&admin_a, &ic).await;
-    tokio::time::sleep(Duration::from_millis(400)).await;
+    app.clock.advance(ServerConfig::default().invitation_ttl);
     let (s, e) = admin_b.post("/api/v1/invitations/accept", json!({"token": expiring["token"]})).await;
     assert_eq!((s, e["code"].as_str()), (StatusCode::GONE, Some("invitation_expired")));
 
@@ -412,8 +411,8 @@ async fn invitations_expire_are_revocable_and_need_a_filing_for_the_accepting_ca
 
 #[tokio::test]
 async fn removal_confirmation_by_password_and_its_expiry() {
-    let app =
-        TestApp::spawn_with(ServerConfig { confirmation_ttl: Duration::from_millis(2000), ..Default::default() }).await;
+    let app = TestApp::spawn().await;
+    let ttl = ServerConfig::default().confirmation_ttl;
     let (admin_a, _admin_b, ic) = connect_a_and_b(&app).await;
     let b = app.campus_b;
     let (_, conf) = admin_a.post(&format!("/api/v1/interconnections/{ic}/campuses/{b}/removal"), json!({})).await;
@@ -428,11 +427,11 @@ async fn removal_confirmation_by_password_and_its_expiry() {
         admin_a.post(&format!("/api/v1/confirmations/{cid}/password"), json!({"password": PASSWORD})).await;
     assert_eq!((s, again["status"].as_str()), (StatusCode::OK, Some("approved")));
     // An approved confirmation still runs out: the removal waits for a fresh one.
-    tokio::time::sleep(Duration::from_millis(2100)).await;
+    app.clock.advance(ttl);
     let (s, e) = admin_a.delete(&format!("/api/v1/interconnections/{ic}/campuses/{b}?confirmation_id={cid}")).await;
     assert_eq!((s, e["code"].as_str()), (StatusCode::CONFLICT, Some("confirmation_required")), "{e}");
     let (_, conf) = admin_a.post(&format!("/api/v1/interconnections/{ic}/campuses/{b}/removal"), json!({})).await;
-    tokio::time::sleep(Duration::from_millis(2100)).await;
+    app.clock.advance(ttl);
     let (s, e) = admin_a
         .post(
             &format!("/api/v1/confirmations/{}/password", conf["id"].as_str().unwrap()),
@@ -474,7 +473,9 @@ async fn mail_survives_failed_sends_and_a_restart() {
             ..Default::default()
         },
         mailer,
-    );
+    )
+    .await
+    .unwrap();
     let down = tokio::spawn(server::serve(listener, state, async {
         let _ = rx.await;
     }));
@@ -501,6 +502,8 @@ async fn mail_survives_failed_sends_and_a_restart() {
     // working SMTP server is reached: failed attempts are retried, not lost.
     let _ = tx.send(());
     let _ = down.await;
+    // Past the stopped worker's lease and any back-off: the healthy worker may send now.
+    app.clock.advance(Duration::from_secs(3600));
     let got = app.mail.wait_for("the filing after retries", |m| m.data.contains(f["number"].as_str().unwrap())).await;
     assert!(got.to.contains(&"bureau@dsedj.test".to_string()));
     // The delivery is recorded just after the server said yes.
@@ -540,7 +543,7 @@ async fn a_failed_send_is_kept_with_its_error_and_retried_later() {
                 .unwrap();
         if row.0 > 0 {
             assert!(!row.1.is_empty() && row.2.is_none(), "kept unsent with its error: {row:?}");
-            assert!(row.3 > store::now_ms(), "and a later retry");
+            assert!(row.3 > app.store.now(), "and a later retry");
             app.stop().await;
             return;
         }

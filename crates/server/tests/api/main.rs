@@ -5,6 +5,7 @@
 mod helpers;
 
 mod accounts;
+mod chat;
 mod directory;
 mod interconnection;
 mod isolation;

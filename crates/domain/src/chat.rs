@@ -1,0 +1,277 @@
+//! Conversation rules (E2, E3, G1, C1): who may start, add, send, recall and read, as
+//! pure functions of loaded facts. Whether one member reaches another is
+//! `access::reaches`; these rules build on it and never decide visibility themselves.
+
+use crate::ids::{CampusId, MemberId};
+use serde::{Deserialize, Serialize};
+use unicode_normalization::UnicodeNormalization;
+
+/// Longest message text, in characters.
+pub const TEXT_MAX: usize = 5000;
+/// Longest client id of a send.
+pub const CLIENT_ID_MAX: usize = 64;
+/// Longest group name, in characters.
+pub const GROUP_NAME_MAX: usize = 60;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Kind {
+    Direct,
+    Group,
+}
+
+impl Kind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::Direct => "direct",
+            Kind::Group => "group",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Kind> {
+        match s {
+            "direct" => Some(Kind::Direct),
+            "group" => Some(Kind::Group),
+            _ => None,
+        }
+    }
+}
+
+/// Why a conversation step is refused. Each is a stable error code.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum ChatRefusal {
+    /// The conversation is read-only for the caller: a direct chat whose two people no
+    /// longer reach each other, a group they were removed from, or a dissolved group.
+    ReadOnly,
+    NotOwner,
+    GroupTooLarge,
+    RecallExpired,
+    NotSender,
+    MentionNotMember,
+    WithSelf,
+    ClientIdReused,
+    /// Bureau officers belong to no campus and have no conversations.
+    BureauCannotChat,
+    /// A group step on a direct chat (rename, add, transfer…).
+    NotGroup,
+    /// The owner must hand the group to someone else before leaving it.
+    OwnerCannotLeave,
+}
+
+impl ChatRefusal {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::ReadOnly => "conversation_read_only",
+            Self::NotOwner => "not_group_owner",
+            Self::GroupTooLarge => "group_too_large",
+            Self::RecallExpired => "recall_expired",
+            Self::NotSender => "not_sender",
+            Self::MentionNotMember => "mention_not_member",
+            Self::WithSelf => "cannot_chat_with_self",
+            Self::ClientIdReused => "client_id_reused",
+            Self::BureauCannotChat => "bureau_cannot_chat",
+            Self::NotGroup => "not_a_group",
+            Self::OwnerCannotLeave => "owner_cannot_leave",
+        }
+    }
+}
+
+/// A message's text: not blank, at most `TEXT_MAX` characters, in NFC, with no control
+/// characters but line breaks and tabs.
+pub fn message_text(raw: &str) -> Result<String, crate::Invalid> {
+    let text: String = raw.replace("\r\n", "\n").nfc().collect();
+    if text.trim().is_empty() {
+        return Err(crate::Invalid::Required);
+    }
+    if text.chars().count() > TEXT_MAX {
+        return Err(crate::Invalid::TooLong);
+    }
+    if text.chars().any(|c| c.is_control() && !matches!(c, '\n' | '\t')) {
+        return Err(crate::Invalid::InvalidFormat);
+    }
+    Ok(text)
+}
+
+/// A client's id for one send: 1–64 visible ASCII characters.
+pub fn client_id(raw: &str) -> Result<String, crate::Invalid> {
+    if raw.is_empty() {
+        return Err(crate::Invalid::Required);
+    }
+    if raw.len() > CLIENT_ID_MAX {
+        return Err(crate::Invalid::TooLong);
+    }
+    if !raw.bytes().all(|b| b.is_ascii_graphic()) {
+        return Err(crate::Invalid::InvalidFormat);
+    }
+    Ok(raw.to_owned())
+}
+
+/// A group's name: may be empty (the app then names it after its members).
+pub fn group_name(raw: &str) -> Result<String, crate::Invalid> {
+    crate::values::optional_text(&raw.nfc().collect::<String>(), GROUP_NAME_MAX)
+}
+
+/// The default name of a new group: its first members' names, joined with "、".
+pub fn default_group_name<'a>(names: impl IntoIterator<Item = &'a str>) -> String {
+    let names: Vec<&str> = names.into_iter().filter(|n| !n.is_empty()).collect();
+    let mut out = names.iter().take(3).copied().collect::<Vec<_>>().join("、");
+    if names.len() > 3 {
+        out.push('…');
+    }
+    out.chars().take(GROUP_NAME_MAX).collect()
+}
+
+/// The key that makes a direct chat between two members unique, whichever starts it.
+pub fn direct_key(a: MemberId, b: MemberId) -> String {
+    let (lo, hi) = if a < b { (a, b) } else { (b, a) };
+    format!("{lo}:{hi}")
+}
+
+/// Whether a member may post in a conversation. `reachable_peer` is, for a direct chat,
+/// whether the two still reach each other (`access::reaches` both ways).
+pub fn may_send(kind: Kind, is_current_member: bool, dissolved: bool, reachable_peer: bool) -> Result<(), ChatRefusal> {
+    if !is_current_member || dissolved {
+        return Err(ChatRefusal::ReadOnly);
+    }
+    if kind == Kind::Direct && !reachable_peer {
+        return Err(ChatRefusal::ReadOnly);
+    }
+    Ok(())
+}
+
+/// Recall (撤回): only the sender, within `window_ms` of sending.
+pub fn may_recall(
+    caller: MemberId,
+    sender: Option<MemberId>,
+    sent_at: i64,
+    now: i64,
+    window_ms: i64,
+) -> Result<(), ChatRefusal> {
+    if sender != Some(caller) {
+        return Err(ChatRefusal::NotSender);
+    }
+    if now - sent_at > window_ms {
+        return Err(ChatRefusal::RecallExpired);
+    }
+    Ok(())
+}
+
+/// A group's size after adding `adding` members to `current`.
+pub fn may_grow(current: usize, adding: usize, limit: usize) -> Result<(), ChatRefusal> {
+    if current + adding > limit { Err(ChatRefusal::GroupTooLarge) } else { Ok(()) }
+}
+
+/// Who may remove `target` from a group: its owner (anyone but themself), or anyone
+/// themself (leaving) — except the owner, who transfers the group first.
+pub fn may_remove(caller: MemberId, owner: Option<MemberId>, target: MemberId) -> Result<(), ChatRefusal> {
+    let caller_owns = owner == Some(caller);
+    match (caller == target, caller_owns) {
+        (true, true) => Err(ChatRefusal::OwnerCannotLeave),
+        (true, false) => Ok(()),
+        (false, true) => Ok(()),
+        (false, false) => Err(ChatRefusal::NotOwner),
+    }
+}
+
+/// Rename, transfer ownership, dissolve, @所有人: the owner's.
+pub fn owner_only(caller: MemberId, owner: Option<MemberId>) -> Result<(), ChatRefusal> {
+    if owner == Some(caller) { Ok(()) } else { Err(ChatRefusal::NotOwner) }
+}
+
+/// Whether a member of `campus` may be in a group whose home campus is `home`, given
+/// the campuses connected to `home` (a live, published interconnection with both).
+pub fn fits_group(home: CampusId, connected_to_home: &[CampusId], campus: CampusId) -> bool {
+    campus == home || connected_to_home.contains(&campus)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn texts_are_checked() {
+        assert_eq!(message_text("  "), Err(crate::Invalid::Required));
+        assert_eq!(message_text(""), Err(crate::Invalid::Required));
+        assert_eq!(message_text(&"字".repeat(TEXT_MAX)).map(|t| t.chars().count()), Ok(TEXT_MAX));
+        assert_eq!(message_text(&"字".repeat(TEXT_MAX + 1)), Err(crate::Invalid::TooLong));
+        assert_eq!(message_text(" 開會 ").as_deref(), Ok(" 開會 "), "kept as written");
+    }
+
+    #[test]
+    fn client_ids_are_checked() {
+        assert!(client_id("c-1").is_ok());
+        assert_eq!(client_id(""), Err(crate::Invalid::Required));
+        assert_eq!(client_id(&"x".repeat(65)), Err(crate::Invalid::TooLong));
+        assert_eq!(client_id("a b"), Err(crate::Invalid::InvalidFormat));
+        assert_eq!(client_id("中"), Err(crate::Invalid::InvalidFormat));
+    }
+
+    #[test]
+    fn default_names_take_three_members() {
+        assert_eq!(default_group_name(["陳大文", "李小明"]), "陳大文、李小明");
+        assert_eq!(default_group_name(["甲", "乙", "丙", "丁"]), "甲、乙、丙…");
+        assert_eq!(default_group_name([]), "");
+    }
+
+    #[test]
+    fn direct_keys_do_not_depend_on_who_starts() {
+        let (a, b) = (MemberId::new(), MemberId::new());
+        assert_eq!(direct_key(a, b), direct_key(b, a));
+        assert_ne!(direct_key(a, b), direct_key(a, MemberId::new()));
+    }
+
+    /// Sending, as a table over the states a conversation can be in.
+    #[test]
+    fn who_may_send() {
+        use Kind::*;
+        let cases = [
+            (Direct, true, false, true, Ok(())),
+            (Direct, true, false, false, Err(ChatRefusal::ReadOnly)), // no longer reach each other
+            (Group, true, false, false, Ok(())),                      // the peer flag is for direct chats
+            (Group, false, false, true, Err(ChatRefusal::ReadOnly)),  // removed or left
+            (Group, true, true, true, Err(ChatRefusal::ReadOnly)),    // dissolved
+            (Direct, false, false, true, Err(ChatRefusal::ReadOnly)),
+        ];
+        for (kind, member, dissolved, reach, want) in cases {
+            assert_eq!(
+                may_send(kind, member, dissolved, reach),
+                want,
+                "{kind:?} member={member} dissolved={dissolved} reach={reach}"
+            );
+        }
+    }
+
+    #[test]
+    fn recall_is_the_senders_within_the_window() {
+        let (me, other) = (MemberId::new(), MemberId::new());
+        let day = 24 * 3600 * 1000;
+        assert_eq!(may_recall(me, Some(me), 0, day, day), Ok(()));
+        assert_eq!(may_recall(me, Some(me), 0, day + 1, day), Err(ChatRefusal::RecallExpired));
+        assert_eq!(may_recall(me, Some(other), 0, 1, day), Err(ChatRefusal::NotSender));
+        assert_eq!(may_recall(me, None, 0, 1, day), Err(ChatRefusal::NotSender), "system messages stay");
+    }
+
+    #[test]
+    fn removing_and_leaving() {
+        let (owner, m, n) = (MemberId::new(), MemberId::new(), MemberId::new());
+        assert_eq!(may_remove(owner, Some(owner), m), Ok(()));
+        assert_eq!(may_remove(m, Some(owner), m), Ok(()), "leaving");
+        assert_eq!(may_remove(m, Some(owner), n), Err(ChatRefusal::NotOwner));
+        assert_eq!(may_remove(owner, Some(owner), owner), Err(ChatRefusal::OwnerCannotLeave));
+        assert_eq!(owner_only(m, Some(owner)), Err(ChatRefusal::NotOwner));
+        assert_eq!(owner_only(owner, Some(owner)), Ok(()));
+    }
+
+    #[test]
+    fn groups_have_a_limit() {
+        assert_eq!(may_grow(1999, 1, 2000), Ok(()));
+        assert_eq!(may_grow(1999, 2, 2000), Err(ChatRefusal::GroupTooLarge));
+    }
+
+    #[test]
+    fn group_members_come_from_the_home_campus_or_one_connected_to_it() {
+        let (a, b, c) = (CampusId::new(), CampusId::new(), CampusId::new());
+        assert!(fits_group(a, &[], a));
+        assert!(fits_group(a, &[b], b));
+        assert!(!fits_group(a, &[b], c), "connected to B but not to the home campus");
+    }
+}

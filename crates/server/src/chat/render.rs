@@ -1,0 +1,182 @@
+//! What conversations and messages look like on the wire (docs/chat.md): the one place
+//! that turns store rows into the JSON every client reads, over REST, from the log and
+//! live. Member names come from `Refs`, an in-memory cache of member references kept
+//! until the directory changes.
+
+use axum::extract::ws::Utf8Bytes;
+use domain::{CampusId, ConversationId, MemberId, MessageId};
+use serde::Serialize;
+use std::collections::HashMap;
+use std::sync::{Arc, RwLock};
+use store::{Event, Message, Store, SystemNote};
+
+/// A member as a conversation shows them.
+#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+pub struct MemberRef {
+    pub id: MemberId,
+    pub name_zh: String,
+    pub name_pt: String,
+    pub campus_id: Option<CampusId>,
+    pub title: String,
+}
+
+/// Member references, loaded in batches and kept until the store's generation moves.
+#[derive(Default)]
+pub struct Refs {
+    map: RwLock<(u64, HashMap<MemberId, Arc<MemberRef>>)>,
+}
+
+impl Refs {
+    pub async fn many(&self, store: &Store, ids: &[MemberId]) -> store::Result<HashMap<MemberId, Arc<MemberRef>>> {
+        let generation = store.generation();
+        let mut out = HashMap::with_capacity(ids.len());
+        let mut missing = Vec::new();
+        if let Ok(m) = self.map.read() {
+            for id in ids {
+                match m.1.get(id).filter(|_| m.0 == generation) {
+                    Some(r) => {
+                        out.insert(*id, r.clone());
+                    }
+                    None => missing.push(*id),
+                }
+            }
+        }
+        missing.sort();
+        missing.dedup();
+        if missing.is_empty() {
+            return Ok(out);
+        }
+        let loaded = store.members_by_ids(&missing).await?;
+        let mut m = match self.map.write() {
+            Ok(g) => g,
+            Err(p) => p.into_inner(),
+        };
+        if m.0 != generation || m.1.len() > 200_000 {
+            *m = (generation, HashMap::new());
+        }
+        for member in loaded {
+            let r = Arc::new(MemberRef {
+                id: member.id,
+                name_zh: member.name_zh,
+                name_pt: member.name_pt,
+                campus_id: member.campus_id,
+                title: member.title,
+            });
+            m.1.insert(r.id, r.clone());
+            out.insert(r.id, r);
+        }
+        Ok(out)
+    }
+}
+
+#[derive(Serialize)]
+pub struct ReplyOut {
+    pub id: MessageId,
+    pub sender: Option<Arc<MemberRef>>,
+    pub text: String,
+    pub recalled: bool,
+}
+
+#[derive(Serialize)]
+pub struct SystemOut {
+    pub action: String,
+    pub actor: Option<Arc<MemberRef>>,
+    pub members: Vec<Arc<MemberRef>>,
+    pub name: String,
+}
+
+#[derive(Serialize)]
+pub struct MessageOut {
+    pub id: MessageId,
+    pub conversation_id: ConversationId,
+    pub position: i64,
+    pub client_id: Option<String>,
+    pub kind: &'static str,
+    pub sender: Option<Arc<MemberRef>>,
+    pub text: String,
+    pub mentions: Vec<MemberId>,
+    pub mention_all: bool,
+    pub reply_to: Option<ReplyOut>,
+    pub system: Option<SystemOut>,
+    pub recalled: bool,
+    pub created_at: i64,
+}
+
+fn ids_of(m: &Message, into: &mut Vec<MemberId>) {
+    into.extend(m.sender_id);
+    if let Some(s) = &m.system {
+        into.extend(s.actor);
+        into.extend(s.members.iter().copied());
+    }
+}
+
+/// Messages as the API shows them, with their senders, quoted replies and the people
+/// named in system messages: three lookups however many messages.
+pub async fn messages(store: &Store, refs: &Refs, list: &[&Message]) -> store::Result<Vec<MessageOut>> {
+    let reply_ids: Vec<MessageId> = list.iter().filter_map(|m| m.reply_to).collect();
+    let replies: HashMap<MessageId, Message> =
+        store.messages_by_id(&reply_ids).await?.into_iter().map(|m| (m.id, m)).collect();
+    let mut ids = Vec::new();
+    for m in list {
+        ids_of(m, &mut ids);
+    }
+    for r in replies.values() {
+        ids.extend(r.sender_id);
+    }
+    let people = refs.many(store, &ids).await?;
+    let person = |id: &MemberId| people.get(id).cloned();
+    Ok(list
+        .iter()
+        .map(|m| MessageOut {
+            id: m.id,
+            conversation_id: m.conversation_id,
+            position: m.position,
+            client_id: m.client_id.clone(),
+            kind: if m.system.is_some() { "system" } else { "text" },
+            sender: m.sender_id.as_ref().and_then(person),
+            text: m.text.clone(),
+            mentions: m.mentions.clone(),
+            mention_all: m.mention_all,
+            reply_to: m.reply_to.and_then(|r| replies.get(&r)).map(|r| ReplyOut {
+                id: r.id,
+                sender: r.sender_id.as_ref().and_then(person),
+                text: r.text.chars().take(200).collect(),
+                recalled: r.recalled_at.is_some(),
+            }),
+            system: m.system.as_ref().map(|s: &SystemNote| SystemOut {
+                action: s.action.clone(),
+                actor: s.actor.as_ref().and_then(person),
+                members: s.members.iter().filter_map(person).collect(),
+                name: s.name.clone(),
+            }),
+            recalled: m.recalled_at.is_some(),
+            created_at: m.created_at,
+        })
+        .collect())
+}
+
+pub async fn message(store: &Store, refs: &Refs, m: &Message) -> store::Result<MessageOut> {
+    let mut v = messages(store, refs, &[m]).await?;
+    v.pop().ok_or(store::StoreError::NotFound)
+}
+
+/// An event as the WebSocket frame (and `GET /events` entry) says it:
+/// `{"type":"event","position":P,"kind":K,"data":{…}}`.
+pub async fn event_frame(store: &Store, refs: &Refs, e: &Event, message: Option<&Message>) -> store::Result<Utf8Bytes> {
+    let data = event_data(store, refs, e, message).await?;
+    let frame = serde_json::json!({"type": "event", "position": e.position, "kind": e.kind, "data": data});
+    Ok(Utf8Bytes::from(frame.to_string()))
+}
+
+pub async fn event_data(
+    store: &Store,
+    refs: &Refs,
+    e: &Event,
+    message: Option<&Message>,
+) -> store::Result<serde_json::Value> {
+    Ok(match message {
+        Some(m) => serde_json::json!({ "message": self::message(store, refs, m).await? }),
+        None if e.data.is_empty() => serde_json::json!({}),
+        None => serde_json::from_str(&e.data).map_err(|err| store::StoreError::Corrupt(err.to_string()))?,
+    })
+}

@@ -1,0 +1,347 @@
+//! `GET /api/v1/ws`: the one live connection of an open app (docs/chat.md).
+//!
+//! Hello with the last position seen → the missed events from the log → `ready` →
+//! live events from the hub, each once and in order. Sends and reads go to the same
+//! actions as the REST routes. Buffers are a few KiB (the default would cost 140 KB per
+//! idle connection); frames from the hub are written in batches with one flush.
+
+use super::{Hub, Kick};
+use crate::AppState;
+use crate::auth::Caller;
+use crate::chat::{self, SendInput};
+use crate::error::{ApiError, ApiResult};
+use crate::i18n::{Lang, message};
+use axum::extract::State;
+use axum::extract::ws::{
+    CloseFrame, Message, Utf8Bytes, WebSocket, WebSocketUpgrade, rejection::WebSocketUpgradeRejection,
+};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::Response;
+use domain::{ConversationId, ErrorCode, MemberId, MessageId};
+use futures_util::{SinkExt, StreamExt};
+use serde::Deserialize;
+use serde_json::json;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use tokio::sync::{Semaphore, mpsc};
+
+/// Largest frame a client may send; a larger one closes the socket with 1009.
+pub const MAX_FRAME: usize = 64 * 1024;
+const PING_EVERY: Duration = Duration::from_secs(30);
+const SILENT_FOR: Duration = Duration::from_secs(90);
+const HELLO_WITHIN: Duration = Duration::from_secs(15);
+/// Sends and reads one connection may have waiting for the writer at once.
+const IN_FLIGHT: usize = 64;
+/// Frames written before one flush.
+const BATCH: usize = 256;
+const REPLAY_PAGE: i64 = 500;
+
+/// Close codes of our own (4000–4999 are the application's).
+pub const CLOSE_SESSION_ENDED: u16 = 4001;
+
+#[derive(Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
+enum ClientFrame {
+    Hello {
+        #[serde(default)]
+        after: Option<i64>,
+    },
+    Send {
+        conversation_id: ConversationId,
+        #[serde(default)]
+        client_id: String,
+        #[serde(default)]
+        text: String,
+        #[serde(default)]
+        reply_to: Option<MessageId>,
+        #[serde(default)]
+        mentions: Vec<MemberId>,
+        #[serde(default)]
+        mention_all: bool,
+    },
+    Read {
+        conversation_id: ConversationId,
+        position: i64,
+    },
+    Ping,
+}
+
+/// Whether a cookie-authenticated upgrade comes from campuslink's own pages: a
+/// WebSocket upgrade is a GET, so the CSRF header cannot protect it; the browser's
+/// `Origin` can.
+fn same_origin(state: &AppState, headers: &HeaderMap) -> bool {
+    let Some(origin) = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) else { return false };
+    let origin = origin.trim_end_matches('/');
+    if let Some(public) = &state.config.public_url
+        && public.trim_end_matches('/').eq_ignore_ascii_case(origin)
+    {
+        return true;
+    }
+    let host = headers.get(header::HOST).and_then(|v| v.to_str().ok()).unwrap_or("");
+    let bare = origin.strip_prefix("http://").or_else(|| origin.strip_prefix("https://")).unwrap_or("");
+    !host.is_empty() && bare.eq_ignore_ascii_case(host)
+}
+
+/// `GET /api/v1/ws`
+pub async fn upgrade(
+    State(state): State<AppState>,
+    caller: Caller,
+    headers: HeaderMap,
+    ws: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
+) -> ApiResult<Response> {
+    if caller.by_cookie && !same_origin(&state, &headers) {
+        return Err(ApiError::forbidden());
+    }
+    let ws = ws.map_err(|_| ApiError::new(StatusCode::BAD_REQUEST, ErrorCode::InvalidInput))?;
+    let lang = Lang::from_accept_language(headers.get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()));
+    Ok(ws
+        .read_buffer_size(4 * 1024)
+        .write_buffer_size(4 * 1024)
+        .max_write_buffer_size(4 * 1024 * 1024)
+        .max_message_size(4 * MAX_FRAME)
+        .max_frame_size(4 * MAX_FRAME)
+        .on_upgrade(move |socket| run(state, caller, lang, socket)))
+}
+
+fn text(v: serde_json::Value) -> Message {
+    Message::Text(Utf8Bytes::from(v.to_string()))
+}
+
+fn problem(lang: Lang, code: ErrorCode, client_id: Option<&str>) -> Message {
+    let mut v = json!({"type": "problem", "code": code.as_str(), "detail": message(lang, &format!("error-{}", code.as_str()), &[])});
+    if let Some(c) = client_id {
+        v["client_id"] = json!(c);
+    }
+    text(v)
+}
+
+fn close(code: u16, reason: &'static str) -> Message {
+    Message::Close(Some(CloseFrame { code, reason: Utf8Bytes::from_static(reason) }))
+}
+
+/// Unregisters the connection however the task ends.
+struct Registered {
+    hub: Arc<Hub>,
+    conn: Arc<super::Conn>,
+}
+
+impl Drop for Registered {
+    fn drop(&mut self) {
+        self.hub.unregister(&self.conn);
+    }
+}
+
+async fn run(state: AppState, caller: Caller, lang: Lang, socket: WebSocket) {
+    let (mut sink, mut stream) = socket.split();
+    // The first frame says where the client is.
+    let after = match tokio::time::timeout(HELLO_WITHIN, stream.next()).await {
+        Ok(Some(Ok(Message::Text(t)))) if t.len() <= MAX_FRAME => match serde_json::from_str::<ClientFrame>(&t) {
+            Ok(ClientFrame::Hello { after }) => after,
+            _ => {
+                let _ = sink.send(problem(lang, ErrorCode::InvalidInput, None)).await;
+                let _ = sink.send(close(1008, "hello expected")).await;
+                return;
+            }
+        },
+        Ok(Some(Ok(Message::Text(_)))) => {
+            let _ = sink.send(close(1009, "frame too large")).await;
+            return;
+        }
+        _ => {
+            let _ = sink.send(close(1008, "hello expected")).await;
+            return;
+        }
+    };
+    if let Some(p) = after
+        && let Err(e) = chat::check_position(&state, p).await
+    {
+        if e.code == ErrorCode::ResyncRequired {
+            let _ = sink.send(text(json!({"type": "resync", "reason": "too_old"}))).await;
+        } else {
+            let _ = sink.send(problem(lang, e.code, None)).await;
+        }
+        let _ = sink.send(close(1008, "cannot resume")).await;
+        return;
+    }
+    let hub = state.hub.clone();
+    let admin = caller.viewer.role == domain::Role::Admin;
+    let (conn, mut frames, from) =
+        hub.register(caller.member.id, caller.viewer.campus_id, admin, caller.token_hash.clone());
+    let registered = Registered { hub: hub.clone(), conn };
+    let reader = chat::reader(&caller);
+
+    // What the client missed, from the log, up to where the hub takes over.
+    let mut last = after.unwrap_or(from);
+    while last < from {
+        let page = match chat::events(&state, &reader, last, from, REPLAY_PAGE).await {
+            Ok(p) => p,
+            Err(_) => {
+                let _ = sink.send(close(1011, "cannot read the log")).await;
+                return;
+            }
+        };
+        let full = page.len() as i64 == REPLAY_PAGE;
+        for (p, frame) in page {
+            if sink.feed(text(frame)).await.is_err() {
+                return;
+            }
+            last = p;
+        }
+        if !full {
+            last = from;
+        }
+    }
+    if sink.send(text(json!({"type": "ready", "position": last}))).await.is_err() {
+        return;
+    }
+
+    let (acks_tx, mut acks) = mpsc::channel::<Message>(IN_FLIGHT);
+    let in_flight = Arc::new(Semaphore::new(IN_FLIGHT));
+    let caller = Arc::new(caller);
+    let mut ping = tokio::time::interval(PING_EVERY);
+    ping.tick().await;
+    let mut heard = Instant::now();
+    let kick = registered.conn.kick.clone();
+    loop {
+        tokio::select! {
+            why = kick.wait() => return kicked(sink, registered, why).await,
+            frame = frames.recv() => {
+                let Some(first) = frame else { return };
+                // Writing may block on a reader that stopped reading: the hub then fires
+                // the kick, which must win over the stuck write.
+                let write = async {
+                    let mut next = Some(first);
+                    let mut n = 0;
+                    while let Some((p, f)) = next.take() {
+                        if p > last {
+                            last = p;
+                            sink.feed(Message::Text(f)).await?;
+                            n += 1;
+                        }
+                        if n < BATCH {
+                            next = frames.try_recv().ok();
+                        }
+                    }
+                    sink.flush().await
+                };
+                let written = tokio::select! {
+                    r = write => r.is_ok(),
+                    why = kick.wait() => return kicked(sink, registered, why).await,
+                };
+                if !written { return; }
+            }
+            Some(m) = acks.recv() => {
+                if sink.send(m).await.is_err() { return; }
+            }
+            _ = ping.tick() => {
+                if heard.elapsed() > SILENT_FOR {
+                    let _ = sink.send(close(1001, "silent too long")).await;
+                    return;
+                }
+                if sink.send(Message::Ping(Default::default())).await.is_err() { return; }
+            }
+            incoming = stream.next() => {
+                let Some(Ok(m)) = incoming else { return };
+                heard = Instant::now();
+                match m {
+                    Message::Text(t) if t.len() > MAX_FRAME => {
+                        let _ = sink.send(close(1009, "frame too large")).await;
+                        return;
+                    }
+                    Message::Text(t) => {
+                        if let Some(reply) = handle(&state, &caller, lang, &t, &acks_tx, &in_flight)
+                            && sink.send(reply).await.is_err()
+                        {
+                            return;
+                        }
+                    }
+                    Message::Binary(_) => {
+                        if sink.send(problem(lang, ErrorCode::InvalidJson, None)).await.is_err() { return; }
+                    }
+                    Message::Close(_) => return,
+                    Message::Ping(_) | Message::Pong(_) => {}
+                }
+            }
+        }
+    }
+}
+
+/// How long a dropped connection may take to be told why before it is cut.
+const FAREWELL_WITHIN: Duration = Duration::from_secs(10);
+
+/// Ends a kicked connection: it leaves the hub at once, then is told why (a reader
+/// that fell behind gets `resync`) as far as its socket takes it in time.
+async fn kicked(mut sink: futures_util::stream::SplitSink<WebSocket, Message>, registered: Registered, why: Kick) {
+    drop(registered);
+    let farewell = async {
+        match why {
+            Kick::Behind => {
+                metrics::counter!("campuslink_ws_dropped_behind_total").increment(1);
+                sink.send(text(json!({"type": "resync", "reason": "behind"}))).await?;
+                sink.send(close(1008, "fell behind")).await
+            }
+            Kick::SessionEnded => sink.send(close(CLOSE_SESSION_ENDED, "session ended")).await,
+        }
+    };
+    let _ = tokio::time::timeout(FAREWELL_WITHIN, farewell).await;
+}
+
+/// One frame from the client: answers at once (ping, a refusal) or starts the action,
+/// whose answer comes through `acks`.
+fn handle(
+    state: &AppState,
+    caller: &Arc<Caller>,
+    lang: Lang,
+    raw: &str,
+    acks: &mpsc::Sender<Message>,
+    in_flight: &Arc<Semaphore>,
+) -> Option<Message> {
+    let frame: ClientFrame = match serde_json::from_str(raw) {
+        Ok(f) => f,
+        Err(_) => {
+            let client_id = serde_json::from_str::<serde_json::Value>(raw)
+                .ok()
+                .and_then(|v| v.get("client_id").and_then(|c| c.as_str()).map(str::to_owned));
+            let code = if serde_json::from_str::<serde_json::Value>(raw).is_ok() {
+                ErrorCode::InvalidInput
+            } else {
+                ErrorCode::InvalidJson
+            };
+            return Some(problem(lang, code, client_id.as_deref()));
+        }
+    };
+    match frame {
+        ClientFrame::Ping => Some(text(json!({"type": "pong"}))),
+        ClientFrame::Hello { .. } => Some(problem(lang, ErrorCode::InvalidInput, None)),
+        ClientFrame::Send { conversation_id, client_id, text: body, reply_to, mentions, mention_all } => {
+            let Ok(permit) = in_flight.clone().try_acquire_owned() else {
+                return Some(problem(lang, ErrorCode::RateLimited, Some(&client_id)));
+            };
+            let (state, caller, acks) = (state.clone(), caller.clone(), acks.clone());
+            tokio::spawn(async move {
+                let cid = client_id.clone();
+                let input = SendInput { client_id, text: body, reply_to, mentions, mention_all };
+                let reply = match chat::send(&state, &caller, conversation_id, input).await {
+                    Ok((m, _)) => text(json!({"type": "ack", "client_id": cid, "message": m})),
+                    Err(e) => problem(lang, e.code, Some(&cid)),
+                };
+                let _ = acks.send(reply).await;
+                drop(permit);
+            });
+            None
+        }
+        ClientFrame::Read { conversation_id, position } => {
+            let Ok(permit) = in_flight.clone().try_acquire_owned() else {
+                return Some(problem(lang, ErrorCode::RateLimited, None));
+            };
+            let (state, caller, acks) = (state.clone(), caller.clone(), acks.clone());
+            tokio::spawn(async move {
+                if let Err(e) = chat::mark_read(&state, &caller, conversation_id, position.max(0)).await {
+                    let _ = acks.send(problem(lang, e.code, None)).await;
+                }
+                drop(permit);
+            });
+            None
+        }
+    }
+}

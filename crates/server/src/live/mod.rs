@@ -1,0 +1,424 @@
+//! The real-time core's server side: the hub that hands every committed event to the
+//! open connections that may see it, and the in-memory facts it and the actions read
+//! on the hot path (conversation members, member names, grants).
+//!
+//! Events reach the hub in batches from whoever committed them (the writer, or an
+//! action's own transaction). The hub delivers strictly in position order: a batch
+//! that starts past the last delivered position first has the gap read from the log
+//! (positions are committed in order, so everything below a committed position is
+//! already there). Each event is serialized once; the shared bytes go into each
+//! recipient connection's bounded queue. A connection whose queue is full is told to
+//! resync and dropped; it never slows anyone else.
+
+pub mod gateway;
+
+use crate::chat::render::{self, MemberRef, Refs};
+use axum::extract::ws::Utf8Bytes;
+use domain::access::Grant;
+use domain::{CampusId, ConversationId, MemberId};
+use std::collections::{HashMap, HashSet};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, RwLock};
+use store::{Audience, Committed, Event, Membership, Message, Published, Store};
+use tokio::sync::{Notify, mpsc};
+
+/// Why the server closes a connection.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kick {
+    /// It stopped reading: `resync` frame, then close.
+    Behind,
+    /// The session ended (sign-out, disabled account, password reset): close 4001.
+    SessionEnded,
+}
+
+/// A registered connection, as the hub sees it.
+pub struct Conn {
+    pub id: u64,
+    pub member: MemberId,
+    pub campus: Option<CampusId>,
+    pub admin: bool,
+    pub session: String,
+    pub frames: mpsc::Sender<(i64, Utf8Bytes)>,
+    pub kick: Arc<KickSignal>,
+}
+
+#[derive(Default)]
+pub struct KickSignal {
+    fired: AtomicBool,
+    why: Mutex<Option<Kick>>,
+    notify: Notify,
+}
+
+impl KickSignal {
+    pub fn fire(&self, why: Kick) {
+        if !self.fired.swap(true, Ordering::SeqCst) {
+            if let Ok(mut w) = self.why.lock() {
+                *w = Some(why);
+            }
+            self.notify.notify_one();
+        }
+    }
+    pub async fn wait(&self) -> Kick {
+        loop {
+            if self.fired.load(Ordering::SeqCst) {
+                return self.why.lock().ok().and_then(|w| *w).unwrap_or(Kick::Behind);
+            }
+            self.notify.notified().await;
+        }
+    }
+}
+
+#[derive(Default)]
+struct Registry {
+    /// The highest position handed to connections.
+    delivered: i64,
+    next_id: u64,
+    by_member: HashMap<MemberId, Vec<Arc<Conn>>>,
+    by_campus: HashMap<CampusId, HashSet<MemberId>>,
+}
+
+/// Members of each conversation with their windows, kept from the database and
+/// refreshed whenever membership changes (the hub sees every such change as an event).
+#[derive(Default)]
+pub struct Memberships {
+    map: RwLock<HashMap<ConversationId, Arc<Vec<Membership>>>>,
+}
+
+impl Memberships {
+    pub async fn get(&self, store: &Store, c: ConversationId) -> store::Result<Arc<Vec<Membership>>> {
+        if let Some(m) = self.map.read().ok().and_then(|m| m.get(&c).cloned()) {
+            return Ok(m);
+        }
+        self.refresh(store, c).await
+    }
+
+    pub async fn refresh(&self, store: &Store, c: ConversationId) -> store::Result<Arc<Vec<Membership>>> {
+        let list = Arc::new(store.memberships(c).await?);
+        if let Ok(mut m) = self.map.write() {
+            m.insert(c, list.clone());
+        }
+        Ok(list)
+    }
+}
+
+/// A member's grants (`store.grants`), kept until the directory or an interconnection
+/// changes (the store's generation).
+/// A member's grants, with the store generation they were loaded at.
+type Stamped = (u64, Arc<Vec<Grant>>);
+
+#[derive(Default)]
+pub struct GrantCache {
+    map: RwLock<HashMap<MemberId, Stamped>>,
+}
+
+impl GrantCache {
+    pub async fn get(&self, store: &Store, campus: CampusId, member: MemberId) -> store::Result<Arc<Vec<Grant>>> {
+        let generation = store.generation();
+        if let Some((g, v)) = self.map.read().ok().and_then(|m| m.get(&member).cloned())
+            && g == generation
+        {
+            return Ok(v);
+        }
+        let v = Arc::new(store.grants(campus, member).await?);
+        if let Ok(mut m) = self.map.write() {
+            if m.len() > 100_000 {
+                m.clear();
+            }
+            m.insert(member, (generation, v.clone()));
+        }
+        Ok(v)
+    }
+}
+
+/// Whether the two people of a direct chat still reach each other, kept per
+/// conversation until the directory or an interconnection changes.
+#[derive(Default)]
+pub struct DirectCache {
+    map: RwLock<HashMap<ConversationId, (u64, bool)>>,
+}
+
+impl DirectCache {
+    pub fn get(&self, store: &Store, c: ConversationId) -> Option<bool> {
+        let generation = store.generation();
+        self.map.read().ok().and_then(|m| m.get(&c).copied()).filter(|(g, _)| *g == generation).map(|(_, v)| v)
+    }
+    pub fn put(&self, generation: u64, c: ConversationId, v: bool) {
+        if let Ok(mut m) = self.map.write() {
+            if m.len() > 100_000 {
+                m.clear();
+            }
+            m.insert(c, (generation, v));
+        }
+    }
+}
+
+pub struct Hub {
+    store: Store,
+    registry: Mutex<Registry>,
+    input: mpsc::UnboundedSender<Input>,
+    /// Frames waiting for one connection before it counts as fallen behind.
+    queue: usize,
+    pub memberships: Memberships,
+    pub refs: Refs,
+    pub grants: GrantCache,
+    pub direct: DirectCache,
+}
+
+impl Hub {
+    /// Starts the hub's delivery task. `start` is the log's last position: what came
+    /// before the hub started is read from the log by each connection.
+    pub fn start(store: Store, start: i64, queue: usize) -> Arc<Hub> {
+        let (input, rx) = mpsc::unbounded_channel();
+        let hub = Arc::new(Hub {
+            store,
+            registry: Mutex::new(Registry { delivered: start, ..Default::default() }),
+            input,
+            queue: queue.max(1),
+            memberships: Memberships::default(),
+            refs: Refs::default(),
+            grants: GrantCache::default(),
+            direct: DirectCache::default(),
+        });
+        tokio::spawn(run(Arc::downgrade(&hub), rx));
+        hub
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    /// Hands committed events to the delivery task.
+    pub fn publish(&self, c: Committed) {
+        if !c.events.is_empty() {
+            let _ = self.input.send(Input::Committed(c));
+        }
+    }
+
+    /// Tells the delivery task that something was committed without being handed over
+    /// (a step that wrote events in its own transaction; later, another node): it reads
+    /// the log from where it is.
+    pub fn poke(&self) {
+        let _ = self.input.send(Input::Poke);
+    }
+
+    fn registry(&self) -> std::sync::MutexGuard<'_, Registry> {
+        match self.registry.lock() {
+            Ok(g) => g,
+            Err(p) => p.into_inner(),
+        }
+    }
+
+    /// Registers a connection. Returns it, its queue and the position from which live
+    /// events will reach it: the connection reads what it missed up to there from the
+    /// log, so nothing falls between the two.
+    pub fn register(
+        &self,
+        member: MemberId,
+        campus: Option<CampusId>,
+        admin: bool,
+        session: String,
+    ) -> (Arc<Conn>, mpsc::Receiver<(i64, Utf8Bytes)>, i64) {
+        let (tx, rx) = mpsc::channel(self.queue);
+        let mut r = self.registry();
+        r.next_id += 1;
+        let conn = Arc::new(Conn {
+            id: r.next_id,
+            member,
+            campus,
+            admin,
+            session,
+            frames: tx,
+            kick: Arc::new(KickSignal::default()),
+        });
+        r.by_member.entry(member).or_default().push(conn.clone());
+        if let Some(c) = campus {
+            r.by_campus.entry(c).or_default().insert(member);
+        }
+        let from = r.delivered;
+        metrics::gauge!("campuslink_ws_connections").increment(1.0);
+        (conn, rx, from)
+    }
+
+    pub fn unregister(&self, conn: &Conn) {
+        let mut r = self.registry();
+        let mut gone = false;
+        if let Some(list) = r.by_member.get_mut(&conn.member) {
+            list.retain(|c| c.id != conn.id);
+            gone = list.is_empty();
+        }
+        if gone {
+            r.by_member.remove(&conn.member);
+            if let Some(c) = conn.campus
+                && let Some(set) = r.by_campus.get_mut(&c)
+            {
+                set.remove(&conn.member);
+                if set.is_empty() {
+                    r.by_campus.remove(&c);
+                }
+            }
+        }
+        metrics::gauge!("campuslink_ws_connections").decrement(1.0);
+    }
+
+    /// Closes every connection of a session (sign-out).
+    pub fn end_session(&self, token_hash: &str) {
+        let r = self.registry();
+        for c in r.by_member.values().flatten().filter(|c| c.session == token_hash) {
+            c.kick.fire(Kick::SessionEnded);
+        }
+    }
+
+    /// Closes every connection of a member (disabled, password reset).
+    pub fn end_member(&self, member: MemberId) {
+        let r = self.registry();
+        for c in r.by_member.get(&member).into_iter().flatten() {
+            c.kick.fire(Kick::SessionEnded);
+        }
+    }
+
+    /// How many connections are open (for tests and metrics).
+    pub fn connections(&self) -> usize {
+        self.registry().by_member.values().map(Vec::len).sum()
+    }
+
+    /// Who reads an event at `position`: member ids, resolved from the audience.
+    fn recipients(
+        &self,
+        r: &Registry,
+        audience: Audience,
+        position: i64,
+        members: Option<&[Membership]>,
+    ) -> Vec<Arc<Conn>> {
+        let mut out = Vec::new();
+        match audience {
+            Audience::Member(m) => out.extend(r.by_member.get(&m).into_iter().flatten().cloned()),
+            Audience::Campus(c) | Audience::CampusAdmins(c) => {
+                let admins_only = matches!(audience, Audience::CampusAdmins(_));
+                for m in r.by_campus.get(&c).into_iter().flatten() {
+                    out.extend(r.by_member.get(m).into_iter().flatten().filter(|c| !admins_only || c.admin).cloned());
+                }
+            }
+            Audience::Conversation(_) => {
+                for m in members.into_iter().flatten().filter(|m| m.sees(position)) {
+                    out.extend(r.by_member.get(&m.member_id).into_iter().flatten().cloned());
+                }
+            }
+        }
+        out
+    }
+}
+
+/// Whether a message changes who is in its conversation.
+fn changes_membership(m: &Message) -> bool {
+    m.system.as_ref().is_some_and(|s| {
+        matches!(s.action.as_str(), "created" | "added" | "removed" | "left" | "campus_disconnected" | "owner_changed")
+    })
+}
+
+/// What the delivery task is handed.
+pub enum Input {
+    Committed(Committed),
+    Poke,
+}
+
+async fn run(hub: std::sync::Weak<Hub>, mut rx: mpsc::UnboundedReceiver<Input>) {
+    while let Some(first) = rx.recv().await {
+        let Some(hub) = hub.upgrade() else { return };
+        let mut poked = false;
+        let mut events: Vec<Published> = Vec::new();
+        let mut take = |i: Input| match i {
+            Input::Committed(c) => events.extend(c.events),
+            Input::Poke => poked = true,
+        };
+        take(first);
+        while let Ok(more) = rx.try_recv() {
+            take(more);
+        }
+        if poked {
+            match hub.store.last_position().await {
+                Ok(last) => {
+                    let delivered = hub.registry().delivered;
+                    if last > delivered && events.iter().all(|p| p.event.position != last) {
+                        match fill(&hub, delivered, last).await {
+                            Ok(more) => events.extend(more),
+                            Err(e) => tracing::error!(error = %e, "hub: cannot read the log"),
+                        }
+                    }
+                }
+                Err(e) => tracing::error!(error = %e, "hub: cannot read the log position"),
+            }
+        }
+        events.sort_by_key(|p| p.event.position);
+        if let Err(e) = deliver(&hub, events).await {
+            tracing::error!(error = %e, "hub: delivery failed; connections will catch up from the log");
+        }
+    }
+}
+
+/// One frame per event, rendered once, then handed to every recipient.
+async fn deliver(hub: &Hub, events: Vec<Published>) -> store::Result<()> {
+    let delivered = hub.registry().delivered;
+    let mut list: Vec<Published> = events.into_iter().filter(|p| p.event.position > delivered).collect();
+    list.dedup_by_key(|p| p.event.position);
+    let Some(first) = list.first() else { return Ok(()) };
+    let mut next = delivered;
+    if first.event.position > delivered + 1 {
+        // A gap: someone committed without (yet) publishing. The log has it.
+        let gap = fill(hub, delivered, first.event.position - 1).await?;
+        list.splice(0..0, gap);
+    }
+    // Render each event once; load what rendering needs before taking the lock.
+    let mut frames = Vec::with_capacity(list.len());
+    for p in &list {
+        if p.event.position != next + 1 {
+            tracing::warn!(position = p.event.position, after = next, "hub: out of order event skipped");
+            continue;
+        }
+        next = p.event.position;
+        let members = match p.event.audience {
+            Audience::Conversation(c) => {
+                let refresh = p.event.kind == "conversation"
+                    || p.event.kind == "conversation_left"
+                    || p.message.as_deref().is_some_and(changes_membership);
+                Some(if refresh {
+                    hub.memberships.refresh(&hub.store, c).await?
+                } else {
+                    hub.memberships.get(&hub.store, c).await?
+                })
+            }
+            _ => None,
+        };
+        let frame = render::event_frame(&hub.store, &hub.refs, &p.event, p.message.as_deref()).await?;
+        frames.push((p.event.position, p.event.audience, members, frame));
+    }
+    let mut r = hub.registry();
+    for (position, audience, members, frame) in frames {
+        for conn in hub.recipients(&r, audience, position, members.as_deref().map(|v| v.as_slice())) {
+            if conn.frames.try_send((position, frame.clone())).is_err() {
+                conn.kick.fire(Kick::Behind);
+            }
+        }
+        r.delivered = position;
+    }
+    metrics::gauge!("campuslink_hub_position").set(r.delivered as f64);
+    Ok(())
+}
+
+async fn fill(hub: &Hub, after: i64, until: i64) -> store::Result<Vec<Published>> {
+    let events: Vec<Event> = hub.store.events_between(after, until).await?;
+    let positions: Vec<i64> = events.iter().filter(|e| e.kind == "message").map(|e| e.position).collect();
+    let mut messages: HashMap<i64, Message> =
+        hub.store.messages_at(&positions).await?.into_iter().map(|m| (m.position, m)).collect();
+    Ok(events
+        .into_iter()
+        .map(|e| {
+            let message = messages.remove(&e.position).map(Arc::new);
+            Published { event: e, message }
+        })
+        .collect())
+}
+
+/// A member's reference as every screen shows it (name, campus, title).
+pub async fn member_refs(hub: &Hub, ids: &[MemberId]) -> store::Result<HashMap<MemberId, Arc<MemberRef>>> {
+    hub.refs.many(&hub.store, ids).await
+}

@@ -1,0 +1,1037 @@
+//! Conversations in the database: direct chats and groups, their members' windows and
+//! read positions, and messages. Each message is one row plus its event in the log;
+//! recipients are found from the conversation's members at delivery, never written
+//! per recipient. Every change writes its events in the same transaction.
+
+use crate::events::{self, Audience, Event, NewEvent, Positions};
+use crate::sql::{dynq, dynq_bound, id, int, opt_id, opt_int, opt_text, placeholders, text};
+use crate::{Result, Store, StoreError};
+use domain::access::Target;
+use domain::chat::Kind;
+use domain::{CampusId, ConversationId, DepartmentId, InterconnectionId, MemberId, MessageId};
+use serde::{Deserialize, Serialize};
+use sqlx::any::AnyRow;
+use sqlx::{Any, Transaction};
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Conversation {
+    pub id: ConversationId,
+    pub kind: Kind,
+    pub name: String,
+    pub home_campus_id: CampusId,
+    pub owner_id: Option<MemberId>,
+    pub created_by: MemberId,
+    pub created_at: i64,
+    pub dissolved_at: Option<i64>,
+}
+
+/// One member's place in a conversation: they see its events in
+/// `(joined_position, left_position]`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Membership {
+    pub member_id: MemberId,
+    pub owner: bool,
+    pub joined_position: i64,
+    pub left_position: Option<i64>,
+    pub read_position: i64,
+}
+
+impl Membership {
+    pub fn current(&self) -> bool {
+        self.left_position.is_none()
+    }
+    /// Whether this member reads the conversation's event at `position`.
+    pub fn sees(&self, position: i64) -> bool {
+        position > self.joined_position && self.left_position.is_none_or(|l| position <= l)
+    }
+}
+
+/// What a system message says happened.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SystemNote {
+    /// "created" | "added" | "removed" | "left" | "renamed" | "owner_changed" |
+    /// "dissolved" | "campus_disconnected"
+    pub action: String,
+    pub actor: Option<MemberId>,
+    #[serde(default)]
+    pub members: Vec<MemberId>,
+    #[serde(default)]
+    pub name: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Message {
+    pub id: MessageId,
+    pub conversation_id: ConversationId,
+    pub position: i64,
+    pub sender_id: Option<MemberId>,
+    pub client_id: Option<String>,
+    pub text: String,
+    pub mentions: Vec<MemberId>,
+    pub mention_all: bool,
+    pub reply_to: Option<MessageId>,
+    pub system: Option<SystemNote>,
+    pub created_at: i64,
+    pub recalled_at: Option<i64>,
+}
+
+/// A text message to send.
+#[derive(Clone, Debug)]
+pub struct NewText {
+    pub conversation_id: ConversationId,
+    pub sender: MemberId,
+    pub client_id: String,
+    pub text: String,
+    pub mentions: Vec<MemberId>,
+    pub mention_all: bool,
+    pub reply_to: Option<MessageId>,
+}
+
+/// What a committed change hands to the hub: its events in position order, and for
+/// message events the message.
+#[derive(Clone, Debug, Default)]
+pub struct Committed {
+    pub events: Vec<Published>,
+}
+
+#[derive(Clone, Debug)]
+pub struct Published {
+    pub event: Event,
+    pub message: Option<Arc<Message>>,
+}
+
+/// A conversation as one member sees it in their list.
+#[derive(Clone, Debug)]
+pub struct ConversationRow {
+    pub conversation: Conversation,
+    pub me: Membership,
+    pub member_count: i64,
+    /// The other person of a direct chat.
+    pub peer: Option<MemberId>,
+    pub last_message: Option<Message>,
+    pub unread: i64,
+}
+
+const MESSAGE_COLS: &str = "m.id, m.conversation_id, m.position, m.sender_id, m.client_id, m.text, m.mentions, \
+     m.mention_all, m.reply_to, m.system, m.created_at, m.recalled_at";
+const CONVERSATION_COLS: &str =
+    "c.id, c.kind, c.name, c.home_campus_id, c.owner_id, c.created_by, c.created_at, c.dissolved_at";
+
+fn conversation(r: &AnyRow) -> Result<Conversation> {
+    let kind = text(r, "kind")?;
+    Ok(Conversation {
+        id: id(r, "id")?,
+        kind: Kind::parse(&kind).ok_or_else(|| StoreError::Corrupt(format!("conversation kind {kind:?}")))?,
+        name: text(r, "name")?,
+        home_campus_id: id(r, "home_campus_id")?,
+        owner_id: opt_id(r, "owner_id")?,
+        created_by: id(r, "created_by")?,
+        created_at: int(r, "created_at")?,
+        dissolved_at: opt_int(r, "dissolved_at")?,
+    })
+}
+
+fn membership(r: &AnyRow) -> Result<Membership> {
+    Ok(Membership {
+        member_id: id(r, "member_id")?,
+        owner: text(r, "role")? == "owner",
+        joined_position: int(r, "joined_position")?,
+        left_position: opt_int(r, "left_position")?,
+        read_position: int(r, "read_position")?,
+    })
+}
+
+fn message(r: &AnyRow) -> Result<Message> {
+    let mentions: Vec<MemberId> = serde_json::from_str(&text(r, "mentions")?)
+        .map_err(|e| StoreError::Corrupt(format!("message mentions: {e}")))?;
+    let system = match opt_text(r, "system")? {
+        None => None,
+        Some(s) => Some(serde_json::from_str(&s).map_err(|e| StoreError::Corrupt(format!("system note: {e}")))?),
+    };
+    Ok(Message {
+        id: id(r, "id")?,
+        conversation_id: id(r, "conversation_id")?,
+        position: int(r, "position")?,
+        sender_id: opt_id(r, "sender_id")?,
+        client_id: opt_text(r, "client_id")?,
+        text: text(r, "text")?,
+        mentions,
+        mention_all: int(r, "mention_all")? != 0,
+        reply_to: opt_id(r, "reply_to")?,
+        system,
+        created_at: int(r, "created_at")?,
+        recalled_at: opt_int(r, "recalled_at")?,
+    })
+}
+
+fn ids_json(ids: &[MemberId]) -> String {
+    serde_json::to_string(ids).unwrap_or_else(|_| "[]".into())
+}
+
+/// A write transaction that appends to the event log: the hub hears of what it
+/// committed through `Committed`.
+pub(crate) struct LogTx {
+    pub tx: Transaction<'static, Any>,
+    pub positions: Positions,
+    pub now: i64,
+    pub out: Committed,
+}
+
+impl LogTx {
+    async fn event(&mut self, store: &Store, kind: &'static str, audience: Audience, data: String) -> Result<i64> {
+        let e = events::append(&mut self.tx, store, &mut self.positions, self.now, &NewEvent { kind, audience, data })
+            .await?;
+        let p = e.position;
+        self.out.events.push(Published { event: e, message: None });
+        Ok(p)
+    }
+
+    /// Writes a message row and its event at one fresh position.
+    async fn message(&mut self, store: &Store, m: MessageDraft) -> Result<Arc<Message>> {
+        let position = self.positions.take(&mut self.tx, store).await?;
+        let msg = Message {
+            id: MessageId::new(),
+            conversation_id: m.conversation_id,
+            position,
+            sender_id: m.sender,
+            client_id: m.client_id,
+            text: m.text,
+            mentions: m.mentions,
+            mention_all: m.mention_all,
+            reply_to: m.reply_to,
+            system: m.system,
+            created_at: self.now,
+            recalled_at: None,
+        };
+        let system = match &msg.system {
+            Some(s) => Some(serde_json::to_string(s).map_err(|e| StoreError::Corrupt(e.to_string()))?),
+            None => None,
+        };
+        sqlx::query(
+            "INSERT INTO messages (id, conversation_id, position, sender_id, client_id, kind, text, mentions, mention_all, reply_to, system, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+        )
+        .bind(msg.id.to_string())
+        .bind(msg.conversation_id.to_string())
+        .bind(position)
+        .bind(msg.sender_id.map(|s| s.to_string()))
+        .bind(msg.client_id.clone())
+        .bind(if msg.system.is_some() { "system" } else { "text" })
+        .bind(&msg.text)
+        .bind(ids_json(&msg.mentions))
+        .bind(i64::from(msg.mention_all))
+        .bind(msg.reply_to.map(|r| r.to_string()))
+        .bind(system)
+        .bind(self.now)
+        .execute(&mut *self.tx)
+        .await?;
+        let event =
+            NewEvent { kind: "message", audience: Audience::Conversation(msg.conversation_id), data: String::new() };
+        events::append_at(&mut self.tx, position, self.now, &event).await?;
+        let msg = Arc::new(msg);
+        self.out.events.push(Published {
+            event: Event {
+                position,
+                kind: "message".into(),
+                audience: event.audience,
+                data: String::new(),
+                created_at: self.now,
+            },
+            message: Some(msg.clone()),
+        });
+        Ok(msg)
+    }
+
+    async fn system(&mut self, store: &Store, conversation: ConversationId, note: SystemNote) -> Result<Arc<Message>> {
+        self.message(
+            store,
+            MessageDraft {
+                conversation_id: conversation,
+                sender: None,
+                client_id: None,
+                text: String::new(),
+                mentions: Vec::new(),
+                mention_all: false,
+                reply_to: None,
+                system: Some(note),
+            },
+        )
+        .await
+    }
+
+    async fn commit(self) -> Result<Committed> {
+        self.tx.commit().await?;
+        Ok(self.out)
+    }
+}
+
+struct MessageDraft {
+    conversation_id: ConversationId,
+    sender: Option<MemberId>,
+    client_id: Option<String>,
+    text: String,
+    mentions: Vec<MemberId>,
+    mention_all: bool,
+    reply_to: Option<MessageId>,
+    system: Option<SystemNote>,
+}
+
+fn conversation_event(id: ConversationId) -> String {
+    serde_json::json!({ "conversation_id": id }).to_string()
+}
+
+/// Adds `member` at `joined` (after a left window: rejoins, reading from now on).
+async fn join(
+    tx: &mut Transaction<'_, Any>,
+    c: ConversationId,
+    member: MemberId,
+    owner: bool,
+    joined: i64,
+) -> Result<()> {
+    let role = if owner { "owner" } else { "member" };
+    let done = sqlx::query(
+        "UPDATE conversation_members SET role = $1, joined_position = $2, left_position = NULL, read_position = $2 \
+         WHERE conversation_id = $3 AND member_id = $4 AND left_position IS NOT NULL",
+    )
+    .bind(role)
+    .bind(joined)
+    .bind(c.to_string())
+    .bind(member.to_string())
+    .execute(&mut **tx)
+    .await?;
+    if done.rows_affected() == 0 {
+        sqlx::query(
+            "INSERT INTO conversation_members (conversation_id, member_id, role, joined_position, read_position) VALUES ($1, $2, $3, $4, $4)",
+        )
+        .bind(c.to_string())
+        .bind(member.to_string())
+        .bind(role)
+        .bind(joined)
+        .execute(&mut **tx)
+        .await?;
+    }
+    Ok(())
+}
+
+impl Store {
+    async fn log_tx(&self) -> Result<LogTx> {
+        Ok(LogTx {
+            tx: self.begin().await?,
+            positions: Positions::default(),
+            now: self.now(),
+            out: Committed::default(),
+        })
+    }
+
+    // ---- facts for the rules ------------------------------------------------------
+
+    /// What the reach rule needs about each of `ids` (missing ids are left out). The
+    /// exposure of members of `viewer_campus` is not needed and not loaded.
+    pub async fn targets(&self, ids: &[MemberId], viewer_campus: Option<CampusId>) -> Result<Vec<Target>> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut targets = Vec::with_capacity(ids.len());
+        for chunk in ids.chunks(500) {
+            let sql =
+                format!("SELECT id, campus_id, status FROM members WHERE id IN ({})", placeholders(1, chunk.len()));
+            let q = dynq_bound(sql, chunk);
+            for r in q.fetch_all(&self.pool).await? {
+                targets.push(Target {
+                    id: id(&r, "id")?,
+                    campus: opt_id(&r, "campus_id")?,
+                    active: text(&r, "status")? == "active",
+                    exposed_in: Vec::new(),
+                });
+            }
+        }
+        let others: Vec<MemberId> =
+            targets.iter().filter(|t| t.campus.is_some() && t.campus != viewer_campus).map(|t| t.id).collect();
+        if others.is_empty() {
+            return Ok(targets);
+        }
+        let campuses: HashSet<CampusId> =
+            targets.iter().filter(|t| others.contains(&t.id)).filter_map(|t| t.campus).collect();
+        let exposure = self.exposure_of(&campuses.into_iter().collect::<Vec<_>>(), &others).await?;
+        for t in &mut targets {
+            if let Some(list) = exposure.get(&t.id) {
+                t.exposed_in = list.clone();
+            }
+        }
+        Ok(targets)
+    }
+
+    /// For members of `campuses`, the live interconnections whose external directory
+    /// they are in (by a department, with its sub-departments, or by name).
+    async fn exposure_of(
+        &self,
+        campuses: &[CampusId],
+        members: &[MemberId],
+    ) -> Result<HashMap<MemberId, Vec<InterconnectionId>>> {
+        let sql = format!(
+            "SELECT ed.interconnection_id, ed.campus_id, ed.department_id FROM exposed_departments ed \
+             JOIN interconnection_campuses ic ON ic.interconnection_id = ed.interconnection_id AND ic.campus_id = ed.campus_id \
+             JOIN interconnections i ON i.id = ed.interconnection_id \
+             WHERE ed.campus_id IN ({}) AND ic.removed_at IS NULL AND i.dissolved_at IS NULL",
+            placeholders(1, campuses.len())
+        );
+        let q = dynq_bound(sql, campuses);
+        let mut roots: HashMap<CampusId, Vec<(InterconnectionId, DepartmentId)>> = HashMap::new();
+        for r in q.fetch_all(&self.pool).await? {
+            roots
+                .entry(id(&r, "campus_id")?)
+                .or_default()
+                .push((id(&r, "interconnection_id")?, id(&r, "department_id")?));
+        }
+        let mut out: HashMap<MemberId, Vec<InterconnectionId>> = HashMap::new();
+        let mut covered: HashMap<DepartmentId, HashSet<InterconnectionId>> = HashMap::new();
+        if !roots.is_empty() {
+            let sql =
+                format!("SELECT id, parent_id FROM departments WHERE campus_id IN ({})", placeholders(1, roots.len()));
+            let q = dynq_bound(sql, roots.keys());
+            let parents: HashMap<DepartmentId, Option<DepartmentId>> = q
+                .fetch_all(&self.pool)
+                .await?
+                .iter()
+                .map(|r| Ok((id(r, "id")?, opt_id(r, "parent_id")?)))
+                .collect::<Result<_>>()?;
+            for (ic, root) in roots.values().flatten() {
+                for d in domain::tree::subtree(&parents, *root) {
+                    covered.entry(d).or_default().insert(*ic);
+                }
+            }
+        }
+        for chunk in members.chunks(400) {
+            if !covered.is_empty() {
+                let sql = format!(
+                    "SELECT member_id, department_id FROM member_departments WHERE member_id IN ({})",
+                    placeholders(1, chunk.len())
+                );
+                let q = dynq_bound(sql, chunk);
+                for r in q.fetch_all(&self.pool).await? {
+                    let d: DepartmentId = id(&r, "department_id")?;
+                    if let Some(ics) = covered.get(&d) {
+                        let list = out.entry(id(&r, "member_id")?).or_default();
+                        list.extend(ics.iter().copied().filter(|i| !list.contains(i)).collect::<Vec<_>>());
+                    }
+                }
+            }
+            let sql = format!(
+                "SELECT em.member_id, em.interconnection_id FROM exposed_members em \
+                 JOIN interconnection_campuses ic ON ic.interconnection_id = em.interconnection_id AND ic.campus_id = em.campus_id \
+                 JOIN interconnections i ON i.id = em.interconnection_id \
+                 WHERE em.member_id IN ({}) AND ic.removed_at IS NULL AND i.dissolved_at IS NULL",
+                placeholders(1, chunk.len())
+            );
+            let q = dynq_bound(sql, chunk);
+            for r in q.fetch_all(&self.pool).await? {
+                let ic: InterconnectionId = id(&r, "interconnection_id")?;
+                let list = out.entry(id(&r, "member_id")?).or_default();
+                if !list.contains(&ic) {
+                    list.push(ic);
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// The campuses that share a live, published interconnection with `campus`.
+    pub async fn connected_to(&self, campus: CampusId) -> Result<Vec<CampusId>> {
+        let rows = sqlx::query(
+            "SELECT DISTINCT o.campus_id FROM interconnection_campuses mine \
+             JOIN interconnection_campuses o ON o.interconnection_id = mine.interconnection_id AND o.campus_id <> mine.campus_id \
+             JOIN interconnections i ON i.id = mine.interconnection_id \
+             WHERE mine.campus_id = $1 AND mine.removed_at IS NULL AND o.removed_at IS NULL \
+               AND i.published_at IS NOT NULL AND i.dissolved_at IS NULL",
+        )
+        .bind(campus.to_string())
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(|r| id(r, "campus_id")).collect()
+    }
+
+    // ---- reads --------------------------------------------------------------------------
+
+    pub async fn conversation(&self, c: ConversationId) -> Result<Conversation> {
+        let row = dynq(format!("SELECT {CONVERSATION_COLS} FROM conversations c WHERE c.id = $1"))
+            .bind(c.to_string())
+            .fetch_optional(&self.pool)
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        conversation(&row)
+    }
+
+    /// Every member a conversation ever had, with their windows.
+    pub async fn memberships(&self, c: ConversationId) -> Result<Vec<Membership>> {
+        let rows = sqlx::query(
+            "SELECT member_id, role, joined_position, left_position, read_position FROM conversation_members WHERE conversation_id = $1",
+        )
+        .bind(c.to_string())
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(membership).collect()
+    }
+
+    pub async fn membership(&self, c: ConversationId, member: MemberId) -> Result<Option<Membership>> {
+        let row = sqlx::query(
+            "SELECT member_id, role, joined_position, left_position, read_position FROM conversation_members WHERE conversation_id = $1 AND member_id = $2",
+        )
+        .bind(c.to_string())
+        .bind(member.to_string())
+        .fetch_optional(&self.pool)
+        .await?;
+        row.as_ref().map(membership).transpose()
+    }
+
+    pub async fn direct_between(&self, a: MemberId, b: MemberId) -> Result<Option<Conversation>> {
+        let row = dynq(format!("SELECT {CONVERSATION_COLS} FROM conversations c WHERE c.direct_key = $1"))
+            .bind(domain::chat::direct_key(a, b))
+            .fetch_optional(&self.pool)
+            .await?;
+        row.as_ref().map(conversation).transpose()
+    }
+
+    /// The caller's conversations with what the list shows, most recent first: four
+    /// statements however many conversations.
+    pub async fn conversations_of(&self, member: MemberId) -> Result<Vec<ConversationRow>> {
+        let rows = dynq(format!(
+            "SELECT {CONVERSATION_COLS}, cm.member_id, cm.role, cm.joined_position, cm.left_position, cm.read_position, \
+               (SELECT COUNT(*) FROM conversation_members x WHERE x.conversation_id = c.id AND x.left_position IS NULL) AS member_count, \
+               (SELECT MAX(y.member_id) FROM conversation_members y WHERE y.conversation_id = c.id AND y.member_id <> $1 AND c.kind = 'direct') AS peer, \
+               (SELECT MAX(m.position) FROM messages m WHERE m.conversation_id = c.id AND m.position > cm.joined_position \
+                  AND (cm.left_position IS NULL OR m.position <= cm.left_position)) AS last_position, \
+               (SELECT COUNT(*) FROM messages u WHERE u.conversation_id = c.id AND u.position > cm.read_position \
+                  AND (cm.left_position IS NULL OR u.position <= cm.left_position) \
+                  AND (u.sender_id IS NULL OR u.sender_id <> $1) AND u.system IS NULL AND u.recalled_at IS NULL) AS unread \
+             FROM conversation_members cm JOIN conversations c ON c.id = cm.conversation_id WHERE cm.member_id = $1"
+        ))
+        .bind(member.to_string())
+        .fetch_all(&self.pool)
+        .await?;
+        let mut out = Vec::with_capacity(rows.len());
+        let mut lasts = Vec::new();
+        for r in &rows {
+            if let Some(p) = opt_int(r, "last_position")? {
+                lasts.push(p);
+            }
+            out.push((
+                opt_int(r, "last_position")?,
+                ConversationRow {
+                    conversation: conversation(r)?,
+                    me: membership(r)?,
+                    member_count: int(r, "member_count")?,
+                    peer: opt_id(r, "peer")?,
+                    last_message: None,
+                    unread: int(r, "unread")?,
+                },
+            ));
+        }
+        let mut by_position: HashMap<i64, Message> =
+            self.messages_at(&lasts).await?.into_iter().map(|m| (m.position, m)).collect();
+        let mut list: Vec<(i64, ConversationRow)> = out
+            .into_iter()
+            .map(|(p, mut row)| {
+                row.last_message = p.and_then(|p| by_position.remove(&p));
+                (p.unwrap_or(row.me.joined_position), row)
+            })
+            .collect();
+        list.sort_by_key(|r| std::cmp::Reverse(r.0));
+        Ok(list.into_iter().map(|(_, r)| r).collect())
+    }
+
+    /// Messages at the given positions (for the log's message events and list previews).
+    pub async fn messages_at(&self, positions: &[i64]) -> Result<Vec<Message>> {
+        let mut out = Vec::with_capacity(positions.len());
+        for chunk in positions.chunks(500) {
+            let sql =
+                format!("SELECT {MESSAGE_COLS} FROM messages m WHERE m.position IN ({})", placeholders(1, chunk.len()));
+            let mut q = dynq(sql);
+            for p in chunk {
+                q = q.bind(*p);
+            }
+            for r in q.fetch_all(&self.pool).await? {
+                out.push(message(&r)?);
+            }
+        }
+        out.sort_by_key(|m| m.position);
+        Ok(out)
+    }
+
+    pub async fn messages_by_id(&self, ids: &[MessageId]) -> Result<Vec<Message>> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let sql = format!("SELECT {MESSAGE_COLS} FROM messages m WHERE m.id IN ({})", placeholders(1, ids.len()));
+        let q = dynq_bound(sql, ids);
+        q.fetch_all(&self.pool).await?.iter().map(message).collect()
+    }
+
+    /// A page of a conversation's history within `window` (a member's joined/left
+    /// positions), oldest first: the `limit` before `before`, or after `after`, or the
+    /// latest. Returns the page and whether there is more in that direction.
+    pub async fn history(
+        &self,
+        c: ConversationId,
+        window: &Membership,
+        before: Option<i64>,
+        after: Option<i64>,
+        limit: i64,
+    ) -> Result<(Vec<Message>, bool)> {
+        let upper = window.left_position.unwrap_or(i64::MAX);
+        let (cond, order, bound) = match (before, after) {
+            (_, Some(a)) => ("m.position > $3", "ASC", a),
+            (Some(b), None) => ("m.position < $3", "DESC", b),
+            (None, None) => ("m.position < $3", "DESC", i64::MAX),
+        };
+        let sql = format!(
+            "SELECT {MESSAGE_COLS} FROM messages m WHERE m.conversation_id = $1 AND m.position > $2 AND m.position <= $4 AND {cond} \
+             ORDER BY m.position {order} LIMIT $5"
+        );
+        let rows = dynq(sql)
+            .bind(c.to_string())
+            .bind(window.joined_position)
+            .bind(bound)
+            .bind(upper)
+            .bind(limit + 1)
+            .fetch_all(&self.pool)
+            .await?;
+        let mut list: Vec<Message> = rows.iter().map(message).collect::<Result<_>>()?;
+        let more = list.len() as i64 > limit;
+        list.truncate(limit as usize);
+        list.sort_by_key(|m| m.position);
+        Ok((list, more))
+    }
+
+    // ---- changes ------------------------------------------------------------------------
+
+    /// Opens the direct chat of `a` and `b`, creating it the first time. Returns it and
+    /// whether it is new.
+    pub async fn open_direct(
+        &self,
+        a: MemberId,
+        b: MemberId,
+        home: CampusId,
+    ) -> Result<(Conversation, bool, Committed)> {
+        if let Some(c) = self.direct_between(a, b).await? {
+            return Ok((c, false, Committed::default()));
+        }
+        let mut t = self.log_tx().await?;
+        let c = Conversation {
+            id: ConversationId::new(),
+            kind: Kind::Direct,
+            name: String::new(),
+            home_campus_id: home,
+            owner_id: None,
+            created_by: a,
+            created_at: t.now,
+            dissolved_at: None,
+        };
+        let inserted = sqlx::query(
+            "INSERT INTO conversations (id, kind, name, home_campus_id, owner_id, direct_key, created_by, created_at) \
+             VALUES ($1, 'direct', '', $2, NULL, $3, $4, $5)",
+        )
+        .bind(c.id.to_string())
+        .bind(home.to_string())
+        .bind(domain::chat::direct_key(a, b))
+        .bind(a.to_string())
+        .bind(t.now)
+        .execute(&mut *t.tx)
+        .await;
+        if let Err(sqlx::Error::Database(d)) = &inserted
+            && d.is_unique_violation()
+        {
+            drop(t);
+            let c = self.direct_between(a, b).await?.ok_or(StoreError::NotFound)?;
+            return Ok((c, false, Committed::default()));
+        }
+        inserted?;
+        let p = t.event(self, "conversation", Audience::Conversation(c.id), conversation_event(c.id)).await?;
+        for m in [a, b] {
+            join(&mut t.tx, c.id, m, false, p - 1).await?;
+        }
+        Ok((c, true, t.commit().await?))
+    }
+
+    /// Creates a group owned by `creator` with `members` (the creator among them).
+    pub async fn create_group(
+        &self,
+        creator: MemberId,
+        home: CampusId,
+        name: &str,
+        members: &[MemberId],
+    ) -> Result<(Conversation, Committed)> {
+        let mut t = self.log_tx().await?;
+        let c = Conversation {
+            id: ConversationId::new(),
+            kind: Kind::Group,
+            name: name.to_owned(),
+            home_campus_id: home,
+            owner_id: Some(creator),
+            created_by: creator,
+            created_at: t.now,
+            dissolved_at: None,
+        };
+        sqlx::query(
+            "INSERT INTO conversations (id, kind, name, home_campus_id, owner_id, direct_key, created_by, created_at) \
+             VALUES ($1, 'group', $2, $3, $4, NULL, $4, $5)",
+        )
+        .bind(c.id.to_string())
+        .bind(name)
+        .bind(home.to_string())
+        .bind(creator.to_string())
+        .bind(t.now)
+        .execute(&mut *t.tx)
+        .await?;
+        let others: Vec<MemberId> = members.iter().copied().filter(|m| *m != creator).collect();
+        let note =
+            SystemNote { action: "created".into(), actor: Some(creator), members: others, name: name.to_owned() };
+        let msg = t.system(self, c.id, note).await?;
+        let mut seen = HashSet::new();
+        for m in std::iter::once(creator).chain(members.iter().copied()).filter(|m| seen.insert(*m)) {
+            join(&mut t.tx, c.id, m, m == creator, msg.position - 1).await?;
+        }
+        Ok((c, t.commit().await?))
+    }
+
+    /// Adds members (already checked by the rules) with a system message they see.
+    pub async fn add_members(&self, c: ConversationId, actor: MemberId, members: &[MemberId]) -> Result<Committed> {
+        let mut t = self.log_tx().await?;
+        let note =
+            SystemNote { action: "added".into(), actor: Some(actor), members: members.to_vec(), name: String::new() };
+        let msg = t.system(self, c, note).await?;
+        for m in members {
+            join(&mut t.tx, c, *m, false, msg.position - 1).await?;
+        }
+        t.event(self, "conversation", Audience::Conversation(c), conversation_event(c)).await?;
+        t.commit().await
+    }
+
+    /// Ends `members`' windows at a system message saying why (`removed`, `left`,
+    /// `campus_disconnected`), which they still see; each is told `conversation_left`.
+    pub async fn remove_members(
+        &self,
+        c: ConversationId,
+        actor: Option<MemberId>,
+        members: &[MemberId],
+        action: &str,
+    ) -> Result<Committed> {
+        let mut t = self.log_tx().await?;
+        self.remove_in(&mut t, c, actor, members, action).await?;
+        t.commit().await
+    }
+
+    async fn remove_in(
+        &self,
+        t: &mut LogTx,
+        c: ConversationId,
+        actor: Option<MemberId>,
+        members: &[MemberId],
+        action: &str,
+    ) -> Result<()> {
+        let note = SystemNote { action: action.into(), actor, members: members.to_vec(), name: String::new() };
+        let msg = t.system(self, c, note).await?;
+        for m in members {
+            sqlx::query(
+                "UPDATE conversation_members SET left_position = $1, role = 'member' WHERE conversation_id = $2 AND member_id = $3 AND left_position IS NULL",
+            )
+            .bind(msg.position)
+            .bind(c.to_string())
+            .bind(m.to_string())
+            .execute(&mut *t.tx)
+            .await?;
+            t.event(self, "conversation_left", Audience::Member(*m), conversation_event(c)).await?;
+        }
+        t.event(self, "conversation", Audience::Conversation(c), conversation_event(c)).await?;
+        Ok(())
+    }
+
+    pub async fn rename_group(&self, c: ConversationId, actor: MemberId, name: &str) -> Result<Committed> {
+        let mut t = self.log_tx().await?;
+        sqlx::query("UPDATE conversations SET name = $1 WHERE id = $2")
+            .bind(name)
+            .bind(c.to_string())
+            .execute(&mut *t.tx)
+            .await?;
+        let note =
+            SystemNote { action: "renamed".into(), actor: Some(actor), members: Vec::new(), name: name.to_owned() };
+        t.system(self, c, note).await?;
+        t.event(self, "conversation", Audience::Conversation(c), conversation_event(c)).await?;
+        t.commit().await
+    }
+
+    pub async fn transfer_owner(&self, c: ConversationId, actor: MemberId, to: MemberId) -> Result<Committed> {
+        let mut t = self.log_tx().await?;
+        sqlx::query("UPDATE conversations SET owner_id = $1 WHERE id = $2")
+            .bind(to.to_string())
+            .bind(c.to_string())
+            .execute(&mut *t.tx)
+            .await?;
+        for (m, role) in [(actor, "member"), (to, "owner")] {
+            sqlx::query("UPDATE conversation_members SET role = $1 WHERE conversation_id = $2 AND member_id = $3")
+                .bind(role)
+                .bind(c.to_string())
+                .bind(m.to_string())
+                .execute(&mut *t.tx)
+                .await?;
+        }
+        let note =
+            SystemNote { action: "owner_changed".into(), actor: Some(actor), members: vec![to], name: String::new() };
+        t.system(self, c, note).await?;
+        t.event(self, "conversation", Audience::Conversation(c), conversation_event(c)).await?;
+        t.commit().await
+    }
+
+    /// Dissolves a group: a last system message; everyone keeps its history read-only.
+    pub async fn dissolve_group(&self, c: ConversationId, actor: MemberId) -> Result<Committed> {
+        let mut t = self.log_tx().await?;
+        sqlx::query("UPDATE conversations SET dissolved_at = $1 WHERE id = $2 AND dissolved_at IS NULL")
+            .bind(t.now)
+            .bind(c.to_string())
+            .execute(&mut *t.tx)
+            .await?;
+        let note =
+            SystemNote { action: "dissolved".into(), actor: Some(actor), members: Vec::new(), name: String::new() };
+        t.system(self, c, note).await?;
+        t.event(self, "conversation", Audience::Conversation(c), conversation_event(c)).await?;
+        t.commit().await
+    }
+
+    /// Recalls a message: its content is gone for everyone, in history and in the log.
+    pub async fn recall(&self, m: &Message) -> Result<Committed> {
+        let mut t = self.log_tx().await?;
+        let done = sqlx::query(
+            "UPDATE messages SET recalled_at = $1, text = '', mentions = '[]', mention_all = 0 WHERE id = $2 AND recalled_at IS NULL",
+        )
+        .bind(t.now)
+        .bind(m.id.to_string())
+        .execute(&mut *t.tx)
+        .await?;
+        if done.rows_affected() == 0 {
+            return Ok(Committed::default());
+        }
+        let data = serde_json::json!({"conversation_id": m.conversation_id, "message_id": m.id}).to_string();
+        t.event(self, "message_recalled", Audience::Conversation(m.conversation_id), data).await?;
+        t.commit().await
+    }
+
+    /// Cross-campus groups after a campus leaves an interconnection: in every live group
+    /// whose home campus no longer connects to a member's campus, that member is removed
+    /// with a system message. `connected(home)` gives the campuses still connected.
+    pub async fn disconnect_groups(&self, campuses: &[CampusId]) -> Result<Committed> {
+        if campuses.is_empty() {
+            return Ok(Committed::default());
+        }
+        // Groups with current members of these campuses, and those members.
+        let sql = format!(
+            "SELECT c.id AS conversation_id, c.home_campus_id, m.campus_id, cm.member_id FROM conversation_members cm \
+             JOIN conversations c ON c.id = cm.conversation_id JOIN members m ON m.id = cm.member_id \
+             WHERE c.kind = 'group' AND c.dissolved_at IS NULL AND cm.left_position IS NULL \
+               AND (m.campus_id IN ({p}) OR c.home_campus_id IN ({p}))",
+            p = placeholders(1, campuses.len())
+        );
+        let q = dynq_bound(sql, campuses);
+        let rows = q.fetch_all(&self.pool).await?;
+        let mut connected: HashMap<CampusId, Vec<CampusId>> = HashMap::new();
+        let mut leaving: HashMap<ConversationId, Vec<MemberId>> = HashMap::new();
+        for r in &rows {
+            let home: CampusId = id(r, "home_campus_id")?;
+            let campus: CampusId = id(r, "campus_id")?;
+            let linked = match connected.get(&home) {
+                Some(l) => l,
+                None => {
+                    let l = self.connected_to(home).await?;
+                    connected.entry(home).or_insert(l)
+                }
+            };
+            if !domain::chat::fits_group(home, linked, campus) {
+                leaving.entry(id(r, "conversation_id")?).or_default().push(id(r, "member_id")?);
+            }
+        }
+        if leaving.is_empty() {
+            return Ok(Committed::default());
+        }
+        let mut t = self.log_tx().await?;
+        let mut list: Vec<_> = leaving.into_iter().collect();
+        list.sort_by_key(|(c, _)| *c);
+        for (c, members) in list {
+            self.remove_in(&mut t, c, None, &members, "campus_disconnected").await?;
+        }
+        t.commit().await
+    }
+
+    /// Messages of others after the member's read position, within their window.
+    pub async fn unread(&self, c: ConversationId, me: &Membership) -> Result<i64> {
+        let r = sqlx::query(
+            "SELECT COUNT(*) AS n FROM messages u WHERE u.conversation_id = $1 AND u.position > $2 AND u.position <= $3 \
+             AND u.sender_id <> $4 AND u.system IS NULL AND u.recalled_at IS NULL",
+        )
+        .bind(c.to_string())
+        .bind(me.read_position)
+        .bind(me.left_position.unwrap_or(i64::MAX))
+        .bind(me.member_id.to_string())
+        .fetch_one(&self.pool)
+        .await?;
+        int(&r, "n")
+    }
+
+    /// Who has read a message (read position ≥ its position) and who has not, among the
+    /// members who saw it, its sender excluded.
+    pub async fn readers(&self, m: &Message) -> Result<(Vec<MemberId>, Vec<MemberId>)> {
+        let rows = sqlx::query(
+            "SELECT member_id, read_position FROM conversation_members WHERE conversation_id = $1 \
+             AND joined_position < $2 AND (left_position IS NULL OR left_position >= $2)",
+        )
+        .bind(m.conversation_id.to_string())
+        .bind(m.position)
+        .fetch_all(&self.pool)
+        .await?;
+        let (mut read, mut unread) = (Vec::new(), Vec::new());
+        for r in rows {
+            let member: MemberId = id(&r, "member_id")?;
+            if Some(member) == m.sender_id {
+                continue;
+            }
+            if int(&r, "read_position")? >= m.position { read.push(member) } else { unread.push(member) }
+        }
+        Ok((read, unread))
+    }
+}
+
+// ---- the writer's units: sends and reads, committed in groups --------------------------
+
+/// A send's outcome: the message, and whether it was there already (a resend).
+#[derive(Clone, Debug)]
+pub struct Sent {
+    pub message: Arc<Message>,
+    pub duplicate: bool,
+}
+
+impl Store {
+    /// One send inside a group-commit transaction. The sender must still be a member
+    /// when it commits; a client id already used returns the first message, or refuses
+    /// if the content differs.
+    pub(crate) async fn send_in(&self, t: &mut LogTx, m: &NewText) -> Result<Sent> {
+        let row = dynq(format!("SELECT {MESSAGE_COLS} FROM messages m WHERE m.sender_id = $1 AND m.client_id = $2"))
+            .bind(m.sender.to_string())
+            .bind(&m.client_id)
+            .fetch_optional(&mut *t.tx)
+            .await?;
+        if let Some(r) = row {
+            let first = message(&r)?;
+            if first.conversation_id != m.conversation_id || (first.recalled_at.is_none() && first.text != m.text) {
+                return Err(StoreError::ClientIdReused);
+            }
+            return Ok(Sent { message: Arc::new(first), duplicate: true });
+        }
+        let member = sqlx::query(
+            "SELECT 1 AS x FROM conversation_members cm JOIN conversations c ON c.id = cm.conversation_id \
+             WHERE cm.conversation_id = $1 AND cm.member_id = $2 AND cm.left_position IS NULL AND c.dissolved_at IS NULL",
+        )
+        .bind(m.conversation_id.to_string())
+        .bind(m.sender.to_string())
+        .fetch_optional(&mut *t.tx)
+        .await?;
+        if member.is_none() {
+            return Err(StoreError::NotMember);
+        }
+        let message = t
+            .message(
+                self,
+                MessageDraft {
+                    conversation_id: m.conversation_id,
+                    sender: Some(m.sender),
+                    client_id: Some(m.client_id.clone()),
+                    text: m.text.clone(),
+                    mentions: m.mentions.clone(),
+                    mention_all: m.mention_all,
+                    reply_to: m.reply_to,
+                    system: None,
+                },
+            )
+            .await?;
+        // The sender has read what they wrote.
+        sqlx::query(
+            "UPDATE conversation_members SET read_position = $1 WHERE conversation_id = $2 AND member_id = $3 AND read_position < $1",
+        )
+        .bind(message.position)
+        .bind(m.conversation_id.to_string())
+        .bind(m.sender.to_string())
+        .execute(&mut *t.tx)
+        .await?;
+        Ok(Sent { message, duplicate: false })
+    }
+
+    /// Moves a member's read position forward (never back, never past the last
+    /// message), with a `read` event for `audience`. Returns the read position.
+    pub(crate) async fn read_in(
+        &self,
+        t: &mut LogTx,
+        c: ConversationId,
+        member: MemberId,
+        position: i64,
+        audience: Audience,
+    ) -> Result<i64> {
+        let r = sqlx::query(
+            "SELECT cm.read_position, cm.joined_position, cm.left_position, \
+               (SELECT MAX(m.position) FROM messages m WHERE m.conversation_id = cm.conversation_id) AS last \
+             FROM conversation_members cm WHERE cm.conversation_id = $1 AND cm.member_id = $2",
+        )
+        .bind(c.to_string())
+        .bind(member.to_string())
+        .fetch_optional(&mut *t.tx)
+        .await?
+        .ok_or(StoreError::NotMember)?;
+        let current = int(&r, "read_position")?;
+        let mut upper = opt_int(&r, "last")?.unwrap_or(0);
+        if let Some(l) = opt_int(&r, "left_position")? {
+            upper = upper.min(l);
+        }
+        let target = position.min(upper);
+        if target <= current {
+            return Ok(current);
+        }
+        sqlx::query("UPDATE conversation_members SET read_position = $1 WHERE conversation_id = $2 AND member_id = $3")
+            .bind(target)
+            .bind(c.to_string())
+            .bind(member.to_string())
+            .execute(&mut *t.tx)
+            .await?;
+        let data = serde_json::json!({"conversation_id": c, "member_id": member, "read_position": target}).to_string();
+        t.event(self, "read", audience, data).await?;
+        Ok(target)
+    }
+}
+
+pub(crate) use LogTx as WriterTx;
+
+impl Store {
+    pub(crate) async fn writer_tx(&self) -> Result<WriterTx> {
+        self.log_tx().await
+    }
+}
+
+impl WriterTx {
+    pub(crate) async fn savepoint(&mut self) -> Result<(Option<i64>, usize)> {
+        sqlx::query("SAVEPOINT unit").execute(&mut *self.tx).await?;
+        Ok((self.positions.mark(), self.out.events.len()))
+    }
+
+    pub(crate) async fn release(&mut self) -> Result<()> {
+        sqlx::query("RELEASE SAVEPOINT unit").execute(&mut *self.tx).await?;
+        Ok(())
+    }
+
+    pub(crate) async fn rollback_to(&mut self, mark: (Option<i64>, usize)) -> Result<()> {
+        sqlx::query("ROLLBACK TO SAVEPOINT unit").execute(&mut *self.tx).await?;
+        sqlx::query("RELEASE SAVEPOINT unit").execute(&mut *self.tx).await?;
+        self.positions.reset(mark.0);
+        self.out.events.truncate(mark.1);
+        Ok(())
+    }
+
+    pub(crate) async fn finish(self) -> Result<Committed> {
+        self.commit().await
+    }
+}

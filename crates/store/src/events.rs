@@ -1,0 +1,254 @@
+//! The event log: every change a client should see, with a position that only grows.
+//!
+//! Positions are allocated inside the transaction that makes the change, under the
+//! writers' lock (SQLite's write lock, taken by `BEGIN IMMEDIATE`; an advisory lock on
+//! PostgreSQL), which is held until commit. So position p+1 is allocated only after p
+//! has committed or rolled back, and a reader that sees p sees everything below it:
+//! the log is gap-free for readers however many writers there are, and "committed up
+//! to" is simply the highest position a reader sees.
+
+use crate::sql::{int, opt_int, opt_text, text};
+use crate::{Result, Store};
+use domain::{CampusId, ConversationId, MemberId};
+use sqlx::any::AnyRow;
+use sqlx::{Any, Transaction};
+
+/// The highest position ever allocated: the log's last, or when pruning emptied it,
+/// the floor, so positions never start over.
+const LAST_POSITION: &str = "SELECT COALESCE((SELECT MAX(position) FROM events), \
+     (SELECT floor FROM event_floor WHERE id = 1), 0) AS p";
+
+/// Who may read an event.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Audience {
+    Member(MemberId),
+    /// The conversation's members at the event's position.
+    Conversation(ConversationId),
+    /// Every member of the campus.
+    Campus(CampusId),
+    CampusAdmins(CampusId),
+}
+
+impl Audience {
+    fn parts(self) -> (&'static str, String) {
+        match self {
+            Audience::Member(m) => ("member", m.to_string()),
+            Audience::Conversation(c) => ("conversation", c.to_string()),
+            Audience::Campus(c) => ("campus", c.to_string()),
+            Audience::CampusAdmins(c) => ("campus_admins", c.to_string()),
+        }
+    }
+
+    fn parse(kind: &str, id: &str) -> Option<Audience> {
+        Some(match kind {
+            "member" => Audience::Member(id.parse().ok()?),
+            "conversation" => Audience::Conversation(id.parse().ok()?),
+            "campus" => Audience::Campus(id.parse().ok()?),
+            "campus_admins" => Audience::CampusAdmins(id.parse().ok()?),
+            _ => return None,
+        })
+    }
+}
+
+/// An event to append. `data` is its JSON payload; a message event has none (its
+/// content is the messages row at its position).
+#[derive(Clone, Debug)]
+pub struct NewEvent {
+    pub kind: &'static str,
+    pub audience: Audience,
+    pub data: String,
+}
+
+/// An event as stored, with its position.
+#[derive(Clone, Debug)]
+pub struct Event {
+    pub position: i64,
+    pub kind: String,
+    pub audience: Audience,
+    pub data: String,
+    pub created_at: i64,
+}
+
+/// Hands out positions inside one write transaction: the first call takes the lock and
+/// reads the highest position; later calls count on from there.
+#[derive(Debug, Default)]
+pub struct Positions {
+    next: Option<i64>,
+}
+
+impl Positions {
+    pub async fn take(&mut self, tx: &mut Transaction<'_, Any>, store: &Store) -> Result<i64> {
+        let next = match self.next {
+            Some(n) => n,
+            None => {
+                if let Some(lock) = store.dialect.position_lock() {
+                    sqlx::query(lock).execute(&mut **tx).await?;
+                }
+                let r = sqlx::query(LAST_POSITION).fetch_one(&mut **tx).await?;
+                int(&r, "p")? + 1
+            }
+        };
+        self.next = Some(next + 1);
+        Ok(next)
+    }
+
+    /// The next position to hand out, if any was taken: for rolling back to a savepoint.
+    pub(crate) fn mark(&self) -> Option<i64> {
+        self.next
+    }
+
+    /// Back to `mark`: positions taken since are handed out again (with `None`, the
+    /// next take reads the highest position again, under the lock already held).
+    pub(crate) fn reset(&mut self, mark: Option<i64>) {
+        self.next = mark;
+    }
+}
+
+/// Appends `event` at a fresh position.
+pub async fn append(
+    tx: &mut Transaction<'_, Any>,
+    store: &Store,
+    positions: &mut Positions,
+    now: i64,
+    event: &NewEvent,
+) -> Result<Event> {
+    let position = positions.take(tx, store).await?;
+    append_at(tx, position, now, event).await?;
+    Ok(Event {
+        position,
+        kind: event.kind.to_owned(),
+        audience: event.audience,
+        data: event.data.clone(),
+        created_at: now,
+    })
+}
+
+/// Appends `event` at a position already taken (a message's, shared with its row).
+pub async fn append_at(tx: &mut Transaction<'_, Any>, position: i64, now: i64, event: &NewEvent) -> Result<()> {
+    let (kind, id) = event.audience.parts();
+    sqlx::query(
+        "INSERT INTO events (position, kind, audience, audience_id, data, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(position)
+    .bind(event.kind)
+    .bind(kind)
+    .bind(id)
+    .bind(&event.data)
+    .bind(now)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// Whom the log is read for: a member, with their campus and whether they administer it.
+#[derive(Clone, Copy, Debug)]
+pub struct Reader {
+    pub member: MemberId,
+    pub campus: Option<CampusId>,
+    pub admin: bool,
+}
+
+/// What a reader gets from the log: events, and for message events the message's
+/// conversation (the rest the caller loads through `messages_at`).
+#[derive(Clone, Debug)]
+pub struct LogEntry {
+    pub event: Event,
+    pub message_conversation: Option<ConversationId>,
+}
+
+fn entry(r: &AnyRow) -> Result<LogEntry> {
+    let kind = text(r, "audience")?;
+    let id = text(r, "audience_id")?;
+    let audience = Audience::parse(&kind, &id)
+        .ok_or_else(|| crate::StoreError::Corrupt(format!("event audience {kind:?} {id:?}")))?;
+    Ok(LogEntry {
+        event: Event {
+            position: int(r, "position")?,
+            kind: text(r, "kind")?,
+            audience,
+            data: opt_text(r, "data")?.unwrap_or_default(),
+            created_at: opt_int(r, "created_at")?.unwrap_or(0),
+        },
+        message_conversation: None,
+    })
+}
+
+impl Store {
+    /// The highest position committed.
+    pub async fn last_position(&self) -> Result<i64> {
+        let r = sqlx::query(LAST_POSITION).fetch_one(&self.pool).await?;
+        int(&r, "p")
+    }
+
+    /// The highest position pruned from the log; a reader behind it must resync.
+    pub async fn event_floor(&self) -> Result<i64> {
+        let r = sqlx::query("SELECT floor FROM event_floor WHERE id = 1").fetch_one(&self.pool).await?;
+        int(&r, "floor")
+    }
+
+    /// Every event after `after` (and up to `until`) that `reader` may see, in order, at
+    /// most `limit`. Who sees an event is its audience; a conversation's events are read
+    /// by its members between their joining and their leaving.
+    pub async fn events_for(&self, reader: &Reader, after: i64, until: i64, limit: i64) -> Result<Vec<LogEntry>> {
+        let campus = reader.campus.map(|c| c.to_string()).unwrap_or_default();
+        let rows = sqlx::query(
+            "SELECT x.position, x.kind, x.audience, x.audience_id, x.data, x.created_at FROM ( \
+               SELECT e.* FROM events e WHERE e.audience = 'member' AND e.audience_id = $1 AND e.position > $2 AND e.position <= $3 \
+               UNION ALL \
+               SELECT e.* FROM events e WHERE e.audience = 'campus' AND e.audience_id = $4 AND e.position > $2 AND e.position <= $3 \
+               UNION ALL \
+               SELECT e.* FROM events e WHERE e.audience = 'campus_admins' AND e.audience_id = $4 AND $5 = 1 AND e.position > $2 AND e.position <= $3 \
+               UNION ALL \
+               SELECT e.* FROM conversation_members cm JOIN events e ON e.audience = 'conversation' AND e.audience_id = cm.conversation_id \
+                 AND e.position > cm.joined_position AND (cm.left_position IS NULL OR e.position <= cm.left_position) \
+               WHERE cm.member_id = $1 AND e.position > $2 AND e.position <= $3 \
+             ) x ORDER BY x.position LIMIT $6",
+        )
+        .bind(reader.member.to_string())
+        .bind(after)
+        .bind(until)
+        .bind(campus)
+        .bind(i64::from(reader.admin))
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        let mut out: Vec<LogEntry> = rows.iter().map(entry).collect::<Result<_>>()?;
+        for e in &mut out {
+            if let Audience::Conversation(c) = e.event.audience {
+                e.message_conversation = Some(c);
+            }
+        }
+        Ok(out)
+    }
+
+    /// Every event in `(after, until]`, whoever reads it: for the hub to fill a gap
+    /// between what it was handed and what is committed.
+    pub async fn events_between(&self, after: i64, until: i64) -> Result<Vec<Event>> {
+        let rows = sqlx::query(
+            "SELECT position, kind, audience, audience_id, data, created_at FROM events WHERE position > $1 AND position <= $2 ORDER BY position",
+        )
+        .bind(after)
+        .bind(until)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(|r| entry(r).map(|e| e.event)).collect()
+    }
+
+    /// Drops events older than `before_ms` from the log (message history stays in the
+    /// messages table) and raises the floor past them.
+    pub async fn prune_events(&self, before_ms: i64) -> Result<u64> {
+        let mut tx = self.begin().await?;
+        let r = sqlx::query("SELECT MAX(position) AS p FROM events WHERE created_at < $1")
+            .bind(before_ms)
+            .fetch_one(&mut *tx)
+            .await?;
+        let Some(top) = opt_int(&r, "p")? else { return Ok(0) };
+        let done = sqlx::query("DELETE FROM events WHERE position <= $1").bind(top).execute(&mut *tx).await?;
+        sqlx::query("UPDATE event_floor SET floor = $1 WHERE id = 1 AND floor < $1")
+            .bind(top)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(done.rows_affected())
+    }
+}

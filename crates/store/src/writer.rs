@@ -1,0 +1,111 @@
+//! The writer: one task that takes whatever sends and reads are waiting and commits
+//! them as one transaction (group commit), so a burst costs one fsync instead of one per
+//! message. Each unit runs in a savepoint: one that fails rolls back alone and its
+//! neighbours commit. Every caller is answered only after the commit is durable, and
+//! the committed events go to `on_commit` (the hub) before any caller hears back.
+
+use crate::chat::{Committed, NewText, Sent};
+use crate::events::Audience;
+use crate::{Result, Store, StoreError};
+use domain::{ConversationId, MemberId};
+use tokio::sync::{mpsc, oneshot};
+
+/// Most units in one transaction: enough to amortize the fsync, few enough that the
+/// first caller in a batch does not wait long for the last.
+const MAX_BATCH: usize = 256;
+
+#[derive(Clone, Debug)]
+pub enum WriteOp {
+    Send(NewText),
+    Read { conversation: ConversationId, member: MemberId, position: i64, audience: Audience },
+}
+
+#[derive(Clone, Debug)]
+pub enum WriteOutcome {
+    Sent(Sent),
+    Read(i64),
+}
+
+struct Job {
+    op: WriteOp,
+    reply: oneshot::Sender<Result<WriteOutcome>>,
+}
+
+/// A handle to the writer task; cheap to clone.
+#[derive(Clone)]
+pub struct Writer {
+    jobs: mpsc::Sender<Job>,
+}
+
+impl Writer {
+    /// Starts the writer on `store`. It stops when every handle is dropped.
+    pub fn start(store: Store, on_commit: impl Fn(Committed) + Send + Sync + 'static) -> Writer {
+        let (jobs, rx) = mpsc::channel(4096);
+        tokio::spawn(run(store, rx, on_commit));
+        Writer { jobs }
+    }
+
+    /// Queues `op` and waits until it is durable (or refused).
+    pub async fn write(&self, op: WriteOp) -> Result<WriteOutcome> {
+        let (reply, answer) = oneshot::channel();
+        self.jobs.send(Job { op, reply }).await.map_err(|_| StoreError::WriterStopped)?;
+        answer.await.map_err(|_| StoreError::WriterStopped)?
+    }
+}
+
+async fn run(store: Store, mut rx: mpsc::Receiver<Job>, on_commit: impl Fn(Committed) + Send + Sync) {
+    let mut batch = Vec::with_capacity(MAX_BATCH);
+    while let Some(first) = rx.recv().await {
+        batch.push(first);
+        while batch.len() < MAX_BATCH {
+            match rx.try_recv() {
+                Ok(j) => batch.push(j),
+                Err(_) => break,
+            }
+        }
+        let size = batch.len();
+        metrics::histogram!("campuslink_writer_batch_size").record(size as f64);
+        match commit(&store, &batch).await {
+            Ok((committed, results)) => {
+                if !committed.events.is_empty() {
+                    on_commit(committed);
+                }
+                for (job, r) in batch.drain(..).zip(results) {
+                    let _ = job.reply.send(r);
+                }
+            }
+            Err(e) => {
+                tracing::error!(error = %e, size, "writer: batch not committed");
+                let msg = e.to_string();
+                for job in batch.drain(..) {
+                    let _ = job.reply.send(Err(StoreError::CommitFailed(msg.clone())));
+                }
+            }
+        }
+    }
+}
+
+async fn commit(store: &Store, batch: &[Job]) -> Result<(Committed, Vec<Result<WriteOutcome>>)> {
+    let mut t = store.writer_tx().await?;
+    let mut results = Vec::with_capacity(batch.len());
+    for job in batch {
+        let mark = t.savepoint().await?;
+        let r = match &job.op {
+            WriteOp::Send(m) => store.send_in(&mut t, m).await.map(WriteOutcome::Sent),
+            WriteOp::Read { conversation, member, position, audience } => {
+                store.read_in(&mut t, *conversation, *member, *position, *audience).await.map(WriteOutcome::Read)
+            }
+        };
+        match r {
+            Ok(v) => {
+                t.release().await?;
+                results.push(Ok(v));
+            }
+            Err(e) => {
+                t.rollback_to(mark).await?;
+                results.push(Err(e));
+            }
+        }
+    }
+    Ok((t.finish().await?, results))
+}

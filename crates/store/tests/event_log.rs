@@ -1,0 +1,150 @@
+//! The event log and the writer, on SQLite and on PostgreSQL: many concurrent writers
+//! (the writer's group commits and steps with their own transactions) leave a log with
+//! no gap and no duplicate; a refused unit in a batch fails alone; a reader resumes
+//! from any position; pruning raises the floor.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly on purpose
+
+use domain::member_row::{MemberFields, RawMemberFields};
+use domain::values::Code;
+use domain::{MemberId, Role};
+use std::collections::HashSet;
+use std::sync::{Arc, Mutex};
+use store::testing::TestDb;
+use store::{Audience, Dialect, MemberWrite, Names, NewText, Reader, StoreError, WriteOp, WriteOutcome, Writer};
+
+fn fields(login: &str) -> MemberFields {
+    MemberFields::parse(&RawMemberFields { login, name_zh: login, ..Default::default() }).unwrap()
+}
+
+fn text(c: domain::ConversationId, sender: MemberId, client_id: String) -> WriteOp {
+    WriteOp::Send(NewText {
+        conversation_id: c,
+        sender,
+        client_id,
+        text: "開會".into(),
+        mentions: vec![],
+        mention_all: false,
+        reply_to: None,
+    })
+}
+
+async fn log_story(dialect: Dialect) {
+    let db = TestDb::of(dialect).await;
+    let store = db.connect().await.unwrap();
+    let names = || Names { zh: "示範學校", pt: "", en: "" };
+    let school = store.create_school(&Code::parse("S1").unwrap(), names()).await.unwrap();
+    let campus = store.create_campus(school.id, &Code::parse("S1-A").unwrap(), names()).await.unwrap();
+    let mut people = Vec::new();
+    for i in 0..6 {
+        let f = fields(&format!("t{i}"));
+        let m = store
+            .create_member(Some(campus.id), MemberWrite { fields: &f, role: Role::Member, department_ids: &[] }, None)
+            .await
+            .unwrap();
+        people.push(m.id);
+    }
+    let (group, committed) = store.create_group(people[0], campus.id, "教研組", &people[1..4]).await.unwrap();
+    assert_eq!(committed.events.len(), 1, "the created message");
+
+    let handed: Arc<Mutex<Vec<i64>>> = Arc::default();
+    let sink = handed.clone();
+    let writer = Writer::start(store.clone(), move |c| {
+        sink.lock().unwrap().extend(c.events.iter().map(|p| p.event.position));
+    });
+
+    // Concurrent writers: 4 senders × 30 sends through the writer, while other steps
+    // commit their own transactions (renames) at the same time.
+    let mut tasks = Vec::new();
+    for (s, sender) in people.iter().copied().enumerate().take(4) {
+        let w = writer.clone();
+        tasks.push(tokio::spawn(async move {
+            for n in 0..30 {
+                match w.write(text(group.id, sender, format!("{s}-{n}"))).await.unwrap() {
+                    WriteOutcome::Sent(sent) => assert!(!sent.duplicate),
+                    other => panic!("{other:?}"),
+                }
+            }
+        }));
+    }
+    let renamer = {
+        let store = store.clone();
+        let owner = people[0];
+        tokio::spawn(async move {
+            for n in 0..10 {
+                store.rename_group(group.id, owner, &format!("教研組{n}")).await.unwrap();
+            }
+        })
+    };
+    for t in tasks {
+        t.await.unwrap();
+    }
+    renamer.await.unwrap();
+    let last = store.last_position().await.unwrap();
+    let all = store.events_between(0, last).await.unwrap();
+    let positions: Vec<i64> = all.iter().map(|e| e.position).collect();
+    assert_eq!(positions, (1..=last).collect::<Vec<_>>(), "gap-free, in order, each once");
+    // 1 created + 120 sends + 10 × (system message + conversation event)
+    assert_eq!(last, 1 + 120 + 20);
+    let handed = handed.lock().unwrap().clone();
+    assert_eq!(handed.len(), 120, "the writer hands every committed send to the hub");
+    assert!(handed.windows(2).all(|w| w[0] < w[1]), "in commit order");
+
+    // A resend is the first message; a refused unit does not take its batch down.
+    let again = writer.write(text(group.id, people[0], "0-0".into())).await.unwrap();
+    assert!(matches!(again, WriteOutcome::Sent(ref s) if s.duplicate));
+    let outsider = people[5];
+    let (ok, refused) = tokio::join!(
+        writer.write(text(group.id, people[1], "batch-ok".into())),
+        writer.write(text(group.id, outsider, "batch-refused".into())),
+    );
+    assert!(ok.is_ok(), "{ok:?}");
+    assert!(matches!(refused, Err(StoreError::NotMember)), "{refused:?}");
+    let after = store.last_position().await.unwrap();
+    assert_eq!(after, last + 1, "the refused unit left no position behind");
+    assert_eq!(store.events_between(0, after).await.unwrap().len() as i64, after);
+
+    // A member reads exactly their window: t4 joins now and sees nothing before.
+    let committed = store.add_members(group.id, people[0], &[people[4]]).await.unwrap();
+    let joined_at = committed.events[0].event.position;
+    let reader = |m: MemberId| Reader { member: m, campus: Some(campus.id), admin: false };
+    let seen = store.events_for(&reader(people[4]), 0, i64::MAX, 1000).await.unwrap();
+    assert!(seen.iter().all(|e| e.event.position >= joined_at), "nothing from before joining");
+    assert!(!seen.is_empty());
+    let everything = store.events_for(&reader(people[1]), 0, i64::MAX, 1000).await.unwrap();
+    for cut in [0, 5, 60, after] {
+        let page = store.events_for(&reader(people[1]), cut, i64::MAX, 1000).await.unwrap();
+        let want: Vec<i64> = everything.iter().map(|e| e.event.position).filter(|p| *p > cut).collect();
+        assert_eq!(page.iter().map(|e| e.event.position).collect::<Vec<_>>(), want, "resume after {cut}");
+    }
+    let outsider_log = store.events_for(&reader(outsider), 0, i64::MAX, 1000).await.unwrap();
+    assert!(outsider_log.is_empty(), "an outsider reads nothing of the group");
+    let kinds: HashSet<String> = everything.iter().map(|e| e.event.kind.clone()).collect();
+    assert!(kinds.contains("message") && kinds.contains("conversation"), "{kinds:?}");
+    assert!(everything.iter().all(|e| matches!(e.event.audience, Audience::Conversation(_))));
+
+    // Pruning drops old events and raises the floor.
+    assert_eq!(store.event_floor().await.unwrap(), 0);
+    let top = store.last_position().await.unwrap();
+    let pruned = store.prune_events(store.now() + 1).await.unwrap();
+    assert!(pruned > 0);
+    assert_eq!(store.event_floor().await.unwrap(), top);
+    assert_eq!(store.last_position().await.unwrap(), top, "positions never start over");
+    let next = writer.write(text(group.id, people[1], "after-prune".into())).await.unwrap();
+    assert!(matches!(next, WriteOutcome::Sent(ref s) if s.message.position == top + 1), "{next:?}");
+    assert_eq!(store.messages_at(&[2]).await.unwrap().len(), 1, "message history stays");
+
+    drop(writer);
+    store.close().await;
+    db.drop_db().await;
+}
+
+#[tokio::test]
+async fn event_log_on_sqlite() {
+    log_story(Dialect::Sqlite).await;
+}
+
+#[tokio::test]
+async fn event_log_on_postgres() {
+    log_story(Dialect::Postgres).await;
+}
