@@ -90,6 +90,57 @@ pub fn granting(viewer: &Viewer, campus: CampusId, grants: &[Grant]) -> Vec<Inte
     grants.iter().filter(|g| sees_across(&g.facts, own, g.viewer_exposed, campus)).map(|g| g.interconnection).collect()
 }
 
+/// Which of a member's fields a viewer sees, given how far they reach the member's
+/// campus and, across campuses, whether that campus shows phone and e-mail. The one
+/// rule behind the member card *and* every search, filter or sort over members: a field
+/// the card hides can never be searched either. Names, title and departments are shown
+/// to whoever sees the member at all.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Shown {
+    /// Login name, role and status: the campus's admins only.
+    pub account: bool,
+    pub phone: bool,
+    pub email: bool,
+    pub staff_no: bool,
+}
+
+/// A field that member search looks in (the store indexes each apart).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum SearchField {
+    /// Names (zh-Hant, Portuguese) and title: on every card.
+    Card,
+    StaffNo,
+}
+
+impl SearchField {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SearchField::Card => "card",
+            SearchField::StaffNo => "staff_no",
+        }
+    }
+}
+
+pub fn shown(access: Access, show_phone: bool, show_email: bool) -> Shown {
+    match access {
+        Access::Manage => Shown { account: true, phone: true, email: true, staff_no: true },
+        Access::Read => Shown { account: false, phone: true, email: true, staff_no: true },
+        Access::External => Shown { account: false, phone: show_phone, email: show_email, staff_no: false },
+        Access::None => Shown { account: false, phone: false, email: false, staff_no: false },
+    }
+}
+
+impl Shown {
+    /// The indexed fields a search by this viewer may match.
+    pub fn searchable(&self) -> Vec<SearchField> {
+        let mut v = vec![SearchField::Card];
+        if self.staff_no {
+            v.push(SearchField::StaffNo);
+        }
+        v
+    }
+}
+
 /// What the reach rule needs to know about one member someone wants to reach.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Target {
@@ -283,6 +334,24 @@ mod tests {
         }
         let bureau_target = Target { id: MemberId::new(), campus: None, active: true, exposed_in: vec![] };
         assert!(!reaches(&teacher, &[], &bureau_target), "nobody reaches a bureau officer");
+    }
+
+    /// Every field that can be hidden, for every access: the card and search agree
+    /// because both read `shown`.
+    #[test]
+    fn hidden_fields_are_neither_shown_nor_searchable() {
+        for access in [Access::None, Access::External, Access::Read, Access::Manage] {
+            for (phone, email) in [(false, false), (true, false), (false, true), (true, true)] {
+                let s = shown(access, phone, email);
+                assert_eq!(s.searchable().contains(&SearchField::StaffNo), s.staff_no, "{access:?}");
+                assert!(s.searchable().contains(&SearchField::Card));
+                if access == Access::External {
+                    assert_eq!((s.phone, s.email, s.staff_no, s.account), (phone, email, false, false));
+                }
+            }
+        }
+        assert!(shown(Access::Manage, false, false).account);
+        assert!(!shown(Access::Read, true, true).account, "readers never see login names");
     }
 
     #[test]

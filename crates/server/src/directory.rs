@@ -11,7 +11,7 @@ use axum::body::Bytes;
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use domain::access::{Access, campus_access, granting, may_disable};
+use domain::access::{Access, Shown, campus_access, granting, may_disable, shown};
 use domain::error::Errors;
 use domain::member_row::{IMPORT_COLUMNS, MemberFields, RawMemberFields, parse_import};
 use domain::values::{NAME_MAX, Password, optional_text, required_text};
@@ -79,21 +79,29 @@ pub struct MemberOut<'a> {
     department_ids: Vec<DepartmentId>,
 }
 
+impl View {
+    /// Which fields of this campus's members the caller sees (and may search).
+    pub fn shown(&self) -> Shown {
+        let set = self.exposed.as_ref();
+        shown(self.access, set.is_some_and(|s| s.show_phone), set.is_some_and(|s| s.show_email))
+    }
+}
+
 fn member_out<'a>(m: &'a Member, view: &View) -> MemberOut<'a> {
-    let manage = view.access == Access::Manage;
     let set = view.exposed.as_ref();
+    let shown = view.shown();
     MemberOut {
         id: m.id,
         campus_id: m.campus_id,
-        login: manage.then_some(m.login.as_str()),
-        role: manage.then_some(m.role),
-        status: manage.then_some(m.status),
+        login: shown.account.then_some(m.login.as_str()),
+        role: shown.account.then_some(m.role),
+        status: shown.account.then_some(m.status),
         name_zh: &m.name_zh,
         name_pt: &m.name_pt,
         title: &m.title,
-        phone: set.is_none_or(|s| s.show_phone).then_some(m.phone.as_str()),
-        email: set.is_none_or(|s| s.show_email).then_some(m.email.as_str()),
-        staff_no: set.is_none().then_some(m.staff_no.as_str()),
+        phone: shown.phone.then_some(m.phone.as_str()),
+        email: shown.email.then_some(m.email.as_str()),
+        staff_no: shown.staff_no.then_some(m.staff_no.as_str()),
         department_ids: match set {
             None => m.department_ids.clone(),
             Some(s) => m.department_ids.iter().copied().filter(|d| s.departments.contains(d)).collect(),
@@ -258,6 +266,7 @@ pub async fn list_members(
         query,
         include_disabled: q.include_disabled.unwrap_or(false) && view.access == Access::Manage,
         exposed: view.exposed.clone(),
+        search_in: view.shown().searchable(),
         limit: q.limit.unwrap_or(200).clamp(1, 1000),
         offset: q.offset.unwrap_or(0).max(0),
     };

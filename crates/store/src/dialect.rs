@@ -26,16 +26,23 @@ impl Dialect {
     }
 
     /// The migrations for this dialect, in order: (version, name, SQL).
-    pub(crate) fn migrations(self) -> [(i64, &'static str, &'static str); 4] {
-        let search = match self {
-            Dialect::Sqlite => include_str!("../migrations/sqlite/0002_search.sql"),
-            Dialect::Postgres => include_str!("../migrations/postgres/0002_search.sql"),
+    pub(crate) fn migrations(self) -> [(i64, &'static str, &'static str); 5] {
+        let (search, search_fields) = match self {
+            Dialect::Sqlite => (
+                include_str!("../migrations/sqlite/0002_search.sql"),
+                include_str!("../migrations/sqlite/0005_search_fields.sql"),
+            ),
+            Dialect::Postgres => (
+                include_str!("../migrations/postgres/0002_search.sql"),
+                include_str!("../migrations/postgres/0005_search_fields.sql"),
+            ),
         };
         [
             (1, "directory", include_str!("../migrations/common/0001_directory.sql")),
             (2, "search", search),
             (3, "interconnection", include_str!("../migrations/common/0003_interconnection.sql")),
             (4, "conversations", include_str!("../migrations/common/0004_conversations.sql")),
+            (5, "search_fields", search_fields),
         ]
     }
 

@@ -3,6 +3,7 @@
 
 use crate::sql::{dynq, id, int, opt_id, placeholders, text, unique};
 use crate::{Result, Store, StoreError};
+use domain::access::SearchField;
 use domain::member_row::{ImportRow, LineError, MemberFields};
 use domain::search::{index_tokens, prefix_upper_bound, query_terms};
 use domain::{CampusId, DepartmentId, Invalid, MemberId, Role};
@@ -69,6 +70,8 @@ pub struct MemberFilter {
     pub include_disabled: bool,
     /// For a viewer from a connected campus: only the campus's external directory.
     pub exposed: Option<crate::ExposedSet>,
+    /// The fields `query` may match: only those the viewer sees (`access::shown`).
+    pub search_in: Vec<SearchField>,
     pub limit: i64,
     pub offset: i64,
 }
@@ -385,16 +388,24 @@ impl Store {
             if terms.is_empty() {
                 return Ok(MemberPage { total: 0, members: Vec::new() });
             }
+            let fields: Vec<String> = if filter.search_in.is_empty() {
+                vec![SearchField::Card.as_str().to_owned()]
+            } else {
+                filter.search_in.iter().map(|f| f.as_str().to_owned()).collect()
+            };
             for t in terms {
                 args.push(campus.to_string());
                 args.push(prefix_upper_bound(&t));
                 args.push(t);
                 let n = args.len();
+                let first_field = n + 1;
+                args.extend(fields.iter().cloned());
                 cond.push_str(&format!(
-                    " AND m.id IN (SELECT member_id FROM member_search WHERE campus_id = ${} AND token >= ${} AND token < ${})",
+                    " AND m.id IN (SELECT member_id FROM member_search WHERE campus_id = ${} AND token >= ${} AND token < ${} AND field IN ({}))",
                     n - 2,
                     n,
-                    n - 1
+                    n - 1,
+                    crate::sql::placeholders(first_field, fields.len())
                 ));
             }
         }
@@ -777,20 +788,61 @@ async fn set_search_tokens(
     member: MemberId,
     f: &MemberFields,
 ) -> Result<()> {
+    write_search_tokens(tx, campus, member, [&f.name_zh, &f.name_pt, &f.title], &f.staff_no).await
+}
+
+/// Rewrites a member's search tokens from their card fields and staff number.
+async fn write_search_tokens(
+    tx: &mut Transaction<'_, Any>,
+    campus: CampusId,
+    member: MemberId,
+    card: [&str; 3],
+    staff_no: &str,
+) -> Result<()> {
     sqlx::query("DELETE FROM member_search WHERE member_id = $1").bind(member.to_string()).execute(&mut **tx).await?;
-    let tokens = index_tokens([f.name_zh.as_str(), f.name_pt.as_str(), f.title.as_str(), f.staff_no.as_str()]);
+    // Each field apart, so a search matches only the fields its viewer may see.
+    let mut tokens: Vec<(&str, String)> = Vec::new();
+    for t in index_tokens(card) {
+        tokens.push((SearchField::Card.as_str(), t));
+    }
+    for t in index_tokens([staff_no]) {
+        tokens.push((SearchField::StaffNo.as_str(), t));
+    }
     if tokens.is_empty() {
         return Ok(());
     }
     // One statement per member: a 5,000-line import stays a few thousand round trips.
-    let values: Vec<String> = (0..tokens.len()).map(|i| format!("($1, $2, ${})", i + 3)).collect();
-    let sql = format!("INSERT INTO member_search (campus_id, member_id, token) VALUES {}", values.join(", "));
+    let values: Vec<String> = (0..tokens.len()).map(|i| format!("($1, $2, ${}, ${})", 2 * i + 3, 2 * i + 4)).collect();
+    let sql = format!("INSERT INTO member_search (campus_id, member_id, field, token) VALUES {}", values.join(", "));
     let mut q = dynq(sql).bind(campus.to_string()).bind(member.to_string());
-    for t in tokens {
-        q = q.bind(t);
+    for (field, t) in tokens {
+        q = q.bind(field).bind(t);
     }
     q.execute(&mut **tx).await?;
     Ok(())
+}
+
+impl Store {
+    /// Builds every member's search tokens again (after a migration changed how they
+    /// are stored), a few hundred members per transaction.
+    pub(crate) async fn reindex_search(&self) -> Result<()> {
+        let rows = sqlx::query(
+            "SELECT id, campus_id, name_zh, name_pt, title, staff_no FROM members WHERE campus_id IS NOT NULL ORDER BY id",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        for chunk in rows.chunks(300) {
+            let mut tx = self.begin().await?;
+            for r in chunk {
+                let card = [text(r, "name_zh")?, text(r, "name_pt")?, text(r, "title")?];
+                let card = [card[0].as_str(), card[1].as_str(), card[2].as_str()];
+                write_search_tokens(&mut tx, id(r, "campus_id")?, id(r, "id")?, card, &text(r, "staff_no")?).await?;
+            }
+            self.commit(tx).await?;
+        }
+        tracing::info!(members = rows.len(), "search tokens rebuilt");
+        Ok(())
+    }
 }
 
 /// Resolves department paths by zh-Hant names during an import, creating what is missing.

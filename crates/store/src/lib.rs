@@ -120,7 +120,10 @@ impl Store {
             Dialect::Postgres => options.max_connections(16).connect(url).await?,
         };
         let store = Store { pool, dialect, clock, generation: Arc::new(AtomicU64::new(0)) };
-        migrate::run(&store).await?;
+        let applied = migrate::run(&store).await?;
+        if applied.contains(&migrate::SEARCH_FIELDS) {
+            store.reindex_search().await?;
+        }
         Ok(store)
     }
 

@@ -4,7 +4,11 @@
 use crate::{Result, Store, StoreError};
 use sqlx::Row;
 
-pub(crate) async fn run(store: &Store) -> Result<()> {
+/// The migration after which every member's search tokens are rebuilt.
+pub(crate) const SEARCH_FIELDS: i64 = 5;
+
+/// Returns the versions it applied.
+pub(crate) async fn run(store: &Store) -> Result<Vec<i64>> {
     sqlx::raw_sql(
         "CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)",
     )
@@ -24,10 +28,12 @@ pub(crate) async fn run(store: &Store) -> Result<()> {
             "database schema version {newest} is newer than this campuslink knows; upgrade campuslink"
         )));
     }
+    let mut done = Vec::new();
     for (version, name, sql) in &known {
         if applied.contains(version) {
             continue;
         }
+        done.push(*version);
         let mut tx = store.begin().await?;
         sqlx::raw_sql(*sql).execute(&mut *tx).await?;
         sqlx::query("INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)")
@@ -39,5 +45,5 @@ pub(crate) async fn run(store: &Store) -> Result<()> {
         tx.commit().await?;
         tracing::info!(version, name, "applied migration");
     }
-    Ok(())
+    Ok(done)
 }

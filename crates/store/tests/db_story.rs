@@ -217,3 +217,50 @@ async fn story_on_sqlite() {
 async fn story_on_postgres() {
     story(Dialect::Postgres).await;
 }
+
+/// A database from before search tokens were kept per field: the migration rebuilds
+/// every member's tokens, so search works at once after the upgrade.
+async fn search_tokens_rebuilt_on_upgrade(dialect: Dialect) {
+    let db = TestDb::of(dialect).await;
+    let store = db.connect().await.unwrap();
+    let names = || Names { zh: "示範學校", pt: "", en: "" };
+    let school = store.create_school(&Code::parse("S9").unwrap(), names()).await.unwrap();
+    let a = store.create_campus(school.id, &Code::parse("S9-A").unwrap(), names()).await.unwrap();
+    let mut f = fields("lei.m", "李美玲", "Lei Mei Ling", "音樂科");
+    f.staff_no = "T0042".into();
+    store
+        .create_member(Some(a.id), MemberWrite { fields: &f, role: Role::Member, department_ids: &[] }, None)
+        .await
+        .unwrap();
+    // Back to the old shape, as schema version 4 left it.
+    sqlx::raw_sql(
+        "DROP TABLE member_search; \
+         CREATE TABLE member_search (campus_id TEXT NOT NULL, token TEXT NOT NULL, member_id TEXT NOT NULL, PRIMARY KEY (campus_id, token, member_id)); \
+         DELETE FROM schema_migrations WHERE version = 5;",
+    )
+    .execute(store.pool())
+    .await
+    .unwrap();
+    store.close().await;
+    let store = db.connect().await.unwrap();
+    for (q, search_in, want) in [
+        ("美玲", vec![domain::access::SearchField::Card], 1),
+        ("T0042", vec![domain::access::SearchField::Card], 0),
+        ("T0042", vec![domain::access::SearchField::Card, domain::access::SearchField::StaffNo], 1),
+    ] {
+        let filter = MemberFilter { query: Some(q.into()), search_in, limit: 10, ..Default::default() };
+        assert_eq!(store.list_members(a.id, &filter).await.unwrap().total, want, "{q}");
+    }
+    store.close().await;
+    db.drop_db().await;
+}
+
+#[tokio::test]
+async fn search_tokens_rebuilt_on_upgrade_sqlite() {
+    search_tokens_rebuilt_on_upgrade(Dialect::Sqlite).await;
+}
+
+#[tokio::test]
+async fn search_tokens_rebuilt_on_upgrade_postgres() {
+    search_tokens_rebuilt_on_upgrade(Dialect::Postgres).await;
+}

@@ -12,7 +12,7 @@ use std::collections::HashSet;
 
 /// A and B interconnected and published, each exposing its 教務處 (where the seeded
 /// admin and teacher are). Returns (admin_a, admin_b, interconnection id).
-async fn published(app: &TestApp) -> (Client, Client, String) {
+pub(crate) async fn published(app: &TestApp) -> (Client, Client, String) {
     let (admin_a, admin_b, ic) = connect_a_and_b(app).await;
     for (admin, campus) in [(&admin_a, app.campus_a), (&admin_b, app.campus_b)] {
         let dept = admin.first_department(campus).await;

@@ -235,3 +235,58 @@ async fn an_unexposed_member_sees_nothing_of_a_connected_campus_anywhere() {
     assert_eq!(s, StatusCode::NOT_FOUND, "admin.a is not in A's external directory either: {list}");
     app.stop().await;
 }
+
+/// A field the card hides can never be searched: every hideable field × every viewer,
+/// inside the campus and across it (for a prefix too, which would let one enumerate).
+#[tokio::test]
+async fn hidden_fields_cannot_be_searched() {
+    let app = TestApp::spawn().await;
+    let (_, admin_b, _) = crate::chat::published(&app).await;
+    let b = app.campus_b;
+    let dept = admin_b.first_department(b).await;
+    let body = json!({"login": "zqxlogin", "name_zh": "周小青", "staff_no": "ZQX901", "phone": "+853 6612 3456",
+                      "email": "zqxmail@b.test", "department_ids": [dept], "password": "correct horse"});
+    let (s, m) = admin_b.post(&format!("/api/v1/campuses/{b}/members"), body).await;
+    assert_eq!(s, StatusCode::CREATED, "{m}");
+    let values = [
+        ("staff_no", "ZQX901"),
+        ("staff_no prefix", "ZQX"),
+        ("phone", "66123456"),
+        ("phone", "6612"),
+        ("email", "zqxmail"),
+        ("login", "zqxlogin"),
+    ];
+    // (viewer, which of the fields above that viewer sees on the card)
+    let viewers = [
+        ("teacher.a", vec![]),
+        ("admin.a", vec![]),
+        ("teacher.b", vec!["staff_no", "staff_no prefix", "phone", "email"]),
+        ("admin.b", vec!["staff_no", "staff_no prefix", "phone", "email", "login"]),
+    ];
+    let mut checked = 0;
+    for (login, sees) in viewers {
+        let c = app.login(login).await;
+        let (s, card) = c.get(&format!("/api/v1/campuses/{b}/members/{}", m["id"].as_str().unwrap())).await;
+        assert_eq!(s, StatusCode::OK, "{login} sees the member: {card}");
+        for (field, value) in values {
+            let (s, page) = c.get(&format!("/api/v1/campuses/{b}/members?q={value}")).await;
+            assert_eq!(s, StatusCode::OK);
+            let hit = page["members"].as_array().unwrap().iter().any(|x| x["id"] == m["id"]);
+            if !sees.contains(&field) {
+                assert!(!hit, "{login} finds the member by the hidden {field} {value:?}");
+                assert!(!card.to_string().contains(value.trim_start_matches('+')), "{login}'s card shows {field}");
+            }
+            checked += 1;
+        }
+        // The visible fields do find them, so the check can fail.
+        let (_, page) = c.get(&format!("/api/v1/campuses/{b}/members?q=周小青")).await;
+        assert!(page["members"].as_array().unwrap().iter().any(|x| x["id"] == m["id"]), "{login} by name");
+    }
+    let (_, page) = app.login("teacher.b").await.get(&format!("/api/v1/campuses/{b}/members?q=ZQX")).await;
+    assert!(
+        page["members"].as_array().unwrap().iter().any(|x| x["id"] == m["id"]),
+        "the own campus searches staff numbers"
+    );
+    assert_eq!(checked, 24);
+    app.stop().await;
+}
