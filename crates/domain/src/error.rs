@@ -10,6 +10,13 @@ use std::fmt;
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum ErrorCode {
     InvalidJson,
+    /// A JSON body that is not the object the operation documents (an array, `null`…).
+    BodyNotObject,
+    /// A body sent without `Content-Type: application/json`.
+    UnsupportedMediaType,
+    /// A query string that does not parse (a number that is not one…).
+    InvalidQuery,
+    UriTooLong,
     InvalidInput,
     Unauthenticated,
     Forbidden,
@@ -34,6 +41,8 @@ pub enum ErrorCode {
     /// Removing a campus needs an approved identity confirmation first (D2).
     ConfirmationRequired,
     ConfirmationExpired,
+    /// The confirmation already served its removal.
+    ConfirmationUsed,
     FilingNotPending,
     /// A conversation step refused by its rule.
     Chat(ChatRefusal),
@@ -48,6 +57,10 @@ impl ErrorCode {
     pub fn as_str(self) -> &'static str {
         match self {
             Self::InvalidJson => "invalid_json",
+            Self::BodyNotObject => "body_not_object",
+            Self::UnsupportedMediaType => "unsupported_media_type",
+            Self::InvalidQuery => "invalid_query",
+            Self::UriTooLong => "uri_too_long",
             Self::InvalidInput => "invalid_input",
             Self::Unauthenticated => "unauthenticated",
             Self::Forbidden => "forbidden",
@@ -70,6 +83,7 @@ impl ErrorCode {
             Self::Refused(r) => r.as_str(),
             Self::ConfirmationRequired => "confirmation_required",
             Self::ConfirmationExpired => "confirmation_expired",
+            Self::ConfirmationUsed => "confirmation_used",
             Self::FilingNotPending => "filing_not_pending",
             Self::Chat(r) => r.as_str(),
             Self::ResyncRequired => "resync_required",
@@ -81,6 +95,10 @@ impl ErrorCode {
     /// Every code, for the test that each one has a message in every language.
     pub const ALL: &'static [ErrorCode] = &[
         Self::InvalidJson,
+        Self::BodyNotObject,
+        Self::UnsupportedMediaType,
+        Self::InvalidQuery,
+        Self::UriTooLong,
         Self::InvalidInput,
         Self::Unauthenticated,
         Self::Forbidden,
@@ -114,6 +132,7 @@ impl ErrorCode {
         Self::Refused(Refusal::CannotRemoveInitiator),
         Self::ConfirmationRequired,
         Self::ConfirmationExpired,
+        Self::ConfirmationUsed,
         Self::FilingNotPending,
         Self::Chat(ChatRefusal::ReadOnly),
         Self::Chat(ChatRefusal::NotOwner),

@@ -5,10 +5,10 @@
 use crate::AppState;
 use crate::auth::{Caller, hash_password};
 use crate::error::{ApiError, ApiResult};
-use crate::extract::{Json, Path};
+use crate::extract::{Json, Path, Query};
 use crate::files;
 use axum::body::Bytes;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use domain::access::{Access, Shown, campus_access, granting, may_disable, shown};

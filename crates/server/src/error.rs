@@ -98,15 +98,19 @@ impl From<StoreError> for ApiError {
             StoreError::ImportRefused(lines) => ApiError::import(lines),
             StoreError::ClientIdReused => domain::chat::ChatRefusal::ClientIdReused.into(),
             StoreError::NotMember => domain::chat::ChatRefusal::ReadOnly.into(),
-            StoreError::Conflict(what) => ApiError::new(
-                StatusCode::CONFLICT,
-                match what {
-                    "filing_not_pending" => ErrorCode::FilingNotPending,
-                    "confirmation_expired" => ErrorCode::ConfirmationExpired,
-                    "confirmation_required" => ErrorCode::ConfirmationRequired,
-                    _ => ErrorCode::Refused(domain::interconnection::Refusal::InvitationUsed),
-                },
-            ),
+            StoreError::Conflict(c) => {
+                use domain::interconnection::Refusal as R;
+                use store::Conflict as C;
+                match c {
+                    C::FilingNotPending => ApiError::new(StatusCode::CONFLICT, ErrorCode::FilingNotPending),
+                    C::InvitationUsed => R::InvitationUsed.into(),
+                    C::InvitationRevoked => R::InvitationRevoked.into(),
+                    C::InvitationExpired => R::InvitationExpired.into(),
+                    C::ConfirmationRequired => ApiError::new(StatusCode::CONFLICT, ErrorCode::ConfirmationRequired),
+                    C::ConfirmationExpired => ApiError::new(StatusCode::GONE, ErrorCode::ConfirmationExpired),
+                    C::ConfirmationUsed => ApiError::new(StatusCode::GONE, ErrorCode::ConfirmationUsed),
+                }
+            }
             e @ (StoreError::Corrupt(_)
             | StoreError::Db(_)
             | StoreError::CommitFailed(_)
@@ -185,5 +189,29 @@ pub async fn localize(req: axum::extract::Request, next: axum::middleware::Next)
             again
         }
         _ => resp,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use domain::ErrorCode;
+
+    /// The docs name only codes that exist: every `NNN \`code\`` in the API overviews.
+    #[test]
+    fn documented_codes_exist() {
+        let known: Vec<&str> = ErrorCode::ALL.iter().map(|c| c.as_str()).collect();
+        let mut checked = 0;
+        for doc in [include_str!("../../../docs/api.md"), include_str!("../../../docs/chat.md")] {
+            let words: Vec<&str> = doc.split_whitespace().collect();
+            for pair in words.windows(2) {
+                let status = pair[0].trim_start_matches('(');
+                if status.len() == 3 && status.bytes().all(|b| b.is_ascii_digit()) && pair[1].starts_with('`') {
+                    let code = pair[1].trim_matches(|c: char| !(c.is_ascii_lowercase() || c == '_'));
+                    assert!(known.contains(&code), "the docs name {status} `{code}`, which is no error code");
+                    checked += 1;
+                }
+            }
+        }
+        assert!(checked > 20, "{checked} codes checked");
     }
 }

@@ -7,8 +7,8 @@
 use crate::AppState;
 use crate::auth::{Caller, random_token, token_hash, verify_password};
 use crate::error::{ApiError, ApiResult};
-use crate::extract::{Json, Path};
-use axum::extract::{Query, State};
+use crate::extract::{Json, Path, Query};
+use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use domain::access::{Access, Role, Scope, oversight_scope};
@@ -775,7 +775,10 @@ pub async fn preview_confirmation(
 /// Whether a confirmation can still be approved: `Ok(true)` if it already is (a second
 /// tap changes nothing), `Ok(false)` if it waits for approval.
 fn usable(c: &store::Confirmation, now: i64) -> ApiResult<bool> {
-    if c.used_at.is_some() || now >= c.expires_at {
+    if c.used_at.is_some() {
+        return Err(ApiError::new(StatusCode::GONE, ErrorCode::ConfirmationUsed));
+    }
+    if now >= c.expires_at {
         return Err(ApiError::new(StatusCode::GONE, ErrorCode::ConfirmationExpired));
     }
     Ok(c.approved_at.is_some())

@@ -195,6 +195,7 @@ pub fn app(state: AppState) -> Router {
         .route("/healthz", get(healthz))
         .fallback(assets::serve)
         .layer(DefaultBodyLimit::max(upload_limit))
+        .layer(middleware::from_fn(refuse_long_uris))
         .layer(middleware::from_fn(error::localize))
         .layer(middleware::from_fn(security_headers))
         .layer(middleware::from_fn(record_metrics))
@@ -210,6 +211,16 @@ async fn healthz(State(state): State<AppState>) -> Response {
             (StatusCode::SERVICE_UNAVAILABLE, "database unreachable").into_response()
         }
     }
+}
+
+/// Longest request target (path and query) answered; longer is a problem+json 414.
+pub const MAX_URI: usize = 8 * 1024;
+
+async fn refuse_long_uris(req: Request, next: Next) -> Response {
+    if req.uri().to_string().len() > MAX_URI {
+        return error::ApiError::new(StatusCode::URI_TOO_LONG, domain::ErrorCode::UriTooLong).into_response();
+    }
+    next.run(req).await
 }
 
 pub const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; \

@@ -402,7 +402,7 @@ impl Store {
         .execute(&mut *tx)
         .await?;
         if done.rows_affected() == 0 {
-            return Err(StoreError::Conflict("filing_not_pending"));
+            return Err(StoreError::Conflict(crate::Conflict::FilingNotPending));
         }
         filing.status = status;
         filing.reason = reason.to_owned();
@@ -633,11 +633,40 @@ impl Store {
         .execute(&mut *tx)
         .await?;
         if done.rows_affected() == 0 {
-            return Err(StoreError::Conflict("invitation_used"));
+            drop(tx);
+            return Err(self.invitation_conflict(inv).await?);
         }
         write_effects(self, &mut tx, self.now(), effects).await?;
         self.commit(tx).await?;
         Ok(())
+    }
+
+    /// Why an invitation can no longer be used or revoked.
+    async fn invitation_conflict(&self, inv: InvitationId) -> Result<StoreError> {
+        let i = self.invitation(inv).await?;
+        Ok(StoreError::Conflict(if i.revoked_at.is_some() {
+            crate::Conflict::InvitationRevoked
+        } else if i.used_at.is_some() {
+            crate::Conflict::InvitationUsed
+        } else {
+            crate::Conflict::InvitationExpired
+        }))
+    }
+
+    /// Why a confirmation cannot be approved or spent (or is not for this removal).
+    async fn confirmation_conflict(&self, c: ConfirmationId) -> Result<StoreError> {
+        let c = match self.confirmation(c).await {
+            Ok(c) => c,
+            Err(StoreError::NotFound) => return Ok(StoreError::Conflict(crate::Conflict::ConfirmationRequired)),
+            Err(e) => return Err(e),
+        };
+        Ok(StoreError::Conflict(if c.used_at.is_some() {
+            crate::Conflict::ConfirmationUsed
+        } else if c.expires_at <= self.now() {
+            crate::Conflict::ConfirmationExpired
+        } else {
+            crate::Conflict::ConfirmationRequired
+        }))
     }
 
     /// Uses the invitation and adds `campus` (again, if it was removed before). The
@@ -655,7 +684,8 @@ impl Store {
         .execute(&mut *tx)
         .await?;
         if done.rows_affected() == 0 {
-            return Err(StoreError::Conflict("invitation_used"));
+            drop(tx);
+            return Err(self.invitation_conflict(inv.id).await?);
         }
         let rejoined = sqlx::query(
             "UPDATE interconnection_campuses SET removed_at = NULL, joined_at = $1 WHERE interconnection_id = $2 AND campus_id = $3",
@@ -946,7 +976,8 @@ impl Store {
         .execute(&mut *tx)
         .await?;
         if done.rows_affected() == 0 {
-            return Err(StoreError::Conflict("confirmation_expired"));
+            drop(tx);
+            return Err(self.confirmation_conflict(c.id).await?);
         }
         let event = crate::events::NewEvent {
             kind: "confirmation_approved",
@@ -982,7 +1013,8 @@ impl Store {
         .execute(&mut *tx)
         .await?;
         if spent.rows_affected() == 0 {
-            return Err(StoreError::Conflict("confirmation_required"));
+            drop(tx);
+            return Err(self.confirmation_conflict(confirmation).await?);
         }
         sqlx::query("UPDATE interconnection_campuses SET removed_at = $1 WHERE interconnection_id = $2 AND campus_id = $3 AND removed_at IS NULL")
             .bind(now)

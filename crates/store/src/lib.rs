@@ -51,8 +51,8 @@ pub enum StoreError {
     #[error("department has members or sub-departments")]
     DepartmentNotEmpty,
     /// A state change that lost to another one (already used, already decided…).
-    #[error("conflict: {0}")]
-    Conflict(&'static str),
+    #[error("conflict: {0:?}")]
+    Conflict(Conflict),
     /// A send's client id was used before for other content.
     #[error("client id reused")]
     ClientIdReused,
@@ -70,6 +70,19 @@ pub enum StoreError {
     Corrupt(String),
     #[error(transparent)]
     Db(#[from] sqlx::Error),
+}
+
+/// Which state a step found instead of the one it needed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Conflict {
+    FilingNotPending,
+    InvitationUsed,
+    InvitationRevoked,
+    InvitationExpired,
+    /// The removal has no approved identity confirmation.
+    ConfirmationRequired,
+    ConfirmationExpired,
+    ConfirmationUsed,
 }
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;

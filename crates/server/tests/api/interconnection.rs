@@ -278,6 +278,8 @@ async fn the_guide_step_by_step() {
     );
     let (s, e) = admin_a.delete(&format!("/api/v1/interconnections/{ic}/campuses/{b}?confirmation_id={cid}")).await;
     assert!(s.is_client_error(), "a confirmation is single use: {e}");
+    let (s, e) = phone.post("/api/v1/confirmations/approve", json!({"token": ctoken})).await;
+    assert_eq!((s, e["code"].as_str()), (StatusCode::GONE, Some("confirmation_used")), "approving a used one says so");
     app.mail
         .wait_for("about the removal to B", |m| m.to.contains(&"admin.b@b.test".to_string()) && m.data.contains("移出"))
         .await;
@@ -389,6 +391,9 @@ async fn invitations_expire_are_revocable_and_need_a_filing_for_the_accepting_ca
     assert_eq!(s, StatusCode::NO_CONTENT);
     let (s, e) = admin_b.post("/api/v1/invitations/accept", json!({"token": revoked["token"]})).await;
     assert_eq!((s, e["code"].as_str()), (StatusCode::GONE, Some("invitation_revoked")));
+    let (s, e) =
+        admin_a.post(&format!("/api/v1/invitations/{}/revoke", revoked["id"].as_str().unwrap()), json!({})).await;
+    assert_eq!((s, e["code"].as_str()), (StatusCode::GONE, Some("invitation_revoked")), "revoking twice says so");
 
     let expiring = invite(&admin_a, &ic).await;
     app.clock.advance(ServerConfig::default().invitation_ttl);
@@ -429,7 +434,7 @@ async fn removal_confirmation_by_password_and_its_expiry() {
     // An approved confirmation still runs out: the removal waits for a fresh one.
     app.clock.advance(ttl);
     let (s, e) = admin_a.delete(&format!("/api/v1/interconnections/{ic}/campuses/{b}?confirmation_id={cid}")).await;
-    assert_eq!((s, e["code"].as_str()), (StatusCode::CONFLICT, Some("confirmation_required")), "{e}");
+    assert_eq!((s, e["code"].as_str()), (StatusCode::GONE, Some("confirmation_expired")), "{e}");
     let (_, conf) = admin_a.post(&format!("/api/v1/interconnections/{ic}/campuses/{b}/removal"), json!({})).await;
     app.clock.advance(ttl);
     let (s, e) = admin_a

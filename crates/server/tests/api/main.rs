@@ -9,4 +9,5 @@ mod chat;
 mod directory;
 mod interconnection;
 mod isolation;
+mod probe;
 mod registry;
