@@ -25,6 +25,10 @@ step "API tests on PostgreSQL"
 # --workspace keeps the same feature set as above, so nothing is rebuilt.
 CAMPUSLINK_TEST_API_DB=postgres cargo test --workspace --locked --test api
 
+step "web app: types (svelte-check) and unit tests (vitest)"
+npm --prefix web run check
+npm --prefix web test
+
 step "browser tests (headless Chromium)"
 cargo build --locked -p campuslink
 CAMPUSLINK_BIN="${CARGO_TARGET_DIR:-$PWD/target}/debug/campuslink" npm --prefix web run e2e

@@ -438,3 +438,105 @@ scan-reader-failed = The QR code reader could not be loaded. Try again later.
 scan-none-found = No QR code found in the picture.
 scan-foreign = This QR code is not a link to this campuslink, so it is not opened: { $text }
 scan-from-picture = Read from a picture
+
+## chat
+chat-tab = Messages
+chat-tabs = Messages and contacts
+chat-unread-total = { $count ->
+    [one] { $count } unread message
+   *[other] { $count } unread messages
+}
+chat-unread-count = { $count } unread
+chat-list = Conversations
+chat-conversation = Conversation
+chat-add-menu = Add
+chat-new-group = New group chat
+chat-send-message = Message
+chat-none = No messages yet.
+chat-none-hint = Open a member's card in Contacts and tap “Message”, or use the “+” in the corner to start a group chat.
+chat-pick = Choose a conversation.
+chat-offline = Offline: everything updates once the connection is back.
+chat-reconnecting = Reconnecting…
+chat-direct = Chat
+chat-group = Group chat
+chat-members = { $count ->
+    [one] { $count } member
+   *[other] { $count } members
+}
+chat-group-info = Group info
+chat-group-name = Group name
+chat-group-members = Group members
+chat-owner = Group owner
+chat-rename = Rename
+chat-add-members = Add members
+chat-remove-member = Remove from group
+chat-remove-member-confirm = Remove { $name } from the group?
+chat-transfer-owner = Make owner
+chat-transfer-owner-confirm = Make { $name } the group's owner? You will no longer manage the group.
+chat-leave = Leave group
+chat-leave-confirm = Leave “{ $name }”? You will no longer get this group's messages.
+chat-dissolve = Dissolve group
+chat-dissolve-confirm = Dissolve “{ $name }”? Nobody will be able to write in this group any more.
+chat-you = You
+chat-someone = Someone
+chat-today = Today
+chat-yesterday = Yesterday
+chat-messages = Messages
+chat-older = Load earlier messages
+chat-more = More actions
+chat-reply = Reply
+chat-recall = Recall
+chat-replying = Replying to { $name }:
+chat-reply-cancel = Cancel reply
+chat-quote-recalled = Message recalled
+chat-read = Read
+chat-unread = Unread
+chat-all-read = Read by all
+chat-unread-people = { $count ->
+    [one] { $count } person hasn't read
+   *[other] { $count } people haven't read
+}
+chat-readers-title = Who has read it
+chat-readers-unread = Not read ({ $count })
+chat-readers-read = Read ({ $count })
+chat-sending = Sending…
+chat-send-failed = Not sent
+chat-send = Send
+chat-input = Message
+chat-input-placeholder = Write a message…
+chat-too-long = A message has at most { $max } characters.
+chat-mention-all = all
+chat-mention-pick = Choose whom to mention
+chat-mentioned = [You were mentioned]
+chat-preview-from = { $name }: { $text }
+chat-recalled = { $name } recalled a message
+chat-recalled-self = You recalled a message
+chat-readonly-direct = You can no longer message each other (the campuses are no longer interconnected, or the person left the external directory). The history stays available.
+chat-readonly-left = You are no longer in this group; you can read its earlier messages.
+chat-readonly-dissolved = This group was dissolved; you can read its earlier messages.
+chat-system-created = { $actor } created the group
+chat-system-added = { $actor } added { $members } to the group
+chat-system-removed = { $actor } removed { $members } from the group
+chat-system-left = { $actor } left the group
+chat-system-renamed = { $actor } renamed the group “{ $name }”
+chat-system-owner_changed = { $actor } made { $members } the group's owner
+chat-system-dissolved = { $actor } dissolved the group
+chat-system-campus_disconnected = { $count ->
+    [one] { $members } left the group: their campus is no longer interconnected
+   *[other] { $members } left the group: their campus is no longer interconnected
+}
+chat-system-other = The group was updated
+chat-connected-of = Interconnected organisations of { $campus }
+chat-no-connected = No interconnected organisations.
+chat-pick-hint = Tick the members to add to the group.
+chat-picked = { $count ->
+    [one] { $count } person chosen
+   *[other] { $count } people chosen
+}
+chat-unpick = Remove { $name } from the choice
+chat-picker-more = { $count ->
+    [one] { $count } more member is not listed; use search to find them.
+   *[other] { $count } more members are not listed; use search to find them.
+}
+chat-confirm = OK ({ $count })
+chat-owner-leave-hint = To leave the group, its owner first makes another member the owner.

@@ -438,3 +438,108 @@ scan-reader-failed = Não foi possível carregar o leitor de códigos QR. Tente 
 scan-none-found = Não há nenhum código QR na fotografia.
 scan-foreign = Este código QR não é uma ligação desta plataforma e não será aberto: { $text }
 scan-from-picture = Ler de uma fotografia
+
+## chat
+chat-tab = Mensagens
+chat-tabs = Mensagens e contactos
+chat-unread-total = { $count ->
+    [one] { $count } mensagem por ler
+   *[other] { $count } mensagens por ler
+}
+chat-unread-count = { $count ->
+    [one] { $count } por ler
+   *[other] { $count } por ler
+}
+chat-list = Conversas
+chat-conversation = Conversa
+chat-add-menu = Adicionar
+chat-new-group = Criar grupo
+chat-send-message = Enviar mensagem
+chat-none = Ainda não há mensagens.
+chat-none-hint = Abra o cartão de um membro nos Contactos e toque em «Enviar mensagem», ou use o «+» no canto para criar um grupo.
+chat-pick = Escolha uma conversa.
+chat-offline = Sem ligação: tudo será actualizado quando a ligação voltar.
+chat-reconnecting = A restabelecer a ligação…
+chat-direct = Conversa
+chat-group = Grupo
+chat-members = { $count ->
+    [one] { $count } membro
+   *[other] { $count } membros
+}
+chat-group-info = Informações do grupo
+chat-group-name = Nome do grupo
+chat-group-members = Membros do grupo
+chat-owner = Dono do grupo
+chat-rename = Mudar o nome
+chat-add-members = Adicionar membros
+chat-remove-member = Retirar do grupo
+chat-remove-member-confirm = Retirar { $name } do grupo?
+chat-transfer-owner = Transferir a posse
+chat-transfer-owner-confirm = Tornar { $name } dono do grupo? Deixará de o poder gerir.
+chat-leave = Sair do grupo
+chat-leave-confirm = Sair de «{ $name }»? Deixará de receber as mensagens deste grupo.
+chat-dissolve = Dissolver o grupo
+chat-dissolve-confirm = Dissolver «{ $name }»? Ninguém poderá voltar a escrever neste grupo.
+chat-you = Você
+chat-someone = Alguém
+chat-today = Hoje
+chat-yesterday = Ontem
+chat-messages = Mensagens
+chat-older = Carregar mensagens anteriores
+chat-more = Mais acções
+chat-reply = Responder
+chat-recall = Anular envio
+chat-replying = Em resposta a { $name }:
+chat-reply-cancel = Cancelar a resposta
+chat-quote-recalled = Mensagem anulada
+chat-read = Lida
+chat-unread = Não lida
+chat-all-read = Lida por todos
+chat-unread-people = { $count ->
+    [one] { $count } pessoa não leu
+   *[other] { $count } pessoas não leram
+}
+chat-readers-title = Quem leu a mensagem
+chat-readers-unread = Não leram ({ $count })
+chat-readers-read = Leram ({ $count })
+chat-sending = A enviar…
+chat-send-failed = Não foi enviada
+chat-send = Enviar
+chat-input = Mensagem
+chat-input-placeholder = Escreva uma mensagem…
+chat-too-long = Uma mensagem tem no máximo { $max } caracteres.
+chat-mention-all = todos
+chat-mention-pick = Escolha quem mencionar
+chat-mentioned = [Mencionaram-no]
+chat-preview-from = { $name }: { $text }
+chat-recalled = { $name } anulou o envio de uma mensagem
+chat-recalled-self = Você anulou o envio de uma mensagem
+chat-readonly-direct = Já não podem trocar mensagens (as secções deixaram de estar interligadas, ou a pessoa já não está nos contactos externos). O histórico continua disponível.
+chat-readonly-left = Já não pertence a este grupo; pode ver as mensagens anteriores.
+chat-readonly-dissolved = Este grupo foi dissolvido; pode ver as mensagens anteriores.
+chat-system-created = { $actor } criou o grupo
+chat-system-added = { $actor } adicionou { $members } ao grupo
+chat-system-removed = { $actor } retirou { $members } do grupo
+chat-system-left = { $actor } saiu do grupo
+chat-system-renamed = { $actor } mudou o nome do grupo para «{ $name }»
+chat-system-owner_changed = { $actor } passou a posse do grupo a { $members }
+chat-system-dissolved = { $actor } dissolveu o grupo
+chat-system-campus_disconnected = { $count ->
+    [one] { $members } saiu do grupo: a sua secção deixou de estar interligada
+   *[other] { $members } saíram do grupo: a sua secção deixou de estar interligada
+}
+chat-system-other = O grupo foi actualizado
+chat-connected-of = Organizações interligadas de { $campus }
+chat-no-connected = Não há organizações interligadas.
+chat-pick-hint = Marque os membros a juntar ao grupo.
+chat-picked = { $count ->
+    [one] { $count } pessoa escolhida
+   *[other] { $count } pessoas escolhidas
+}
+chat-unpick = Tirar { $name } da escolha
+chat-picker-more = { $count ->
+    [one] Falta { $count } membro na lista; use a pesquisa para o encontrar.
+   *[other] Faltam { $count } membros na lista; use a pesquisa para os encontrar.
+}
+chat-confirm = Confirmar ({ $count })
+chat-owner-leave-hint = Para sair do grupo, o dono tem primeiro de transferir a posse a outro membro.

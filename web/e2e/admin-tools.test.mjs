@@ -142,8 +142,8 @@ describe('admin console tools', () => {
       await reset.waitFor({ state: 'hidden' });
       await page.getByText(`已重設「${name}」的密碼。`).waitFor();
 
-      // The teacher's session has ended: their next request brings back the sign-in screen.
-      await teacher.page.getByLabel('搜尋').fill(name);
+      // The teacher's session has ended: the live connection (close code 4001) brings back
+      // the sign-in screen by itself, without a request of theirs.
       await teacher.page.getByRole('heading', { name: '登入', level: 1 }).waitFor();
       await signIn(teacher.page, 'teacher.a2', 'new-password-a2');
       await teacher.page.getByRole('heading', { name: '通訊錄', level: 1 }).waitFor();

@@ -209,3 +209,71 @@ export async function departmentWithMembers(page) {
   for (let d = pick; d; d = d.parent_id ? byId.get(d.parent_id) : undefined) trail.unshift(d);
   return { me, dept: pick, trail };
 }
+
+/**
+ * Signs `login` in through the API (no browser) and returns a client that calls the API
+ * with the session's bearer token: `call(method, path, body)` answers the JSON (or null)
+ * and throws on any error status.
+ */
+export async function apiClient(baseURL, login, password = PASSWORD) {
+  const res = await fetch(`${baseURL}/api/v1/auth/login`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ login, password }),
+  });
+  if (!res.ok) throw new Error(`login ${login}: ${res.status} ${await res.text()}`);
+  const { token, me } = await res.json();
+  const call = async (method, apiPath, body) => {
+    const r = await fetch(`${baseURL}/api/v1${apiPath}`, {
+      method,
+      headers: {
+        Authorization: `Bearer ${token}`,
+        ...(body === undefined ? {} : { 'Content-Type': 'application/json' }),
+      },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await r.text();
+    if (!r.ok) throw new Error(`${login}: ${method} ${apiPath}: ${r.status} ${text}`);
+    return text ? JSON.parse(text) : null;
+  };
+  return { me, token, call };
+}
+
+/**
+ * Interconnects the demo's 中學部 (admin.a) and 小學部 (admin.b) as the guide does, through
+ * the API: admin.a files both campuses, the bureau confirms, admin.a creates the
+ * interconnection and an invitation, admin.b accepts it, each campus exposes its top
+ * departments (so every teacher is in the external directory), and admin.a publishes.
+ * Answers both campuses and the interconnection.
+ */
+export async function interconnectDemo(baseURL) {
+  const adminA = await apiClient(baseURL, 'admin.a');
+  const adminB = await apiClient(baseURL, 'admin.b');
+  const bureau = await apiClient(baseURL, 'bureau');
+  const campuses = await adminA.call('GET', '/me/school-campuses');
+  const campusA = campuses.find((c) => c.name_zh === '中學部');
+  const campusB = campuses.find((c) => c.name_zh === '小學部');
+  assert.ok(campusA && campusB, 'the demo school has 中學部 and 小學部');
+
+  const filing = await adminA.call('POST', '/filings', { campus_ids: [campusA.id, campusB.id] });
+  await bureau.call('POST', `/filings/${filing.id}/confirm`, {});
+  const ic = await adminA.call('POST', '/interconnections', { name: '示範學校校部互聯' });
+  const invitation = await adminA.call('POST', `/interconnections/${ic.id}/invitations`, {});
+  await adminB.call('POST', '/invitations/accept', { token: invitation.token });
+
+  for (const [admin, campus] of [
+    [adminA, campusA],
+    [adminB, campusB],
+  ]) {
+    const depts = await admin.call('GET', `/campuses/${campus.id}/departments`);
+    await admin.call('PUT', `/interconnections/${ic.id}/exposure/${campus.id}`, {
+      department_ids: depts.filter((d) => !d.parent_id).map((d) => d.id),
+      member_ids: [],
+      show_phone: false,
+      show_email: false,
+    });
+  }
+  const published = await adminA.call('POST', `/interconnections/${ic.id}/publish`, {});
+  assert.equal(published.published, true);
+  return { campusA, campusB, interconnection: published };
+}

@@ -70,6 +70,10 @@ describe('UI messages', () => {
     for (const k of ['number', 'name', 'campus', 'campuses', 'reason', 'departments', 'members', 'show_phone', 'show_email']) {
       used.add(`audit-detail-${k}`);
     }
+    // 消息: system messages as sentences, one per action of docs/chat.md.
+    for (const a of [
+      'created', 'added', 'removed', 'left', 'renamed', 'owner_changed', 'dissolved', 'campus_disconnected',
+    ]) used.add(`chat-system-${a}`);
     assert.ok(used.size > 100, `found only ${used.size} message ids in src/`);
     for (const lang of LANGS) {
       const { ids } = await load(lang);
@@ -107,5 +111,36 @@ describe('UI messages', () => {
     assert.equal(text('filing-confirm'), '確認備案');
     assert.equal(text('filing-reject'), '不予接納');
     assert.equal(text('invite-revoke'), '撤銷');
+    // 消息, as the guide names it.
+    assert.equal(text('chat-tab'), '消息');
+    assert.equal(text('chat-send-message'), '發消息');
+    assert.equal(text('chat-new-group'), '發起群聊');
+    assert.equal(text('chat-recall'), '撤回');
+    assert.equal(text('chat-read'), '已讀');
+    assert.equal(text('chat-unread'), '未讀');
+    assert.equal(text('chat-group'), '群聊');
+    assert.equal(text('chat-group-members'), '群成員');
+    assert.equal(text('chat-leave'), '退出群聊');
+    assert.equal(text('chat-dissolve'), '解散群聊');
+    assert.equal(text('chat-owner'), '群主');
+    assert.equal(text('chat-transfer-owner'), '轉讓群主');
+    assert.equal(text('chat-add-members'), '添加成員');
+    assert.equal(text('chat-remove-member'), '移出群聊');
+    assert.equal(text('chat-rename'), '重新命名');
+    assert.match(bundle.formatPattern(bundle.getMessage('chat-confirm').value, { count: 2 }), /^確定/);
+    assert.equal(bundle.formatPattern(bundle.getMessage('chat-connected-of').value, { campus: '中學部' }), '中學部的互聯企業');
+    assert.equal(bundle.formatPattern(bundle.getMessage('chat-unread-people').value, { count: 3 }), '3人未讀');
+  });
+
+  it('count with plural forms in pt and en', async () => {
+    for (const [lang, one, many] of [
+      ['pt', '1 membro', '2 membros'],
+      ['en', '1 member', '2 members'],
+    ]) {
+      const { bundle } = await load(lang);
+      const members = (count) => bundle.formatPattern(bundle.getMessage('chat-members').value, { count });
+      assert.equal(members(1), one);
+      assert.equal(members(2), many);
+    }
   });
 });

@@ -32,8 +32,8 @@ pub struct View {
 pub async fn view(state: &AppState, caller: &Caller, campus: CampusId) -> ApiResult<View> {
     let own = caller.viewer.campus_id == Some(campus);
     let grants = match caller.viewer.campus_id {
-        Some(c) if !own => state.store.grants(c, caller.member.id).await?,
-        _ => Vec::new(),
+        Some(c) if !own => state.hub.grants.get(&state.store, c, caller.member.id).await?,
+        _ => Default::default(),
     };
     match campus_access(&caller.viewer, campus, &grants) {
         Access::None => Err(ApiError::not_found()),

@@ -664,13 +664,13 @@ pub async fn publish(
 /// sees; empty for anyone who is not in their own campus's external directory.
 pub async fn connected_campuses(State(state): State<AppState>, caller: Caller) -> ApiResult<Json<Vec<Value>>> {
     let Some(own) = caller.viewer.campus_id else { return Ok(Json(Vec::new())) };
-    let grants = state.store.grants(own, caller.member.id).await?;
+    let grants = state.hub.grants.get(&state.store, own, caller.member.id).await?;
     let mut out: Vec<Value> = Vec::new();
     let mut seen = std::collections::HashSet::new();
     let own_school = state.store.campus(own).await?.school_id;
     // Interconnections are within one school (R1): its campuses, loaded once.
     let campuses = school_campuses(&state, own_school).await?;
-    for g in &grants {
+    for g in grants.iter() {
         let ic = state.store.interconnection(g.interconnection).await?;
         for c in &g.facts.members {
             if domain::access::campus_access(&caller.viewer, *c, &grants) == Access::External

@@ -221,6 +221,89 @@ export interface AuditQuery {
   until?: number;
 }
 
+// Conversations (docs/chat.md): direct and group chats, messages, read positions.
+
+/** A person as a conversation names them. */
+export interface MemberRef {
+  id: Id;
+  name_zh: string;
+  name_pt: string;
+  campus_id: Id;
+  title: string;
+}
+
+export type SystemAction =
+  | 'created'
+  | 'added'
+  | 'removed'
+  | 'left'
+  | 'renamed'
+  | 'owner_changed'
+  | 'dissolved'
+  | 'campus_disconnected';
+
+export interface Message {
+  id: Id;
+  conversation_id: Id;
+  position: number;
+  client_id: string | null;
+  kind: 'text' | 'system';
+  sender: MemberRef | null;
+  /** "" once recalled. */
+  text: string;
+  mentions: Id[];
+  mention_all: boolean;
+  reply_to: { id: Id; sender: MemberRef | null; text: string; recalled: boolean } | null;
+  system: { action: SystemAction | string; actor: MemberRef | null; members: MemberRef[]; name: string } | null;
+  recalled: boolean;
+  created_at: number;
+}
+
+export interface Conversation {
+  id: Id;
+  kind: 'direct' | 'group';
+  /** "" for a direct chat: the app shows the peer's name. */
+  name: string;
+  home_campus_id: Id;
+  owner_id: Id | null;
+  peer: MemberRef | null;
+  member_count: number;
+  last_message: Message | null;
+  last_position: number;
+  read_position: number;
+  unread: number;
+  read_only: boolean;
+  left: boolean;
+  dissolved: boolean;
+}
+
+export type ConversationMember = MemberRef & { role: 'owner' | 'member'; read_position: number };
+
+export interface CampusNames {
+  name_zh: string;
+  name_pt: string;
+  name_en: string;
+}
+
+export type ConversationDetail = Conversation & {
+  members: ConversationMember[];
+  campuses: Record<Id, CampusNames>;
+};
+
+export interface MessagePage {
+  messages: Message[];
+  has_more: boolean;
+}
+
+/** What a message send carries, over the socket or REST alike. */
+export interface SendInput {
+  client_id: string;
+  text: string;
+  reply_to?: Id;
+  mentions?: Id[];
+  mention_all?: boolean;
+}
+
 export class ApiError extends Error {
   readonly status: number;
   readonly problem: Problem;
@@ -478,6 +561,35 @@ export const api = {
     request<Interconnection>('DELETE', `/interconnections/${enc(icId)}/campuses/${enc(campusId)}`, {
       query: { confirmation_id: confirmationId },
     }),
+
+  // Conversations (docs/chat.md)
+  conversations: () => request<Conversation[]>('GET', '/conversations'),
+  conversation: (id: Id) => request<ConversationDetail>('GET', `/conversations/${enc(id)}`),
+  startDirect: (member_id: Id) => request<Conversation>('POST', '/conversations/direct', { json: { member_id } }),
+  createGroup: (member_ids: Id[], name?: string) =>
+    request<ConversationDetail>('POST', '/conversations/group', { json: name ? { name, member_ids } : { member_ids } }),
+  renameGroup: (id: Id, name: string) =>
+    request<ConversationDetail>('PATCH', `/conversations/${enc(id)}`, { json: { name } }),
+  addMembers: (id: Id, member_ids: Id[]) =>
+    request<ConversationDetail>('POST', `/conversations/${enc(id)}/members`, { json: { member_ids } }),
+  removeMember: (id: Id, memberId: Id) =>
+    request<void>('DELETE', `/conversations/${enc(id)}/members/${enc(memberId)}`),
+  transferOwner: (id: Id, member_id: Id) =>
+    request<ConversationDetail>('POST', `/conversations/${enc(id)}/owner`, { json: { member_id } }),
+  dissolveGroup: (id: Id) => request<void>('DELETE', `/conversations/${enc(id)}`),
+  messages: (id: Id, q: { before?: number; after?: number; limit?: number } = {}) =>
+    request<MessagePage>('GET', `/conversations/${enc(id)}/messages`, { query: { ...q } }),
+  sendMessage: (id: Id, input: SendInput) =>
+    request<Message>('POST', `/conversations/${enc(id)}/messages`, { json: input }),
+  recallMessage: (id: Id, messageId: Id) =>
+    request<Message>('POST', `/conversations/${enc(id)}/messages/${enc(messageId)}/recall`),
+  markRead: (id: Id, position: number) =>
+    request<{ read_position: number }>('POST', `/conversations/${enc(id)}/read`, { json: { position } }),
+  readers: (id: Id, messageId: Id) =>
+    request<{ read: MemberRef[]; unread: MemberRef[] }>(
+      'GET',
+      `/conversations/${enc(id)}/messages/${enc(messageId)}/readers`,
+    ),
 
   // Audit log
   audit: (q: AuditQuery = {}) => request<AuditEntry[]>('GET', '/audit', { query: { ...q } }),

@@ -30,3 +30,52 @@ export function minutesSeconds(ms: number): string {
   const s = Math.max(0, Math.ceil(ms / 1000));
   return `${Math.floor(s / 60)}:${String(s % 60).padStart(2, '0')}`;
 }
+
+function intl(options: Intl.DateTimeFormatOptions): Intl.DateTimeFormat {
+  return new Intl.DateTimeFormat(INTL[locale.lang] ?? locale.lang, options);
+}
+
+function startOfDay(ms: number): number {
+  const d = new Date(ms);
+  d.setHours(0, 0, 0, 0);
+  return d.getTime();
+}
+
+/** 14:05 — a message's time of day (24-hour in every language). */
+export function timeOfDay(ms: number): string {
+  return intl({ hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).format(new Date(ms));
+}
+
+/** Days between the local dates of `ms` and `now` (0 today, 1 yesterday). */
+function daysAgo(ms: number, now: number): number {
+  return Math.round((startOfDay(now) - startOfDay(ms)) / 86_400_000);
+}
+
+/**
+ * When the last message of a conversation came, as a list shows it: the time today,
+ * 昨天 yesterday, the day and the month's name this year, yyyy-mm-dd before.
+ */
+export function shortWhen(ms: number, now = Date.now()): string {
+  const ago = daysAgo(ms, now);
+  if (ago <= 0) return timeOfDay(ms);
+  if (ago === 1) return t('chat-yesterday');
+  const d = new Date(ms);
+  // The month by name (pt-MO's short form would be "5/03"); an earlier year as yyyy-mm-dd.
+  if (d.getFullYear() === new Date(now).getFullYear()) return intl({ day: 'numeric', month: 'long' }).format(d);
+  const pad = (n: number) => String(n).padStart(2, '0');
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}`;
+}
+
+/** The line between two days of messages: 今天, 昨天, or the date with the month named. */
+export function dayLabel(ms: number, now = Date.now()): string {
+  const ago = daysAgo(ms, now);
+  if (ago === 0) return t('chat-today');
+  if (ago === 1) return t('chat-yesterday');
+  const sameYear = new Date(ms).getFullYear() === new Date(now).getFullYear();
+  return intl({
+    weekday: 'long',
+    day: 'numeric',
+    month: 'long',
+    year: sameYear ? undefined : 'numeric',
+  }).format(new Date(ms));
+}

@@ -3,9 +3,12 @@ import { api, onUnauthorized, type Me } from './api';
 
 export const session = $state<{ me: Me | null; checked: boolean }>({ me: null, checked: false });
 
-onUnauthorized(() => {
+/** The server ended the session (a 401, or the live connection's close code 4001). */
+export function forgetSession(): void {
   session.me = null;
-});
+}
+
+onUnauthorized(forgetSession);
 
 /** Asks the server whether the session cookie is still good. */
 export async function restoreSession(): Promise<void> {

@@ -1,0 +1,117 @@
+// How messages and times read in the three languages: system messages as sentences,
+// recalls, previews, and dates with the month named (never "5/03").
+import { afterEach, describe, expect, it } from 'vitest';
+import type { Conversation, Message } from './api';
+import { preview, recallSentence, systemSentence } from './chat-text';
+import { dayLabel, shortWhen } from './format';
+import { locale, type Lang } from './i18n.svelte';
+
+const chan = { id: 'chan', name_zh: '陳大文', name_pt: 'Chan Tai Man', campus_id: 's', title: '' };
+const lei = { id: 'lei', name_zh: '李小明', name_pt: 'Lei Sio Meng', campus_id: 'p', title: '' };
+const ho = { id: 'ho', name_zh: '何美玲', name_pt: '', campus_id: 'p', title: '' };
+
+function message(extra: Partial<Message>): Message {
+  return {
+    id: 'm',
+    conversation_id: 'k',
+    position: 1,
+    client_id: null,
+    kind: 'text',
+    sender: chan,
+    text: '',
+    mentions: [],
+    mention_all: false,
+    reply_to: null,
+    system: null,
+    recalled: false,
+    created_at: 0,
+    ...extra,
+  };
+}
+
+const system = (action: string, members = [lei, ho], name = '') =>
+  message({ kind: 'system', sender: null, system: { action, actor: chan, members, name } });
+
+function inLang(lang: Lang) {
+  locale.lang = lang;
+}
+
+afterEach(() => inLang('zh-Hant'));
+
+describe('system messages', () => {
+  it('read as sentences with the reader as 你 / Você / You', () => {
+    expect(systemSentence(system('added'), 'lei')).toBe('陳大文 邀請 你和何美玲 加入了群聊');
+    expect(systemSentence(system('renamed', [], '教研組'), 'x')).toBe('陳大文 將群聊重新命名為「教研組」');
+    expect(systemSentence(system('created', []), 'chan')).toBe('你 發起了群聊');
+    inLang('pt');
+    expect(systemSentence(system('added'), 'x')).toBe('Chan Tai Man adicionou Lei Sio Meng e 何美玲 ao grupo');
+    expect(systemSentence(system('campus_disconnected', [lei]), 'x')).toMatch(/^Lei Sio Meng saiu do grupo/);
+    expect(systemSentence(system('campus_disconnected'), 'x')).toMatch(/saíram do grupo/);
+    inLang('en');
+    expect(systemSentence(system('removed', [lei]), 'chan')).toBe('You removed Lei Sio Meng from the group');
+  });
+
+  it('of an unknown kind fall back to a neutral sentence', () => {
+    expect(systemSentence(system('pinned'), 'x')).toBe('群聊資料已更新');
+  });
+});
+
+describe('recalls', () => {
+  it('name who recalled, or say 你', () => {
+    const m = message({ recalled: true });
+    expect(recallSentence(m, 'x')).toBe('陳大文 撤回了一條消息');
+    expect(recallSentence(m, 'chan')).toBe('你撤回了一條消息');
+    inLang('en');
+    expect(recallSentence(m, 'x')).toBe('Chan Tai Man recalled a message');
+  });
+});
+
+describe('previews', () => {
+  const group: Conversation = {
+    id: 'k',
+    kind: 'group',
+    name: '教研組',
+    home_campus_id: 's',
+    owner_id: 'chan',
+    peer: null,
+    member_count: 3,
+    last_message: message({ text: '明天\n開會' }),
+    last_position: 1,
+    read_position: 0,
+    unread: 1,
+    read_only: false,
+    left: false,
+    dissolved: false,
+  };
+
+  it('show the sender in a group and keep to one line', () => {
+    expect(preview(group, 'lei')).toBe('陳大文：明天 開會');
+    expect(preview(group, 'chan')).toBe('明天 開會');
+    expect(preview({ ...group, last_message: message({ recalled: true }) }, 'lei')).toBe('陳大文 撤回了一條消息');
+  });
+});
+
+describe('times', () => {
+  const now = new Date(2026, 5, 15, 10, 0).getTime();
+
+  it('say today’s time, 昨天, the month by name this year, yyyy-mm-dd before', () => {
+    expect(shortWhen(new Date(2026, 5, 15, 8, 5).getTime(), now)).toBe('08:05');
+    expect(shortWhen(new Date(2026, 5, 14, 23, 0).getTime(), now)).toBe('昨天');
+    expect(shortWhen(new Date(2026, 2, 5).getTime(), now)).toBe('3月5日');
+    expect(shortWhen(new Date(2025, 11, 31).getTime(), now)).toBe('2025-12-31');
+    inLang('pt');
+    expect(shortWhen(new Date(2026, 2, 5).getTime(), now)).toBe('5 de março');
+    expect(shortWhen(new Date(2026, 5, 14).getTime(), now)).toBe('Ontem');
+    inLang('en');
+    expect(shortWhen(new Date(2026, 2, 5).getTime(), now)).toBe('5 March');
+  });
+
+  it('between days name the weekday and the month', () => {
+    expect(dayLabel(new Date(2026, 5, 15, 9).getTime(), now)).toBe('今天');
+    expect(dayLabel(new Date(2026, 2, 5).getTime(), now)).toBe('3月5日星期四');
+    inLang('pt');
+    expect(dayLabel(new Date(2026, 2, 5).getTime(), now)).toBe('quinta-feira, 5 de março');
+    inLang('en');
+    expect(dayLabel(new Date(2025, 2, 5).getTime(), now)).toMatch(/Wednesday,? 5 March 2025/);
+  });
+});

@@ -1,0 +1,90 @@
+// How conversations and messages read in the UI language: titles, previews, system
+// messages as sentences, recalled messages, campus names.
+import type { CampusNames, Conversation, Id, MemberRef, Message } from './api';
+import { locale, nameOf, t } from './i18n.svelte';
+
+const LIST_LOCALE: Record<string, string> = { 'zh-Hant': 'zh-Hant', pt: 'pt', en: 'en-GB' };
+
+/** "陳大文、李小明和何美玲" / "A, B e C" / "A, B and C". */
+export function joinNames(names: string[]): string {
+  if (names.length <= 1) return names[0] ?? '';
+  try {
+    return new Intl.ListFormat(LIST_LOCALE[locale.lang] ?? locale.lang, { type: 'conjunction' }).format(names);
+  } catch {
+    return names.join(locale.lang === 'zh-Hant' ? '、' : ', ');
+  }
+}
+
+/** A person in a sentence: "你" for the reader. */
+export function who(m: MemberRef | null | undefined, meId: Id | null): string {
+  if (!m) return t('chat-someone');
+  return m.id === meId ? t('chat-you') : nameOf(m);
+}
+
+export function conversationTitle(c: Conversation): string {
+  if (c.kind === 'direct') return c.peer ? nameOf(c.peer) : t('chat-direct');
+  return c.name || t('chat-group');
+}
+
+/** The first character of the title, for the round avatar. */
+export function initial(c: Conversation): string {
+  const source = c.kind === 'direct' ? (c.peer?.name_zh ?? '') : c.name || t('chat-group');
+  return Array.from(source)[0] ?? '?';
+}
+
+export function campusName(campuses: Record<Id, CampusNames>, id: Id | null | undefined): string {
+  if (!id) return '';
+  const c = campuses[id];
+  return c ? nameOf(c) : '';
+}
+
+/** A system message as a sentence: "陳大文 邀請 李小明 加入了群聊". */
+export function systemSentence(m: Message, meId: Id | null): string {
+  const s = m.system;
+  if (!s) return m.text;
+  const members = joinNames(s.members.map((x) => who(x, meId)));
+  const actor = s.actor ? who(s.actor, meId) : members || t('chat-someone');
+  const known = [
+    'created',
+    'added',
+    'removed',
+    'left',
+    'renamed',
+    'owner_changed',
+    'dissolved',
+    'campus_disconnected',
+  ];
+  if (!known.includes(s.action)) return m.text || t('chat-system-other');
+  return t(`chat-system-${s.action}`, { actor, members, name: s.name, count: s.members.length });
+}
+
+/** "陳大文 撤回了一條消息", or "你撤回了一條消息". */
+export function recallSentence(m: Message, meId: Id | null): string {
+  if (m.sender?.id === meId) return t('chat-recalled-self');
+  return t('chat-recalled', { name: who(m.sender, meId) });
+}
+
+/** A message as one line: a list's preview, a quoted reply. */
+export function messageLine(m: Message, meId: Id | null): string {
+  if (m.kind === 'system') return systemSentence(m, meId);
+  if (m.recalled) return recallSentence(m, meId);
+  return m.text.replace(/\s+/g, ' ').trim();
+}
+
+/** The last message under a conversation's name in the list (with the sender in a group). */
+export function preview(c: Conversation, meId: Id | null): string {
+  const m = c.last_message;
+  if (!m) return '';
+  const line = messageLine(m, meId);
+  if (c.kind === 'group' && m.kind === 'text' && !m.recalled && m.sender && m.sender.id !== meId) {
+    return t('chat-preview-from', { name: nameOf(m.sender), text: line });
+  }
+  return line;
+}
+
+/** Whether an unread last message calls the reader by name (or everyone). */
+export function mentionsMe(c: Conversation, meId: Id | null): boolean {
+  const m = c.last_message;
+  if (!m || c.unread === 0 || m.recalled || m.sender?.id === meId) return false;
+  return m.mention_all || (meId !== null && m.mentions.includes(meId));
+}

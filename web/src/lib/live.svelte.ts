@@ -1,0 +1,479 @@
+// What the live connection keeps up to date, as reactive state for the screens: the
+// conversation list with unread counts, the open conversations' messages and members,
+// the sends on their way. One connection per tab (ref-counted: the member app holds it
+// for its whole life, the admin console while a removal waits for the phone), driven by
+// LiveClient (live.ts). Nothing here polls: everything after the first load comes from
+// the socket's events.
+import {
+  api,
+  ApiError,
+  problemOf,
+  type CampusNames,
+  type Conversation,
+  type ConversationDetail,
+  type Id,
+  type Me,
+  type Message,
+  type Problem,
+} from './api';
+import { LiveClient, type LiveEvent, type LiveStatus, type OutgoingSend, type SocketLike } from './live';
+import { applyRecall, byActivity, mergeConversation, mergeMessages, newClientId } from './messages';
+import { t } from './i18n.svelte';
+import { forgetSession } from './session.svelte';
+
+export interface PendingSend extends OutgoingSend {
+  status: 'sending' | 'failed';
+  problem: Problem | null;
+  created_at: number;
+  /** The message it answers, to show the quote before the server does. */
+  quote: Message | null;
+}
+
+export interface Thread {
+  messages: Message[];
+  hasMore: boolean;
+  loaded: boolean;
+  loadingOlder: boolean;
+  problem: Problem | null;
+}
+
+export const PAGE = 50;
+
+class ChatState {
+  status = $state<LiveStatus>('closed');
+  /** True once the conversation list has been loaded. */
+  loaded = $state(false);
+  conversations = $state<Record<Id, Conversation>>({});
+  details = $state<Record<Id, ConversationDetail>>({});
+  threads = $state<Record<Id, Thread>>({});
+  pending = $state<PendingSend[]>([]);
+  /** Names of the campuses people in conversations belong to. */
+  campuses = $state<Record<Id, CampusNames>>({});
+  /** A problem frame that belongs to no send: shown once, then dismissed. */
+  notice = $state<Problem | null>(null);
+  /** The conversation on screen, if any. */
+  openId = $state<Id | null>(null);
+
+  list = $derived(byActivity(Object.values(this.conversations)));
+  unreadTotal = $derived(Object.values(this.conversations).reduce((n, c) => n + (c.unread > 0 ? c.unread : 0), 0));
+}
+
+export const chat = new ChatState();
+
+type Listener = (e: LiveEvent) => void;
+const listeners = new Map<string, Set<Listener>>();
+const readyListeners = new Set<() => void>();
+
+let me: Me | null = null;
+let client: LiveClient | null = null;
+let users = 0;
+let chatUsers = 0;
+let detach: (() => void) | null = null;
+
+/** Calls `fn` for each event of `kind` (after the state above has applied it). */
+export function onLive(kind: string, fn: Listener): () => void {
+  let set = listeners.get(kind);
+  if (!set) listeners.set(kind, (set = new Set()));
+  set.add(fn);
+  return () => set.delete(fn);
+}
+
+/** Calls `fn` each time the connection is (again) caught up; at once if it is now. */
+export function onLiveReady(fn: () => void): () => void {
+  readyListeners.add(fn);
+  if (client?.connected) queueMicrotask(fn);
+  return () => readyListeners.delete(fn);
+}
+
+/**
+ * Holds the live connection open for `who` until the returned function is called.
+ * `withChat`: also keep the conversations (the member app); the admin console only
+ * needs the events.
+ */
+export function connectLive(who: Me, withChat: boolean): () => void {
+  if (me && me.id !== who.id) stopClient();
+  me = who;
+  users++;
+  if (withChat) chatUsers++;
+  if (!client) startClient();
+  let released = false;
+  return () => {
+    if (released) return;
+    released = true;
+    users--;
+    if (withChat) chatUsers--;
+    if (users === 0) stopClient();
+  };
+}
+
+/**
+ * A socket problem's message in the app's language. The socket's `detail` follows the
+ * browser's Accept-Language, which may not be the language chosen in the app (a browser
+ * cannot set headers on a WebSocket), so the app's own text for the code wins.
+ */
+function socketDetail(code: string, detail: string): string {
+  const key = `error-${code}`;
+  const own = t(key);
+  return own !== key ? own : detail;
+}
+
+function socketUrl(): string {
+  return `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/api/v1/ws`;
+}
+
+function startClient() {
+  const c = new LiveClient({
+    url: socketUrl(),
+    // A browser WebSocket is a SocketLike; its handler types only name the DOM events.
+    socket: (url) => new WebSocket(url) as unknown as SocketLike,
+    clock: {
+      setTimeout: (fn, ms) => setTimeout(fn, ms),
+      clearTimeout: (h) => clearTimeout(h as ReturnType<typeof setTimeout>),
+      random: Math.random,
+    },
+    handlers: {
+      event: apply,
+      reset,
+      ready: () => {
+        for (const fn of readyListeners) fn();
+        if (chat.openId) markRead(chat.openId);
+      },
+      ack: (clientId, message) => acknowledged(clientId, message as Message),
+      problem: (p) => {
+        const problem = { status: 0, code: p.code, detail: socketDetail(p.code, p.detail) };
+        if (p.client_id) {
+          const s = chat.pending.find((x) => x.client_id === p.client_id);
+          if (s) {
+            s.status = 'failed';
+            s.problem = problem;
+          }
+        } else {
+          chat.notice = problem;
+        }
+      },
+      status: (s) => (chat.status = s),
+      signedOut: forgetSession,
+      checkSession: async () => {
+        try {
+          await api.me();
+          return true;
+        } catch (e) {
+          if (e instanceof ApiError && e.status === 401) return false;
+          throw e;
+        }
+      },
+      sendRest: (s) =>
+        api.sendMessage(s.conversation_id, {
+          client_id: s.client_id,
+          text: s.text,
+          reply_to: s.reply_to,
+          mentions: s.mentions,
+          mention_all: s.mention_all,
+        }),
+    },
+  });
+  client = c;
+  const offline = () => c.setOffline(true);
+  const online = () => c.setOffline(false);
+  const visible = () => {
+    if (document.visibilityState === 'visible' && chat.openId) markRead(chat.openId);
+  };
+  addEventListener('offline', offline);
+  addEventListener('online', online);
+  document.addEventListener('visibilitychange', visible);
+  detach = () => {
+    removeEventListener('offline', offline);
+    removeEventListener('online', online);
+    document.removeEventListener('visibilitychange', visible);
+  };
+  if (navigator.onLine === false) c.setOffline(true);
+  c.start();
+}
+
+function stopClient() {
+  client?.stop();
+  client = null;
+  detach?.();
+  detach = null;
+  chat.status = 'closed';
+  chat.loaded = false;
+  chat.conversations = {};
+  chat.details = {};
+  chat.threads = {};
+  chat.pending = [];
+  chat.openId = null;
+  me = null;
+}
+
+// ---- Loading state over REST --------------------------------------------------------
+
+/** After a fresh start or a resync: the list, names, and the open conversation anew. */
+async function reset(): Promise<void> {
+  if (chatUsers === 0) return;
+  const [list, connected] = await Promise.all([api.conversations(), api.connectedCampuses().catch(() => [])]);
+  const next: Record<Id, Conversation> = {};
+  for (const c of list) next[c.id] = c;
+  chat.conversations = next;
+  for (const c of connected) chat.campuses[c.id] = { name_zh: c.name_zh, name_pt: c.name_pt, name_en: c.name_en };
+  if (me?.campus) {
+    const own = me.campus;
+    chat.campuses[own.id] = { name_zh: own.name_zh, name_pt: own.name_pt, name_en: own.name_en };
+  }
+  // Loaded pages may have gaps now: keep only the open one, loaded again.
+  const open = chat.openId;
+  chat.threads = open
+    ? { [open]: { messages: [], hasMore: false, loaded: false, loadingOlder: false, problem: null } }
+    : {};
+  chat.details = {};
+  chat.loaded = true;
+  if (open) {
+    await loadConversation(open).then(
+      () => markRead(open),
+      (e) => {
+        const t = chat.threads[open];
+        if (t) t.problem = problemOf(e);
+      },
+    );
+  }
+}
+
+async function refreshConversation(id: Id): Promise<void> {
+  try {
+    const d = await api.conversation(id);
+    storeDetail(d);
+  } catch (e) {
+    if (e instanceof ApiError && e.status === 404) {
+      delete chat.conversations[id];
+      delete chat.details[id];
+    }
+  }
+}
+
+function storeDetail(d: ConversationDetail) {
+  const merged = mergeConversation(chat.conversations[d.id], d);
+  const { members: _m, campuses: _c, ...summary } = merged;
+  chat.conversations[d.id] = summary;
+  chat.details[d.id] = merged;
+  for (const [id, names] of Object.entries(d.campuses ?? {})) chat.campuses[id] = names;
+}
+
+/** Opening a conversation: its members and its latest messages. */
+export async function loadConversation(id: Id): Promise<void> {
+  const thread = chat.threads[id];
+  const [detail, page] = await Promise.all([
+    api.conversation(id),
+    thread?.loaded ? Promise.resolve(null) : api.messages(id, { limit: PAGE }),
+  ]);
+  storeDetail(detail);
+  if (page) {
+    const t = chat.threads[id];
+    chat.threads[id] = {
+      messages: mergeMessages(page.messages, t?.messages ?? []),
+      hasMore: page.has_more,
+      loaded: true,
+      loadingOlder: false,
+      problem: null,
+    };
+  }
+}
+
+/** Shows `id` (null: none) and marks it read while it stays on screen. */
+export function openConversation(id: Id | null): void {
+  chat.openId = id;
+  if (!id) return;
+  if (!chat.threads[id]) {
+    chat.threads[id] = { messages: [], hasMore: false, loaded: false, loadingOlder: false, problem: null };
+  }
+  // Before the first load the list and the open conversation come with it (reset), from
+  // the position the socket starts at, so that no message falls between the two.
+  if (!chat.loaded) return;
+  loadConversation(id).then(
+    () => {
+      if (chat.openId === id) markRead(id);
+    },
+    (e) => {
+      const t = chat.threads[id];
+      if (t) t.problem = problemOf(e);
+    },
+  );
+}
+
+export async function loadOlder(id: Id): Promise<void> {
+  const t = chat.threads[id];
+  if (!t || !t.loaded || !t.hasMore || t.loadingOlder || !t.messages.length) return;
+  t.loadingOlder = true;
+  try {
+    const page = await api.messages(id, { before: t.messages[0].position, limit: PAGE });
+    t.messages = mergeMessages(page.messages, t.messages);
+    t.hasMore = page.has_more;
+  } catch (e) {
+    t.problem = problemOf(e);
+  } finally {
+    t.loadingOlder = false;
+  }
+}
+
+/** Everything up to the last message read, if anything is unread (socket, else REST). */
+export function markRead(id: Id): void {
+  const c = chat.conversations[id];
+  if (!c || typeof document === 'undefined' || document.visibilityState !== 'visible') return;
+  const position = c.last_position;
+  if (c.read_position >= position && c.unread === 0) return;
+  c.read_position = Math.max(c.read_position, position);
+  c.unread = 0;
+  const mine = chat.details[id]?.members.find((m) => m.id === me?.id);
+  if (mine) mine.read_position = Math.max(mine.read_position, position);
+  if (!client?.read(id, position)) api.markRead(id, position).catch(() => {});
+}
+
+/** Adds a conversation the app has just started or been answered (direct chat, new group). */
+export function remember(c: Conversation | ConversationDetail): void {
+  if ('members' in c) storeDetail(c);
+  else chat.conversations[c.id] = mergeConversation(chat.conversations[c.id], c);
+}
+
+export function forget(id: Id): void {
+  delete chat.conversations[id];
+  delete chat.details[id];
+  delete chat.threads[id];
+}
+
+// ---- Sending ------------------------------------------------------------------------
+
+export function sendMessage(
+  conversationId: Id,
+  text: string,
+  extra: { reply_to?: Message | null; mentions?: Id[]; mention_all?: boolean } = {},
+): void {
+  const s: OutgoingSend = { conversation_id: conversationId, client_id: newClientId(), text };
+  if (extra.reply_to) s.reply_to = extra.reply_to.id;
+  if (extra.mentions?.length) s.mentions = extra.mentions;
+  if (extra.mention_all) s.mention_all = true;
+  chat.pending.push({ ...s, status: 'sending', problem: null, created_at: Date.now(), quote: extra.reply_to ?? null });
+  client?.send(s);
+}
+
+/** Sends a refused message again, with the same client id. */
+export function retrySend(clientId: string): void {
+  const p = chat.pending.find((x) => x.client_id === clientId);
+  if (!p || !client) return;
+  p.status = 'sending';
+  p.problem = null;
+  const { status: _s, problem: _p, created_at: _c, quote: _q, ...frame } = p;
+  client.send(frame);
+}
+
+export function discardSend(clientId: string): void {
+  client?.discard(clientId);
+  chat.pending = chat.pending.filter((x) => x.client_id !== clientId);
+}
+
+function acknowledged(clientId: string, m: Message | undefined) {
+  chat.pending = chat.pending.filter((x) => x.client_id !== clientId);
+  if (m && typeof m === 'object' && m.id) addMessage(m);
+}
+
+export async function recallMessage(m: Message): Promise<void> {
+  const r = await api.recallMessage(m.conversation_id, m.id);
+  recallLocally(m.conversation_id, r?.id ?? m.id);
+}
+
+// ---- Applying events ----------------------------------------------------------------
+
+function apply(e: LiveEvent) {
+  const d = e.data as Record<string, unknown>;
+  switch (e.kind) {
+    case 'message':
+      if (d.message) addMessage(d.message as Message);
+      break;
+    case 'message_recalled':
+      recallLocally(String(d.conversation_id), String(d.message_id));
+      break;
+    case 'read':
+      readMoved(String(d.conversation_id), String(d.member_id), Number(d.read_position));
+      break;
+    case 'conversation':
+      if (chatUsers > 0) refreshConversation(String(d.conversation_id));
+      break;
+    case 'conversation_left':
+      if (chatUsers > 0) refreshConversation(String(d.conversation_id));
+      break;
+    case 'directory_changed':
+      if (chatUsers > 0) {
+        api
+          .connectedCampuses()
+          .then((list) => {
+            for (const c of list) chat.campuses[c.id] = { name_zh: c.name_zh, name_pt: c.name_pt, name_en: c.name_en };
+          })
+          .catch(() => {});
+      }
+      break;
+  }
+  for (const fn of listeners.get(e.kind) ?? []) {
+    try {
+      fn(e);
+    } catch (err) {
+      console.error('live listener', e.kind, err);
+    }
+  }
+}
+
+function addMessage(m: Message) {
+  if (chatUsers === 0) return;
+  const id = m.conversation_id;
+  if (m.client_id && m.sender?.id === me?.id) {
+    chat.pending = chat.pending.filter((x) => x.client_id !== m.client_id);
+  }
+  const t = chat.threads[id];
+  if (t) t.messages = mergeMessages(t.messages, [m]);
+  const c = chat.conversations[id];
+  if (!c) {
+    // A conversation we have not seen yet (someone wrote to us first).
+    refreshConversation(id);
+    return;
+  }
+  if (m.position <= c.last_position) return;
+  c.last_position = m.position;
+  c.last_message = m;
+  const mine = m.sender?.id === me?.id;
+  if (mine) {
+    // Writing is reading: what I send is not unread for me.
+    c.read_position = Math.max(c.read_position, m.position);
+  } else if (m.sender && m.position > c.read_position) {
+    c.unread += 1;
+  }
+  if (chat.openId === id && !mine) markRead(id);
+}
+
+function recallLocally(conversationId: Id, messageId: Id) {
+  const t = chat.threads[conversationId];
+  if (t) {
+    const next = applyRecall(t.messages, messageId);
+    if (next) t.messages = next;
+  }
+  const c = chat.conversations[conversationId];
+  if (c?.last_message?.id === messageId && !c.last_message.recalled) {
+    c.last_message = { ...c.last_message, recalled: true, text: '' };
+  }
+  // A recalled message no longer counts as unread; only the server knows if it did.
+  if (c && c.unread > 0 && chatUsers > 0) refreshConversation(conversationId);
+}
+
+function readMoved(conversationId: Id, memberId: Id, position: number) {
+  if (!Number.isFinite(position)) return;
+  const detail = chat.details[conversationId];
+  const member = detail?.members.find((m) => m.id === memberId);
+  if (member && position > member.read_position) member.read_position = position;
+  if (memberId !== me?.id) return;
+  const c = chat.conversations[conversationId];
+  if (!c || position <= c.read_position) return;
+  c.read_position = position;
+  if (position >= c.last_position) c.unread = 0;
+  // Read up to somewhere in the middle (on another device): only the server can count.
+  else refreshConversation(conversationId);
+}
+
+/** My own member id, for the screens. */
+export function myId(): Id | null {
+  return me?.id ?? null;
+}
