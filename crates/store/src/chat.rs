@@ -439,6 +439,22 @@ impl Store {
 
     /// The campuses that share a live, published interconnection with `campus`.
     pub async fn connected_to(&self, campus: CampusId) -> Result<Vec<CampusId>> {
+        let mut conn = self.pool.acquire().await?;
+        connected(&mut conn, campus).await
+    }
+
+    /// `connected_to`, inside a transaction.
+    pub(crate) async fn connected_to_in(
+        &self,
+        tx: &mut Transaction<'_, Any>,
+        campus: CampusId,
+    ) -> Result<Vec<CampusId>> {
+        connected(&mut *tx, campus).await
+    }
+}
+
+async fn connected(conn: &mut sqlx::AnyConnection, campus: CampusId) -> Result<Vec<CampusId>> {
+    {
         let rows = sqlx::query(
             "SELECT DISTINCT o.campus_id FROM interconnection_campuses mine \
              JOIN interconnection_campuses o ON o.interconnection_id = mine.interconnection_id AND o.campus_id <> mine.campus_id \
@@ -447,11 +463,13 @@ impl Store {
                AND i.published_at IS NOT NULL AND i.dissolved_at IS NULL",
         )
         .bind(campus.to_string())
-        .fetch_all(&self.pool)
+        .fetch_all(&mut *conn)
         .await?;
         rows.iter().map(|r| id(r, "campus_id")).collect()
     }
+}
 
+impl Store {
     // ---- reads --------------------------------------------------------------------------
 
     pub async fn conversation(&self, c: ConversationId) -> Result<Conversation> {

@@ -168,7 +168,7 @@ impl Store {
     ) -> Result<Department> {
         let mut tx = self.begin().await?;
         let id = insert_department(&mut tx, self.now(), campus, parent, name_zh, name_pt).await?;
-        self.commit(tx).await?;
+        self.commit_directory(tx, Some(campus)).await?;
         self.department(campus, id).await
     }
 
@@ -229,7 +229,7 @@ impl Store {
             let old = sibling_ids(&mut tx, campus, old_parent).await?;
             renumber(&mut tx, &old).await?;
         }
-        self.commit(tx).await?;
+        self.commit_directory(tx, Some(campus)).await?;
         self.department(campus, dept).await
     }
 
@@ -262,7 +262,7 @@ impl Store {
         sqlx::query("DELETE FROM departments WHERE id = $1").bind(dept.to_string()).execute(&mut *tx).await?;
         let rest = sibling_ids(&mut tx, campus, parent).await?;
         renumber(&mut tx, &rest).await?;
-        self.commit(tx).await?;
+        self.commit_directory(tx, Some(campus)).await?;
         Ok(())
     }
 
@@ -277,7 +277,7 @@ impl Store {
     ) -> Result<Member> {
         let mut tx = self.begin().await?;
         let id = insert_member(&mut tx, self.now(), campus, &write, password_hash).await?;
-        self.commit(tx).await?;
+        self.commit_directory(tx, campus).await?;
         self.member(id).await
     }
 
@@ -292,7 +292,7 @@ impl Store {
             return Err(StoreError::NotFound);
         }
         write_member(&mut tx, self.now(), campus, member, &write).await?;
-        self.commit(tx).await?;
+        self.commit_directory(tx, Some(campus)).await?;
         self.member(member).await
     }
 
@@ -311,7 +311,7 @@ impl Store {
         if status == MemberStatus::Disabled {
             sqlx::query("DELETE FROM sessions WHERE member_id = $1").bind(member.to_string()).execute(&mut *tx).await?;
         }
-        self.commit(tx).await?;
+        self.commit_directory(tx, Some(campus)).await?;
         self.member(member).await
     }
 
@@ -510,7 +510,7 @@ impl Store {
                 }
             }
         }
-        self.commit(tx).await?;
+        self.commit_directory(tx, Some(campus)).await?;
         self.analyze().await?;
         Ok(outcome)
     }

@@ -985,7 +985,7 @@ impl Store {
             data: serde_json::json!({ "confirmation_id": c.id }).to_string(),
         };
         write_effects(self, &mut tx, self.now(), Effects { events: vec![event], ..Default::default() }).await?;
-        tx.commit().await?;
+        self.commit(tx).await?;
         Ok(())
     }
 

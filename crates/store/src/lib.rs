@@ -96,6 +96,7 @@ pub struct Store {
     /// Bumped after every commit that may change who reaches whom or how a member is
     /// shown (directory, registry, interconnection): caches of those facts compare it.
     generation: Arc<AtomicU64>,
+    events_written: Arc<tokio::sync::Notify>,
 }
 
 impl Store {
@@ -132,7 +133,8 @@ impl Store {
             }
             Dialect::Postgres => options.max_connections(16).connect(url).await?,
         };
-        let store = Store { pool, dialect, clock, generation: Arc::new(AtomicU64::new(0)) };
+        let store =
+            Store { pool, dialect, clock, generation: Arc::new(AtomicU64::new(0)), events_written: Arc::default() };
         let applied = migrate::run(&store).await?;
         if applied.contains(&migrate::SEARCH_FIELDS) {
             store.reindex_search().await?;
@@ -165,7 +167,38 @@ impl Store {
     pub(crate) async fn commit(&self, tx: sqlx::Transaction<'static, sqlx::Any>) -> Result<()> {
         tx.commit().await?;
         self.generation.fetch_add(1, Ordering::SeqCst);
+        self.events_written.notify_one();
         Ok(())
+    }
+
+    /// `commit` for a change to `campus`'s directory, telling the open apps of that
+    /// campus and of the campuses connected to it to reload (`directory_changed`, with
+    /// no content: each app asks the API again, which applies the visibility rule).
+    pub(crate) async fn commit_directory(
+        &self,
+        mut tx: sqlx::Transaction<'static, sqlx::Any>,
+        campus: Option<domain::CampusId>,
+    ) -> Result<()> {
+        if let Some(campus) = campus {
+            let mut audience = vec![campus];
+            audience.extend(self.connected_to_in(&mut tx, campus).await?);
+            let mut positions = events::Positions::default();
+            for c in audience {
+                let e = events::NewEvent {
+                    kind: "directory_changed",
+                    audience: events::Audience::Campus(c),
+                    data: "{}".into(),
+                };
+                events::append(&mut tx, self, &mut positions, self.now(), &e).await?;
+            }
+        }
+        self.commit(tx).await
+    }
+
+    /// Wakes whoever delivers events (the hub) after a directory, registry or
+    /// interconnection commit, which may have written events outside the writer.
+    pub fn events_written(&self) -> &tokio::sync::Notify {
+        &self.events_written
     }
 
     /// See `generation`: changes whenever the directory or an interconnection does.

@@ -46,6 +46,7 @@ async fn log_story(dialect: Dialect) {
     }
     let (group, committed) = store.create_group(people[0], campus.id, "教研組", &people[1..4]).await.unwrap();
     assert_eq!(committed.events.len(), 1, "the created message");
+    let created = committed.events[0].event.position;
 
     let handed: Arc<Mutex<Vec<i64>>> = Arc::default();
     let sink = handed.clone();
@@ -84,8 +85,9 @@ async fn log_story(dialect: Dialect) {
     let all = store.events_between(0, last).await.unwrap();
     let positions: Vec<i64> = all.iter().map(|e| e.position).collect();
     assert_eq!(positions, (1..=last).collect::<Vec<_>>(), "gap-free, in order, each once");
-    // 1 created + 120 sends + 10 × (system message + conversation event)
-    assert_eq!(last, 1 + 120 + 20);
+    // 6 directory changes (the members) + 1 created + 120 sends + 10 × (system
+    // message + conversation event)
+    assert_eq!(last, 6 + 1 + 120 + 20);
     let handed = handed.lock().unwrap().clone();
     assert_eq!(handed.len(), 120, "the writer hands every committed send to the hub");
     assert!(handed.windows(2).all(|w| w[0] < w[1]), "in commit order");
@@ -108,8 +110,9 @@ async fn log_story(dialect: Dialect) {
     let committed = store.add_members(group.id, people[0], &[people[4]]).await.unwrap();
     let joined_at = committed.events[0].event.position;
     let reader = |m: MemberId| Reader { member: m, campus: Some(campus.id), admin: false };
+    let in_group = |e: &&store::LogEntry| matches!(e.event.audience, Audience::Conversation(_));
     let seen = store.events_for(&reader(people[4]), 0, i64::MAX, 1000).await.unwrap();
-    assert!(seen.iter().all(|e| e.event.position >= joined_at), "nothing from before joining");
+    assert!(seen.iter().filter(in_group).all(|e| e.event.position >= joined_at), "nothing from before joining");
     assert!(!seen.is_empty());
     let everything = store.events_for(&reader(people[1]), 0, i64::MAX, 1000).await.unwrap();
     for cut in [0, 5, 60, after] {
@@ -118,10 +121,11 @@ async fn log_story(dialect: Dialect) {
         assert_eq!(page.iter().map(|e| e.event.position).collect::<Vec<_>>(), want, "resume after {cut}");
     }
     let outsider_log = store.events_for(&reader(outsider), 0, i64::MAX, 1000).await.unwrap();
-    assert!(outsider_log.is_empty(), "an outsider reads nothing of the group");
+    assert_eq!(outsider_log.iter().filter(in_group).count(), 0, "an outsider reads nothing of the group");
+    assert!(!outsider_log.is_empty(), "but their own campus's directory changes");
     let kinds: HashSet<String> = everything.iter().map(|e| e.event.kind.clone()).collect();
     assert!(kinds.contains("message") && kinds.contains("conversation"), "{kinds:?}");
-    assert!(everything.iter().all(|e| matches!(e.event.audience, Audience::Conversation(_))));
+    assert!(everything.iter().all(|e| e.event.kind == "directory_changed" || in_group(&e)));
 
     // Pruning drops old events and raises the floor.
     assert_eq!(store.event_floor().await.unwrap(), 0);
@@ -132,7 +136,7 @@ async fn log_story(dialect: Dialect) {
     assert_eq!(store.last_position().await.unwrap(), top, "positions never start over");
     let next = writer.write(text(group.id, people[1], "after-prune".into())).await.unwrap();
     assert!(matches!(next, WriteOutcome::Sent(ref s) if s.message.position == top + 1), "{next:?}");
-    assert_eq!(store.messages_at(&[2]).await.unwrap().len(), 1, "message history stays");
+    assert_eq!(store.messages_at(&[created]).await.unwrap().len(), 1, "message history stays");
 
     drop(writer);
     store.close().await;

@@ -179,7 +179,7 @@ impl Hub {
             grants: GrantCache::default(),
             direct: DirectCache::default(),
         });
-        tokio::spawn(run(Arc::downgrade(&hub), rx));
+        tokio::spawn(run(Arc::downgrade(&hub), hub.store.clone(), rx));
         hub
     }
 
@@ -321,8 +321,16 @@ pub enum Input {
     Poke,
 }
 
-async fn run(hub: std::sync::Weak<Hub>, mut rx: mpsc::UnboundedReceiver<Input>) {
-    while let Some(first) = rx.recv().await {
+async fn run(hub: std::sync::Weak<Hub>, store: Store, mut rx: mpsc::UnboundedReceiver<Input>) {
+    loop {
+        // A commit outside the writer (directory, interconnection) wakes the hub too.
+        let first = tokio::select! {
+            i = rx.recv() => match i {
+                Some(i) => i,
+                None => return,
+            },
+            _ = store.events_written().notified() => Input::Poke,
+        };
         let Some(hub) = hub.upgrade() else { return };
         let mut poked = false;
         let mut events: Vec<Published> = Vec::new();

@@ -472,6 +472,8 @@ async fn bad_input_is_refused_and_writes_nothing() {
 #[tokio::test]
 async fn events_reach_only_those_who_may_see_them() {
     let app = TestApp::spawn().await;
+    // The seeding wrote each campus's own directory events: look only at what follows.
+    let start = app.store.last_position().await.unwrap();
     let mut wx = app.login("teacher.x").await.ws().await;
     wx.hello(None).await;
     let mut wadmin_a = app.login("admin.a").await.ws().await;
@@ -490,7 +492,7 @@ async fn events_reach_only_those_who_may_see_them() {
         ("admin.x", vec![], vec!["directory_changed", "interconnection_changed", "message", "conversation"]),
         ("bureau", vec![], vec!["directory_changed", "interconnection_changed", "message", "conversation"]),
     ] {
-        let (s, log) = app.login(login).await.get("/api/v1/events?after=0").await;
+        let (s, log) = app.login(login).await.get(&format!("/api/v1/events?after={start}")).await;
         assert_eq!(s, StatusCode::OK, "{login}: {log}");
         let kinds: HashSet<&str> =
             log["events"].as_array().unwrap().iter().filter_map(|e| e["kind"].as_str()).collect();
@@ -607,4 +609,31 @@ async fn slow_ws(c: &Client) -> Ws {
     let mut w = c.ws_with_small_buffer().await;
     w.hello(None).await;
     w
+}
+
+/// A member added to a department reaches every open app that may be showing it: its
+/// own campus's and the connected campus's (content-free: they ask again), nobody else.
+#[tokio::test]
+async fn directory_changes_reach_open_apps_at_once() {
+    let app = TestApp::spawn().await;
+    let (_, admin_b, _) = published(&app).await;
+    let mut wa = app.login("teacher.a").await.ws().await;
+    wa.hello(None).await;
+    let mut wb = app.login("teacher.b").await.ws().await;
+    wb.hello(None).await;
+    let mut wx = app.login("teacher.x").await.ws().await;
+    wx.hello(None).await;
+    let b = app.campus_b;
+    let dept = admin_b.first_department(b).await;
+    let body = json!({"login": "new.b", "name_zh": "新同事", "department_ids": [dept], "password": PASSWORD});
+    let (s, _) = admin_b.post(&format!("/api/v1/campuses/{b}/members"), body).await;
+    assert_eq!(s, StatusCode::CREATED);
+    assert_eq!(wb.next_of("directory_changed").await["data"], json!({}));
+    assert_eq!(wa.next_of("directory_changed").await["data"], json!({}), "the connected campus too");
+    wx.send(json!({"type": "ping"})).await;
+    assert_eq!(wx.next().await["type"], "pong", "the other school heard nothing");
+    for w in [wa, wb, wx] {
+        w.close().await;
+    }
+    app.stop().await;
 }
