@@ -261,7 +261,10 @@ impl LogTx {
         .await
     }
 
-    async fn commit(self) -> Result<Committed> {
+    async fn commit(mut self, store: &Store) -> Result<Committed> {
+        if !self.out.events.is_empty() {
+            store.tell_nodes(&mut self.tx, crate::bus::EVENTS).await?;
+        }
         self.tx.commit().await?;
         Ok(self.out)
     }
@@ -669,7 +672,7 @@ impl Store {
         for m in [a, b] {
             join(&mut t.tx, c.id, m, false, p - 1).await?;
         }
-        Ok((c, true, t.commit().await?))
+        Ok((c, true, t.commit(self).await?))
     }
 
     /// Creates a group owned by `creator` with `members` (the creator among them).
@@ -710,7 +713,7 @@ impl Store {
         for m in std::iter::once(creator).chain(members.iter().copied()).filter(|m| seen.insert(*m)) {
             join(&mut t.tx, c.id, m, m == creator, msg.position - 1).await?;
         }
-        Ok((c, t.commit().await?))
+        Ok((c, t.commit(self).await?))
     }
 
     /// Adds members (already checked by the rules) with a system message they see.
@@ -723,7 +726,7 @@ impl Store {
             join(&mut t.tx, c, *m, false, msg.position - 1).await?;
         }
         t.event(self, "conversation", Audience::Conversation(c), conversation_event(c)).await?;
-        t.commit().await
+        t.commit(self).await
     }
 
     /// Ends `members`' windows at a system message saying why (`removed`, `left`,
@@ -737,7 +740,7 @@ impl Store {
     ) -> Result<Committed> {
         let mut t = self.log_tx().await?;
         self.remove_in(&mut t, c, actor, members, action).await?;
-        t.commit().await
+        t.commit(self).await
     }
 
     async fn remove_in(
@@ -776,7 +779,7 @@ impl Store {
             SystemNote { action: "renamed".into(), actor: Some(actor), members: Vec::new(), name: name.to_owned() };
         t.system(self, c, note).await?;
         t.event(self, "conversation", Audience::Conversation(c), conversation_event(c)).await?;
-        t.commit().await
+        t.commit(self).await
     }
 
     pub async fn transfer_owner(&self, c: ConversationId, actor: MemberId, to: MemberId) -> Result<Committed> {
@@ -798,7 +801,7 @@ impl Store {
             SystemNote { action: "owner_changed".into(), actor: Some(actor), members: vec![to], name: String::new() };
         t.system(self, c, note).await?;
         t.event(self, "conversation", Audience::Conversation(c), conversation_event(c)).await?;
-        t.commit().await
+        t.commit(self).await
     }
 
     /// Dissolves a group: a last system message; everyone keeps its history read-only.
@@ -813,7 +816,7 @@ impl Store {
             SystemNote { action: "dissolved".into(), actor: Some(actor), members: Vec::new(), name: String::new() };
         t.system(self, c, note).await?;
         t.event(self, "conversation", Audience::Conversation(c), conversation_event(c)).await?;
-        t.commit().await
+        t.commit(self).await
     }
 
     /// Recalls a message: its content is gone for everyone, in history and in the log.
@@ -831,7 +834,7 @@ impl Store {
         }
         let data = serde_json::json!({"conversation_id": m.conversation_id, "message_id": m.id}).to_string();
         t.event(self, "message_recalled", Audience::Conversation(m.conversation_id), data).await?;
-        t.commit().await
+        t.commit(self).await
     }
 
     /// Cross-campus groups after a campus leaves an interconnection: in every live group
@@ -876,7 +879,7 @@ impl Store {
         for (c, members) in list {
             self.remove_in(&mut t, c, None, &members, "campus_disconnected").await?;
         }
-        t.commit().await
+        t.commit(self).await
     }
 
     /// Messages of others after the member's read position, within their window.
@@ -1049,7 +1052,7 @@ impl WriterTx {
         Ok(())
     }
 
-    pub(crate) async fn finish(self) -> Result<Committed> {
-        self.commit().await
+    pub(crate) async fn finish(self, store: &Store) -> Result<Committed> {
+        self.commit(store).await
     }
 }

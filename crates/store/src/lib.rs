@@ -3,6 +3,7 @@
 //! milliseconds. What differs between the two lives in `dialect` and in the two
 //! migration folders.
 
+pub mod bus;
 mod chat;
 mod clock;
 mod dialect;
@@ -97,6 +98,10 @@ pub struct Store {
     /// shown (directory, registry, interconnection): caches of those facts compare it.
     generation: Arc<AtomicU64>,
     events_written: Arc<tokio::sync::Notify>,
+    /// This process among the nodes on one PostgreSQL database (to skip its own
+    /// notifications), and where to listen for the others'.
+    node: Arc<str>,
+    url: Arc<str>,
 }
 
 impl Store {
@@ -133,8 +138,15 @@ impl Store {
             }
             Dialect::Postgres => options.max_connections(16).connect(url).await?,
         };
-        let store =
-            Store { pool, dialect, clock, generation: Arc::new(AtomicU64::new(0)), events_written: Arc::default() };
+        let store = Store {
+            pool,
+            dialect,
+            clock,
+            generation: Arc::new(AtomicU64::new(0)),
+            events_written: Arc::default(),
+            node: uuid::Uuid::now_v7().simple().to_string().into(),
+            url: url.into(),
+        };
         let applied = migrate::run(&store).await?;
         if applied.contains(&migrate::SEARCH_FIELDS) {
             store.reindex_search().await?;
@@ -164,7 +176,8 @@ impl Store {
 
     /// Commits a directory, registry or interconnection change and bumps the
     /// generation, so cached grants, reach and member names are loaded again.
-    pub(crate) async fn commit(&self, tx: sqlx::Transaction<'static, sqlx::Any>) -> Result<()> {
+    pub(crate) async fn commit(&self, mut tx: sqlx::Transaction<'static, sqlx::Any>) -> Result<()> {
+        self.tell_nodes(&mut tx, bus::DIRECTORY).await?;
         tx.commit().await?;
         self.generation.fetch_add(1, Ordering::SeqCst);
         self.events_written.notify_one();

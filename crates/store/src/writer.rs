@@ -107,5 +107,5 @@ async fn commit(store: &Store, batch: &[Job]) -> Result<(Committed, Vec<Result<W
             }
         }
     }
-    Ok((t.finish().await?, results))
+    Ok((t.finish(store).await?, results))
 }

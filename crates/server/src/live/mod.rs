@@ -180,6 +180,7 @@ impl Hub {
             direct: DirectCache::default(),
         });
         tokio::spawn(run(Arc::downgrade(&hub), hub.store.clone(), rx));
+        tokio::spawn(listen_to_other_nodes(Arc::downgrade(&hub), hub.store.clone()));
         hub
     }
 
@@ -313,6 +314,39 @@ fn changes_membership(m: &Message) -> bool {
     m.system.as_ref().is_some_and(|s| {
         matches!(s.action.as_str(), "created" | "added" | "removed" | "left" | "campus_disconnected" | "owner_changed")
     })
+}
+
+/// With several nodes on one PostgreSQL database: what another node committed reaches
+/// this node's connections from the log, woken by the other node's notification.
+async fn listen_to_other_nodes(hub: std::sync::Weak<Hub>, store: Store) {
+    let mut listener = loop {
+        match store.listen().await {
+            Ok(Some(l)) => break l,
+            Ok(None) => return,
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot listen to the other nodes yet; retrying");
+                tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+                if hub.upgrade().is_none() {
+                    return;
+                }
+            }
+        }
+    };
+    loop {
+        match listener.recv().await {
+            Ok(_) => match hub.upgrade() {
+                Some(h) => h.poke(),
+                None => return,
+            },
+            Err(e) => {
+                tracing::warn!(error = %e, "lost the other nodes' notifications; reconnecting");
+                tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+                if hub.upgrade().is_none() {
+                    return;
+                }
+            }
+        }
+    }
 }
 
 /// What the delivery task is handed.

@@ -637,3 +637,70 @@ async fn directory_changes_reach_open_apps_at_once() {
     }
     app.stop().await;
 }
+
+/// Two nodes on one PostgreSQL database: a message sent through one reaches a
+/// WebSocket on the other at once, and a directory change there reaches the other's
+/// caches. (SQLite is one node: there is nothing to listen to.)
+#[tokio::test]
+async fn two_nodes_on_one_database_deliver_to_each_other() {
+    let app = TestApp::spawn().await;
+    if app.store.dialect() == store::Dialect::Sqlite {
+        assert!(app.store.listen().await.unwrap().is_none(), "SQLite has no other nodes to hear");
+        app.stop().await;
+        return;
+    }
+    published(&app).await;
+    // A second node: its own store (pool, caches, node id), hub and writer.
+    let store2 = store::Store::connect(&app.database_url()).await.unwrap();
+    let state2 = server::AppState::new(
+        store2.clone(),
+        ServerConfig::default(),
+        std::sync::Arc::new(
+            server::mail::Mailer::files(std::env::temp_dir().join("campuslink-node2-mail"), "n2 <n2@x.test>").unwrap(),
+        ),
+    )
+    .await
+    .unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base2 = format!("http://{}", listener.local_addr().unwrap());
+    let (stop2, rx2) = tokio::sync::oneshot::channel::<()>();
+    tokio::spawn(server::serve(listener, state2, async {
+        let _ = rx2.await;
+    }));
+    let ta = app.login("teacher.a").await; // through node 1
+    let tb = app.login("teacher.b").await;
+    let tb2 = Client { base: base2.clone(), token: tb.token.clone(), lang: None, http: tb.http.clone() };
+    let mut on_node2 = tb2.ws().await;
+    on_node2.hello(None).await;
+    let conv = direct(&ta, &me(&tb).await).await;
+    let m = say(&ta, &conv, "n-1", "跨節點").await;
+    let f = on_node2.next_of("message").await;
+    assert_eq!(f["data"]["message"]["id"], m["id"], "node 2 delivers what node 1 committed");
+    // And back: node 2's writer, node 1's socket.
+    let mut on_node1 = ta.ws().await;
+    on_node1.hello(None).await;
+    let (s, back) =
+        tb2.post(&format!("/api/v1/conversations/{conv}/messages"), json!({"client_id": "n-2", "text": "收到"})).await;
+    assert_eq!(s, StatusCode::CREATED, "{back}");
+    assert_eq!(on_node1.next_of("message").await["data"]["message"]["id"], back["id"]);
+    // A removal on node 1 makes node 2 drop its cached reach at once.
+    let admin_a = app.login("admin.a").await;
+    let (_, ics) = admin_a.get("/api/v1/interconnections").await;
+    let ic = ics[0]["id"].as_str().unwrap().to_owned();
+    let b = app.campus_b;
+    let (_, conf) = admin_a.post(&format!("/api/v1/interconnections/{ic}/campuses/{b}/removal"), json!({})).await;
+    let cid = conf["id"].as_str().unwrap();
+    admin_a.post(&format!("/api/v1/confirmations/{cid}/password"), json!({"password": PASSWORD})).await;
+    let (s, _) = admin_a.delete(&format!("/api/v1/interconnections/{ic}/campuses/{b}?confirmation_id={cid}")).await;
+    assert_eq!(s, StatusCode::OK);
+    on_node2.next_of("directory_changed").await;
+    let (s, e) = tb2
+        .post(&format!("/api/v1/conversations/{conv}/messages"), json!({"client_id": "n-3", "text": "還在嗎"}))
+        .await;
+    assert_eq!((s, e["code"].as_str()), (StatusCode::CONFLICT, Some("conversation_read_only")), "node 2 knows at once");
+    on_node1.close().await;
+    on_node2.close().await;
+    let _ = stop2.send(());
+    store2.close().await;
+    app.stop().await;
+}

@@ -241,6 +241,11 @@ impl TestApp {
         }
     }
 
+    /// The test database's URL, for a second node on it.
+    pub fn database_url(&self) -> String {
+        self.db.as_ref().map(|d| d.url.clone()).unwrap_or_default()
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)
     }

@@ -1,0 +1,72 @@
+//! Several nodes on one PostgreSQL database: every commit that other nodes must hear of
+//! sends a notification in its own transaction (`pg_notify`, delivered at commit), and
+//! each node listens. A notification says "the log has new events" (the hub reads them
+//! from the log, which stays the truth) or "the directory changed" (cached grants,
+//! reach and names are dropped). SQLite is one node: nothing to send.
+
+use crate::{Dialect, Result, Store};
+use sqlx::{Any, Transaction};
+use std::sync::atomic::Ordering;
+
+const CHANNEL: &str = "campuslink";
+/// The log has new events.
+pub const EVENTS: &str = "events";
+/// The directory or an interconnection changed (and maybe the log too).
+pub const DIRECTORY: &str = "directory";
+
+/// What another node said.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Heard {
+    Events,
+    Directory,
+}
+
+impl Store {
+    /// Tells the other nodes, at commit, what this transaction changed.
+    pub(crate) async fn tell_nodes(&self, tx: &mut Transaction<'_, Any>, what: &str) -> Result<()> {
+        if self.dialect == Dialect::Postgres {
+            sqlx::query("SELECT pg_notify($1, $2)")
+                .bind(CHANNEL)
+                .bind(format!("{}:{what}", self.node))
+                .execute(&mut **tx)
+                .await?;
+        }
+        Ok(())
+    }
+
+    /// Listens to the other nodes; `None` on SQLite. Each `recv` waits for the next
+    /// notification of another node (its own are skipped) and reconnects by itself
+    /// after a lost connection.
+    pub async fn listen(&self) -> Result<Option<Listener>> {
+        if self.dialect != Dialect::Postgres {
+            return Ok(None);
+        }
+        let mut inner = sqlx::postgres::PgListener::connect(&self.url).await?;
+        inner.listen(CHANNEL).await?;
+        Ok(Some(Listener { inner, node: self.node.clone(), store: self.clone() }))
+    }
+}
+
+pub struct Listener {
+    inner: sqlx::postgres::PgListener,
+    node: std::sync::Arc<str>,
+    store: Store,
+}
+
+impl Listener {
+    pub async fn recv(&mut self) -> Result<Heard> {
+        loop {
+            let n = self.inner.recv().await?;
+            let Some((node, what)) = n.payload().split_once(':') else { continue };
+            if node == &*self.node {
+                continue;
+            }
+            if what == DIRECTORY {
+                // Another node changed who sees whom: caches here load afresh.
+                self.store.generation.fetch_add(1, Ordering::SeqCst);
+                return Ok(Heard::Directory);
+            }
+            return Ok(Heard::Events);
+        }
+    }
+}
