@@ -8,6 +8,7 @@ use crate::AppState;
 use crate::auth::{Caller, random_token, token_hash, verify_password};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{Json, Path, Query};
+use crate::letters;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -18,9 +19,7 @@ use domain::{CampusId, ConfirmationId, ErrorCode, FilingId, InterconnectionId, I
 use serde::Deserialize;
 use serde_json::{Value, json};
 use std::collections::HashMap;
-use store::{
-    Audit, AuditFilter, Campus, Effects, Exposure, Filing, FilingStatus, Interconnection, Invitation, Mail, School,
-};
+use store::{Audit, AuditFilter, Campus, Effects, Exposure, Filing, FilingStatus, Interconnection, Invitation, School};
 
 /// What an admin step needs: the caller's campus and school.
 struct AdminCtx {
@@ -41,10 +40,6 @@ async fn admin_ctx(state: &AppState, caller: &Caller) -> ApiResult<AdminCtx> {
 
 fn actor(caller: &Caller) -> Option<(domain::MemberId, String)> {
     Some((caller.member.id, caller.member.login.clone()))
-}
-
-fn campus_label(c: &Campus) -> String {
-    format!("{} {}", c.code, c.name_zh)
 }
 
 /// The address people open links at: `server.public_url`, or what the browser used.
@@ -106,21 +101,6 @@ pub struct FilingInput {
     pub campus_ids: Vec<CampusId>,
 }
 
-fn filing_lines(school: &School, campuses: &[&Campus]) -> String {
-    let mut body = format!(
-        "學校 School: {} {} / {} / {}\n\n校部 Campuses ({}):\n",
-        school.code,
-        school.name_zh,
-        school.name_pt,
-        school.name_en,
-        campuses.len()
-    );
-    for c in campuses {
-        body.push_str(&format!("  - {}  {} / {} / {}\n", c.code, c.name_zh, c.name_pt, c.name_en));
-    }
-    body
-}
-
 /// `POST /api/v1/filings` — F1/F2: the filing e-mail goes to the bureau.
 pub async fn create_filing(
     State(state): State<AppState>,
@@ -149,25 +129,21 @@ pub async fn create_filing(
         .store
         .create_filing(ctx.school.id, caller.member.id, &ids, |f| Effects {
             events: vec![],
-            mails: vec![Mail {
-                to: bureau.clone(),
-                subject: format!("[campuslink] 校部互聯備案 Interconnection filing {} — {}", f.number, ctx.school.name_zh),
-                body: format!(
-                    "校部互聯備案申請 / Campus interconnection filing\n\n備案編號 Filing number: {}\n{}\n申請人 Filed by: {} ({}, {})\n\n\
-                     請在 campuslink 教育局控制台確認或拒絕。Please confirm or reject it in the campuslink bureau console.\n",
-                    f.number,
-                    filing_lines(&ctx.school, &named),
-                    caller.member.name_zh,
-                    caller.member.login,
-                    campus_label(&ctx.campus)
-                ),
-            }],
+            mails: vec![letters::filing_to_bureau(
+                &bureau,
+                &f.number,
+                &ctx.school,
+                &named,
+                &caller.member,
+                &ctx.campus,
+            )],
             audits: vec![Audit {
                 actor: actor(&caller),
                 action: "filing_created",
                 interconnection: None,
                 campuses: ids.clone(),
-                detail: json!({"number": f.number, "campuses": named.iter().map(|c| &c.code).collect::<Vec<_>>()}).to_string(),
+                detail: json!({"number": f.number, "campuses": named.iter().map(|c| &c.code).collect::<Vec<_>>()})
+                    .to_string(),
             }],
         })
         .await?;
@@ -225,27 +201,15 @@ async fn decide(
     }
     recipients.sort();
     recipients.dedup();
-    let (verdict_zh, verdict_en, action) = match status {
-        FilingStatus::Confirmed => ("已備案", "confirmed (filed)", "filing_confirmed"),
-        _ => ("不獲接納", "rejected", "filing_rejected"),
-    };
+    let confirmed = status == FilingStatus::Confirmed;
+    let action = if confirmed { "filing_confirmed" } else { "filing_rejected" };
     let filing = state
         .store
         .decide_filing(id, caller.member.id, status, reason, |f| Effects {
             events: vec![],
             mails: recipients
                 .iter()
-                .map(|to| Mail {
-                    to: to.clone(),
-                    subject: format!("[campuslink] 備案 {} {} — filing {} {}", f.number, verdict_zh, f.number, verdict_en),
-                    body: format!(
-                        "教育局回覆 / The bureau's reply\n\n備案編號 Filing number: {}\n結果 Result: {verdict_zh} / {verdict_en}\n{}{}\n\
-                         各校部管理員現可自行操作互聯。Campus administrators can now operate the interconnection themselves.\n",
-                        f.number,
-                        if reason.is_empty() { String::new() } else { format!("原因 Reason: {reason}\n") },
-                        filing_lines(&school, &named),
-                    ),
-                })
+                .map(|to| letters::filing_decided(to, &f.number, confirmed, reason, &school, &named))
                 .collect(),
             audits: vec![Audit {
                 actor: actor(caller),
@@ -504,21 +468,7 @@ pub async fn accept_invitation(
     let ctx = admin_ctx(&state, &caller).await?;
     let mut mails = Vec::new();
     for to in state.store.admin_emails(ic.initiator).await? {
-        mails.push(Mail {
-            to,
-            subject: format!(
-                "[campuslink] {} 已加入互聯「{}」 — {} joined",
-                ctx.campus.name_zh, ic.name, ctx.campus.code
-            ),
-            body: format!(
-                "{} 已接受邀請，加入互聯「{}」。\n{} accepted the invitation to the interconnection \"{}\".\n\n\
-                 下一步：各校部選擇對外通訊錄（導入部門/成員），再由發起校部發布。\n",
-                campus_label(&ctx.campus),
-                ic.name,
-                campus_label(&ctx.campus),
-                ic.name
-            ),
-        });
+        mails.push(letters::campus_joined(&to, &ctx.campus, &ic.name));
     }
     let audit = Audit {
         actor: actor(&caller),
@@ -869,25 +819,7 @@ pub async fn remove_campus(
     let mut mails = Vec::new();
     for campus in [ctx.campus.id, target] {
         for to in state.store.admin_emails(campus).await? {
-            mails.push(Mail {
-                to,
-                subject: format!(
-                    "[campuslink] {} 已移出互聯「{}」 — {} removed",
-                    removed.name_zh, ic.name, removed.code
-                ),
-                body: format!(
-                    "{} 已由 {} 移出互聯「{}」{}。\n{} was removed from the interconnection \"{}\" by {}{}.\n\n\
-                     跨校部的通訊錄即時停止互通；已有的單聊轉為唯讀並保留記錄。\n",
-                    campus_label(&removed),
-                    campus_label(&ctx.campus),
-                    ic.name,
-                    if dissolve { "，互聯已解除" } else { "" },
-                    campus_label(&removed),
-                    ic.name,
-                    campus_label(&ctx.campus),
-                    if dissolve { "; the interconnection is dissolved" } else { "" },
-                ),
-            });
+            mails.push(letters::campus_removed(&to, &removed, &ctx.campus, &ic.name, dissolve));
         }
     }
     let mut audits = vec![Audit {

@@ -13,6 +13,7 @@ pub mod extract;
 pub mod files;
 pub mod i18n;
 pub mod interconnect;
+pub mod letters;
 pub mod live;
 pub mod mail;
 pub mod openapi;
