@@ -263,6 +263,12 @@ pub async fn serve(
     let outbox =
         AbortOnDrop(tokio::spawn(mail::run_outbox(state.store.clone(), state.mailer.clone(), state.config.mail_lease)));
     let app = app(state);
+    // Small frames (an event, then its sender's ack) must not wait for the peer's
+    // delayed ACK (Nagle's algorithm: ~40 ms on Linux).
+    use axum::serve::ListenerExt;
+    let listener = listener.tap_io(|tcp| {
+        let _ = tcp.set_nodelay(true);
+    });
     let served = axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
         .with_graceful_shutdown(shutdown)
         .await;

@@ -972,15 +972,6 @@ impl Store {
                 },
             )
             .await?;
-        // The sender has read what they wrote.
-        sqlx::query(
-            "UPDATE conversation_members SET read_position = $1 WHERE conversation_id = $2 AND member_id = $3 AND read_position < $1",
-        )
-        .bind(message.position)
-        .bind(m.conversation_id.to_string())
-        .bind(m.sender.to_string())
-        .execute(&mut *t.tx)
-        .await?;
         Ok(Sent { message, duplicate: false })
     }
 

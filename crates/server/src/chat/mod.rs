@@ -18,6 +18,16 @@ use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use store::{Audience, Conversation, Membership, NewText, Reader, WriteOp, WriteOutcome};
 
+/// A conversation's members as the cache holds them.
+pub struct Members(Arc<crate::live::ConversationFacts>);
+
+impl std::ops::Deref for Members {
+    type Target = [Membership];
+    fn deref(&self) -> &[Membership] {
+        &self.0.members
+    }
+}
+
 /// Groups up to this size tell everyone when someone reads (for "N人未讀"); larger ones
 /// tell only the reader's own devices, so one read does not fan out to thousands.
 const LIVE_READS_UP_TO: usize = 100;
@@ -58,15 +68,15 @@ async fn direct_open(state: &AppState, caller: &Caller, c: ConversationId, peer:
 }
 
 /// The conversation and the caller's place in it; 404 for one they were never in.
-async fn load(
-    state: &AppState,
-    caller: &Caller,
-    c: ConversationId,
-) -> ApiResult<(Conversation, Arc<Vec<Membership>>, Membership)> {
+async fn load(state: &AppState, caller: &Caller, c: ConversationId) -> ApiResult<(Conversation, Members, Membership)> {
     own_campus(caller)?;
-    let members = state.hub.memberships.get(&state.store, c).await?;
-    let me = members.iter().find(|m| m.member_id == caller.member.id).copied().ok_or_else(ApiError::not_found)?;
-    let conv = state.store.conversation(c).await?;
+    let facts = match state.hub.memberships.get(&state.store, c).await {
+        Err(store::StoreError::NotFound) => return Err(ApiError::not_found()),
+        r => r?,
+    };
+    let me = facts.members.iter().find(|m| m.member_id == caller.member.id).copied().ok_or_else(ApiError::not_found)?;
+    let conv = facts.conversation.clone();
+    let members = Members(facts);
     Ok((conv, members, me))
 }
 

@@ -77,35 +77,45 @@ struct Registry {
     by_campus: HashMap<CampusId, HashSet<MemberId>>,
 }
 
-/// Members of each conversation with their windows, kept from the database and
-/// refreshed whenever membership changes (the hub sees every such change as an event).
+/// A conversation and every member it ever had, with their windows: what every send,
+/// read and delivery checks, kept from the database and loaded again whenever the
+/// conversation changes (the hub sees every such change as an event).
+pub struct ConversationFacts {
+    pub conversation: store::Conversation,
+    pub members: Vec<Membership>,
+}
+
 #[derive(Default)]
 pub struct Memberships {
-    map: RwLock<HashMap<ConversationId, Arc<Vec<Membership>>>>,
+    map: RwLock<HashMap<ConversationId, Arc<ConversationFacts>>>,
 }
 
 impl Memberships {
-    pub async fn get(&self, store: &Store, c: ConversationId) -> store::Result<Arc<Vec<Membership>>> {
+    pub async fn get(&self, store: &Store, c: ConversationId) -> store::Result<Arc<ConversationFacts>> {
         if let Some(m) = self.map.read().ok().and_then(|m| m.get(&c).cloned()) {
             return Ok(m);
         }
         self.refresh(store, c).await
     }
 
-    pub async fn refresh(&self, store: &Store, c: ConversationId) -> store::Result<Arc<Vec<Membership>>> {
-        let list = Arc::new(store.memberships(c).await?);
+    pub async fn refresh(&self, store: &Store, c: ConversationId) -> store::Result<Arc<ConversationFacts>> {
+        let conversation = store.conversation(c).await?;
+        let facts = Arc::new(ConversationFacts { conversation, members: store.memberships(c).await? });
         if let Ok(mut m) = self.map.write() {
-            m.insert(c, list.clone());
+            if m.len() > 200_000 {
+                m.clear();
+            }
+            m.insert(c, facts.clone());
         }
-        Ok(list)
+        Ok(facts)
     }
 }
 
-/// A member's grants (`store.grants`), kept until the directory or an interconnection
-/// changes (the store's generation).
 /// A member's grants, with the store generation they were loaded at.
 type Stamped = (u64, Arc<Vec<Grant>>);
 
+/// A member's grants (`store.grants`), kept until the directory or an interconnection
+/// changes (the store's generation).
 #[derive(Default)]
 pub struct GrantCache {
     map: RwLock<HashMap<MemberId, Stamped>>,
@@ -186,6 +196,11 @@ impl Hub {
 
     pub fn store(&self) -> &Store {
         &self.store
+    }
+
+    /// Whether the delivery task still runs (it owns the receiving end), for `/readyz`.
+    pub fn is_running(&self) -> bool {
+        !self.input.is_closed()
     }
 
     /// Hands committed events to the delivery task.
@@ -435,7 +450,7 @@ async fn deliver(hub: &Hub, events: Vec<Published>) -> store::Result<()> {
     }
     let mut r = hub.registry();
     for (position, audience, members, frame) in frames {
-        for conn in hub.recipients(&r, audience, position, members.as_deref().map(|v| v.as_slice())) {
+        for conn in hub.recipients(&r, audience, position, members.as_deref().map(|f| f.members.as_slice())) {
             if conn.frames.try_send((position, frame.clone())).is_err() {
                 conn.kick.fire(Kick::Behind);
             }
