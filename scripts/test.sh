@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Runs every campuslink test: lints, unit and API tests on SQLite, the store story and
 # the API tests on PostgreSQL (a throw-away cluster started here), and the browser
-# tests in headless Chromium. Needs: Rust, Node.js + npm, PostgreSQL 15 server
-# binaries in /usr/lib/postgresql/15/bin, and Debian's chromium at /usr/bin/chromium.
+# tests in headless Chromium, and the Debian package. Needs: Rust, Node.js + npm,
+# PostgreSQL 15 server binaries in /usr/lib/postgresql/15/bin, Debian's chromium at
+# /usr/bin/chromium, and cargo-deb (cargo install cargo-deb --version 3.8.0 --locked).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -32,5 +33,8 @@ npm --prefix web test
 step "browser tests (headless Chromium)"
 cargo build --locked -p campuslink
 CAMPUSLINK_BIN="${CARGO_TARGET_DIR:-$PWD/target}/debug/campuslink" npm --prefix web run e2e
+
+step "Debian package (cargo-deb, from the debug binary above)"
+scripts/check-deb.sh
 
 step "all tests passed"

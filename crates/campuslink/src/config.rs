@@ -2,7 +2,7 @@
 //! the working directory, or `--config FILE`), then `CAMPUSLINK__SECTION__KEY`
 //! environment variables, then command-line flags.
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::path::{Path, PathBuf};
 
@@ -11,13 +11,20 @@ use std::path::{Path, PathBuf};
 #[serde(transparent)]
 pub struct Secret(pub String);
 
+/// Serialized only to show the settings (`campuslink check-config`): hidden as in Debug.
+impl Serialize for Secret {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(if self.0.is_empty() { "" } else { "****" })
+    }
+}
+
 impl fmt::Debug for Secret {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(if self.0.is_empty() { "\"\"" } else { "\"****\"" })
     }
 }
 
-#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
 #[serde(deny_unknown_fields, default)]
 #[derive(Default)]
 pub struct Config {
@@ -30,7 +37,7 @@ pub struct Config {
     pub metrics: MetricsSection,
 }
 
-#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
 #[serde(deny_unknown_fields, default)]
 pub struct ServerSection {
     /// Address to listen on.
@@ -49,7 +56,7 @@ pub struct ServerSection {
     pub trust_forwarded_for: bool,
 }
 
-#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
 #[serde(deny_unknown_fields, default)]
 pub struct MailSection {
     /// Sender of every e-mail.
@@ -65,7 +72,7 @@ pub struct MailSection {
     pub smtp_password: Secret,
 }
 
-#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
 #[serde(deny_unknown_fields, default)]
 pub struct InterconnectionSection {
     /// Invitations only between campuses covered by a confirmed filing.
@@ -75,7 +82,7 @@ pub struct InterconnectionSection {
     pub confirmation_minutes: u64,
 }
 
-#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
 #[serde(deny_unknown_fields, default)]
 pub struct ChatSection {
     /// Most members of one group chat.
@@ -112,14 +119,14 @@ impl Default for InterconnectionSection {
     }
 }
 
-#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
 #[serde(deny_unknown_fields, default)]
 pub struct DatabaseSection {
     /// `sqlite://…` or `postgres://…`; empty means SQLite in the data directory.
     pub url: Secret,
 }
 
-#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
 #[serde(deny_unknown_fields, default)]
 pub struct AuthSection {
     pub session_hours: u64,
@@ -128,7 +135,7 @@ pub struct AuthSection {
     pub login_attempts_per_minute: u32,
 }
 
-#[derive(Clone, Debug, Deserialize, PartialEq, Default)]
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq, Default)]
 #[serde(deny_unknown_fields, default)]
 pub struct MetricsSection {
     /// Address for Prometheus metrics (`/metrics`); empty means off.
@@ -172,8 +179,54 @@ impl Config {
         b = b.add_source(
             config::Environment::with_prefix("CAMPUSLINK").prefix_separator("__").separator("__").try_parsing(true),
         );
-        let built = b.build()?;
-        Ok(built.try_deserialize()?)
+        // The config crate's messages name the key (`… for key `server.listen``) and,
+        // for a file, the file; an unknown key is refused by `deny_unknown_fields`.
+        let built = b.build().map_err(|e| anyhow::anyhow!("invalid configuration: {e}"))?;
+        built.try_deserialize().map_err(|e| anyhow::anyhow!("invalid configuration: {}", unknown_key(&e.to_string())))
+    }
+
+    /// Checks what types alone do not: each failure names its key. Messages never
+    /// include a secret's value.
+    pub fn validate(&self) -> anyhow::Result<()> {
+        let bad = |key: &str, why: String| Err(anyhow::anyhow!("invalid configuration: {key}: {why}"));
+        if let Err(why) = address(&self.server.listen) {
+            return bad("server.listen", why);
+        }
+        if !self.metrics.listen.is_empty()
+            && let Err(why) = address(&self.metrics.listen)
+        {
+            return bad("metrics.listen", why);
+        }
+        if !self.database.url.0.is_empty()
+            && let Err(e) = store::Dialect::of_url(&self.database.url.0)
+        {
+            return bad("database.url", e.to_string());
+        }
+        if !matches!(self.mail.smtp_security.as_str(), "starttls" | "tls" | "none") {
+            return bad(
+                "mail.smtp_security",
+                format!("must be starttls, tls or none, not {:?}", self.mail.smtp_security),
+            );
+        }
+        let url = &self.server.public_url;
+        if !url.is_empty() && !url.starts_with("https://") && !url.starts_with("http://") {
+            return bad("server.public_url", format!("must start with https:// or http://, not {url:?}"));
+        }
+        if self.server.data_dir.as_os_str().is_empty() {
+            return bad("server.data_dir", "must not be empty".into());
+        }
+        Ok(())
+    }
+
+    /// The settings as TOML, secrets hidden, for `campuslink check-config`.
+    pub fn display(&self) -> anyhow::Result<String> {
+        let mut out = String::from("# campuslink: the configuration in effect (secrets hidden)\n");
+        if self.database.url.0.is_empty() {
+            out.push_str(&format!("# database: {}\n", self.database_url()));
+        }
+        out.push('\n');
+        out.push_str(&toml::to_string(self)?);
+        Ok(out)
     }
 
     pub fn database_url(&self) -> String {
@@ -231,6 +284,26 @@ impl Config {
     }
 }
 
+/// serde says "unknown field `listne`, expected one of … for key `server`"; an operator
+/// looks for `server.listne`, so say that first.
+fn unknown_key(message: &str) -> String {
+    let field = message.strip_prefix("unknown field `").and_then(|r| r.split_once('`')).map(|(f, _)| f);
+    let section = message.rsplit_once("for key `").and_then(|(_, r)| r.split_once('`')).map(|(k, _)| k);
+    match (field, section) {
+        (Some(f), Some(s)) => format!("unknown key `{s}.{f}` ({message})"),
+        (Some(f), None) => format!("unknown key `{f}` ({message})"),
+        _ => message.to_owned(),
+    }
+}
+
+/// `host:port`, as the listener binds it (the host may be a name).
+fn address(a: &str) -> Result<(), String> {
+    match a.rsplit_once(':') {
+        Some((host, port)) if !host.is_empty() && port.parse::<u16>().is_ok() => Ok(()),
+        _ => Err(format!("must be host:port, e.g. 127.0.0.1:8080, not {a:?}")),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -243,9 +316,39 @@ mod tests {
         assert_eq!(parsed, Config::default());
     }
 
+    /// The Debian package's /etc/campuslink/campuslink.toml is a valid configuration.
+    #[test]
+    fn the_packaged_config_is_valid() {
+        let text = include_str!("../../../packaging/campuslink.toml");
+        let parsed: Config = toml::from_str(text).unwrap();
+        parsed.validate().unwrap();
+        assert_eq!(parsed.server.data_dir, PathBuf::from("/var/lib/campuslink"));
+    }
+
     #[test]
     fn secrets_do_not_print() {
         let c = DatabaseSection { url: Secret("postgres://u:pw@h/db".into()) };
         assert!(!format!("{c:?}").contains("pw"));
+        let mut cfg = Config::default();
+        cfg.database.url = Secret("postgres://u:pw@h/db".into());
+        cfg.mail.smtp_password = Secret("hunter2".into());
+        let shown = cfg.display().unwrap();
+        assert!(!shown.contains("pw@") && !shown.contains("hunter2"), "{shown}");
+        assert!(shown.contains("smtp_password = \"****\""), "{shown}");
+    }
+
+    #[test]
+    fn the_defaults_are_valid_and_bad_values_name_their_key() {
+        Config::default().validate().unwrap();
+        let mut cfg = Config::default();
+        cfg.mail.smtp_security = "ssl".into();
+        assert!(cfg.validate().unwrap_err().to_string().contains("mail.smtp_security"));
+        let mut cfg = Config::default();
+        cfg.server.listen = "8080".into();
+        assert!(cfg.validate().unwrap_err().to_string().contains("server.listen"));
+        let mut cfg = Config::default();
+        cfg.database.url = Secret("mysql://u:pw@h/db".into());
+        let e = cfg.validate().unwrap_err().to_string();
+        assert!(e.contains("database.url") && !e.contains("pw"), "{e}");
     }
 }

@@ -1,5 +1,6 @@
 //! `campuslink`: one program. `serve` runs it for real; `demo` seeds a demo school and
-//! serves it.
+//! serves it; `check-config`, `backup`, `restore` and `add-bureau-officer` are for the
+//! operator.
 
 mod config;
 mod demo;
@@ -14,7 +15,7 @@ use tracing_subscriber::EnvFilter;
 #[derive(Parser)]
 #[command(
     name = "campuslink",
-    version,
+    version = version(),
     about = "Self-hostable messaging for schools and their interconnected campuses"
 )]
 struct Cli {
@@ -38,6 +39,29 @@ struct Cli {
 enum Command {
     /// Serve campuslink.
     Serve,
+    /// Check the configuration and print the settings in effect (defaults, then the
+    /// config file, then CAMPUSLINK__SECTION__KEY variables, then flags), secrets
+    /// hidden. Exits non-zero, naming the key, on an unknown key or a bad value.
+    CheckConfig,
+    /// Copy the SQLite database to a new file, consistently, while campuslink runs.
+    /// On PostgreSQL, use pg_dump.
+    Backup {
+        /// The backup file to write (must not exist yet).
+        #[arg(long)]
+        to: PathBuf,
+    },
+    /// Put a backup in place as the SQLite database of the data directory (stop
+    /// campuslink first). Refuses a data directory that is not empty unless
+    /// --overwrite, and a file that is not a whole campuslink backup. On PostgreSQL,
+    /// use pg_restore.
+    Restore {
+        /// The backup file to restore.
+        #[arg(long)]
+        from: PathBuf,
+        /// Replace the installation in the data directory.
+        #[arg(long)]
+        overwrite: bool,
+    },
     /// Seed the demo school (idempotent), print its accounts, and serve.
     Demo,
     /// Create an education bureau officer's account (the first account of a new
@@ -55,21 +79,55 @@ enum Command {
     },
 }
 
+/// `campuslink --version`: the program's version and the newest database schema it
+/// knows (and so the newest it will open).
+fn version() -> &'static str {
+    static VERSION: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    VERSION.get_or_init(|| format!("{} (database schema {})", env!("CARGO_PKG_VERSION"), store::SCHEMA_VERSION))
+}
+
+/// Errors end the program with one readable line on stderr (the causes joined by
+/// ": "), not a debug dump or a backtrace.
 #[tokio::main]
-async fn main() -> anyhow::Result<()> {
-    tracing_subscriber::fmt()
-        .with_env_filter(EnvFilter::try_from_env("CAMPUSLINK_LOG").unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn")))
-        .init();
+async fn main() -> std::process::ExitCode {
+    match run().await {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("campuslink: error: {e:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run() -> anyhow::Result<()> {
+    init_logging()?;
     let cli = Cli::parse();
-    let mut cfg = Config::load(cli.config.as_deref())?;
-    if let Some(l) = cli.listen {
-        cfg.server.listen = l;
+    let cfg = effective_config(&cli)?;
+    if matches!(cli.command, Command::CheckConfig) {
+        print!("{}", cfg.display()?);
+        eprintln!("configuration ok");
+        return Ok(());
     }
-    if let Some(d) = cli.data {
-        cfg.server.data_dir = d;
-    }
-    if let Some(u) = cli.database_url {
-        cfg.database.url = config::Secret(u);
+    // Before the data directory is created and the database opened (and migrated): a
+    // restore wants an empty directory, and a backup must not change what it copies.
+    match &cli.command {
+        Command::Backup { to } => {
+            let db = store::backup::sqlite_path(&cfg.database_url())?;
+            let version = store::backup::backup(&db, to).await?;
+            println!("backed up {} to {} (database schema {version})", db.display(), to.display());
+            return Ok(());
+        }
+        Command::Restore { from, overwrite } => {
+            let db = store::backup::sqlite_path(&cfg.database_url())?;
+            let version = store::backup::restore(from, &db, &cfg.server.data_dir, *overwrite).await?;
+            println!(
+                "restored {} to {} (database schema {version}); start campuslink to use it",
+                from.display(),
+                db.display()
+            );
+            return Ok(());
+        }
+        _ => {}
     }
     std::fs::create_dir_all(&cfg.server.data_dir)
         .with_context(|| format!("cannot create data directory {}", cfg.server.data_dir.display()))?;
@@ -135,6 +193,37 @@ async fn main() -> anyhow::Result<()> {
     store.close().await;
     tracing::info!("stopped");
     Ok(())
+}
+
+/// Logs go to stderr (stdout is for what a command prints), as text or, with
+/// `CAMPUSLINK_LOG_FORMAT=json`, as one JSON object a line for a log collector.
+fn init_logging() -> anyhow::Result<()> {
+    let filter = EnvFilter::try_from_env("CAMPUSLINK_LOG").unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn"));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    match std::env::var("CAMPUSLINK_LOG_FORMAT").as_deref() {
+        Err(_) | Ok("" | "text") => builder.init(),
+        // Fields at the top level, beside `timestamp`, `level` and `message`, as
+        // collectors (Loki, Elasticsearch, CloudWatch) index them.
+        Ok("json") => builder.json().flatten_event(true).with_current_span(false).init(),
+        Ok(other) => anyhow::bail!("CAMPUSLINK_LOG_FORMAT must be text or json, not {other:?}"),
+    }
+    Ok(())
+}
+
+/// The configuration in effect: defaults ← file ← environment ← flags, validated.
+fn effective_config(cli: &Cli) -> anyhow::Result<Config> {
+    let mut cfg = Config::load(cli.config.as_deref())?;
+    if let Some(l) = &cli.listen {
+        cfg.server.listen = l.clone();
+    }
+    if let Some(d) = &cli.data {
+        cfg.server.data_dir = d.clone();
+    }
+    if let Some(u) = &cli.database_url {
+        cfg.database.url = config::Secret(u.clone());
+    }
+    cfg.validate()?;
+    Ok(cfg)
 }
 
 async fn add_bureau_officer(store: &store::Store, login: &str, name: &str, name_pt: &str) -> anyhow::Result<()> {

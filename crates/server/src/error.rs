@@ -112,6 +112,7 @@ impl From<StoreError> for ApiError {
                 }
             }
             e @ (StoreError::Corrupt(_)
+            | StoreError::SchemaTooNew { .. }
             | StoreError::Db(_)
             | StoreError::CommitFailed(_)
             | StoreError::WriterStopped) => ApiError::internal(e),

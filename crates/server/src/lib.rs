@@ -104,6 +104,9 @@ pub struct AppState {
     pub hub: Arc<live::Hub>,
     /// Sends and reads, committed in groups.
     pub writer: store::Writer,
+    /// The mail outbox worker, once `serve` has started it: `/readyz` asks whether it
+    /// still runs.
+    pub outbox: Arc<std::sync::Mutex<Option<tokio::task::AbortHandle>>>,
 }
 
 impl AppState {
@@ -113,7 +116,7 @@ impl AppState {
         let hub = live::Hub::start(store.clone(), store.last_position().await?, config.ws_queue);
         let to_hub = hub.clone();
         let writer = store::Writer::start(store.clone(), move |committed| to_hub.publish(committed));
-        Ok(Self { store, config: Arc::new(config), limiter, mailer, hub, writer })
+        Ok(Self { store, config: Arc::new(config), limiter, mailer, hub, writer, outbox: Arc::default() })
     }
 }
 
@@ -194,6 +197,7 @@ pub fn app(state: AppState) -> Router {
         .nest("/api/v1", api())
         .route("/api/openapi.json", get(openapi::document))
         .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz))
         .fallback(assets::serve)
         .layer(DefaultBodyLimit::max(upload_limit))
         .layer(middleware::from_fn(refuse_long_uris))
@@ -211,6 +215,53 @@ async fn healthz(State(state): State<AppState>) -> Response {
             tracing::error!(error = %e, "health check: database unreachable");
             (StatusCode::SERVICE_UNAVAILABLE, "database unreachable").into_response()
         }
+    }
+}
+
+/// `GET /readyz`: 200 when this node can take traffic — the database answers, its
+/// schema is the one this build knows, and the hub, the writer and the mail outbox
+/// worker run; otherwise 503. Either way the body names each check and what it found,
+/// so a load balancer's log says which one failed.
+async fn readyz(State(state): State<AppState>) -> Response {
+    let mut checks = serde_json::Map::new();
+    let mut failed = Vec::new();
+    let mut check = |name: &'static str, result: Result<(), String>| {
+        let value = match result {
+            Ok(()) => "ok".to_owned(),
+            Err(why) => {
+                failed.push(name);
+                why
+            }
+        };
+        checks.insert(name.to_owned(), value.into());
+    };
+    let db = state.store.schema_version().await;
+    check("database", db.as_ref().map(|_| ()).map_err(|_| "unreachable".to_owned()));
+    check(
+        "migrations",
+        match db {
+            Ok(v) if v == store::SCHEMA_VERSION => Ok(()),
+            Ok(v) => Err(format!("schema version {v}, this build needs {}", store::SCHEMA_VERSION)),
+            Err(_) => Err("unknown".to_owned()),
+        },
+    );
+    check("hub", if state.hub.is_running() { Ok(()) } else { Err("stopped".to_owned()) });
+    check("writer", if state.writer.is_running() { Ok(()) } else { Err("stopped".to_owned()) });
+    let outbox = state.outbox.lock().ok().and_then(|h| h.as_ref().map(|h| h.is_finished()));
+    check(
+        "mail_outbox",
+        match outbox {
+            Some(false) => Ok(()),
+            Some(true) => Err("stopped".to_owned()),
+            None => Err("not started".to_owned()),
+        },
+    );
+    if failed.is_empty() {
+        axum::Json(serde_json::json!({ "status": "ready", "checks": checks })).into_response()
+    } else {
+        tracing::warn!(?failed, "readiness check failed");
+        let body = serde_json::json!({ "status": "not_ready", "failed": failed, "checks": checks });
+        (StatusCode::SERVICE_UNAVAILABLE, axum::Json(body)).into_response()
     }
 }
 
@@ -262,6 +313,9 @@ pub async fn serve(
 ) -> std::io::Result<()> {
     let outbox =
         AbortOnDrop(tokio::spawn(mail::run_outbox(state.store.clone(), state.mailer.clone(), state.config.mail_lease)));
+    if let Ok(mut h) = state.outbox.lock() {
+        *h = Some(outbox.0.abort_handle());
+    }
     let app = app(state);
     // Small frames (an event, then its sender's ack) must not wait for the peer's
     // delayed ACK (Nagle's algorithm: ~40 ms on Linux).

@@ -57,6 +57,17 @@ impl Dialect {
     }
 }
 
+impl Dialect {
+    /// (lock, unlock) around applying migrations, so nodes starting at once do not
+    /// apply the same one twice. SQLite needs none for one node per file.
+    pub(crate) fn migration_lock(self) -> Option<(&'static str, &'static str)> {
+        match self {
+            Dialect::Sqlite => None,
+            Dialect::Postgres => Some(("SELECT pg_advisory_lock(7262002)", "SELECT pg_advisory_unlock(7262002)")),
+        }
+    }
+}
+
 /// A SQLite URL that creates the file when missing.
 pub(crate) fn sqlite_url(url: &str) -> String {
     if url.contains("mode=") || url.contains(":memory:") {

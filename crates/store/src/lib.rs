@@ -3,6 +3,7 @@
 //! milliseconds. What differs between the two lives in `dialect` and in the two
 //! migration folders.
 
+pub mod backup;
 pub mod bus;
 mod chat;
 mod clock;
@@ -27,6 +28,7 @@ pub use interconnect::{
     Audit, AuditEntry, AuditFilter, Confirmation, Effects, ExposedSet, Exposure, Filing, FilingStatus, IcCampus,
     Interconnection, Invitation, Mail,
 };
+pub use migrate::SCHEMA_VERSION;
 pub use outbox::OutboxMail;
 pub use registry::{Campus, Names, RegistryRow, School, SchoolWithCampuses};
 pub use sessions::{Session, SessionMember};
@@ -67,6 +69,12 @@ pub enum StoreError {
     WriterStopped,
     #[error("import refused")]
     ImportRefused(Vec<domain::member_row::LineError>),
+    /// The database was migrated by a newer campuslink; this one must not touch it.
+    #[error(
+        "the database's schema version {found} is newer than this campuslink knows ({known}); \
+         run the newer campuslink, or restore a backup made before the upgrade"
+    )]
+    SchemaTooNew { found: i64, known: i64 },
     #[error("stored data is corrupt: {0}")]
     Corrupt(String),
     #[error(transparent)]
@@ -248,6 +256,12 @@ impl Store {
     pub async fn ping(&self) -> Result<()> {
         sqlx::query("SELECT 1").execute(&self.pool).await?;
         Ok(())
+    }
+
+    /// The newest migration applied to the database, for `/readyz`: another node may
+    /// have migrated it further, or (restored from an old backup) not as far.
+    pub async fn schema_version(&self) -> Result<i64> {
+        migrate::applied_version(self).await
     }
 
     pub async fn close(&self) {

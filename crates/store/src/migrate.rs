@@ -7,8 +7,31 @@ use sqlx::Row;
 /// The migration after which every member's search tokens are rebuilt.
 pub(crate) const SEARCH_FIELDS: i64 = 5;
 
-/// Returns the versions it applied.
+/// The newest schema this build knows: the last migration's version (a test keeps the
+/// two equal). `campuslink --version` prints it and `/readyz` compares the database's.
+pub const SCHEMA_VERSION: i64 = 5;
+
+/// Returns the versions it applied. On PostgreSQL, nodes starting at once on one
+/// database take turns under a session advisory lock: each reads what is applied only
+/// once it holds the lock, so a migration is applied by exactly one of them and the
+/// others find it done. (A node that dies holding the lock loses its session, and the
+/// lock with it.)
 pub(crate) async fn run(store: &Store) -> Result<Vec<i64>> {
+    let Some((lock, unlock)) = store.dialect.migration_lock() else {
+        return apply(store).await;
+    };
+    let mut conn = store.pool.acquire().await?;
+    sqlx::query(lock).execute(&mut *conn).await?;
+    let result = apply(store).await;
+    if let Err(e) = sqlx::query(unlock).execute(&mut *conn).await {
+        // The lock is the session's: closing the connection releases it.
+        tracing::warn!(error = %e, "cannot release the migration lock; closing its connection");
+        let _ = conn.close().await;
+    }
+    result
+}
+
+async fn apply(store: &Store) -> Result<Vec<i64>> {
     sqlx::raw_sql(
         "CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)",
     )
@@ -24,9 +47,7 @@ pub(crate) async fn run(store: &Store) -> Result<Vec<i64>> {
     if let Some(&newest) = applied.last()
         && known.iter().all(|(v, _, _)| *v < newest)
     {
-        return Err(StoreError::Corrupt(format!(
-            "database schema version {newest} is newer than this campuslink knows; upgrade campuslink"
-        )));
+        return Err(StoreError::SchemaTooNew { found: newest, known: SCHEMA_VERSION });
     }
     let mut done = Vec::new();
     for (version, name, sql) in &known {
@@ -46,4 +67,25 @@ pub(crate) async fn run(store: &Store) -> Result<Vec<i64>> {
         tracing::info!(version, name, "applied migration");
     }
     Ok(done)
+}
+
+/// The newest migration recorded in the database (0 before any).
+pub(crate) async fn applied_version(store: &Store) -> Result<i64> {
+    let row = sqlx::query("SELECT CAST(COALESCE(MAX(version), 0) AS BIGINT) FROM schema_migrations")
+        .fetch_one(&store.pool)
+        .await?;
+    Ok(row.try_get::<i64, _>(0)?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Dialect;
+
+    #[test]
+    fn schema_version_is_the_last_migration() {
+        for d in [Dialect::Sqlite, Dialect::Postgres] {
+            assert_eq!(d.migrations().last().map(|m| m.0), Some(SCHEMA_VERSION));
+        }
+    }
 }

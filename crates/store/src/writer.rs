@@ -45,6 +45,11 @@ impl Writer {
         Writer { jobs }
     }
 
+    /// Whether the writer task still runs (it owns the receiving end), for `/readyz`.
+    pub fn is_running(&self) -> bool {
+        !self.jobs.is_closed()
+    }
+
     /// Queues `op` and waits until it is durable (or refused).
     pub async fn write(&self, op: WriteOp) -> Result<WriteOutcome> {
         let (reply, answer) = oneshot::channel();

@@ -5,9 +5,11 @@
 mod helpers;
 
 mod accounts;
+mod assets;
 mod chat;
 mod directory;
 mod interconnection;
 mod isolation;
+mod ops;
 mod probe;
 mod registry;
