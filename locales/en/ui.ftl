@@ -31,6 +31,7 @@ login-name = Login name
 login-password = Password
 login-submit = Sign in
 login-busy = Signing in…
+login-invitation = An invitation to interconnect campuses is waiting for you: sign in as your campus's administrator to see it and establish the interconnection.
 
 ## Account
 account-change-password = Change password
@@ -76,6 +77,10 @@ contacts-results = Results: { $count ->
    *[other] { $count } members
 }
 contacts-no-results = No member matches “{ $q }”.
+contacts-results-more = { $count ->
+    [one] See the { $count } member in "{ $campus }"
+   *[other] See all { $count } members in "{ $campus }"
+}
 member-count = { $count ->
     [one] { $count } member
    *[other] { $count } members
@@ -149,7 +154,10 @@ import-file = Choose a file (.csv, .xlsx)
 import-file-csv = Choose a file (.csv)
 import-submit = Import
 import-busy = Importing…
-import-done = Import finished: { $created } members created, { $updated } updated.
+import-done = Import finished: { $created ->
+    [one] { $created } member created
+   *[other] { $created } members created
+}, { $updated } updated.
 import-nothing-written = Fix the lines below, then import the whole file again.
 import-report-caption = Import errors
 import-col-line = Line
@@ -192,7 +200,13 @@ name-pt = Portuguese name
 name-en = English name
 registry-import-intro = Register many schools and their campuses at once from a CSV file, one campus per line.
 registry-template-intro = An empty CSV file with just the header row.
-registry-import-done = Import finished: { $schools } schools and { $campuses } campuses created.
+registry-import-done = Import finished: { $schools ->
+    [one] { $schools } school
+   *[other] { $schools } schools
+} and { $campuses ->
+    [one] { $campuses } campus
+   *[other] { $campuses } campuses
+} created.
 
 ## Common (interconnection)
 action-confirm = Confirm
@@ -200,15 +214,13 @@ action-copy = Copy
 action-retry = Try again
 copied = Copied
 expires-at = Valid until { $time }
-detail-label = { $label }:{" "}
-yes = Yes
-no = No
 
 ## 校部互聯: admin console
 nav-interconnections = Interconnected organisations
 nav-interconnection-group = Campus interconnection
 nav-filings = Filings
 nav-audit = Audit log
+nav-pending = { $count } pending
 add-menu = Add
 add-interconnected-org = Add interconnected organisation
 add-ic-intro = Campuses of the same school can interconnect; then each side can look up the other's contacts.
@@ -263,6 +275,11 @@ ic-remove-title = Remove campus
 ic-publish-title = Publish the interconnection
 ic-publish = Publish
 ic-publish-confirm = Once published, the members in each campus's external directory of "{ $name }" see the other campuses' external directories. Publish?
+ic-publish-empty = { $count ->
+    [one] Note: { $campuses } shows nobody in its external directory yet. Once published, the other campuses see nobody there, and its members do not see the other campuses either.
+   *[other] Note: { $campuses } show nobody in their external directories yet. Once published, the other campuses see nobody there, and their members do not see the other campuses either.
+}
+ic-publish-anyway = Publish anyway
 ic-published-notice = "{ $name }" is published.
 ic-removed = "{ $campus }" was removed from "{ $name }".
 ic-removed-dissolved = "{ $campus }" was removed from "{ $name }"; the interconnection is dissolved.
@@ -291,6 +308,10 @@ exposure-summary = { $depts ->
     [one] { $members } individual member chosen
    *[other] { $members } individual members chosen
 }
+exposure-after = { $count ->
+    [one] { $count } member shown once confirmed
+   *[other] { $count } members shown once confirmed
+}
 exposure-current = { $count ->
     [one] Showing { $count } member now
    *[other] Showing { $count } members now
@@ -310,11 +331,15 @@ removal-link = Confirmation link
 removal-use-password = Use your password instead
 removal-password = Your password
 removal-password-submit = Confirm identity
+removal-wrong-password = The password is wrong. Type it again.
 removal-expired = The QR code has expired (it is valid for 2 minutes). Make a new one.
 removal-restart = Make a new QR code
 removal-verified = Identity confirmed.
 removal-final-title = Remove it?
-removal-final = "{ $campus }" leaves "{ $name }" and the directories stop being shared at once; existing one-to-one chats become read-only, with their history kept.
+removal-final = "{ $campus }" leaves "{ $name }". After the removal:
+removal-final-visibility = members of "{ $campus }" and of the other campuses stop seeing each other's directories at once;
+removal-final-direct = one-to-one chats across campuses become read-only, with the history kept for both sides;
+removal-final-groups = in group chats across campuses, the members whose campus is no longer interconnected with the group's campus are removed, with a system message.
 removal-final-dissolves = It is the last other campus: removing it dissolves the interconnection.
 
 ## 備案
@@ -325,6 +350,10 @@ filing-campuses = Campuses
 filing-campuses-hint = This campus must be included, with at least two campuses in all.
 filing-submit = Submit filing
 filing-submitted = Filing { $number } submitted; wait for the bureau's confirmation.
+filing-duplicate-title = These campuses are already filed
+filing-duplicate-pending = Filing { $number } already includes the chosen campuses and is waiting for the bureau. Submit another one anyway?
+filing-duplicate-confirmed = Filing { $number } already includes the chosen campuses and is confirmed: there is no need to file again. Submit another one anyway?
+filing-submit-anyway = Submit anyway
 filing-list = Filings
 filing-none = No filings.
 filing-number = Filing number
@@ -385,10 +414,44 @@ audit-all-actions = All actions
 audit-since = From
 audit-until = To
 audit-time = Time
-audit-actor = By
-audit-campuses = Campuses
 audit-details = Details
 audit-none = No matching entries.
+audit-someone = The system
+audit-entry-filing_created = { $actor } filed { $number } with the education bureau to interconnect { $campuses }.
+audit-entry-filing_confirmed = { $actor } confirmed filing { $number } ({ $campuses }).
+audit-entry-filing_rejected = { $actor } rejected filing { $number } ({ $campuses }). Reason: { $reason }
+audit-entry-interconnection_created = { $actor } created the interconnection "{ $name }", initiated by { $campuses }.
+audit-entry-invitation_created = { $actor } made an invitation (QR code and link) to join "{ $name }".
+audit-entry-invitation_revoked = { $actor } revoked an invitation to join "{ $name }"; its QR code no longer works.
+audit-entry-invitation_revoked-unnamed = { $actor } revoked an invitation to interconnect; its QR code no longer works.
+audit-entry-invitation_accepted = { $actor } accepted the invitation: { $campus } joined "{ $name }".
+audit-entry-exposure_set = { $actor } set the external directory of { $campus } in "{ $name }": { $depts ->
+    [one] { $depts } department
+   *[other] { $depts } departments
+} and { $members ->
+    [one] { $members } individual member
+   *[other] { $members } individual members
+}; { $fields ->
+    [both] phone and e-mail shown
+    [phone] phone shown, e-mail not
+    [email] e-mail shown, phone not
+   *[none] neither phone nor e-mail shown
+}.
+audit-entry-exposure_set-unnamed = { $actor } set the external directory of { $campus }: { $depts ->
+    [one] { $depts } department
+   *[other] { $depts } departments
+} and { $members ->
+    [one] { $members } individual member
+   *[other] { $members } individual members
+}; { $fields ->
+    [both] phone and e-mail shown
+    [phone] phone shown, e-mail not
+    [email] e-mail shown, phone not
+   *[none] neither phone nor e-mail shown
+}.
+audit-entry-interconnection_published = { $actor } published the interconnection "{ $name }": the members in each campus's external directory now see the other campuses.
+audit-entry-campus_removed = { $actor } confirmed their identity again and removed { $campus } from "{ $name }".
+audit-entry-interconnection_dissolved = The interconnection "{ $name }" was dissolved when its last other campus was removed (by { $actor }).
 audit-action-filing_created = Filing submitted
 audit-action-filing_confirmed = Filing confirmed
 audit-action-filing_rejected = Filing rejected
@@ -400,15 +463,6 @@ audit-action-exposure_set = External directory set
 audit-action-interconnection_published = Interconnection published
 audit-action-campus_removed = Campus removed
 audit-action-interconnection_dissolved = Interconnection dissolved
-audit-detail-number = Filing number
-audit-detail-name = Interconnection
-audit-detail-campus = Campus
-audit-detail-campuses = Campuses
-audit-detail-reason = Reason
-audit-detail-departments = Departments
-audit-detail-members = Individual members
-audit-detail-show_phone = Show phone
-audit-detail-show_email = Show e-mail
 
 ## 校部互聯: member app
 contacts-interconnected = Interconnected organisations

@@ -31,6 +31,7 @@ login-name = Nome de utilizador
 login-password = Palavra-passe
 login-submit = Iniciar sessão
 login-busy = A iniciar sessão…
+login-invitation = Há um convite de interligação de secções à sua espera: inicie sessão como administrador da sua secção para o ver e estabelecer a interligação.
 
 ## Account
 account-change-password = Alterar palavra-passe
@@ -76,6 +77,10 @@ contacts-results = Resultados: { $count ->
    *[other] { $count } membros
 }
 contacts-no-results = Nenhum membro corresponde a «{ $q }».
+contacts-results-more = { $count ->
+    [one] Ver o { $count } membro em «{ $campus }»
+   *[other] Ver os { $count } membros em «{ $campus }»
+}
 member-count = { $count ->
     [one] { $count } membro
    *[other] { $count } membros
@@ -149,7 +154,13 @@ import-file = Escolher ficheiro (.csv, .xlsx)
 import-file-csv = Escolher ficheiro (.csv)
 import-submit = Importar
 import-busy = A importar…
-import-done = Importação concluída: { $created } membros criados, { $updated } actualizados.
+import-done = Importação concluída: { $created ->
+    [one] { $created } membro criado
+   *[other] { $created } membros criados
+}, { $updated ->
+    [one] { $updated } actualizado
+   *[other] { $updated } actualizados
+}.
 import-nothing-written = Corrija as linhas abaixo e importe de novo o ficheiro inteiro.
 import-report-caption = Erros de importação
 import-col-line = Linha
@@ -192,7 +203,13 @@ name-pt = Nome em português
 name-en = Nome em inglês
 registry-import-intro = Registe muitas escolas e as suas secções de uma vez com um ficheiro CSV, uma secção por linha.
 registry-template-intro = Um ficheiro CSV vazio só com o cabeçalho.
-registry-import-done = Importação concluída: { $schools } escolas e { $campuses } secções criadas.
+registry-import-done = Importação concluída: { $schools ->
+    [one] { $schools } escola
+   *[other] { $schools } escolas
+} e { $campuses ->
+    [one] { $campuses } secção criadas
+   *[other] { $campuses } secções criadas
+}.
 
 ## Common (interconnection)
 action-confirm = Confirmar
@@ -200,15 +217,16 @@ action-copy = Copiar
 action-retry = Tentar novamente
 copied = Copiado
 expires-at = Válido até { $time }
-detail-label = { $label }:{" "}
-yes = Sim
-no = Não
 
 ## 校部互聯: admin console
 nav-interconnections = Organizações interligadas
 nav-interconnection-group = Interligação de secções
 nav-filings = Pedidos de registo
 nav-audit = Registo de operações
+nav-pending = { $count ->
+    [one] { $count } pedido pendente
+   *[other] { $count } pedidos pendentes
+}
 add-menu = Adicionar
 add-interconnected-org = Adicionar organização interligada
 add-ic-intro = As secções da mesma escola podem interligar-se; depois disso, cada lado pode consultar os contactos do outro.
@@ -263,6 +281,11 @@ ic-remove-title = Remover secção
 ic-publish-title = Publicar a interligação
 ic-publish = Publicar
 ic-publish-confirm = Depois de publicada, os membros dos contactos externos de cada secção de «{ $name }» passam a ver os contactos externos das outras secções. Publicar?
+ic-publish-empty = { $count ->
+    [one] Atenção: { $campuses } ainda não mostra nenhum membro nos contactos externos. Depois de publicar, as outras secções não vêem ninguém dessa secção, e os membros dela também não vêem as outras secções.
+   *[other] Atenção: { $campuses } ainda não mostram nenhum membro nos contactos externos. Depois de publicar, as outras secções não vêem ninguém dessas secções, e os membros delas também não vêem as outras secções.
+}
+ic-publish-anyway = Publicar mesmo assim
 ic-published-notice = «{ $name }» foi publicada.
 ic-removed = «{ $campus }» foi removida de «{ $name }».
 ic-removed-dissolved = «{ $campus }» foi removida de «{ $name }»; a interligação foi dissolvida.
@@ -288,8 +311,12 @@ exposure-summary = { $depts ->
     [one] { $depts } departamento
    *[other] { $depts } departamentos
 } e { $members ->
-    [one] { $members } membro individual escolhidos
+    [one] { $members } membro individual escolhido
    *[other] { $members } membros individuais escolhidos
+}
+exposure-after = { $count ->
+    [one] Depois de confirmar, mostra { $count } membro
+   *[other] Depois de confirmar, mostra { $count } membros
 }
 exposure-current = { $count ->
     [one] Mostra actualmente { $count } membro
@@ -310,11 +337,15 @@ removal-link = Ligação de confirmação
 removal-use-password = Confirmar com a palavra-passe
 removal-password = A sua palavra-passe
 removal-password-submit = Confirmar identidade
+removal-wrong-password = A palavra-passe está incorrecta. Escreva-a de novo.
 removal-expired = O código QR expirou (é válido durante 2 minutos). Gere um novo.
 removal-restart = Gerar novo código QR
 removal-verified = Identidade confirmada.
 removal-final-title = Remover mesmo?
-removal-final = «{ $campus }» sai de «{ $name }» e os contactos deixam de ser partilhados de imediato; as conversas individuais existentes ficam só de leitura, com o histórico guardado.
+removal-final = «{ $campus }» sai de «{ $name }». Depois da remoção:
+removal-final-visibility = os membros de «{ $campus }» e das outras secções deixam de imediato de ver os contactos uns dos outros;
+removal-final-direct = as conversas individuais entre secções ficam só de leitura, com o histórico guardado para ambos os lados;
+removal-final-groups = nas conversas de grupo entre secções, os membros cuja secção deixa de estar interligada com a secção do grupo são removidos, com uma mensagem do sistema.
 removal-final-dissolves = É a última outra secção: ao removê-la, a interligação é dissolvida.
 
 ## 備案
@@ -325,6 +356,10 @@ filing-campuses = Secções
 filing-campuses-hint = Esta secção tem de estar incluída, com pelo menos duas secções.
 filing-submit = Submeter pedido de registo
 filing-submitted = Pedido de registo { $number } submetido; aguarde a confirmação dos Serviços de Educação.
+filing-duplicate-title = Já existe um pedido destas secções
+filing-duplicate-pending = O pedido { $number } já inclui as secções escolhidas e aguarda a decisão dos Serviços de Educação. Submeter outro mesmo assim?
+filing-duplicate-confirmed = O registo { $number } já inclui as secções escolhidas e está confirmado: não é preciso pedir de novo. Submeter outro mesmo assim?
+filing-submit-anyway = Submeter mesmo assim
 filing-list = Pedidos de registo
 filing-none = Não há pedidos de registo.
 filing-number = N.º de registo
@@ -385,10 +420,44 @@ audit-all-actions = Todas as operações
 audit-since = De
 audit-until = Até
 audit-time = Data e hora
-audit-actor = Utilizador
-audit-campuses = Secções
 audit-details = Detalhes
 audit-none = Nenhum registo corresponde.
+audit-someone = O sistema
+audit-entry-filing_created = { $actor } submeteu aos Serviços de Educação o pedido de registo { $number } para interligar { $campuses }.
+audit-entry-filing_confirmed = { $actor } confirmou o registo { $number } ({ $campuses }).
+audit-entry-filing_rejected = { $actor } não aceitou o pedido de registo { $number } ({ $campuses }). Motivo: { $reason }
+audit-entry-interconnection_created = { $actor } criou a interligação «{ $name }», iniciada por { $campuses }.
+audit-entry-invitation_created = { $actor } gerou um convite (código QR e ligação) para aderir a «{ $name }».
+audit-entry-invitation_revoked = { $actor } revogou um convite para aderir a «{ $name }»; o seu código QR deixou de funcionar.
+audit-entry-invitation_revoked-unnamed = { $actor } revogou um convite de interligação; o seu código QR deixou de funcionar.
+audit-entry-invitation_accepted = { $actor } aceitou o convite: { $campus } aderiu a «{ $name }».
+audit-entry-exposure_set = { $actor } definiu os contactos externos de { $campus } em «{ $name }»: { $depts ->
+    [one] { $depts } departamento
+   *[other] { $depts } departamentos
+} e { $members ->
+    [one] { $members } membro individual
+   *[other] { $members } membros individuais
+}; { $fields ->
+    [both] mostra telefone e correio electrónico
+    [phone] mostra telefone, não o correio electrónico
+    [email] mostra correio electrónico, não o telefone
+   *[none] não mostra telefone nem correio electrónico
+}.
+audit-entry-exposure_set-unnamed = { $actor } definiu os contactos externos de { $campus }: { $depts ->
+    [one] { $depts } departamento
+   *[other] { $depts } departamentos
+} e { $members ->
+    [one] { $members } membro individual
+   *[other] { $members } membros individuais
+}; { $fields ->
+    [both] mostra telefone e correio electrónico
+    [phone] mostra telefone, não o correio electrónico
+    [email] mostra correio electrónico, não o telefone
+   *[none] não mostra telefone nem correio electrónico
+}.
+audit-entry-interconnection_published = { $actor } publicou a interligação «{ $name }»: os membros dos contactos externos de cada secção passam a ver as outras secções.
+audit-entry-campus_removed = { $actor } confirmou de novo a identidade e removeu { $campus } de «{ $name }».
+audit-entry-interconnection_dissolved = A interligação «{ $name }» foi dissolvida ao ser removida a última outra secção (por { $actor }).
 audit-action-filing_created = Pedido de registo submetido
 audit-action-filing_confirmed = Registo confirmado
 audit-action-filing_rejected = Pedido de registo não aceite
@@ -400,15 +469,6 @@ audit-action-exposure_set = Contactos externos definidos
 audit-action-interconnection_published = Interligação publicada
 audit-action-campus_removed = Secção removida
 audit-action-interconnection_dissolved = Interligação dissolvida
-audit-detail-number = N.º de registo
-audit-detail-name = Interligação
-audit-detail-campus = Secção
-audit-detail-campuses = Secções
-audit-detail-reason = Motivo
-audit-detail-departments = Departamentos
-audit-detail-members = Membros individuais
-audit-detail-show_phone = Mostrar telefone
-audit-detail-show_email = Mostrar correio electrónico
 
 ## 校部互聯: member app
 contacts-interconnected = Organizações interligadas

@@ -32,6 +32,7 @@ login-name = 登入名稱
 login-password = 密碼
 login-submit = 登入
 login-busy = 登入中…
+login-invitation = 有一個校部互聯的邀請正在等待你：請以你校部的管理員帳號登入，登入後即可查看邀請並建立互聯。
 
 ## Account
 account-change-password = 修改密碼
@@ -74,6 +75,7 @@ contacts-no-departments = 尚未設立部門。
 contacts-empty-dept = 此部門沒有直屬成員。
 contacts-results = 搜尋結果：{ $count } 位成員
 contacts-no-results = 找不到符合「{ $q }」的成員。
+contacts-results-more = 在「{ $campus }」中查看全部 { $count } 位成員
 member-count = { $count } 位成員
 dept-summary = { $depts } 個子部門 · { $members } 位成員
 member-call = 致電
@@ -186,15 +188,13 @@ action-copy = 複製
 action-retry = 再試一次
 copied = 已複製
 expires-at = 有效至 { $time }
-detail-label = { $label }：
-yes = 是
-no = 否
 
 ## 校部互聯: admin console
 nav-interconnections = 互聯企業
 nav-interconnection-group = 校部互聯
 nav-filings = 備案
 nav-audit = 操作記錄
+nav-pending = { $count } 項待審批
 add-menu = 添加
 add-interconnected-org = 添加互聯企業
 add-ic-intro = 同一學校的校部可以互聯，互聯後雙方的通訊錄可以互相查看。
@@ -240,6 +240,8 @@ ic-remove-title = 移除校部
 ic-publish-title = 發布互聯
 ic-publish = 發布
 ic-publish-confirm = 發布後，「{ $name }」各校部在外部通訊錄中的成員即可看到其他校部的外部通訊錄。確定發布？
+ic-publish-empty = 注意：{ $campuses } 目前沒有在外部通訊錄顯示任何成員。發布後，其他校部在那裏看不到任何人，那裏的成員也看不到其他校部。
+ic-publish-anyway = 仍然發布
 ic-published-notice = 「{ $name }」已發布。
 ic-removed = 已把「{ $campus }」移出「{ $name }」。
 ic-removed-dissolved = 已把「{ $campus }」移出「{ $name }」，此互聯已解除。
@@ -259,6 +261,7 @@ exposure-fields-hint = 一律顯示姓名、職稱、部門和頭像。
 exposure-show-phone = 顯示電話
 exposure-show-email = 顯示電郵
 exposure-summary = 已選 { $depts } 個部門、{ $members } 位個別成員
+exposure-after = 確定後對外顯示 { $count } 位成員
 exposure-current = 目前對外顯示 { $count } 位成員
 exposure-saved = 已更新外部通訊錄：對外顯示 { $count } 位成員。
 removal-intro = 要把「{ $campus }」移出「{ $name }」，須先再次確認你的身份。
@@ -272,11 +275,15 @@ removal-link = 確認連結
 removal-use-password = 改用密碼確認
 removal-password = 你的密碼
 removal-password-submit = 確認身份
+removal-wrong-password = 密碼不正確，請再輸入一次。
 removal-expired = 二維碼已逾時（有效時間為 2 分鐘），請重新產生。
 removal-restart = 重新產生二維碼
 removal-verified = 身份已確認。
 removal-final-title = 確定移除？
-removal-final = 「{ $campus }」將會移出「{ $name }」，雙方的通訊錄即時停止互通；已有的單聊會轉為唯讀並保留記錄。
+removal-final = 「{ $campus }」將移出「{ $name }」。移除後：
+removal-final-visibility = 「{ $campus }」與其他校部的成員即時不再看見對方的通訊錄；
+removal-final-direct = 跨校部的單聊轉為唯讀，雙方的聊天記錄都會保留；
+removal-final-groups = 在跨校部的群聊中，與群聊所屬校部不再互聯的成員會被移出，群內會顯示系統消息。
 removal-final-dissolves = 這是最後一個其他校部，移除後此互聯即告解除。
 
 ## 備案
@@ -287,6 +294,10 @@ filing-campuses = 校部
 filing-campuses-hint = 本校部必須包括在內，且最少選擇兩個校部。
 filing-submit = 提交備案
 filing-submitted = 已提交備案 { $number }，請等待教育局確認。
+filing-duplicate-title = 已有相同校部的備案
+filing-duplicate-pending = 備案 { $number } 已包括所選的校部，正在等待教育局審批。仍要再提交一份？
+filing-duplicate-confirmed = 備案 { $number } 已包括所選的校部，並已獲教育局確認，毋須再次備案。仍要再提交一份？
+filing-submit-anyway = 仍然提交
 filing-list = 備案記錄
 filing-none = 沒有備案。
 filing-number = 備案編號
@@ -347,10 +358,32 @@ audit-all-actions = 全部操作
 audit-since = 由
 audit-until = 至
 audit-time = 時間
-audit-actor = 操作人
-audit-campuses = 校部
 audit-details = 詳情
 audit-none = 沒有符合的記錄。
+audit-someone = 系統
+audit-entry-filing_created = { $actor } 向教育局提交了備案 { $number }，申請互聯：{ $campuses }。
+audit-entry-filing_confirmed = { $actor } 確認了備案 { $number }（{ $campuses }）。
+audit-entry-filing_rejected = { $actor } 不予接納備案 { $number }（{ $campuses }），原因：{ $reason }
+audit-entry-interconnection_created = { $actor } 新增了互聯「{ $name }」，由 { $campuses } 發起。
+audit-entry-invitation_created = { $actor } 產生了加入「{ $name }」的邀請（二維碼及連結）。
+audit-entry-invitation_revoked = { $actor } 撤銷了一個加入「{ $name }」的邀請，其二維碼不能再使用。
+audit-entry-invitation_revoked-unnamed = { $actor } 撤銷了一個互聯邀請，其二維碼不能再使用。
+audit-entry-invitation_accepted = { $actor } 接受了邀請：{ $campus } 加入了「{ $name }」。
+audit-entry-exposure_set = { $actor } 設定了 { $campus } 在「{ $name }」的外部通訊錄：{ $depts } 個部門、{ $members } 位個別成員；{ $fields ->
+    [both] 顯示電話和電郵
+    [phone] 顯示電話，不顯示電郵
+    [email] 顯示電郵，不顯示電話
+   *[none] 不顯示電話和電郵
+}。
+audit-entry-exposure_set-unnamed = { $actor } 設定了 { $campus } 的外部通訊錄：{ $depts } 個部門、{ $members } 位個別成員；{ $fields ->
+    [both] 顯示電話和電郵
+    [phone] 顯示電話，不顯示電郵
+    [email] 顯示電郵，不顯示電話
+   *[none] 不顯示電話和電郵
+}。
+audit-entry-interconnection_published = { $actor } 發布了互聯「{ $name }」，各校部外部通訊錄中的成員現可看見其他校部。
+audit-entry-campus_removed = { $actor } 再次確認身份後，把 { $campus } 移出了「{ $name }」。
+audit-entry-interconnection_dissolved = 最後一個其他校部移出後，互聯「{ $name }」已解除（由 { $actor } 操作）。
 audit-action-filing_created = 提交備案
 audit-action-filing_confirmed = 確認備案
 audit-action-filing_rejected = 不予接納備案
@@ -362,15 +395,6 @@ audit-action-exposure_set = 設定外部通訊錄
 audit-action-interconnection_published = 發布互聯
 audit-action-campus_removed = 移除校部
 audit-action-interconnection_dissolved = 解除互聯
-audit-detail-number = 備案編號
-audit-detail-name = 互聯名稱
-audit-detail-campus = 校部
-audit-detail-campuses = 校部
-audit-detail-reason = 原因
-audit-detail-departments = 部門數
-audit-detail-members = 個別成員數
-audit-detail-show_phone = 顯示電話
-audit-detail-show_email = 顯示電郵
 
 ## 校部互聯: member app
 contacts-interconnected = 互聯企業

@@ -538,7 +538,7 @@ describe('campus interconnection (校部互聯)', () => {
       ]) {
         const row = table.locator(`tr[data-action="${action}"]`).first();
         await row.waitFor();
-        assert.equal((await row.locator('td').nth(2).textContent()).trim(), label);
+        assert.equal((await row.locator('.audit-action').textContent()).trim(), label);
       }
       await page.getByLabel('操作', { exact: true }).selectOption('campus_removed');
       await table.locator('tr[data-action="exposure_set"]').waitFor({ state: 'detached' });

@@ -54,7 +54,6 @@ describe('UI messages', () => {
     for (const s of ['active', 'disabled']) used.add(`status-${s}`);
     for (const k of ['school', 'campus']) used.add(`${k}-code`);
     for (const s of ['pending', 'confirmed', 'rejected']) used.add(`filing-status-${s}`);
-    for (const w of ['yes', 'no']) used.add(w);
     // The refusal codes of docs/api.md's interconnection section, and its audit actions.
     for (const c of [
       'not_admin', 'other_school', 'not_initiator', 'invitation_expired', 'invitation_used',
@@ -67,9 +66,13 @@ describe('UI messages', () => {
       'invitation_created', 'invitation_revoked', 'invitation_accepted', 'exposure_set',
       'interconnection_published', 'campus_removed', 'interconnection_dissolved',
     ]) used.add(`audit-action-${a}`);
-    for (const k of ['number', 'name', 'campus', 'campuses', 'reason', 'departments', 'members', 'show_phone', 'show_email']) {
-      used.add(`audit-detail-${k}`);
-    }
+    // The audit log's sentences (src/lib/audit.ts), one per action, two without a name.
+    for (const a of [
+      'filing_created', 'filing_confirmed', 'filing_rejected', 'interconnection_created',
+      'invitation_created', 'invitation_revoked', 'invitation_revoked-unnamed', 'invitation_accepted',
+      'exposure_set', 'exposure_set-unnamed', 'interconnection_published', 'campus_removed',
+      'interconnection_dissolved',
+    ]) used.add(`audit-entry-${a}`);
     // 消息: system messages as sentences, one per action of docs/chat.md.
     for (const a of [
       'created', 'added', 'removed', 'left', 'renamed', 'owner_changed', 'dissolved', 'campus_disconnected',

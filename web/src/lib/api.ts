@@ -211,6 +211,7 @@ export interface AuditEntry {
   at: number;
   actor_login: string | null;
   action: string;
+  interconnection_id?: Id | null;
   campus_codes: string[];
   detail: unknown;
 }

@@ -66,3 +66,33 @@ export function deptTree(depts: Department[]): DeptTree {
 
   return { byId, children, path, descendants, flat };
 }
+
+/** A member as the counts below need them. */
+export interface Placed {
+  id: Id;
+  department_ids: Id[];
+}
+
+/**
+ * How many of `members` each department holds with its sub-departments, each member once
+ * (a member in two sub-departments of 教務處 counts once for 教務處).
+ */
+export function subtreeCounts(tree: DeptTree, members: Placed[]): Map<Id, number> {
+  const out = new Map<Id, number>();
+  for (const m of members) {
+    const under = new Set<Id>();
+    for (const id of m.department_ids) for (const d of tree.path(id)) under.add(d.id);
+    for (const id of under) out.set(id, (out.get(id) ?? 0) + 1);
+  }
+  return out;
+}
+
+/**
+ * How many of `members` an external directory shows: everyone in a chosen department or
+ * under one, and the members chosen one by one — each once, as the server counts them.
+ */
+export function exposedCount(tree: DeptTree, members: Placed[], departmentIds: Iterable<Id>, memberIds: ReadonlySet<Id>): number {
+  const covered = new Set<Id>();
+  for (const id of departmentIds) for (const d of tree.descendants(id)) covered.add(d);
+  return members.filter((m) => memberIds.has(m.id) || m.department_ids.some((id) => covered.has(id))).length;
+}

@@ -4,12 +4,22 @@ import { locale, nameOf, t } from './i18n.svelte';
 
 const INTL: Record<string, string> = { 'zh-Hant': 'zh-Hant-MO', pt: 'pt-MO', en: 'en-GB' };
 
-/** A moment (ms since the epoch) as a local date and time. */
+/**
+ * How each language names the month in a full date: 2026年2月12日, 12 de fevereiro de 2026,
+ * 12 Feb 2026. Never all digits: "2/12/2026" reads as 12 February in Macao and as
+ * 2 December elsewhere (pt-MO's short month is a number too, so Portuguese spells it out).
+ */
+const MONTH: Record<string, 'short' | 'long'> = { 'zh-Hant': 'long', pt: 'long', en: 'short' };
+
+/** A moment (ms since the epoch) as a local date and time, the month named. */
 export function dateTime(ms: number | null | undefined): string {
   if (ms === null || ms === undefined) return '—';
-  return new Intl.DateTimeFormat(INTL[locale.lang] ?? locale.lang, {
-    dateStyle: 'medium',
-    timeStyle: 'short',
+  return intl({
+    day: 'numeric',
+    month: MONTH[locale.lang] ?? 'short',
+    year: 'numeric',
+    hour: '2-digit',
+    minute: '2-digit',
     hourCycle: 'h23',
   }).format(new Date(ms));
 }

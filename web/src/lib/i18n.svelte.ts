@@ -16,9 +16,16 @@ export const LANGS: ReadonlyArray<{ code: Lang; label: string }> = [
 const DEFAULT_LANG: Lang = 'zh-Hant';
 const STORAGE_KEY = 'campuslink.lang';
 
+/**
+ * The locale Fluent picks plural forms (and formats numbers) with. Macao's Portuguese
+ * counts as Portugal's does: plain "pt" is Brazil's CLDR rule, where 0 is singular
+ * ("0 membro"); in pt-PT only 1 is.
+ */
+export const FLUENT_LOCALE: Record<Lang, string> = { 'zh-Hant': 'zh-Hant', pt: 'pt-PT', en: 'en' };
+
 function bundle(lang: Lang, source: string): FluentBundle {
   // No Unicode isolation marks: names are shown as plain text, and tests read them.
-  const b = new FluentBundle(lang, { useIsolating: false });
+  const b = new FluentBundle(FLUENT_LOCALE[lang], { useIsolating: false });
   const errors = b.addResource(new FluentResource(source));
   for (const e of errors) console.error(`ui.ftl (${lang}):`, e);
   return b;

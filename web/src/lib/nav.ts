@@ -18,6 +18,9 @@ export interface NavItem<P extends string = string> {
   path: string;
   label: string;
   hidden?: boolean;
+  /** A count beside the link (things waiting there), with `badgeLabel` said for it. */
+  badge?: number;
+  badgeLabel?: string;
 }
 
 export interface NavGroup<P extends string = string> {
