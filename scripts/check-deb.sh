@@ -2,7 +2,8 @@
 # Checks the Debian package: builds it with cargo-deb from the debug binary that
 # `cargo build -p campuslink` left (no release build: that is for making releases),
 # then looks inside — the binary, the systemd unit, the conffile, the maintainer
-# scripts — and runs the packaged binary's check-config on the packaged config.
+# scripts — then runs the packaged binary on the packaged config as an unprivileged
+# user (systemd does not run here) and reaches /healthz and /readyz.
 # Needs cargo-deb (`cargo install cargo-deb --version 3.8.0 --locked`) and dpkg-deb.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -40,4 +41,34 @@ grep -q '^ExecStart=/usr/bin/campuslink serve --config /etc/campuslink/campuslin
 "$work/root/usr/bin/campuslink" check-config --config "$work/root/etc/campuslink/campuslink.toml" >"$work/effective" \
   || fail "the packaged config does not pass check-config"
 grep -q 'data_dir = "/var/lib/campuslink"' "$work/effective" || fail "the packaged data_dir is not /var/lib/campuslink"
-echo "check-deb: $(du -h "$deb" | cut -f1) package ok"
+
+# The packaged program on the packaged config, as a user that owns nothing but its data
+# directory: what the unit starts, minus systemd. Only the address and data directory
+# differ (a free port, a temporary directory).
+chmod 755 "$work" "$work/root"
+mkdir -p "$work/var"
+as_service=()
+if [ "$(id -u)" = 0 ]; then
+  chown nobody "$work/var"
+  # As postinst does for the campuslink group: the config is readable by the service.
+  chgrp "$(id -gn nobody)" "$work/root/etc/campuslink/campuslink.toml"
+  chmod 755 "$work/root/etc" "$work/root/etc/campuslink"
+  as_service=(runuser -u nobody --)
+fi
+"${as_service[@]}" "$work/root/usr/bin/campuslink" serve --config "$work/root/etc/campuslink/campuslink.toml" \
+  --listen 127.0.0.1:0 --data "$work/var" >"$work/serve.out" 2>"$work/serve.err" &
+pid=$!
+addr=""
+for _ in $(seq 1 300); do
+  addr=$(sed -n 's/^campuslink listening on //p' "$work/serve.out" | head -n 1)
+  [ -n "$addr" ] && break
+  kill -0 "$pid" 2>/dev/null || { cat "$work/serve.err" >&2; fail "the packaged program did not start"; }
+  sleep 0.1 # polling for the start-up line, bounded at 30 s
+done
+[ -n "$addr" ] || { kill "$pid"; fail "the packaged program printed no address"; }
+curl -fsS "$addr/healthz" >/dev/null || { kill "$pid"; fail "/healthz did not answer"; }
+curl -fsS "$addr/readyz" >"$work/ready" || { kill "$pid"; cat "$work/ready" >&2; fail "/readyz is not ready"; }
+kill -TERM "$pid"
+wait "$pid" || true
+[ -f "$work/var/campuslink.db" ] || fail "the service user could not write its data directory"
+echo "check-deb: $(du -h "$deb" | cut -f1) package ok; the packaged program served /healthz and /readyz"
