@@ -932,7 +932,8 @@ pub struct Sent {
 impl Store {
     /// One send inside a group-commit transaction. The sender must still be a member
     /// when it commits; a client id already used returns the first message, or refuses
-    /// if the content differs.
+    /// if the content differs. Every refusal comes before the first write (the writer
+    /// relies on it: a refused unit leaves nothing behind).
     pub(crate) async fn send_in(&self, t: &mut LogTx, m: &NewText) -> Result<Sent> {
         let row = dynq(format!("SELECT {MESSAGE_COLS} FROM messages m WHERE m.sender_id = $1 AND m.client_id = $2"))
             .bind(m.sender.to_string())
@@ -1025,24 +1026,6 @@ impl Store {
 }
 
 impl WriterTx {
-    pub(crate) async fn savepoint(&mut self) -> Result<(Option<i64>, usize)> {
-        sqlx::query("SAVEPOINT unit").execute(&mut *self.tx).await?;
-        Ok((self.positions.mark(), self.out.events.len()))
-    }
-
-    pub(crate) async fn release(&mut self) -> Result<()> {
-        sqlx::query("RELEASE SAVEPOINT unit").execute(&mut *self.tx).await?;
-        Ok(())
-    }
-
-    pub(crate) async fn rollback_to(&mut self, mark: (Option<i64>, usize)) -> Result<()> {
-        sqlx::query("ROLLBACK TO SAVEPOINT unit").execute(&mut *self.tx).await?;
-        sqlx::query("RELEASE SAVEPOINT unit").execute(&mut *self.tx).await?;
-        self.positions.reset(mark.0);
-        self.out.events.truncate(mark.1);
-        Ok(())
-    }
-
     pub(crate) async fn finish(self, store: &Store) -> Result<Committed> {
         self.commit(store).await
     }

@@ -91,17 +91,6 @@ impl Positions {
         self.next = Some(next + 1);
         Ok(next)
     }
-
-    /// The next position to hand out, if any was taken: for rolling back to a savepoint.
-    pub(crate) fn mark(&self) -> Option<i64> {
-        self.next
-    }
-
-    /// Back to `mark`: positions taken since are handed out again (with `None`, the
-    /// next take reads the highest position again, under the lock already held).
-    pub(crate) fn reset(&mut self, mark: Option<i64>) {
-        self.next = mark;
-    }
 }
 
 /// Appends `event` at a fresh position.

@@ -1,8 +1,11 @@
 //! The writer: one task that takes whatever sends and reads are waiting and commits
 //! them as one transaction (group commit), so a burst costs one fsync instead of one per
-//! message. Each unit runs in a savepoint: one that fails rolls back alone and its
-//! neighbours commit. Every caller is answered only after the commit is durable, and
-//! the committed events go to `on_commit` (the hub) before any caller hears back.
+//! message. Each unit checks everything it needs before it writes anything, so a unit
+//! that is refused (a reused client id, a sender no longer in the conversation) has
+//! written nothing and its neighbours commit; a database failure mid-unit fails the
+//! whole batch, whose callers resend with the same client ids. Every caller is
+//! answered only after the commit is durable, and the committed events go to
+//! `on_commit` (the hub) before any caller hears back.
 
 use crate::chat::{Committed, NewText, Sent};
 use crate::events::Audience;
@@ -94,7 +97,6 @@ async fn commit(store: &Store, batch: &[Job]) -> Result<(Committed, Vec<Result<W
     let mut t = store.writer_tx().await?;
     let mut results = Vec::with_capacity(batch.len());
     for job in batch {
-        let mark = t.savepoint().await?;
         let r = match &job.op {
             WriteOp::Send(m) => store.send_in(&mut t, m).await.map(WriteOutcome::Sent),
             WriteOp::Read { conversation, member, position, audience } => {
@@ -102,14 +104,11 @@ async fn commit(store: &Store, batch: &[Job]) -> Result<(Committed, Vec<Result<W
             }
         };
         match r {
-            Ok(v) => {
-                t.release().await?;
-                results.push(Ok(v));
-            }
-            Err(e) => {
-                t.rollback_to(mark).await?;
-                results.push(Err(e));
-            }
+            Ok(v) => results.push(Ok(v)),
+            // Refused before writing: the unit left nothing behind.
+            Err(e @ (StoreError::ClientIdReused | StoreError::NotMember)) => results.push(Err(e)),
+            // The database failed mid-unit: nothing of this batch may commit.
+            Err(e) => return Err(e),
         }
     }
     Ok((t.finish(store).await?, results))
