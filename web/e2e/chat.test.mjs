@@ -13,6 +13,19 @@ import { apiClient, assertFits, interconnectDemo, PHONE, setup, signIn } from '.
 const webDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const DESKTOP = { viewport: { width: 1280, height: 860 } };
 
+/** Opens the direct chat with `memberId` from the signed-in page, through the API. */
+function openDirect(page, memberId) {
+  return page.evaluate(async (id) => {
+    const csrf = document.cookie.match(/campuslink_csrf=([^;]+)/)?.[1] ?? '';
+    const r = await fetch('/api/v1/conversations/direct', {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': decodeURIComponent(csrf) },
+      body: JSON.stringify({ member_id: id }),
+    });
+    return r.json();
+  }, memberId);
+}
+
 describe('消息 (chat)', () => {
   const env = setup();
   /** Every context opened, closed after the tests, checked for CSP violations. */
@@ -239,15 +252,7 @@ describe('消息 (chat)', () => {
     await shots('offline', async (person) => {
       const A = await person('teacher.a4');
       const B = await person('teacher.b4');
-      const c = await A.page.evaluate(async (id) => {
-        const csrf = document.cookie.match(/campuslink_csrf=([^;]+)/)?.[1] ?? '';
-        const r = await fetch('/api/v1/conversations/direct', {
-          method: 'POST',
-          headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': decodeURIComponent(csrf) },
-          body: JSON.stringify({ member_id: id }),
-        });
-        return r.json();
-      }, B.me.id);
+      const c = await openDirect(A.page, B.me.id);
       await A.page.goto(`/chats/${c.id}`);
       await send(A.page, '第一條');
       await row(B.page, A.me.name_zh).click();
@@ -352,15 +357,7 @@ describe('消息 (chat)', () => {
     await shots('recall', async (person) => {
       const A = await person('teacher.a6');
       const B = await person('teacher.b6');
-      const c = await A.page.evaluate(async (id) => {
-        const csrf = document.cookie.match(/campuslink_csrf=([^;]+)/)?.[1] ?? '';
-        const r = await fetch('/api/v1/conversations/direct', {
-          method: 'POST',
-          headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': decodeURIComponent(csrf) },
-          body: JSON.stringify({ member_id: id }),
-        });
-        return r.json();
-      }, B.me.id);
+      const c = await openDirect(A.page, B.me.id);
       await A.page.goto(`/chats/${c.id}`);
       await send(A.page, '這條消息會被撤回');
       await row(B.page, A.me.name_zh).click();

@@ -5,26 +5,17 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly on purpose
 
+mod common;
+
+use common::{demo, login};
 use serde_json::{Value, json};
 use std::collections::HashMap;
-use std::io::{BufRead, BufReader};
+
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Command, Output};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
-
-struct Server {
-    child: Child,
-    base: String,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
 
 fn scratch(name: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("campuslink-backup-{name}-{}", uuid::Uuid::now_v7().simple()));
@@ -41,43 +32,10 @@ fn campuslink(args: &[&str], paths: &[&Path]) -> Output {
     cmd.output().unwrap()
 }
 
-fn start_demo(data: &Path) -> Server {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_campuslink"))
-        .args(["demo", "--listen", "127.0.0.1:0", "--data"])
-        .arg(data)
-        .env("CAMPUSLINK_LOG", "warn")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .unwrap();
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let base = loop {
-        let line = lines.next().expect("the server printed its address").unwrap();
-        if let Some(addr) = line.strip_prefix("campuslink listening on ") {
-            break addr.trim().to_owned();
-        }
-    };
-    std::thread::spawn(move || for _ in lines {});
-    Server { child, base }
-}
-
-async fn login(http: &reqwest::Client, base: &str, login: &str) -> String {
-    let r: Value = http
-        .post(format!("{base}/api/v1/auth/login"))
-        .json(&json!({"login": login, "password": "campuslink"}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    r["token"].as_str().unwrap_or_else(|| panic!("login {login}: {r}")).to_owned()
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_backup_under_load_restores_every_acknowledged_message() {
     let live = scratch("live");
-    let server = start_demo(&live);
+    let server = demo(&live, None);
     let http = reqwest::Client::builder().timeout(Duration::from_secs(30)).build().unwrap();
     let a1 = login(&http, &server.base, "teacher.a1").await;
     let a2 = login(&http, &server.base, "teacher.a2").await;

@@ -7,10 +7,11 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly on purpose
 
+mod common;
+
+use common::{demo, login};
 use serde_json::{Value, json};
 use std::collections::{HashMap, HashSet};
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant};
 use store::Dialect;
@@ -20,51 +21,6 @@ const KILLS: usize = 3;
 const SENDERS: usize = 6;
 /// Acknowledged sends between two kills.
 const PER_PHASE: usize = 60;
-
-struct Server {
-    child: Child,
-    base: String,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn start(data: &std::path::Path, database_url: Option<&str>) -> Server {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_campuslink"));
-    cmd.args(["demo", "--listen", "127.0.0.1:0", "--data"]).arg(data);
-    if let Some(url) = database_url {
-        cmd.args(["--database-url", url]);
-    }
-    let mut child = cmd.env("CAMPUSLINK_LOG", "warn").stdout(Stdio::piped()).stderr(Stdio::inherit()).spawn().unwrap();
-    let stdout = child.stdout.take().unwrap();
-    let mut lines = BufReader::new(stdout).lines();
-    let base = loop {
-        let line = lines.next().expect("the server printed its address").unwrap();
-        if let Some(addr) = line.strip_prefix("campuslink listening on ") {
-            break addr.trim().to_owned();
-        }
-    };
-    // Keep draining its output so it never blocks on a full pipe.
-    std::thread::spawn(move || for _ in lines {});
-    Server { child, base }
-}
-
-async fn login(http: &reqwest::Client, base: &str, login: &str) -> String {
-    let r: Value = http
-        .post(format!("{base}/api/v1/auth/login"))
-        .json(&json!({"login": login, "password": "campuslink"}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    r["token"].as_str().unwrap_or_else(|| panic!("login {login}: {r}")).to_owned()
-}
 
 /// What the senders share: where the server is now, and what it acknowledged.
 #[derive(Default)]
@@ -81,7 +37,7 @@ async fn story(dialect: Dialect) {
     };
     let url = db.as_ref().map(|d| d.url.clone());
     let data = std::env::temp_dir().join(format!("campuslink-durability-{}", uuid::Uuid::now_v7().simple()));
-    let mut server = start(&data, url.as_deref());
+    let mut server = demo(&data, url.as_deref());
     let http = reqwest::Client::builder().timeout(Duration::from_secs(30)).build().unwrap();
     let a1 = login(&http, &server.base, "teacher.a1").await;
     let a2 = login(&http, &server.base, "teacher.a2").await;
@@ -136,7 +92,7 @@ async fn story(dialect: Dialect) {
         }
         server.child.kill().unwrap(); // SIGKILL: no shutdown, no flush
         server.child.wait().unwrap();
-        server = start(&data, url.as_deref());
+        server = demo(&data, url.as_deref());
         *base.write().unwrap() = server.base.clone();
     }
     stop.store(true, std::sync::atomic::Ordering::SeqCst);

@@ -4,7 +4,9 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly on purpose
 
-use std::io::{BufRead, BufReader, Read};
+mod common;
+
+use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
@@ -101,23 +103,15 @@ fn an_unknown_key_or_a_bad_value_stops_the_program_with_the_key_named() {
 #[tokio::test]
 async fn json_logs_are_one_object_a_line() {
     let dir = scratch("json");
-    let mut child = Command::new(env!("CARGO_BIN_EXE_campuslink"))
-        .args(["serve", "--listen", "127.0.0.1:0", "--data"])
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_campuslink"));
+    cmd.args(["serve", "--listen", "127.0.0.1:0", "--data"])
         .arg(dir.join("data"))
         .current_dir(&dir)
         .env("CAMPUSLINK_LOG", "info")
         .env("CAMPUSLINK_LOG_FORMAT", "json")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let base = loop {
-        let line = lines.next().expect("the server printed its address").unwrap();
-        if let Some(addr) = line.strip_prefix("campuslink listening on ") {
-            break addr.trim().to_owned();
-        }
-    };
+        .stderr(Stdio::piped());
+    let mut server = common::start(cmd);
+    let (base, child) = (server.base.clone(), &mut server.child);
     let ready = reqwest::get(format!("{base}/readyz")).await.unwrap();
     assert_eq!(ready.status(), reqwest::StatusCode::OK);
     // SIGTERM: a graceful stop, which logs too.

@@ -482,7 +482,6 @@ pub async fn accept_invitation(
     let events = interconnection_changed(ic.id, &campuses, false);
     state.store.accept_invitation(&inv, ctx.campus.id, Effects { mails, audits: vec![audit], events }).await?;
     state.mailer.wake.notify_one();
-    state.hub.poke();
     let ic = state.store.interconnection(ic.id).await?;
     Ok(Json(interconnection_out(&state, &ic, Some(ctx.campus.id)).await?))
 }
@@ -603,7 +602,6 @@ pub async fn publish(
     };
     let events = interconnection_changed(id, &ic.facts().members, true);
     state.store.publish(id, Effects { audits: vec![audit], events, ..Default::default() }).await?;
-    state.hub.poke();
     let ic = state.store.interconnection(id).await?;
     Ok(Json(interconnection_out(&state, &ic, Some(ctx.campus.id)).await?))
 }
@@ -743,7 +741,6 @@ pub async fn approve_confirmation(
     let c = confirmation_by_token(&state, &caller, &input.token).await?;
     if !usable(&c, state.store.now())? {
         state.store.approve_confirmation(&c).await?;
-        state.hub.poke();
     }
     Ok(Json(confirmation_out(&state.store.confirmation(c.id).await?, state.store.now())))
 }
@@ -781,7 +778,6 @@ pub async fn confirm_with_password(
         return Err(e);
     }
     state.store.approve_confirmation(&c).await?;
-    state.hub.poke();
     Ok(Json(confirmation_out(&state.store.confirmation(c.id).await?, state.store.now())))
 }
 
@@ -841,7 +837,6 @@ pub async fn remove_campus(
     let events = interconnection_changed(id, &facts.members, true);
     state.store.remove_campus(id, target, cid, dissolve, Effects { mails, audits, events }).await?;
     state.mailer.wake.notify_one();
-    state.hub.poke();
     crate::chat::after_campus_removed(&state, &facts.members).await?;
     let ic = state.store.interconnection(id).await?;
     Ok(Json(interconnection_out(&state, &ic, Some(ctx.campus.id)).await?))

@@ -55,16 +55,40 @@ pub async fn reach(state: &AppState, caller: &Caller, ids: &[MemberId]) -> ApiRe
 /// symmetric (both must be in their own campus's external directory of one published
 /// interconnection, or share a campus), so one direction answers for both.
 async fn direct_open(state: &AppState, caller: &Caller, c: ConversationId, peer: Option<MemberId>) -> ApiResult<bool> {
-    if let Some(v) = state.hub.direct.get(&state.store, c) {
-        return Ok(v);
+    Ok(directs_open(state, caller, &[(c, peer)]).await?.get(&c).copied().unwrap_or(false))
+}
+
+/// `direct_open` for several direct chats, with one reach check for every peer not
+/// cached.
+async fn directs_open(
+    state: &AppState,
+    caller: &Caller,
+    chats: &[(ConversationId, Option<MemberId>)],
+) -> ApiResult<HashMap<ConversationId, bool>> {
+    let mut out = HashMap::with_capacity(chats.len());
+    let mut missing = Vec::new();
+    for (c, peer) in chats {
+        match (state.hub.direct.get(&state.store, *c), peer) {
+            (Some(v), _) => {
+                out.insert(*c, v);
+            }
+            (None, Some(p)) => missing.push((*c, *p)),
+            (None, None) => {
+                out.insert(*c, false);
+            }
+        }
     }
-    let generation = state.store.generation();
-    let ok = match peer {
-        Some(p) => reach(state, caller, &[p]).await?.get(&p).copied().unwrap_or(false),
-        None => false,
-    };
-    state.hub.direct.put(generation, c, ok);
-    Ok(ok)
+    if !missing.is_empty() {
+        let generation = state.store.generation();
+        let peers: Vec<MemberId> = missing.iter().map(|(_, p)| *p).collect();
+        let reached = reach(state, caller, &peers).await?;
+        for (c, p) in missing {
+            let ok = reached.get(&p).copied().unwrap_or(false);
+            state.hub.direct.put(generation, c, ok);
+            out.insert(c, ok);
+        }
+    }
+    Ok(out)
 }
 
 /// The conversation and the caller's place in it; 404 for one they were never in.
@@ -162,6 +186,35 @@ pub struct DetailOut {
     pub campuses: HashMap<CampusId, CampusName>,
 }
 
+/// A conversation as `me` sees it. `open`: for a direct chat, whether the two still
+/// reach each other.
+fn conversation_out(
+    conv: &Conversation,
+    me: &Membership,
+    member_count: i64,
+    peer: Option<Arc<MemberRef>>,
+    last_message: Option<MessageOut>,
+    unread: i64,
+    open: bool,
+) -> ConversationOut {
+    ConversationOut {
+        id: conv.id,
+        kind: conv.kind,
+        name: conv.name.clone(),
+        home_campus_id: conv.home_campus_id,
+        owner_id: conv.owner_id,
+        peer,
+        member_count,
+        last_position: last_message.as_ref().map(|m| m.position).unwrap_or(me.joined_position),
+        last_message,
+        read_position: me.read_position,
+        unread,
+        read_only: !me.current() || conv.dissolved_at.is_some() || (conv.kind == Kind::Direct && !open),
+        left: !me.current(),
+        dissolved: conv.dissolved_at.is_some(),
+    }
+}
+
 /// `GET /conversations`: the caller's list, most recent first.
 pub async fn list(state: &AppState, caller: &Caller) -> ApiResult<Vec<ConversationOut>> {
     own_campus(caller)?;
@@ -171,31 +224,18 @@ pub async fn list(state: &AppState, caller: &Caller) -> ApiResult<Vec<Conversati
     let mut by_id: HashMap<MessageId, MessageOut> = rendered.into_iter().map(|m| (m.id, m)).collect();
     let peers: Vec<MemberId> = rows.iter().filter_map(|r| r.peer).collect();
     let refs = state.hub.refs.many(&state.store, &peers).await?;
-    let mut out = Vec::with_capacity(rows.len());
-    for r in rows {
-        let open = match r.conversation.kind {
-            Kind::Direct => direct_open(state, caller, r.conversation.id, r.peer).await?,
-            Kind::Group => true,
-        };
-        let last = r.last_message.as_ref().and_then(|m| by_id.remove(&m.id));
-        out.push(ConversationOut {
-            id: r.conversation.id,
-            kind: r.conversation.kind,
-            name: r.conversation.name.clone(),
-            home_campus_id: r.conversation.home_campus_id,
-            owner_id: r.conversation.owner_id,
-            peer: r.peer.and_then(|p| refs.get(&p).cloned()),
-            member_count: r.member_count,
-            last_position: last.as_ref().map(|m| m.position).unwrap_or(r.me.joined_position),
-            last_message: last,
-            read_position: r.me.read_position,
-            unread: r.unread,
-            read_only: !r.me.current() || r.conversation.dissolved_at.is_some() || !open,
-            left: !r.me.current(),
-            dissolved: r.conversation.dissolved_at.is_some(),
-        });
-    }
-    Ok(out)
+    let directs: Vec<(ConversationId, Option<MemberId>)> =
+        rows.iter().filter(|r| r.conversation.kind == Kind::Direct).map(|r| (r.conversation.id, r.peer)).collect();
+    let open = directs_open(state, caller, &directs).await?;
+    Ok(rows
+        .iter()
+        .map(|r| {
+            let last = r.last_message.as_ref().and_then(|m| by_id.remove(&m.id));
+            let peer = r.peer.and_then(|p| refs.get(&p).cloned());
+            let open = open.get(&r.conversation.id).copied().unwrap_or(true);
+            conversation_out(&r.conversation, &r.me, r.member_count, peer, last, r.unread, open)
+        })
+        .collect())
 }
 
 /// `GET /conversations/{id}`: the conversation with its current members and campuses.
@@ -221,17 +261,21 @@ pub async fn detail(state: &AppState, caller: &Caller, c: ConversationId) -> Api
         None => None,
     };
     let unread = state.store.unread(c, &me).await?;
-    let mut campuses = HashMap::new();
+    // Every campus in a conversation is of the home campus's school.
     let campus_ids: HashSet<CampusId> =
         refs.values().filter_map(|r| r.campus_id).chain(std::iter::once(conv.home_campus_id)).collect();
-    for id in campus_ids {
-        let campus = state.store.campus(id).await?;
-        campuses.insert(id, CampusName { name_zh: campus.name_zh, name_pt: campus.name_pt, name_en: campus.name_en });
-    }
-    let peer_ref = match peer {
-        Some(p) => state.hub.refs.many(&state.store, &[p]).await?.remove(&p),
-        None => None,
-    };
+    let school = state.store.campus(conv.home_campus_id).await?.school_id;
+    let campuses = state
+        .store
+        .campuses_of_school(school)
+        .await?
+        .into_iter()
+        .filter(|campus| campus_ids.contains(&campus.id))
+        .map(|campus| {
+            (campus.id, CampusName { name_zh: campus.name_zh, name_pt: campus.name_pt, name_en: campus.name_en })
+        })
+        .collect();
+    let peer_ref = peer.and_then(|p| refs.get(&p).cloned());
     let member_list = current
         .iter()
         .filter_map(|m| {
@@ -243,22 +287,7 @@ pub async fn detail(state: &AppState, caller: &Caller, c: ConversationId) -> Api
         })
         .collect();
     Ok(DetailOut {
-        conversation: ConversationOut {
-            id: conv.id,
-            kind: conv.kind,
-            name: conv.name.clone(),
-            home_campus_id: conv.home_campus_id,
-            owner_id: conv.owner_id,
-            peer: peer_ref,
-            member_count: current.len() as i64,
-            last_position: last.as_ref().map(|m| m.position).unwrap_or(me.joined_position),
-            last_message: last,
-            read_position: me.read_position,
-            unread,
-            read_only: !me.current() || conv.dissolved_at.is_some() || !open,
-            left: !me.current(),
-            dissolved: conv.dissolved_at.is_some(),
-        },
+        conversation: conversation_out(&conv, &me, current.len() as i64, peer_ref, last, unread, open),
         members: member_list,
         campuses,
     })
@@ -561,11 +590,7 @@ pub async fn events(
     let mut out = Vec::with_capacity(entries.len());
     for e in entries {
         let m = messages.remove(&e.event.position);
-        let data = render::event_data(&state.store, &state.hub.refs, &e.event, m.as_ref()).await?;
-        out.push((
-            e.event.position,
-            serde_json::json!({"type": "event", "position": e.event.position, "kind": e.event.kind, "data": data}),
-        ));
+        out.push((e.event.position, render::event_value(&state.store, &state.hub.refs, &e.event, m.as_ref()).await?));
     }
     Ok(out)
 }

@@ -163,12 +163,21 @@ pub async fn message(store: &Store, refs: &Refs, m: &Message) -> store::Result<M
 /// An event as the WebSocket frame (and `GET /events` entry) says it:
 /// `{"type":"event","position":P,"kind":K,"data":{…}}`.
 pub async fn event_frame(store: &Store, refs: &Refs, e: &Event, message: Option<&Message>) -> store::Result<Utf8Bytes> {
-    let data = event_data(store, refs, e, message).await?;
-    let frame = serde_json::json!({"type": "event", "position": e.position, "kind": e.kind, "data": data});
-    Ok(Utf8Bytes::from(frame.to_string()))
+    Ok(Utf8Bytes::from(event_value(store, refs, e, message).await?.to_string()))
 }
 
-pub async fn event_data(
+/// `event_frame` as a JSON value (for `GET /events`).
+pub async fn event_value(
+    store: &Store,
+    refs: &Refs,
+    e: &Event,
+    message: Option<&Message>,
+) -> store::Result<serde_json::Value> {
+    let data = event_data(store, refs, e, message).await?;
+    Ok(serde_json::json!({"type": "event", "position": e.position, "kind": e.kind, "data": data}))
+}
+
+async fn event_data(
     store: &Store,
     refs: &Refs,
     e: &Event,
