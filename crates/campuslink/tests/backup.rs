@@ -113,12 +113,12 @@ async fn a_backup_under_load_restores_every_acknowledged_message() {
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
 
     let store = store::Store::connect(&format!("sqlite://{}", restored.join("campuslink.db").display())).await.unwrap();
-    let rows: Vec<(String, String)> =
-        sqlx::query_as("SELECT client_id, id FROM messages WHERE conversation_id = $1 AND client_id IS NOT NULL")
-            .bind(&conv)
-            .fetch_all(store.pool())
-            .await
-            .unwrap();
+    assert!(conv.chars().all(|c| c.is_ascii_hexdigit() || c == '-'), "an id: {conv}");
+    let rows: Vec<(String, String)> = store::testing::query_as(
+        &store,
+        &format!("SELECT client_id, id FROM messages WHERE conversation_id = '{conv}' AND client_id IS NOT NULL"),
+    )
+    .await;
     let in_backup: HashMap<String, String> = rows.into_iter().collect();
     for (cid, id) in &before {
         assert_eq!(in_backup.get(cid), Some(id), "{cid}, acknowledged before the backup, is in it");
@@ -168,18 +168,13 @@ async fn a_restore_refuses_what_it_should_and_changes_nothing() {
     std::fs::write(work.join("truncated.db"), &bytes[..bytes.len() / 2]).unwrap();
     std::fs::write(work.join("text.db"), "campuslink\n".repeat(100)).unwrap();
     {
-        sqlx::any::install_default_drivers();
-        let pool = sqlx::any::AnyPoolOptions::new()
-            .connect(&format!("sqlite://{}?mode=rwc", work.join("foreign.db").display()))
+        let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}?mode=rwc", work.join("foreign.db").display()))
             .await
             .unwrap();
         sqlx::query("CREATE TABLE notes (body TEXT)").execute(&pool).await.unwrap();
         pool.close().await;
         std::fs::copy(&good, work.join("newer.db")).unwrap();
-        let pool = sqlx::any::AnyPoolOptions::new()
-            .connect(&format!("sqlite://{}", work.join("newer.db").display()))
-            .await
-            .unwrap();
+        let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}", work.join("newer.db").display())).await.unwrap();
         sqlx::query("INSERT INTO schema_migrations VALUES (999, 'future', 0)").execute(&pool).await.unwrap();
         pool.close().await;
     }

@@ -70,10 +70,9 @@ pub async fn backup(db: &Path, to: &Path) -> Result<i64> {
     let name = to.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
     let partial = to.with_file_name(format!(".{name}.partial"));
     let _ = std::fs::remove_file(&partial); // left by an interrupted backup
-    sqlx::any::install_default_drivers();
     // Read-write (not create): reading a WAL database needs its shared-memory file.
     let mut conn =
-        <sqlx::AnyConnection as sqlx::Connection>::connect(&format!("sqlite://{}?mode=rw", db.display())).await?;
+        <sqlx::SqliteConnection as sqlx::Connection>::connect(&format!("sqlite://{}?mode=rw", db.display())).await?;
     sqlx::query("PRAGMA busy_timeout = 10000").execute(&mut conn).await?;
     let vacuum = sqlx::query("VACUUM INTO $1").bind(partial.to_string_lossy().into_owned()).execute(&mut conn).await;
     let _ = sqlx::Connection::close(conn).await;
@@ -159,15 +158,14 @@ pub async fn inspect(path: &Path) -> Result<i64> {
             expected: if valid { pages * page_size } else { len.next_multiple_of(page_size) },
         });
     }
-    sqlx::any::install_default_drivers();
     let url = format!("sqlite://{}?mode=ro&immutable=true", path.display());
-    let mut conn = <sqlx::AnyConnection as sqlx::Connection>::connect(&url).await?;
+    let mut conn = <sqlx::SqliteConnection as sqlx::Connection>::connect(&url).await?;
     let result = check_contents(&mut conn, path).await;
     let _ = sqlx::Connection::close(conn).await;
     result
 }
 
-async fn check_contents(conn: &mut sqlx::AnyConnection, path: &Path) -> Result<i64> {
+async fn check_contents(conn: &mut sqlx::SqliteConnection, path: &Path) -> Result<i64> {
     let damaged = |e: sqlx::Error| BackupError::Damaged(path.to_owned(), e.to_string());
     let (check,): (String,) = sqlx::query_as("PRAGMA quick_check").fetch_one(&mut *conn).await.map_err(damaged)?;
     if check != "ok" {

@@ -4,8 +4,8 @@
 //! from the log, which stays the truth) or "the directory changed" (cached grants,
 //! reach and names are dropped). SQLite is one node: nothing to send.
 
+use crate::db::{self, Tx};
 use crate::{Dialect, Result, Store};
-use sqlx::{Any, Transaction};
 use std::sync::atomic::Ordering;
 
 const CHANNEL: &str = "campuslink";
@@ -23,12 +23,12 @@ pub enum Heard {
 
 impl Store {
     /// Tells the other nodes, at commit, what this transaction changed.
-    pub(crate) async fn tell_nodes(&self, tx: &mut Transaction<'_, Any>, what: &str) -> Result<()> {
+    pub(crate) async fn tell_nodes(&self, tx: &mut Tx, what: &str) -> Result<()> {
         if self.dialect == Dialect::Postgres {
-            sqlx::query("SELECT pg_notify($1, $2)")
+            db::query("SELECT pg_notify($1, $2)")
                 .bind(CHANNEL)
                 .bind(format!("{}:{what}", self.node))
-                .execute(&mut **tx)
+                .execute(&mut *tx)
                 .await?;
         }
         Ok(())

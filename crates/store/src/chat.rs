@@ -3,6 +3,7 @@
 //! recipients are found from the conversation's members at delivery, never written
 //! per recipient. Every change writes its events in the same transaction.
 
+use crate::db::{self, Row, Tx};
 use crate::events::{self, Audience, Event, NewEvent, Positions};
 use crate::sql::{dynq, dynq_bound, id, int, opt_id, opt_int, opt_text, placeholders, text};
 use crate::{Result, Store, StoreError};
@@ -10,8 +11,6 @@ use domain::access::Target;
 use domain::chat::Kind;
 use domain::{CampusId, ConversationId, DepartmentId, InterconnectionId, MemberId, MessageId};
 use serde::{Deserialize, Serialize};
-use sqlx::any::AnyRow;
-use sqlx::{Any, Transaction};
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
@@ -119,7 +118,7 @@ const MESSAGE_COLS: &str = "m.id, m.conversation_id, m.position, m.sender_id, m.
 const CONVERSATION_COLS: &str =
     "c.id, c.kind, c.name, c.home_campus_id, c.owner_id, c.created_by, c.created_at, c.dissolved_at";
 
-fn conversation(r: &AnyRow) -> Result<Conversation> {
+fn conversation(r: &Row) -> Result<Conversation> {
     let kind = text(r, "kind")?;
     Ok(Conversation {
         id: id(r, "id")?,
@@ -133,7 +132,7 @@ fn conversation(r: &AnyRow) -> Result<Conversation> {
     })
 }
 
-fn membership(r: &AnyRow) -> Result<Membership> {
+fn membership(r: &Row) -> Result<Membership> {
     Ok(Membership {
         member_id: id(r, "member_id")?,
         owner: text(r, "role")? == "owner",
@@ -143,7 +142,7 @@ fn membership(r: &AnyRow) -> Result<Membership> {
     })
 }
 
-fn message(r: &AnyRow) -> Result<Message> {
+fn message(r: &Row) -> Result<Message> {
     let mentions: Vec<MemberId> = serde_json::from_str(&text(r, "mentions")?)
         .map_err(|e| StoreError::Corrupt(format!("message mentions: {e}")))?;
     let system = match opt_text(r, "system")? {
@@ -173,7 +172,7 @@ fn ids_json(ids: &[MemberId]) -> String {
 /// A write transaction that appends to the event log: the hub hears of what it
 /// committed through `Committed`.
 pub(crate) struct LogTx {
-    pub tx: Transaction<'static, Any>,
+    pub tx: Tx,
     pub positions: Positions,
     pub now: i64,
     pub out: Committed,
@@ -209,7 +208,7 @@ impl LogTx {
             Some(s) => Some(serde_json::to_string(s).map_err(|e| StoreError::Corrupt(e.to_string()))?),
             None => None,
         };
-        sqlx::query(
+        db::query(
             "INSERT INTO messages (id, conversation_id, position, sender_id, client_id, kind, text, mentions, mention_all, reply_to, system, created_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
         )
@@ -225,7 +224,7 @@ impl LogTx {
         .bind(msg.reply_to.map(|r| r.to_string()))
         .bind(system)
         .bind(self.now)
-        .execute(&mut *self.tx)
+        .execute(&mut self.tx)
         .await?;
         let event =
             NewEvent { kind: "message", audience: Audience::Conversation(msg.conversation_id), data: String::new() };
@@ -286,15 +285,9 @@ fn conversation_event(id: ConversationId) -> String {
 }
 
 /// Adds `member` at `joined` (after a left window: rejoins, reading from now on).
-async fn join(
-    tx: &mut Transaction<'_, Any>,
-    c: ConversationId,
-    member: MemberId,
-    owner: bool,
-    joined: i64,
-) -> Result<()> {
+async fn join(tx: &mut Tx, c: ConversationId, member: MemberId, owner: bool, joined: i64) -> Result<()> {
     let role = if owner { "owner" } else { "member" };
-    let done = sqlx::query(
+    let done = db::query(
         "UPDATE conversation_members SET role = $1, joined_position = $2, left_position = NULL, read_position = $2 \
          WHERE conversation_id = $3 AND member_id = $4 AND left_position IS NOT NULL",
     )
@@ -302,17 +295,17 @@ async fn join(
     .bind(joined)
     .bind(c.to_string())
     .bind(member.to_string())
-    .execute(&mut **tx)
+    .execute(&mut *tx)
     .await?;
-    if done.rows_affected() == 0 {
-        sqlx::query(
+    if done == 0 {
+        db::query(
             "INSERT INTO conversation_members (conversation_id, member_id, role, joined_position, read_position) VALUES ($1, $2, $3, $4, $4)",
         )
         .bind(c.to_string())
         .bind(member.to_string())
         .bind(role)
         .bind(joined)
-        .execute(&mut **tx)
+        .execute(&mut *tx)
         .await?;
     }
     Ok(())
@@ -442,23 +435,18 @@ impl Store {
 
     /// The campuses that share a live, published interconnection with `campus`.
     pub async fn connected_to(&self, campus: CampusId) -> Result<Vec<CampusId>> {
-        let mut conn = self.pool.acquire().await?;
-        connected(&mut conn, campus).await
+        connected(&self.pool, campus).await
     }
 
     /// `connected_to`, inside a transaction.
-    pub(crate) async fn connected_to_in(
-        &self,
-        tx: &mut Transaction<'_, Any>,
-        campus: CampusId,
-    ) -> Result<Vec<CampusId>> {
-        connected(&mut *tx, campus).await
+    pub(crate) async fn connected_to_in(&self, tx: &mut Tx, campus: CampusId) -> Result<Vec<CampusId>> {
+        connected(tx, campus).await
     }
 }
 
-async fn connected(conn: &mut sqlx::AnyConnection, campus: CampusId) -> Result<Vec<CampusId>> {
+async fn connected(on: impl Into<db::On<'_>>, campus: CampusId) -> Result<Vec<CampusId>> {
     {
-        let rows = sqlx::query(
+        let rows = db::query(
             "SELECT DISTINCT o.campus_id FROM interconnection_campuses mine \
              JOIN interconnection_campuses o ON o.interconnection_id = mine.interconnection_id AND o.campus_id <> mine.campus_id \
              JOIN interconnections i ON i.id = mine.interconnection_id \
@@ -466,7 +454,7 @@ async fn connected(conn: &mut sqlx::AnyConnection, campus: CampusId) -> Result<V
                AND i.published_at IS NOT NULL AND i.dissolved_at IS NULL",
         )
         .bind(campus.to_string())
-        .fetch_all(&mut *conn)
+        .fetch_all(on)
         .await?;
         rows.iter().map(|r| id(r, "campus_id")).collect()
     }
@@ -486,7 +474,7 @@ impl Store {
 
     /// Every member a conversation ever had, with their windows.
     pub async fn memberships(&self, c: ConversationId) -> Result<Vec<Membership>> {
-        let rows = sqlx::query(
+        let rows = db::query(
             "SELECT member_id, role, joined_position, left_position, read_position FROM conversation_members WHERE conversation_id = $1",
         )
         .bind(c.to_string())
@@ -496,7 +484,7 @@ impl Store {
     }
 
     pub async fn membership(&self, c: ConversationId, member: MemberId) -> Result<Option<Membership>> {
-        let row = sqlx::query(
+        let row = db::query(
             "SELECT member_id, role, joined_position, left_position, read_position FROM conversation_members WHERE conversation_id = $1 AND member_id = $2",
         )
         .bind(c.to_string())
@@ -649,7 +637,7 @@ impl Store {
             created_at: t.now,
             dissolved_at: None,
         };
-        let inserted = sqlx::query(
+        let inserted = db::query(
             "INSERT INTO conversations (id, kind, name, home_campus_id, owner_id, direct_key, created_by, created_at) \
              VALUES ($1, 'direct', '', $2, NULL, $3, $4, $5)",
         )
@@ -658,9 +646,9 @@ impl Store {
         .bind(domain::chat::direct_key(a, b))
         .bind(a.to_string())
         .bind(t.now)
-        .execute(&mut *t.tx)
+        .execute(&mut t.tx)
         .await;
-        if let Err(sqlx::Error::Database(d)) = &inserted
+        if let Err(StoreError::Db(sqlx::Error::Database(d))) = &inserted
             && d.is_unique_violation()
         {
             drop(t);
@@ -694,7 +682,7 @@ impl Store {
             created_at: t.now,
             dissolved_at: None,
         };
-        sqlx::query(
+        db::query(
             "INSERT INTO conversations (id, kind, name, home_campus_id, owner_id, direct_key, created_by, created_at) \
              VALUES ($1, 'group', $2, $3, $4, NULL, $4, $5)",
         )
@@ -703,7 +691,7 @@ impl Store {
         .bind(home.to_string())
         .bind(creator.to_string())
         .bind(t.now)
-        .execute(&mut *t.tx)
+        .execute(&mut t.tx)
         .await?;
         let others: Vec<MemberId> = members.iter().copied().filter(|m| *m != creator).collect();
         let note =
@@ -754,13 +742,13 @@ impl Store {
         let note = SystemNote { action: action.into(), actor, members: members.to_vec(), name: String::new() };
         let msg = t.system(self, c, note).await?;
         for m in members {
-            sqlx::query(
+            db::query(
                 "UPDATE conversation_members SET left_position = $1, role = 'member' WHERE conversation_id = $2 AND member_id = $3 AND left_position IS NULL",
             )
             .bind(msg.position)
             .bind(c.to_string())
             .bind(m.to_string())
-            .execute(&mut *t.tx)
+            .execute(&mut t.tx)
             .await?;
             t.event(self, "conversation_left", Audience::Member(*m), conversation_event(c)).await?;
         }
@@ -770,10 +758,10 @@ impl Store {
 
     pub async fn rename_group(&self, c: ConversationId, actor: MemberId, name: &str) -> Result<Committed> {
         let mut t = self.log_tx().await?;
-        sqlx::query("UPDATE conversations SET name = $1 WHERE id = $2")
+        db::query("UPDATE conversations SET name = $1 WHERE id = $2")
             .bind(name)
             .bind(c.to_string())
-            .execute(&mut *t.tx)
+            .execute(&mut t.tx)
             .await?;
         let note =
             SystemNote { action: "renamed".into(), actor: Some(actor), members: Vec::new(), name: name.to_owned() };
@@ -784,17 +772,17 @@ impl Store {
 
     pub async fn transfer_owner(&self, c: ConversationId, actor: MemberId, to: MemberId) -> Result<Committed> {
         let mut t = self.log_tx().await?;
-        sqlx::query("UPDATE conversations SET owner_id = $1 WHERE id = $2")
+        db::query("UPDATE conversations SET owner_id = $1 WHERE id = $2")
             .bind(to.to_string())
             .bind(c.to_string())
-            .execute(&mut *t.tx)
+            .execute(&mut t.tx)
             .await?;
         for (m, role) in [(actor, "member"), (to, "owner")] {
-            sqlx::query("UPDATE conversation_members SET role = $1 WHERE conversation_id = $2 AND member_id = $3")
+            db::query("UPDATE conversation_members SET role = $1 WHERE conversation_id = $2 AND member_id = $3")
                 .bind(role)
                 .bind(c.to_string())
                 .bind(m.to_string())
-                .execute(&mut *t.tx)
+                .execute(&mut t.tx)
                 .await?;
         }
         let note =
@@ -807,10 +795,10 @@ impl Store {
     /// Dissolves a group: a last system message; everyone keeps its history read-only.
     pub async fn dissolve_group(&self, c: ConversationId, actor: MemberId) -> Result<Committed> {
         let mut t = self.log_tx().await?;
-        sqlx::query("UPDATE conversations SET dissolved_at = $1 WHERE id = $2 AND dissolved_at IS NULL")
+        db::query("UPDATE conversations SET dissolved_at = $1 WHERE id = $2 AND dissolved_at IS NULL")
             .bind(t.now)
             .bind(c.to_string())
-            .execute(&mut *t.tx)
+            .execute(&mut t.tx)
             .await?;
         let note =
             SystemNote { action: "dissolved".into(), actor: Some(actor), members: Vec::new(), name: String::new() };
@@ -822,14 +810,14 @@ impl Store {
     /// Recalls a message: its content is gone for everyone, in history and in the log.
     pub async fn recall(&self, m: &Message) -> Result<Committed> {
         let mut t = self.log_tx().await?;
-        let done = sqlx::query(
+        let done = db::query(
             "UPDATE messages SET recalled_at = $1, text = '', mentions = '[]', mention_all = 0 WHERE id = $2 AND recalled_at IS NULL",
         )
         .bind(t.now)
         .bind(m.id.to_string())
-        .execute(&mut *t.tx)
+        .execute(&mut t.tx)
         .await?;
-        if done.rows_affected() == 0 {
+        if done == 0 {
             return Ok(Committed::default());
         }
         let data = serde_json::json!({"conversation_id": m.conversation_id, "message_id": m.id}).to_string();
@@ -884,7 +872,7 @@ impl Store {
 
     /// Messages of others after the member's read position, within their window.
     pub async fn unread(&self, c: ConversationId, me: &Membership) -> Result<i64> {
-        let r = sqlx::query(
+        let r = db::query(
             "SELECT COUNT(*) AS n FROM messages u WHERE u.conversation_id = $1 AND u.position > $2 AND u.position <= $3 \
              AND u.sender_id <> $4 AND u.system IS NULL AND u.recalled_at IS NULL",
         )
@@ -900,7 +888,7 @@ impl Store {
     /// Who has read a message (read position ≥ its position) and who has not, among the
     /// members who saw it, its sender excluded.
     pub async fn readers(&self, m: &Message) -> Result<(Vec<MemberId>, Vec<MemberId>)> {
-        let rows = sqlx::query(
+        let rows = db::query(
             "SELECT member_id, read_position FROM conversation_members WHERE conversation_id = $1 \
              AND joined_position < $2 AND (left_position IS NULL OR left_position >= $2)",
         )
@@ -938,7 +926,7 @@ impl Store {
         let row = dynq(format!("SELECT {MESSAGE_COLS} FROM messages m WHERE m.sender_id = $1 AND m.client_id = $2"))
             .bind(m.sender.to_string())
             .bind(&m.client_id)
-            .fetch_optional(&mut *t.tx)
+            .fetch_optional(&mut t.tx)
             .await?;
         if let Some(r) = row {
             let first = message(&r)?;
@@ -947,13 +935,13 @@ impl Store {
             }
             return Ok(Sent { message: Arc::new(first), duplicate: true });
         }
-        let member = sqlx::query(
+        let member = db::query(
             "SELECT 1 AS x FROM conversation_members cm JOIN conversations c ON c.id = cm.conversation_id \
              WHERE cm.conversation_id = $1 AND cm.member_id = $2 AND cm.left_position IS NULL AND c.dissolved_at IS NULL",
         )
         .bind(m.conversation_id.to_string())
         .bind(m.sender.to_string())
-        .fetch_optional(&mut *t.tx)
+        .fetch_optional(&mut t.tx)
         .await?;
         if member.is_none() {
             return Err(StoreError::NotMember);
@@ -986,14 +974,14 @@ impl Store {
         position: i64,
         audience: Audience,
     ) -> Result<i64> {
-        let r = sqlx::query(
+        let r = db::query(
             "SELECT cm.read_position, cm.joined_position, cm.left_position, \
                (SELECT MAX(m.position) FROM messages m WHERE m.conversation_id = cm.conversation_id) AS last \
              FROM conversation_members cm WHERE cm.conversation_id = $1 AND cm.member_id = $2",
         )
         .bind(c.to_string())
         .bind(member.to_string())
-        .fetch_optional(&mut *t.tx)
+        .fetch_optional(&mut t.tx)
         .await?
         .ok_or(StoreError::NotMember)?;
         let current = int(&r, "read_position")?;
@@ -1005,11 +993,11 @@ impl Store {
         if target <= current {
             return Ok(current);
         }
-        sqlx::query("UPDATE conversation_members SET read_position = $1 WHERE conversation_id = $2 AND member_id = $3")
+        db::query("UPDATE conversation_members SET read_position = $1 WHERE conversation_id = $2 AND member_id = $3")
             .bind(target)
             .bind(c.to_string())
             .bind(member.to_string())
-            .execute(&mut *t.tx)
+            .execute(&mut t.tx)
             .await?;
         let data = serde_json::json!({"conversation_id": c, "member_id": member, "read_position": target}).to_string();
         t.event(self, "read", audience, data).await?;

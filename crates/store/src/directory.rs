@@ -1,6 +1,7 @@
 //! A campus's directory: departments tree, members, their department links and search
 //! tokens. Every write that touches several tables runs in one transaction.
 
+use crate::db::{self, Row, Tx};
 use crate::sql::{dynq, id, int, opt_id, placeholders, text, unique};
 use crate::{Result, Store, StoreError};
 use domain::access::SearchField;
@@ -8,8 +9,6 @@ use domain::member_row::{ImportRow, LineError, MemberFields};
 use domain::search::{index_tokens, prefix_upper_bound, query_terms};
 use domain::{CampusId, DepartmentId, Invalid, MemberId, Role};
 use serde::Serialize;
-use sqlx::any::AnyRow;
-use sqlx::{Any, Transaction};
 use std::collections::HashMap;
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -92,7 +91,7 @@ pub(crate) const MEMBER_COLS: &str =
     "m.id, m.campus_id, m.login, m.role, m.status, m.name_zh, m.name_pt, m.title, m.phone, m.email, m.staff_no";
 
 /// A member row without its departments (filled in by `with_departments`).
-pub(crate) fn member(r: &AnyRow) -> Result<Member> {
+pub(crate) fn member(r: &Row) -> Result<Member> {
     let role = text(r, "role")?;
     Ok(Member {
         id: id(r, "id")?,
@@ -110,7 +109,7 @@ pub(crate) fn member(r: &AnyRow) -> Result<Member> {
     })
 }
 
-fn department(r: &AnyRow) -> Result<Department> {
+fn department(r: &Row) -> Result<Department> {
     Ok(Department {
         id: id(r, "id")?,
         campus_id: id(r, "campus_id")?,
@@ -128,7 +127,7 @@ impl Store {
     /// The campus's departments, flat, siblings by position.
     pub async fn departments(&self, campus: CampusId) -> Result<Vec<Department>> {
         // One pass over the campus's memberships, grouped, instead of a count per department.
-        let rows = sqlx::query(
+        let rows = db::query(
             "SELECT d.id, d.campus_id, d.parent_id, d.name_zh, d.name_pt, d.position, COALESCE(c.n, 0) AS member_count \
              FROM departments d LEFT JOIN ( \
                SELECT md.department_id, COUNT(*) AS n FROM member_departments md JOIN members m ON m.id = md.member_id \
@@ -145,7 +144,7 @@ impl Store {
 
     /// The departments alone (`member_count` 0), for callers that count differently.
     pub(crate) async fn departments_without_counts(&self, campus: CampusId) -> Result<Vec<Department>> {
-        let rows = sqlx::query(
+        let rows = db::query(
             "SELECT d.id, d.campus_id, d.parent_id, d.name_zh, d.name_pt, d.position, 0 AS member_count \
              FROM departments d WHERE d.campus_id = $1 ORDER BY d.position, d.name_zh",
         )
@@ -179,14 +178,14 @@ impl Store {
         name_zh: &str,
         name_pt: &str,
     ) -> Result<Department> {
-        let done = sqlx::query("UPDATE departments SET name_zh = $1, name_pt = $2 WHERE id = $3 AND campus_id = $4")
+        let done = db::query("UPDATE departments SET name_zh = $1, name_pt = $2 WHERE id = $3 AND campus_id = $4")
             .bind(name_zh)
             .bind(name_pt)
             .bind(dept.to_string())
             .bind(campus.to_string())
             .execute(&self.pool)
             .await?;
-        if done.rows_affected() == 0 {
+        if done == 0 {
             return Err(StoreError::NotFound);
         }
         self.department(campus, dept).await
@@ -219,10 +218,10 @@ impl Store {
         siblings.retain(|d| *d != dept);
         let at = usize::try_from(position.max(0)).unwrap_or(0).min(siblings.len());
         siblings.insert(at, dept);
-        sqlx::query("UPDATE departments SET parent_id = $1 WHERE id = $2")
+        db::query("UPDATE departments SET parent_id = $1 WHERE id = $2")
             .bind(parent.map(|p| p.to_string()))
             .bind(dept.to_string())
-            .execute(&mut *tx)
+            .execute(&mut tx)
             .await?;
         renumber(&mut tx, &siblings).await?;
         if old_parent != parent {
@@ -237,29 +236,29 @@ impl Store {
     /// or disabled, so no one loses their place without the admin deciding where.
     pub async fn delete_department(&self, campus: CampusId, dept: DepartmentId) -> Result<()> {
         let mut tx = self.begin().await?;
-        let exists = sqlx::query("SELECT parent_id FROM departments WHERE id = $1 AND campus_id = $2")
+        let exists = db::query("SELECT parent_id FROM departments WHERE id = $1 AND campus_id = $2")
             .bind(dept.to_string())
             .bind(campus.to_string())
-            .fetch_optional(&mut *tx)
+            .fetch_optional(&mut tx)
             .await?
             .ok_or(StoreError::NotFound)?;
         let parent: Option<DepartmentId> = opt_id(&exists, "parent_id")?;
-        let busy = sqlx::query(
+        let busy = db::query(
             "SELECT (SELECT COUNT(*) FROM departments WHERE parent_id = $1) + (SELECT COUNT(*) FROM member_departments WHERE department_id = $2) AS n",
         )
         .bind(dept.to_string())
         .bind(dept.to_string())
-        .fetch_one(&mut *tx)
+        .fetch_one(&mut tx)
         .await?;
         if int(&busy, "n")? > 0 {
             return Err(StoreError::DepartmentNotEmpty);
         }
         // Leaving an external directory goes with the department (its members stay).
-        sqlx::query("DELETE FROM exposed_departments WHERE department_id = $1")
+        db::query("DELETE FROM exposed_departments WHERE department_id = $1")
             .bind(dept.to_string())
-            .execute(&mut *tx)
+            .execute(&mut tx)
             .await?;
-        sqlx::query("DELETE FROM departments WHERE id = $1").bind(dept.to_string()).execute(&mut *tx).await?;
+        db::query("DELETE FROM departments WHERE id = $1").bind(dept.to_string()).execute(&mut tx).await?;
         let rest = sibling_ids(&mut tx, campus, parent).await?;
         renumber(&mut tx, &rest).await?;
         self.commit_directory(tx, Some(campus)).await?;
@@ -283,10 +282,10 @@ impl Store {
 
     pub async fn update_member(&self, campus: CampusId, member: MemberId, write: MemberWrite<'_>) -> Result<Member> {
         let mut tx = self.begin().await?;
-        let found = sqlx::query("SELECT id FROM members WHERE id = $1 AND campus_id = $2")
+        let found = db::query("SELECT id FROM members WHERE id = $1 AND campus_id = $2")
             .bind(member.to_string())
             .bind(campus.to_string())
-            .fetch_optional(&mut *tx)
+            .fetch_optional(&mut tx)
             .await?;
         if found.is_none() {
             return Err(StoreError::NotFound);
@@ -298,18 +297,18 @@ impl Store {
 
     pub async fn set_member_status(&self, campus: CampusId, member: MemberId, status: MemberStatus) -> Result<Member> {
         let mut tx = self.begin().await?;
-        let done = sqlx::query("UPDATE members SET status = $1, updated_at = $2 WHERE id = $3 AND campus_id = $4")
+        let done = db::query("UPDATE members SET status = $1, updated_at = $2 WHERE id = $3 AND campus_id = $4")
             .bind(status.as_str())
             .bind(self.now())
             .bind(member.to_string())
             .bind(campus.to_string())
-            .execute(&mut *tx)
+            .execute(&mut tx)
             .await?;
-        if done.rows_affected() == 0 {
+        if done == 0 {
             return Err(StoreError::NotFound);
         }
         if status == MemberStatus::Disabled {
-            sqlx::query("DELETE FROM sessions WHERE member_id = $1").bind(member.to_string()).execute(&mut *tx).await?;
+            db::query("DELETE FROM sessions WHERE member_id = $1").bind(member.to_string()).execute(&mut tx).await?;
         }
         self.commit_directory(tx, Some(campus)).await?;
         self.member(member).await
@@ -318,18 +317,18 @@ impl Store {
     /// Sets a new password hash, clears lockout, and ends every session of the member.
     pub async fn set_password(&self, member: MemberId, hash: &str) -> Result<()> {
         let mut tx = self.begin().await?;
-        let done = sqlx::query(
+        let done = db::query(
             "UPDATE members SET password_hash = $1, failed_logins = 0, locked_until = 0, updated_at = $2 WHERE id = $3",
         )
         .bind(hash)
         .bind(self.now())
         .bind(member.to_string())
-        .execute(&mut *tx)
+        .execute(&mut tx)
         .await?;
-        if done.rows_affected() == 0 {
+        if done == 0 {
             return Err(StoreError::NotFound);
         }
-        sqlx::query("DELETE FROM sessions WHERE member_id = $1").bind(member.to_string()).execute(&mut *tx).await?;
+        db::query("DELETE FROM sessions WHERE member_id = $1").bind(member.to_string()).execute(&mut tx).await?;
         self.commit(tx).await?;
         Ok(())
     }
@@ -469,7 +468,7 @@ impl Store {
             for r in chunk {
                 q = q.bind(r.fields.login.as_str().to_owned());
             }
-            for r in q.fetch_all(&mut *tx).await? {
+            for r in q.fetch_all(&mut tx).await? {
                 let role = text(&r, "role")?;
                 existing.insert(
                     text(&r, "login")?,
@@ -561,7 +560,7 @@ impl Store {
 
     /// The number of members of a campus, for the console and benchmarks.
     pub async fn member_count(&self, campus: CampusId) -> Result<i64> {
-        let r = sqlx::query("SELECT COUNT(*) AS n FROM members WHERE campus_id = $1")
+        let r = db::query("SELECT COUNT(*) AS n FROM members WHERE campus_id = $1")
             .bind(campus.to_string())
             .fetch_one(&self.pool)
             .await?;
@@ -597,55 +596,48 @@ impl Store {
     }
 }
 
-async fn parents_of(
-    tx: &mut Transaction<'_, Any>,
-    campus: CampusId,
-) -> Result<HashMap<DepartmentId, Option<DepartmentId>>> {
-    let rows = sqlx::query("SELECT id, parent_id FROM departments WHERE campus_id = $1")
+async fn parents_of(tx: &mut Tx, campus: CampusId) -> Result<HashMap<DepartmentId, Option<DepartmentId>>> {
+    let rows = db::query("SELECT id, parent_id FROM departments WHERE campus_id = $1")
         .bind(campus.to_string())
-        .fetch_all(&mut **tx)
+        .fetch_all(&mut *tx)
         .await?;
     rows.iter().map(|r| Ok((id(r, "id")?, opt_id(r, "parent_id")?))).collect()
 }
 
-async fn sibling_ids(
-    tx: &mut Transaction<'_, Any>,
-    campus: CampusId,
-    parent: Option<DepartmentId>,
-) -> Result<Vec<DepartmentId>> {
+async fn sibling_ids(tx: &mut Tx, campus: CampusId, parent: Option<DepartmentId>) -> Result<Vec<DepartmentId>> {
     let rows = match parent {
         Some(p) => {
-            sqlx::query("SELECT id FROM departments WHERE campus_id = $1 AND parent_id = $2 ORDER BY position, name_zh")
+            db::query("SELECT id FROM departments WHERE campus_id = $1 AND parent_id = $2 ORDER BY position, name_zh")
                 .bind(campus.to_string())
                 .bind(p.to_string())
-                .fetch_all(&mut **tx)
+                .fetch_all(&mut *tx)
                 .await?
         }
         None => {
-            sqlx::query(
+            db::query(
                 "SELECT id FROM departments WHERE campus_id = $1 AND parent_id IS NULL ORDER BY position, name_zh",
             )
             .bind(campus.to_string())
-            .fetch_all(&mut **tx)
+            .fetch_all(&mut *tx)
             .await?
         }
     };
     rows.iter().map(|r| id(r, "id")).collect()
 }
 
-async fn renumber(tx: &mut Transaction<'_, Any>, ordered: &[DepartmentId]) -> Result<()> {
+async fn renumber(tx: &mut Tx, ordered: &[DepartmentId]) -> Result<()> {
     for (i, d) in ordered.iter().enumerate() {
-        sqlx::query("UPDATE departments SET position = $1 WHERE id = $2")
+        db::query("UPDATE departments SET position = $1 WHERE id = $2")
             .bind(i as i64)
             .bind(d.to_string())
-            .execute(&mut **tx)
+            .execute(&mut *tx)
             .await?;
     }
     Ok(())
 }
 
 async fn insert_department(
-    tx: &mut Transaction<'_, Any>,
+    tx: &mut Tx,
     now: i64,
     campus: CampusId,
     parent: Option<DepartmentId>,
@@ -653,10 +645,10 @@ async fn insert_department(
     name_pt: &str,
 ) -> Result<DepartmentId> {
     if let Some(p) = parent {
-        let found = sqlx::query("SELECT id FROM departments WHERE id = $1 AND campus_id = $2")
+        let found = db::query("SELECT id FROM departments WHERE id = $1 AND campus_id = $2")
             .bind(p.to_string())
             .bind(campus.to_string())
-            .fetch_optional(&mut **tx)
+            .fetch_optional(&mut *tx)
             .await?;
         if found.is_none() {
             return Err(StoreError::UnknownDepartment);
@@ -664,7 +656,7 @@ async fn insert_department(
     }
     let position = sibling_ids(tx, campus, parent).await?.len() as i64;
     let id = DepartmentId::new();
-    sqlx::query("INSERT INTO departments (id, campus_id, parent_id, name_zh, name_pt, position, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)")
+    db::query("INSERT INTO departments (id, campus_id, parent_id, name_zh, name_pt, position, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)")
         .bind(id.to_string())
         .bind(campus.to_string())
         .bind(parent.map(|p| p.to_string()))
@@ -672,13 +664,13 @@ async fn insert_department(
         .bind(name_pt)
         .bind(position)
         .bind(now)
-        .execute(&mut **tx)
+        .execute(&mut *tx)
         .await?;
     Ok(id)
 }
 
 async fn insert_member(
-    tx: &mut Transaction<'_, Any>,
+    tx: &mut Tx,
     now: i64,
     campus: Option<CampusId>,
     write: &MemberWrite<'_>,
@@ -686,7 +678,7 @@ async fn insert_member(
 ) -> Result<MemberId> {
     let id = MemberId::new();
     let f = write.fields;
-    sqlx::query(
+    db::query(
         "INSERT INTO members (id, campus_id, login, role, status, name_zh, name_pt, title, phone, email, staff_no, password_hash, created_at, updated_at) \
          VALUES ($1, $2, $3, $4, 'active', $5, $6, $7, $8, $9, $10, $11, $12, $13)",
     )
@@ -703,7 +695,7 @@ async fn insert_member(
     .bind(password_hash.map(str::to_owned))
     .bind(now)
     .bind(now)
-    .execute(&mut **tx)
+    .execute(&mut *tx)
     .await
     .map_err(unique("login"))?;
     if let Some(campus) = campus {
@@ -714,14 +706,14 @@ async fn insert_member(
 }
 
 async fn write_member(
-    tx: &mut Transaction<'_, Any>,
+    tx: &mut Tx,
     now: i64,
     campus: CampusId,
     member: MemberId,
     write: &MemberWrite<'_>,
 ) -> Result<()> {
     let f = write.fields;
-    sqlx::query(
+    db::query(
         "UPDATE members SET login = $1, role = $2, name_zh = $3, name_pt = $4, title = $5, phone = $6, email = $7, staff_no = $8, updated_at = $9 WHERE id = $10",
     )
     .bind(f.login.as_str())
@@ -734,19 +726,14 @@ async fn write_member(
     .bind(&f.staff_no)
     .bind(now)
     .bind(member.to_string())
-    .execute(&mut **tx)
+    .execute(&mut *tx)
     .await
     .map_err(unique("login"))?;
     set_departments(tx, campus, member, write.department_ids).await?;
     set_search_tokens(tx, campus, member, f).await
 }
 
-async fn set_departments(
-    tx: &mut Transaction<'_, Any>,
-    campus: CampusId,
-    member: MemberId,
-    depts: &[DepartmentId],
-) -> Result<()> {
+async fn set_departments(tx: &mut Tx, campus: CampusId, member: MemberId, depts: &[DepartmentId]) -> Result<()> {
     if !depts.is_empty() {
         let sql = format!(
             "SELECT COUNT(*) AS n FROM departments WHERE campus_id = $1 AND id IN ({})",
@@ -759,47 +746,39 @@ async fn set_departments(
         let mut unique_ids = depts.to_vec();
         unique_ids.sort();
         unique_ids.dedup();
-        if int(&q.fetch_one(&mut **tx).await?, "n")? != unique_ids.len() as i64 {
+        if int(&q.fetch_one(&mut *tx).await?, "n")? != unique_ids.len() as i64 {
             return Err(StoreError::UnknownDepartment);
         }
     }
-    sqlx::query("DELETE FROM member_departments WHERE member_id = $1")
-        .bind(member.to_string())
-        .execute(&mut **tx)
-        .await?;
+    db::query("DELETE FROM member_departments WHERE member_id = $1").bind(member.to_string()).execute(&mut *tx).await?;
     let mut seen = Vec::new();
     for d in depts {
         if seen.contains(d) {
             continue;
         }
         seen.push(*d);
-        sqlx::query("INSERT INTO member_departments (member_id, department_id) VALUES ($1, $2)")
+        db::query("INSERT INTO member_departments (member_id, department_id) VALUES ($1, $2)")
             .bind(member.to_string())
             .bind(d.to_string())
-            .execute(&mut **tx)
+            .execute(&mut *tx)
             .await?;
     }
     Ok(())
 }
 
-async fn set_search_tokens(
-    tx: &mut Transaction<'_, Any>,
-    campus: CampusId,
-    member: MemberId,
-    f: &MemberFields,
-) -> Result<()> {
+async fn set_search_tokens(tx: &mut Tx, campus: CampusId, member: MemberId, f: &MemberFields) -> Result<()> {
     write_search_tokens(tx, campus, member, [&f.name_zh, &f.name_pt, &f.title], &f.staff_no).await
 }
 
 /// Rewrites a member's search tokens from their card fields and staff number.
 async fn write_search_tokens(
-    tx: &mut Transaction<'_, Any>,
+    tx: &mut Tx,
     campus: CampusId,
     member: MemberId,
     card: [&str; 3],
     staff_no: &str,
 ) -> Result<()> {
-    sqlx::query("DELETE FROM member_search WHERE member_id = $1").bind(member.to_string()).execute(&mut **tx).await?;
+    db::query("DELETE FROM member_search WHERE member_id = $1").bind(member.to_string()).execute(&mut *tx).await?;
     // Each field apart, so a search matches only the fields its viewer may see.
     let mut tokens: Vec<(&str, String)> = Vec::new();
     for t in index_tokens(card) {
@@ -818,7 +797,7 @@ async fn write_search_tokens(
     for (field, t) in tokens {
         q = q.bind(field).bind(t);
     }
-    q.execute(&mut **tx).await?;
+    q.execute(&mut *tx).await?;
     Ok(())
 }
 
@@ -826,7 +805,7 @@ impl Store {
     /// Builds every member's search tokens again (after a migration changed how they
     /// are stored), a few hundred members per transaction.
     pub(crate) async fn reindex_search(&self) -> Result<()> {
-        let rows = sqlx::query(
+        let rows = db::query(
             "SELECT id, campus_id, name_zh, name_pt, title, staff_no FROM members WHERE campus_id IS NOT NULL ORDER BY id",
         )
         .fetch_all(&self.pool)
@@ -852,10 +831,10 @@ struct DepartmentPaths {
 }
 
 impl DepartmentPaths {
-    async fn load(tx: &mut Transaction<'_, Any>, campus: CampusId) -> Result<Self> {
-        let rows = sqlx::query("SELECT id, parent_id, name_zh FROM departments WHERE campus_id = $1 ORDER BY position")
+    async fn load(tx: &mut Tx, campus: CampusId) -> Result<Self> {
+        let rows = db::query("SELECT id, parent_id, name_zh FROM departments WHERE campus_id = $1 ORDER BY position")
             .bind(campus.to_string())
-            .fetch_all(&mut **tx)
+            .fetch_all(&mut *tx)
             .await?;
         let mut known = HashMap::new();
         for r in &rows {
@@ -864,13 +843,7 @@ impl DepartmentPaths {
         Ok(Self { known })
     }
 
-    async fn resolve(
-        &mut self,
-        tx: &mut Transaction<'_, Any>,
-        now: i64,
-        campus: CampusId,
-        path: &[String],
-    ) -> Result<DepartmentId> {
+    async fn resolve(&mut self, tx: &mut Tx, now: i64, campus: CampusId, path: &[String]) -> Result<DepartmentId> {
         let mut parent = None;
         let mut current = None;
         for name in path {

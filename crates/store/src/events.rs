@@ -7,11 +7,10 @@
 //! the log is gap-free for readers however many writers there are, and "committed up
 //! to" is simply the highest position a reader sees.
 
+use crate::db::{self, Row, Tx};
 use crate::sql::{int, opt_int, opt_text, text};
 use crate::{Result, Store};
 use domain::{CampusId, ConversationId, MemberId};
-use sqlx::any::AnyRow;
-use sqlx::{Any, Transaction};
 
 /// The highest position ever allocated: the log's last, or when pruning emptied it,
 /// the floor, so positions never start over.
@@ -77,14 +76,14 @@ pub struct Positions {
 }
 
 impl Positions {
-    pub async fn take(&mut self, tx: &mut Transaction<'_, Any>, store: &Store) -> Result<i64> {
+    pub async fn take(&mut self, tx: &mut Tx, store: &Store) -> Result<i64> {
         let next = match self.next {
             Some(n) => n,
             None => {
                 if let Some(lock) = store.dialect.position_lock() {
-                    sqlx::query(lock).execute(&mut **tx).await?;
+                    db::query(lock).execute(&mut *tx).await?;
                 }
-                let r = sqlx::query(LAST_POSITION).fetch_one(&mut **tx).await?;
+                let r = db::query(LAST_POSITION).fetch_one(&mut *tx).await?;
                 int(&r, "p")? + 1
             }
         };
@@ -95,7 +94,7 @@ impl Positions {
 
 /// Appends `event` at a fresh position.
 pub async fn append(
-    tx: &mut Transaction<'_, Any>,
+    tx: &mut Tx,
     store: &Store,
     positions: &mut Positions,
     now: i64,
@@ -113,9 +112,9 @@ pub async fn append(
 }
 
 /// Appends `event` at a position already taken (a message's, shared with its row).
-pub async fn append_at(tx: &mut Transaction<'_, Any>, position: i64, now: i64, event: &NewEvent) -> Result<()> {
+pub async fn append_at(tx: &mut Tx, position: i64, now: i64, event: &NewEvent) -> Result<()> {
     let (kind, id) = event.audience.parts();
-    sqlx::query(
+    db::query(
         "INSERT INTO events (position, kind, audience, audience_id, data, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
     )
     .bind(position)
@@ -124,7 +123,7 @@ pub async fn append_at(tx: &mut Transaction<'_, Any>, position: i64, now: i64, e
     .bind(id)
     .bind(&event.data)
     .bind(now)
-    .execute(&mut **tx)
+    .execute(&mut *tx)
     .await?;
     Ok(())
 }
@@ -145,7 +144,7 @@ pub struct LogEntry {
     pub message_conversation: Option<ConversationId>,
 }
 
-fn entry(r: &AnyRow) -> Result<LogEntry> {
+fn entry(r: &Row) -> Result<LogEntry> {
     let kind = text(r, "audience")?;
     let id = text(r, "audience_id")?;
     let audience = Audience::parse(&kind, &id)
@@ -165,13 +164,13 @@ fn entry(r: &AnyRow) -> Result<LogEntry> {
 impl Store {
     /// The highest position committed.
     pub async fn last_position(&self) -> Result<i64> {
-        let r = sqlx::query(LAST_POSITION).fetch_one(&self.pool).await?;
+        let r = db::query(LAST_POSITION).fetch_one(&self.pool).await?;
         int(&r, "p")
     }
 
     /// The highest position pruned from the log; a reader behind it must resync.
     pub async fn event_floor(&self) -> Result<i64> {
-        let r = sqlx::query("SELECT floor FROM event_floor WHERE id = 1").fetch_one(&self.pool).await?;
+        let r = db::query("SELECT floor FROM event_floor WHERE id = 1").fetch_one(&self.pool).await?;
         int(&r, "floor")
     }
 
@@ -180,7 +179,7 @@ impl Store {
     /// by its members between their joining and their leaving.
     pub async fn events_for(&self, reader: &Reader, after: i64, until: i64, limit: i64) -> Result<Vec<LogEntry>> {
         let campus = reader.campus.map(|c| c.to_string()).unwrap_or_default();
-        let rows = sqlx::query(
+        let rows = db::query(
             "SELECT x.position, x.kind, x.audience, x.audience_id, x.data, x.created_at FROM ( \
                SELECT e.* FROM events e WHERE e.audience = 'member' AND e.audience_id = $1 AND e.position > $2 AND e.position <= $3 \
                UNION ALL \
@@ -213,7 +212,7 @@ impl Store {
     /// Every event in `(after, until]`, whoever reads it: for the hub to fill a gap
     /// between what it was handed and what is committed.
     pub async fn events_between(&self, after: i64, until: i64) -> Result<Vec<Event>> {
-        let rows = sqlx::query(
+        let rows = db::query(
             "SELECT position, kind, audience, audience_id, data, created_at FROM events WHERE position > $1 AND position <= $2 ORDER BY position",
         )
         .bind(after)
@@ -227,17 +226,14 @@ impl Store {
     /// messages table) and raises the floor past them.
     pub async fn prune_events(&self, before_ms: i64) -> Result<u64> {
         let mut tx = self.begin().await?;
-        let r = sqlx::query("SELECT MAX(position) AS p FROM events WHERE created_at < $1")
+        let r = db::query("SELECT MAX(position) AS p FROM events WHERE created_at < $1")
             .bind(before_ms)
-            .fetch_one(&mut *tx)
+            .fetch_one(&mut tx)
             .await?;
         let Some(top) = opt_int(&r, "p")? else { return Ok(0) };
-        let done = sqlx::query("DELETE FROM events WHERE position <= $1").bind(top).execute(&mut *tx).await?;
-        sqlx::query("UPDATE event_floor SET floor = $1 WHERE id = 1 AND floor < $1")
-            .bind(top)
-            .execute(&mut *tx)
-            .await?;
+        let done = db::query("DELETE FROM events WHERE position <= $1").bind(top).execute(&mut tx).await?;
+        db::query("UPDATE event_floor SET floor = $1 WHERE id = 1 AND floor < $1").bind(top).execute(&mut tx).await?;
         tx.commit().await?;
-        Ok(done.rows_affected())
+        Ok(done)
     }
 }

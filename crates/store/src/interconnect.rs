@@ -2,6 +2,7 @@
 //! campuses, invitations, external directories, removal confirmations. Every step
 //! writes its audit entry and any e-mail to the outbox in the same transaction.
 
+use crate::db::{self, Row, Tx};
 use crate::directory::Department;
 use crate::sql::{dynq, id, int, opt_id, opt_int, placeholders, text};
 use crate::{Result, Store, StoreError};
@@ -9,8 +10,6 @@ use domain::access::Grant;
 use domain::interconnection::Facts;
 use domain::{CampusId, ConfirmationId, DepartmentId, FilingId, InterconnectionId, InvitationId, MemberId, SchoolId};
 use serde::Serialize;
-use sqlx::any::AnyRow;
-use sqlx::{Any, Transaction};
 use std::collections::{HashMap, HashSet};
 
 /// An e-mail to send through the outbox.
@@ -176,13 +175,13 @@ pub struct AuditFilter {
     pub limit: i64,
 }
 
-async fn write_effects(store: &Store, tx: &mut Transaction<'_, Any>, now: i64, effects: Effects) -> Result<()> {
+async fn write_effects(store: &Store, tx: &mut Tx, now: i64, effects: Effects) -> Result<()> {
     let mut positions = crate::events::Positions::default();
     for e in &effects.events {
         crate::events::append(tx, store, &mut positions, now, e).await?;
     }
     for m in effects.mails {
-        sqlx::query(
+        db::query(
             "INSERT INTO mail_outbox (id, recipient, subject, body, created_at, attempts, next_attempt_at, last_error) \
              VALUES ($1, $2, $3, $4, $5, 0, $6, '')",
         )
@@ -192,12 +191,12 @@ async fn write_effects(store: &Store, tx: &mut Transaction<'_, Any>, now: i64, e
         .bind(m.body)
         .bind(now)
         .bind(now)
-        .execute(&mut **tx)
+        .execute(&mut *tx)
         .await?;
     }
     for a in effects.audits {
         let id = uuid::Uuid::now_v7().to_string();
-        sqlx::query(
+        db::query(
             "INSERT INTO audit_log (id, at, actor_id, actor_login, action, interconnection_id, detail) VALUES ($1, $2, $3, $4, $5, $6, $7)",
         )
         .bind(&id)
@@ -207,21 +206,21 @@ async fn write_effects(store: &Store, tx: &mut Transaction<'_, Any>, now: i64, e
         .bind(a.action)
         .bind(a.interconnection.map(|i| i.to_string()))
         .bind(a.detail)
-        .execute(&mut **tx)
+        .execute(&mut *tx)
         .await?;
         let mut seen = HashSet::new();
         for c in a.campuses.into_iter().filter(|c| seen.insert(*c)) {
-            sqlx::query("INSERT INTO audit_campuses (audit_id, campus_id) VALUES ($1, $2)")
+            db::query("INSERT INTO audit_campuses (audit_id, campus_id) VALUES ($1, $2)")
                 .bind(&id)
                 .bind(c.to_string())
-                .execute(&mut **tx)
+                .execute(&mut *tx)
                 .await?;
         }
     }
     Ok(())
 }
 
-fn filing_row(r: &AnyRow) -> Result<Filing> {
+fn filing_row(r: &Row) -> Result<Filing> {
     let status = text(r, "status")?;
     Ok(Filing {
         id: id(r, "id")?,
@@ -274,14 +273,14 @@ impl Store {
         let prefix = format!("F-{year}-");
         // The counter row's lock serializes concurrent filings on both databases.
         let counter = format!("filing-{year}");
-        sqlx::query("INSERT INTO counters (name, value) VALUES ($1, 0) ON CONFLICT (name) DO NOTHING")
+        db::query("INSERT INTO counters (name, value) VALUES ($1, 0) ON CONFLICT (name) DO NOTHING")
             .bind(&counter)
-            .execute(&mut *tx)
+            .execute(&mut tx)
             .await?;
         let n = int(
-            &sqlx::query("UPDATE counters SET value = value + 1 WHERE name = $1 RETURNING value")
+            &db::query("UPDATE counters SET value = value + 1 WHERE name = $1 RETURNING value")
                 .bind(&counter)
-                .fetch_one(&mut *tx)
+                .fetch_one(&mut tx)
                 .await?,
             "value",
         )?;
@@ -296,7 +295,7 @@ impl Store {
             created_at: now,
             decided_at: None,
         };
-        sqlx::query(
+        db::query(
             "INSERT INTO filings (id, number, school_id, filed_by, status, reason, created_at) VALUES ($1, $2, $3, $4, 'pending', '', $5)",
         )
         .bind(filing.id.to_string())
@@ -304,14 +303,14 @@ impl Store {
         .bind(school.to_string())
         .bind(filed_by.to_string())
         .bind(now)
-        .execute(&mut *tx)
+        .execute(&mut tx)
         .await
         .map_err(crate::sql::unique("filing number"))?;
         for c in campuses {
-            sqlx::query("INSERT INTO filing_campuses (filing_id, campus_id) VALUES ($1, $2)")
+            db::query("INSERT INTO filing_campuses (filing_id, campus_id) VALUES ($1, $2)")
                 .bind(filing.id.to_string())
                 .bind(c.to_string())
-                .execute(&mut *tx)
+                .execute(&mut tx)
                 .await?;
         }
         write_effects(self, &mut tx, self.now(), compose(&filing)).await?;
@@ -369,7 +368,7 @@ impl Store {
             .await?
             .ok_or(StoreError::NotFound)?;
         let mut f = filing_row(&row)?;
-        let rows = sqlx::query(
+        let rows = db::query(
             "SELECT fc.campus_id FROM filing_campuses fc JOIN campuses c ON c.id = fc.campus_id WHERE fc.filing_id = $1 ORDER BY c.code_key",
         )
         .bind(filing_id.to_string())
@@ -391,7 +390,7 @@ impl Store {
         let mut filing = self.filing(filing_id).await?;
         let mut tx = self.begin().await?;
         let now = self.now();
-        let done = sqlx::query(
+        let done = db::query(
             "UPDATE filings SET status = $1, reason = $2, decided_at = $3, decided_by = $4 WHERE id = $5 AND status = 'pending'",
         )
         .bind(status.as_str())
@@ -399,9 +398,9 @@ impl Store {
         .bind(now)
         .bind(by.to_string())
         .bind(filing_id.to_string())
-        .execute(&mut *tx)
+        .execute(&mut tx)
         .await?;
-        if done.rows_affected() == 0 {
+        if done == 0 {
             return Err(StoreError::Conflict(crate::Conflict::FilingNotPending));
         }
         filing.status = status;
@@ -430,7 +429,7 @@ impl Store {
 
     /// E-mail addresses of a campus's active admins.
     pub async fn admin_emails(&self, campus: CampusId) -> Result<Vec<String>> {
-        let rows = sqlx::query(
+        let rows = db::query(
             "SELECT email FROM members WHERE campus_id = $1 AND role = 'admin' AND status = 'active' AND email <> '' ORDER BY login",
         )
         .bind(campus.to_string())
@@ -451,7 +450,7 @@ impl Store {
         let id = InterconnectionId::new();
         let now = self.now();
         let mut tx = self.begin().await?;
-        sqlx::query(
+        db::query(
             "INSERT INTO interconnections (id, school_id, initiator_campus_id, name, created_at) VALUES ($1, $2, $3, $4, $5)",
         )
         .bind(id.to_string())
@@ -459,15 +458,15 @@ impl Store {
         .bind(initiator.to_string())
         .bind(name)
         .bind(now)
-        .execute(&mut *tx)
+        .execute(&mut tx)
         .await?;
-        sqlx::query(
+        db::query(
             "INSERT INTO interconnection_campuses (interconnection_id, campus_id, joined_at) VALUES ($1, $2, $3)",
         )
         .bind(id.to_string())
         .bind(initiator.to_string())
         .bind(now)
-        .execute(&mut *tx)
+        .execute(&mut tx)
         .await?;
         write_effects(self, &mut tx, self.now(), compose(id)).await?;
         self.commit(tx).await?;
@@ -480,7 +479,7 @@ impl Store {
 
     /// Interconnections `campus` is or was in, newest first.
     pub async fn interconnections_of(&self, campus: CampusId) -> Result<Vec<Interconnection>> {
-        let rows = sqlx::query(
+        let rows = db::query(
             "SELECT i.id FROM interconnections i JOIN interconnection_campuses ic ON ic.interconnection_id = i.id \
              WHERE ic.campus_id = $1 ORDER BY i.created_at DESC",
         )
@@ -560,7 +559,7 @@ impl Store {
             revoked_at: None,
         };
         let mut tx = self.begin().await?;
-        sqlx::query(
+        db::query(
             "INSERT INTO invitations (id, interconnection_id, token_hash, created_by, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6)",
         )
         .bind(inv.id.to_string())
@@ -569,14 +568,14 @@ impl Store {
         .bind(by.to_string())
         .bind(inv.created_at)
         .bind(inv.expires_at)
-        .execute(&mut *tx)
+        .execute(&mut tx)
         .await?;
         write_effects(self, &mut tx, self.now(), effects).await?;
         self.commit(tx).await?;
         Ok(inv)
     }
 
-    fn invitation_row(r: &AnyRow) -> Result<Invitation> {
+    fn invitation_row(r: &Row) -> Result<Invitation> {
         Ok(Invitation {
             id: id(r, "id")?,
             interconnection_id: id(r, "interconnection_id")?,
@@ -590,7 +589,7 @@ impl Store {
 
     /// Invitations not used, revoked or expired.
     pub async fn pending_invitations(&self, ic: InterconnectionId) -> Result<Vec<Invitation>> {
-        let rows = sqlx::query(
+        let rows = db::query(
             "SELECT id, interconnection_id, created_by, created_at, expires_at, used_at, revoked_at FROM invitations \
              WHERE interconnection_id = $1 AND used_at IS NULL AND revoked_at IS NULL AND expires_at > $2 ORDER BY created_at DESC",
         )
@@ -602,7 +601,7 @@ impl Store {
     }
 
     pub async fn invitation(&self, inv: InvitationId) -> Result<Invitation> {
-        let r = sqlx::query(
+        let r = db::query(
             "SELECT id, interconnection_id, created_by, created_at, expires_at, used_at, revoked_at FROM invitations WHERE id = $1",
         )
         .bind(inv.to_string())
@@ -613,7 +612,7 @@ impl Store {
     }
 
     pub async fn invitation_by_token(&self, token_hash: &str) -> Result<Option<Invitation>> {
-        sqlx::query(
+        db::query(
             "SELECT id, interconnection_id, created_by, created_at, expires_at, used_at, revoked_at FROM invitations WHERE token_hash = $1",
         )
         .bind(token_hash)
@@ -625,14 +624,14 @@ impl Store {
 
     pub async fn revoke_invitation(&self, inv: InvitationId, effects: Effects) -> Result<()> {
         let mut tx = self.begin().await?;
-        let done = sqlx::query(
+        let done = db::query(
             "UPDATE invitations SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL AND used_at IS NULL",
         )
         .bind(self.now())
         .bind(inv.to_string())
-        .execute(&mut *tx)
+        .execute(&mut tx)
         .await?;
-        if done.rows_affected() == 0 {
+        if done == 0 {
             drop(tx);
             return Err(self.invitation_conflict(inv).await?);
         }
@@ -674,35 +673,35 @@ impl Store {
     pub async fn accept_invitation(&self, inv: &Invitation, campus: CampusId, effects: Effects) -> Result<()> {
         let now = self.now();
         let mut tx = self.begin().await?;
-        let done = sqlx::query(
+        let done = db::query(
             "UPDATE invitations SET used_at = $1, used_by_campus_id = $2 WHERE id = $3 AND used_at IS NULL AND revoked_at IS NULL AND expires_at > $4",
         )
         .bind(now)
         .bind(campus.to_string())
         .bind(inv.id.to_string())
         .bind(now)
-        .execute(&mut *tx)
+        .execute(&mut tx)
         .await?;
-        if done.rows_affected() == 0 {
+        if done == 0 {
             drop(tx);
             return Err(self.invitation_conflict(inv.id).await?);
         }
-        let rejoined = sqlx::query(
+        let rejoined = db::query(
             "UPDATE interconnection_campuses SET removed_at = NULL, joined_at = $1 WHERE interconnection_id = $2 AND campus_id = $3",
         )
         .bind(now)
         .bind(inv.interconnection_id.to_string())
         .bind(campus.to_string())
-        .execute(&mut *tx)
+        .execute(&mut tx)
         .await?;
-        if rejoined.rows_affected() == 0 {
-            sqlx::query(
+        if rejoined == 0 {
+            db::query(
                 "INSERT INTO interconnection_campuses (interconnection_id, campus_id, joined_at) VALUES ($1, $2, $3)",
             )
             .bind(inv.interconnection_id.to_string())
             .bind(campus.to_string())
             .bind(now)
-            .execute(&mut *tx)
+            .execute(&mut tx)
             .await?;
         }
         write_effects(self, &mut tx, self.now(), effects).await?;
@@ -711,7 +710,7 @@ impl Store {
     }
 
     pub async fn exposure(&self, ic: InterconnectionId, campus: CampusId) -> Result<Exposure> {
-        let flags = sqlx::query(
+        let flags = db::query(
             "SELECT show_phone, show_email FROM interconnection_campuses WHERE interconnection_id = $1 AND campus_id = $2",
         )
         .bind(ic.to_string())
@@ -719,15 +718,14 @@ impl Store {
         .fetch_optional(&self.pool)
         .await?
         .ok_or(StoreError::NotFound)?;
-        let depts = sqlx::query(
-            "SELECT department_id FROM exposed_departments WHERE interconnection_id = $1 AND campus_id = $2",
-        )
-        .bind(ic.to_string())
-        .bind(campus.to_string())
-        .fetch_all(&self.pool)
-        .await?;
+        let depts =
+            db::query("SELECT department_id FROM exposed_departments WHERE interconnection_id = $1 AND campus_id = $2")
+                .bind(ic.to_string())
+                .bind(campus.to_string())
+                .fetch_all(&self.pool)
+                .await?;
         let members =
-            sqlx::query("SELECT member_id FROM exposed_members WHERE interconnection_id = $1 AND campus_id = $2")
+            db::query("SELECT member_id FROM exposed_members WHERE interconnection_id = $1 AND campus_id = $2")
                 .bind(ic.to_string())
                 .bind(campus.to_string())
                 .fetch_all(&self.pool)
@@ -766,45 +764,45 @@ impl Store {
             for i in &ids {
                 q = q.bind(i.clone());
             }
-            if int(&q.fetch_one(&mut *tx).await?, "n")? != ids.len() as i64 {
+            if int(&q.fetch_one(&mut tx).await?, "n")? != ids.len() as i64 {
                 return Err(if table == "departments" { StoreError::UnknownDepartment } else { StoreError::NotFound });
             }
         }
-        let done = sqlx::query(
+        let done = db::query(
             "UPDATE interconnection_campuses SET show_phone = $1, show_email = $2 WHERE interconnection_id = $3 AND campus_id = $4 AND removed_at IS NULL",
         )
         .bind(i64::from(e.show_phone))
         .bind(i64::from(e.show_email))
         .bind(ic.to_string())
         .bind(campus.to_string())
-        .execute(&mut *tx)
+        .execute(&mut tx)
         .await?;
-        if done.rows_affected() == 0 {
+        if done == 0 {
             return Err(StoreError::NotFound);
         }
         for table in ["exposed_departments", "exposed_members"] {
             dynq(format!("DELETE FROM {table} WHERE interconnection_id = $1 AND campus_id = $2"))
                 .bind(ic.to_string())
                 .bind(campus.to_string())
-                .execute(&mut *tx)
+                .execute(&mut tx)
                 .await?;
         }
         for d in depts {
-            sqlx::query(
+            db::query(
                 "INSERT INTO exposed_departments (interconnection_id, campus_id, department_id) VALUES ($1, $2, $3)",
             )
             .bind(ic.to_string())
             .bind(campus.to_string())
             .bind(d.to_string())
-            .execute(&mut *tx)
+            .execute(&mut tx)
             .await?;
         }
         for m in members {
-            sqlx::query("INSERT INTO exposed_members (interconnection_id, campus_id, member_id) VALUES ($1, $2, $3)")
+            db::query("INSERT INTO exposed_members (interconnection_id, campus_id, member_id) VALUES ($1, $2, $3)")
                 .bind(ic.to_string())
                 .bind(campus.to_string())
                 .bind(m.to_string())
-                .execute(&mut *tx)
+                .execute(&mut tx)
                 .await?;
         }
         write_effects(self, &mut tx, self.now(), effects).await?;
@@ -816,11 +814,10 @@ impl Store {
     /// campuses (department ids are unique across campuses, so one grouped count
     /// serves them all).
     pub async fn exposed_member_counts(&self, ic: InterconnectionId) -> Result<HashMap<CampusId, i64>> {
-        let roots =
-            sqlx::query("SELECT campus_id, department_id FROM exposed_departments WHERE interconnection_id = $1")
-                .bind(ic.to_string())
-                .fetch_all(&self.pool)
-                .await?;
+        let roots = db::query("SELECT campus_id, department_id FROM exposed_departments WHERE interconnection_id = $1")
+            .bind(ic.to_string())
+            .fetch_all(&self.pool)
+            .await?;
         let roots: Vec<(CampusId, DepartmentId)> =
             roots.iter().map(|r| Ok((id(r, "campus_id")?, id(r, "department_id")?))).collect::<Result<_>>()?;
         let mut departments: HashSet<DepartmentId> = HashSet::new();
@@ -880,10 +877,10 @@ impl Store {
 
     pub async fn publish(&self, ic: InterconnectionId, effects: Effects) -> Result<()> {
         let mut tx = self.begin().await?;
-        sqlx::query("UPDATE interconnections SET published_at = $1 WHERE id = $2 AND published_at IS NULL AND dissolved_at IS NULL")
+        db::query("UPDATE interconnections SET published_at = $1 WHERE id = $2 AND published_at IS NULL AND dissolved_at IS NULL")
             .bind(self.now())
             .bind(ic.to_string())
-            .execute(&mut *tx)
+            .execute(&mut tx)
             .await?;
         write_effects(self, &mut tx, self.now(), effects).await?;
         self.commit(tx).await?;
@@ -912,7 +909,7 @@ impl Store {
             approved_at: None,
             used_at: None,
         };
-        sqlx::query(
+        db::query(
             "INSERT INTO confirmations (id, token_hash, member_id, action, interconnection_id, target_campus_id, created_at, expires_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
         )
@@ -929,7 +926,7 @@ impl Store {
         Ok(c)
     }
 
-    fn confirmation_row(r: &AnyRow) -> Result<Confirmation> {
+    fn confirmation_row(r: &Row) -> Result<Confirmation> {
         Ok(Confirmation {
             id: id(r, "id")?,
             member_id: id(r, "member_id")?,
@@ -967,15 +964,15 @@ impl Store {
     /// Marks a live, unused confirmation approved, and tells the admin's open consoles.
     pub async fn approve_confirmation(&self, c: &Confirmation) -> Result<()> {
         let mut tx = self.begin().await?;
-        let done = sqlx::query(
+        let done = db::query(
             "UPDATE confirmations SET approved_at = $1 WHERE id = $2 AND approved_at IS NULL AND used_at IS NULL AND expires_at > $3",
         )
         .bind(self.now())
         .bind(c.id.to_string())
         .bind(self.now())
-        .execute(&mut *tx)
+        .execute(&mut tx)
         .await?;
-        if done.rows_affected() == 0 {
+        if done == 0 {
             drop(tx);
             return Err(self.confirmation_conflict(c.id).await?);
         }
@@ -1001,7 +998,7 @@ impl Store {
     ) -> Result<()> {
         let now = self.now();
         let mut tx = self.begin().await?;
-        let spent = sqlx::query(
+        let spent = db::query(
             "UPDATE confirmations SET used_at = $1 WHERE id = $2 AND interconnection_id = $3 AND target_campus_id = $4 \
              AND approved_at IS NOT NULL AND used_at IS NULL AND expires_at > $5",
         )
@@ -1010,23 +1007,23 @@ impl Store {
         .bind(ic.to_string())
         .bind(target.to_string())
         .bind(now)
-        .execute(&mut *tx)
+        .execute(&mut tx)
         .await?;
-        if spent.rows_affected() == 0 {
+        if spent == 0 {
             drop(tx);
             return Err(self.confirmation_conflict(confirmation).await?);
         }
-        sqlx::query("UPDATE interconnection_campuses SET removed_at = $1 WHERE interconnection_id = $2 AND campus_id = $3 AND removed_at IS NULL")
+        db::query("UPDATE interconnection_campuses SET removed_at = $1 WHERE interconnection_id = $2 AND campus_id = $3 AND removed_at IS NULL")
             .bind(now)
             .bind(ic.to_string())
             .bind(target.to_string())
-            .execute(&mut *tx)
+            .execute(&mut tx)
             .await?;
         if dissolve {
-            sqlx::query("UPDATE interconnections SET dissolved_at = $1 WHERE id = $2")
+            db::query("UPDATE interconnections SET dissolved_at = $1 WHERE id = $2")
                 .bind(now)
                 .bind(ic.to_string())
-                .execute(&mut *tx)
+                .execute(&mut tx)
                 .await?;
         }
         write_effects(self, &mut tx, self.now(), effects).await?;
@@ -1040,7 +1037,7 @@ impl Store {
     /// current member of, and whether `member` is in the campus's own external
     /// directory of it. Constant number of queries.
     pub async fn grants(&self, campus: CampusId, member: MemberId) -> Result<Vec<Grant>> {
-        let rows = sqlx::query(
+        let rows = db::query(
             "SELECT i.id FROM interconnections i JOIN interconnection_campuses ic ON ic.interconnection_id = i.id \
              WHERE ic.campus_id = $1 AND ic.removed_at IS NULL AND i.dissolved_at IS NULL AND i.published_at IS NOT NULL",
         )
@@ -1053,7 +1050,7 @@ impl Store {
         }
         let ics = self.load_interconnections(&ids).await?;
         let member_departments: Vec<DepartmentId> =
-            sqlx::query("SELECT department_id FROM member_departments WHERE member_id = $1")
+            db::query("SELECT department_id FROM member_departments WHERE member_id = $1")
                 .bind(member.to_string())
                 .fetch_all(&self.pool)
                 .await?
@@ -1086,7 +1083,7 @@ impl Store {
     }
 
     async fn department_parents(&self, campus: CampusId) -> Result<HashMap<DepartmentId, Option<DepartmentId>>> {
-        let rows = sqlx::query("SELECT id, parent_id FROM departments WHERE campus_id = $1")
+        let rows = db::query("SELECT id, parent_id FROM departments WHERE campus_id = $1")
             .bind(campus.to_string())
             .fetch_all(&self.pool)
             .await?;

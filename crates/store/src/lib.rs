@@ -1,12 +1,13 @@
 //! campuslink's storage: one implementation over SQLite (the embedded default) and
-//! PostgreSQL, through sqlx's `Any` driver and portable SQL. Ids are TEXT, times BIGINT
-//! milliseconds. What differs between the two lives in `dialect` and in the two
-//! migration folders.
+//! PostgreSQL, through sqlx's typed drivers (`db`: one query type run on either pool)
+//! and portable SQL. Ids are TEXT, times BIGINT milliseconds. What differs between the
+//! two lives in `dialect`, in `db`'s binding of lists, and in the two migration folders.
 
 pub mod backup;
 pub mod bus;
 mod chat;
 mod clock;
+mod db;
 mod dialect;
 mod directory;
 mod events;
@@ -21,6 +22,7 @@ mod writer;
 
 pub use chat::{Committed, Conversation, ConversationRow, Membership, Message, NewText, Published, Sent, SystemNote};
 pub use clock::Clock;
+pub use db::Pool;
 pub use dialect::Dialect;
 pub use directory::{Department, ImportOutcome, Member, MemberFilter, MemberPage, MemberStatus, MemberWrite};
 pub use events::{Audience, Event, LogEntry, NewEvent, Reader};
@@ -34,8 +36,9 @@ pub use registry::{Campus, Names, RegistryRow, School, SchoolWithCampuses};
 pub use sessions::{Session, SessionMember};
 pub use writer::{WriteOp, WriteOutcome, Writer};
 
-use sqlx::AnyPool;
-use sqlx::any::AnyPoolOptions;
+use sqlx::postgres::PgPoolOptions;
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use std::str::FromStr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
@@ -99,7 +102,7 @@ pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 /// The database, shared by every request.
 #[derive(Clone)]
 pub struct Store {
-    pool: AnyPool,
+    pool: Pool,
     dialect: Dialect,
     clock: Clock,
     /// Bumped after every commit that may change who reaches whom or how a member is
@@ -120,31 +123,29 @@ impl Store {
 
     /// `connect`, reading the time from `clock` (tests pass a manual one).
     pub async fn connect_with_clock(url: &str, clock: Clock) -> Result<Store> {
-        sqlx::any::install_default_drivers();
         let dialect = Dialect::of_url(url)?;
-        let options = AnyPoolOptions::new().acquire_timeout(Duration::from_secs(10));
+        let timeout = Duration::from_secs(10);
         let pool = match dialect {
             Dialect::Sqlite => {
+                let options = SqliteConnectOptions::from_str(&dialect::sqlite_url(url))?
+                    .foreign_keys(true)
+                    .busy_timeout(timeout)
+                    .journal_mode(SqliteJournalMode::Wal)
+                    .synchronous(SqliteSynchronous::Full);
                 // A SQLite connection is a file handle, not a socket: there is nothing to
                 // ping before each use, and the ping would cost a round trip per query.
-                options
-                    .max_connections(8)
-                    .test_before_acquire(false)
-                    .after_connect(|conn, _| {
-                        Box::pin(async move {
-                            sqlx::raw_sql(
-                                "PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000; \
-                                 PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;",
-                            )
-                            .execute(conn)
-                            .await?;
-                            Ok(())
-                        })
-                    })
-                    .connect(&dialect::sqlite_url(url))
-                    .await?
+                Pool::Sqlite(
+                    SqlitePoolOptions::new()
+                        .acquire_timeout(timeout)
+                        .max_connections(8)
+                        .test_before_acquire(false)
+                        .connect_with(options)
+                        .await?,
+                )
             }
-            Dialect::Postgres => options.max_connections(16).connect(url).await?,
+            Dialect::Postgres => {
+                Pool::Postgres(PgPoolOptions::new().acquire_timeout(timeout).max_connections(16).connect(url).await?)
+            }
         };
         let store = Store {
             pool,
@@ -166,10 +167,10 @@ impl Store {
     /// IMMEDIATE`): a transaction that read first and then tried to write would fail
     /// at once with "database is locked" whenever another write had committed in
     /// between, which busy_timeout cannot wait out. PostgreSQL needs nothing special.
-    pub(crate) async fn begin(&self) -> Result<sqlx::Transaction<'static, sqlx::Any>> {
-        Ok(match self.dialect {
-            Dialect::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
-            Dialect::Postgres => self.pool.begin().await?,
+    pub(crate) async fn begin(&self) -> Result<db::Tx> {
+        Ok(match &self.pool {
+            Pool::Sqlite(p) => db::Tx::Sqlite(p.begin_with("BEGIN IMMEDIATE").await?),
+            Pool::Postgres(p) => db::Tx::Postgres(p.begin().await?),
         })
     }
 
@@ -184,7 +185,7 @@ impl Store {
 
     /// Commits a directory, registry or interconnection change and bumps the
     /// generation, so cached grants, reach and member names are loaded again.
-    pub(crate) async fn commit(&self, mut tx: sqlx::Transaction<'static, sqlx::Any>) -> Result<()> {
+    pub(crate) async fn commit(&self, mut tx: db::Tx) -> Result<()> {
         self.tell_nodes(&mut tx, bus::DIRECTORY).await?;
         tx.commit().await?;
         self.generation.fetch_add(1, Ordering::SeqCst);
@@ -195,11 +196,7 @@ impl Store {
     /// `commit` for a change to `campus`'s directory, telling the open apps of that
     /// campus and of the campuses connected to it to reload (`directory_changed`, with
     /// no content: each app asks the API again, which applies the visibility rule).
-    pub(crate) async fn commit_directory(
-        &self,
-        mut tx: sqlx::Transaction<'static, sqlx::Any>,
-        campus: Option<domain::CampusId>,
-    ) -> Result<()> {
+    pub(crate) async fn commit_directory(&self, mut tx: db::Tx, campus: Option<domain::CampusId>) -> Result<()> {
         if let Some(campus) = campus {
             let mut audience = vec![campus];
             audience.extend(self.connected_to_in(&mut tx, campus).await?);
@@ -231,15 +228,22 @@ impl Store {
         self.dialect
     }
 
-    pub fn pool(&self) -> &AnyPool {
+    /// The typed pool, for what only one database has (and for tests that inspect
+    /// rows directly).
+    pub fn pool(&self) -> &Pool {
         &self.pool
+    }
+
+    /// The URL the store was opened with.
+    pub fn url(&self) -> &str {
+        &self.url
     }
 
     /// Refreshes the query planner's statistics. Without them SQLite walks a whole
     /// campus's members to find one search hit (measured: 2 ms instead of 0.05 ms on
     /// 5,000 members); called after imports, at start and hourly.
     pub async fn analyze(&self) -> Result<()> {
-        sqlx::raw_sql("ANALYZE").execute(&self.pool).await?;
+        self.pool.raw("ANALYZE").await?;
         Ok(())
     }
 
@@ -247,14 +251,14 @@ impl Store {
     /// PostgreSQL's autovacuum already keeps its statistics.
     pub async fn optimize(&self) -> Result<()> {
         if self.dialect == Dialect::Sqlite {
-            sqlx::raw_sql("PRAGMA optimize").execute(&self.pool).await?;
+            self.pool.raw("PRAGMA optimize").await?;
         }
         Ok(())
     }
 
     /// Whether the database answers, for `/healthz`.
     pub async fn ping(&self) -> Result<()> {
-        sqlx::query("SELECT 1").execute(&self.pool).await?;
+        db::query("SELECT 1").execute(&self.pool).await?;
         Ok(())
     }
 

@@ -1,8 +1,8 @@
 //! Applies the dialect's migrations at start, each in its own transaction, and records
 //! them so a restart applies only what is new.
 
+use crate::db::{self};
 use crate::{Result, Store, StoreError};
-use sqlx::Row;
 
 /// The migration after which every member's search tokens are rebuilt.
 pub(crate) const SEARCH_FIELDS: i64 = 5;
@@ -21,27 +21,28 @@ pub(crate) async fn run(store: &Store) -> Result<Vec<i64>> {
         return apply(store).await;
     };
     let mut conn = store.pool.acquire().await?;
-    sqlx::query(lock).execute(&mut *conn).await?;
+    db::query(lock).execute(&mut conn).await?;
     let result = apply(store).await;
-    if let Err(e) = sqlx::query(unlock).execute(&mut *conn).await {
+    if let Err(e) = db::query(unlock).execute(&mut conn).await {
         // The lock is the session's: closing the connection releases it.
         tracing::warn!(error = %e, "cannot release the migration lock; closing its connection");
-        let _ = conn.close().await;
+        conn.close().await;
     }
     result
 }
 
 async fn apply(store: &Store) -> Result<Vec<i64>> {
-    sqlx::raw_sql(
-        "CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)",
-    )
-    .execute(&store.pool)
-    .await?;
-    let applied: Vec<i64> = sqlx::query("SELECT version FROM schema_migrations ORDER BY version")
+    store
+        .pool
+        .raw(
+            "CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)",
+        )
+        .await?;
+    let applied: Vec<i64> = db::query("SELECT version FROM schema_migrations ORDER BY version")
         .fetch_all(&store.pool)
         .await?
         .iter()
-        .map(|r| r.try_get::<i64, _>(0))
+        .map(|r| r.get_at::<i64>(0))
         .collect::<Result<_, _>>()?;
     let known = store.dialect.migrations();
     if let Some(&newest) = applied.last()
@@ -56,12 +57,12 @@ async fn apply(store: &Store) -> Result<Vec<i64>> {
         }
         done.push(*version);
         let mut tx = store.begin().await?;
-        sqlx::raw_sql(*sql).execute(&mut *tx).await?;
-        sqlx::query("INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)")
+        tx.raw(sql).await?;
+        db::query("INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)")
             .bind(*version)
             .bind(*name)
             .bind(store.now())
-            .execute(&mut *tx)
+            .execute(&mut tx)
             .await?;
         tx.commit().await?;
         tracing::info!(version, name, "applied migration");
@@ -71,10 +72,10 @@ async fn apply(store: &Store) -> Result<Vec<i64>> {
 
 /// The newest migration recorded in the database (0 before any).
 pub(crate) async fn applied_version(store: &Store) -> Result<i64> {
-    let row = sqlx::query("SELECT CAST(COALESCE(MAX(version), 0) AS BIGINT) FROM schema_migrations")
+    let row = db::query("SELECT CAST(COALESCE(MAX(version), 0) AS BIGINT) FROM schema_migrations")
         .fetch_one(&store.pool)
         .await?;
-    Ok(row.try_get::<i64, _>(0)?)
+    row.get_at::<i64>(0)
 }
 
 #[cfg(test)]

@@ -2,6 +2,7 @@
 //! causes them, then a worker sends them; a failed send is retried with back-off and
 //! never dropped.
 
+use crate::db::{self};
 use crate::sql::{int, text};
 use crate::{Result, Store};
 
@@ -17,7 +18,7 @@ pub struct OutboxMail {
 impl Store {
     /// Mails due to be sent now, oldest first.
     pub async fn due_mail(&self, limit: i64) -> Result<Vec<OutboxMail>> {
-        let rows = sqlx::query(
+        let rows = db::query(
             "SELECT id, recipient, subject, body, attempts FROM mail_outbox WHERE sent_at IS NULL AND next_attempt_at <= $1 \
              ORDER BY next_attempt_at, id LIMIT $2",
         )
@@ -43,7 +44,7 @@ impl Store {
     /// dies, the lease runs out and another sends it: never lost.
     pub async fn claim_mail(&self, id: &str, lease_ms: i64) -> Result<bool> {
         let now = self.now();
-        let done = sqlx::query(
+        let done = db::query(
             "UPDATE mail_outbox SET next_attempt_at = $1 WHERE id = $2 AND sent_at IS NULL AND next_attempt_at <= $3",
         )
         .bind(now + lease_ms)
@@ -51,11 +52,11 @@ impl Store {
         .bind(now)
         .execute(&self.pool)
         .await?;
-        Ok(done.rows_affected() == 1)
+        Ok(done == 1)
     }
 
     pub async fn mail_sent(&self, id: &str) -> Result<()> {
-        sqlx::query("UPDATE mail_outbox SET sent_at = $1, attempts = attempts + 1, last_error = '' WHERE id = $2")
+        db::query("UPDATE mail_outbox SET sent_at = $1, attempts = attempts + 1, last_error = '' WHERE id = $2")
             .bind(self.now())
             .bind(id)
             .execute(&self.pool)
@@ -65,7 +66,7 @@ impl Store {
 
     /// Records a failed attempt; the next one waits `retry_in_ms`.
     pub async fn mail_failed(&self, id: &str, error: &str, retry_in_ms: i64) -> Result<()> {
-        sqlx::query(
+        db::query(
             "UPDATE mail_outbox SET attempts = attempts + 1, last_error = $1, next_attempt_at = $2 WHERE id = $3",
         )
         .bind(error.chars().take(500).collect::<String>())
@@ -78,7 +79,7 @@ impl Store {
 
     /// (unsent, sent) counts, for tests and the health of the outbox.
     pub async fn outbox_counts(&self) -> Result<(i64, i64)> {
-        let r = sqlx::query(
+        let r = db::query(
             "SELECT COALESCE(SUM(CASE WHEN sent_at IS NULL THEN 1 ELSE 0 END), 0) AS unsent, \
                     COALESCE(SUM(CASE WHEN sent_at IS NULL THEN 0 ELSE 1 END), 0) AS sent FROM mail_outbox",
         )

@@ -1,11 +1,11 @@
 //! The bureau's registry: schools and their campuses.
 
+use crate::db::{self, Row};
 use crate::sql::{dynq, id, text, unique};
 use crate::{Result, Store, StoreError};
 use domain::values::Code;
 use domain::{CampusId, SchoolId};
 use serde::Serialize;
-use sqlx::any::AnyRow;
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct School {
@@ -40,7 +40,7 @@ pub struct Names<'a> {
     pub en: &'a str,
 }
 
-fn school(r: &AnyRow) -> Result<School> {
+fn school(r: &Row) -> Result<School> {
     Ok(School {
         id: id(r, "id")?,
         code: text(r, "code")?,
@@ -50,7 +50,7 @@ fn school(r: &AnyRow) -> Result<School> {
     })
 }
 
-fn campus(r: &AnyRow) -> Result<Campus> {
+fn campus(r: &Row) -> Result<Campus> {
     Ok(Campus {
         id: id(r, "id")?,
         school_id: id(r, "school_id")?,
@@ -72,7 +72,7 @@ impl Store {
             name_pt: names.pt.to_owned(),
             name_en: names.en.to_owned(),
         };
-        sqlx::query(
+        db::query(
             "INSERT INTO schools (id, code, code_key, name_zh, name_pt, name_en, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
         )
         .bind(s.id.to_string())
@@ -89,21 +89,21 @@ impl Store {
     }
 
     pub async fn update_school(&self, school: SchoolId, names: Names<'_>) -> Result<School> {
-        let done = sqlx::query("UPDATE schools SET name_zh = $1, name_pt = $2, name_en = $3 WHERE id = $4")
+        let done = db::query("UPDATE schools SET name_zh = $1, name_pt = $2, name_en = $3 WHERE id = $4")
             .bind(names.zh)
             .bind(names.pt)
             .bind(names.en)
             .bind(school.to_string())
             .execute(&self.pool)
             .await?;
-        if done.rows_affected() == 0 {
+        if done == 0 {
             return Err(StoreError::NotFound);
         }
         self.school(school).await
     }
 
     pub async fn school(&self, school_id: SchoolId) -> Result<School> {
-        let row = sqlx::query("SELECT id, code, name_zh, name_pt, name_en FROM schools WHERE id = $1")
+        let row = db::query("SELECT id, code, name_zh, name_pt, name_en FROM schools WHERE id = $1")
             .bind(school_id.to_string())
             .fetch_optional(&self.pool)
             .await?
@@ -112,7 +112,7 @@ impl Store {
     }
 
     pub async fn school_by_code(&self, code: &str) -> Result<Option<School>> {
-        sqlx::query("SELECT id, code, name_zh, name_pt, name_en FROM schools WHERE code_key = $1")
+        db::query("SELECT id, code, name_zh, name_pt, name_en FROM schools WHERE code_key = $1")
             .bind(code.to_lowercase())
             .fetch_optional(&self.pool)
             .await?
@@ -122,7 +122,7 @@ impl Store {
 
     /// Every school with its campuses, by code.
     pub async fn list_schools(&self) -> Result<Vec<SchoolWithCampuses>> {
-        let schools = sqlx::query("SELECT id, code, name_zh, name_pt, name_en FROM schools ORDER BY code_key")
+        let schools = db::query("SELECT id, code, name_zh, name_pt, name_en FROM schools ORDER BY code_key")
             .fetch_all(&self.pool)
             .await?;
         let campuses =
@@ -148,7 +148,7 @@ impl Store {
             name_pt: names.pt.to_owned(),
             name_en: names.en.to_owned(),
         };
-        sqlx::query(
+        db::query(
             "INSERT INTO campuses (id, school_id, code, code_key, name_zh, name_pt, name_en, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
         )
         .bind(c.id.to_string())
@@ -166,14 +166,14 @@ impl Store {
     }
 
     pub async fn update_campus(&self, campus_id: CampusId, names: Names<'_>) -> Result<Campus> {
-        let done = sqlx::query("UPDATE campuses SET name_zh = $1, name_pt = $2, name_en = $3 WHERE id = $4")
+        let done = db::query("UPDATE campuses SET name_zh = $1, name_pt = $2, name_en = $3 WHERE id = $4")
             .bind(names.zh)
             .bind(names.pt)
             .bind(names.en)
             .bind(campus_id.to_string())
             .execute(&self.pool)
             .await?;
-        if done.rows_affected() == 0 {
+        if done == 0 {
             return Err(StoreError::NotFound);
         }
         self.campus(campus_id).await
@@ -211,15 +211,15 @@ impl Store {
             let school_id = match known.get(&key) {
                 Some(id) => *id,
                 None => {
-                    let existing = sqlx::query("SELECT id FROM schools WHERE code_key = $1")
+                    let existing = db::query("SELECT id FROM schools WHERE code_key = $1")
                         .bind(&key)
-                        .fetch_optional(&mut *tx)
+                        .fetch_optional(&mut tx)
                         .await?;
                     let id = match existing {
                         Some(r) => id(&r, "id")?,
                         None => {
                             let id = SchoolId::new();
-                            sqlx::query("INSERT INTO schools (id, code, code_key, name_zh, name_pt, name_en, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)")
+                            db::query("INSERT INTO schools (id, code, code_key, name_zh, name_pt, name_en, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)")
                                 .bind(id.to_string())
                                 .bind(row.school_code.as_str())
                                 .bind(&key)
@@ -227,7 +227,7 @@ impl Store {
                                 .bind(&row.school_names[1])
                                 .bind(&row.school_names[2])
                                 .bind(self.now())
-                                .execute(&mut *tx)
+                                .execute(&mut tx)
                                 .await?;
                             schools_created += 1;
                             id
@@ -238,9 +238,9 @@ impl Store {
                 }
             };
             let campus_key = row.campus_code.as_str().to_lowercase();
-            let taken = sqlx::query("SELECT id FROM campuses WHERE code_key = $1")
+            let taken = db::query("SELECT id FROM campuses WHERE code_key = $1")
                 .bind(&campus_key)
-                .fetch_optional(&mut *tx)
+                .fetch_optional(&mut tx)
                 .await?
                 .is_some();
             if taken {
@@ -251,7 +251,7 @@ impl Store {
                 });
                 continue;
             }
-            sqlx::query("INSERT INTO campuses (id, school_id, code, code_key, name_zh, name_pt, name_en, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)")
+            db::query("INSERT INTO campuses (id, school_id, code, code_key, name_zh, name_pt, name_en, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)")
                 .bind(CampusId::new().to_string())
                 .bind(school_id.to_string())
                 .bind(row.campus_code.as_str())
@@ -260,7 +260,7 @@ impl Store {
                 .bind(&row.campus_names[1])
                 .bind(&row.campus_names[2])
                 .bind(self.now())
-                .execute(&mut *tx)
+                .execute(&mut tx)
                 .await?;
             campuses_created += 1;
         }

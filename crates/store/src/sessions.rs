@@ -1,6 +1,7 @@
 //! Sign-in bookkeeping: sessions (stored by the hash of their token, never the token)
 //! and the failed-login counter behind the temporary lockout.
 
+use crate::db::{self};
 use crate::directory::{MEMBER_COLS, Member, member};
 use crate::sql::{dynq, int, opt_text, text};
 use crate::{Result, Store, StoreError};
@@ -48,13 +49,13 @@ impl Store {
     pub async fn record_login_failure(&self, member: MemberId, max: i64, lock_ms: i64) -> Result<bool> {
         let now = self.now();
         let row =
-            sqlx::query("UPDATE members SET failed_logins = failed_logins + 1 WHERE id = $1 RETURNING failed_logins")
+            db::query("UPDATE members SET failed_logins = failed_logins + 1 WHERE id = $1 RETURNING failed_logins")
                 .bind(member.to_string())
                 .fetch_optional(&self.pool)
                 .await?
                 .ok_or(StoreError::NotFound)?;
         if int(&row, "failed_logins")? >= max {
-            sqlx::query("UPDATE members SET failed_logins = 0, locked_until = $1 WHERE id = $2")
+            db::query("UPDATE members SET failed_logins = 0, locked_until = $1 WHERE id = $2")
                 .bind(now + lock_ms)
                 .bind(member.to_string())
                 .execute(&self.pool)
@@ -65,7 +66,7 @@ impl Store {
     }
 
     pub async fn record_login_success(&self, member: MemberId) -> Result<()> {
-        sqlx::query("UPDATE members SET failed_logins = 0, locked_until = 0 WHERE id = $1 AND (failed_logins <> 0 OR locked_until <> 0)")
+        db::query("UPDATE members SET failed_logins = 0, locked_until = 0 WHERE id = $1 AND (failed_logins <> 0 OR locked_until <> 0)")
             .bind(member.to_string())
             .execute(&self.pool)
             .await?;
@@ -80,7 +81,7 @@ impl Store {
         ttl_ms: i64,
     ) -> Result<()> {
         let now = self.now();
-        sqlx::query("INSERT INTO sessions (token_hash, member_id, csrf_token, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)")
+        db::query("INSERT INTO sessions (token_hash, member_id, csrf_token, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)")
             .bind(token_hash)
             .bind(member.to_string())
             .bind(csrf_token)
@@ -112,14 +113,14 @@ impl Store {
     }
 
     pub async fn delete_session(&self, token_hash: &str) -> Result<()> {
-        sqlx::query("DELETE FROM sessions WHERE token_hash = $1").bind(token_hash).execute(&self.pool).await?;
+        db::query("DELETE FROM sessions WHERE token_hash = $1").bind(token_hash).execute(&self.pool).await?;
         Ok(())
     }
 
     /// Removes expired sessions; returns how many.
     pub async fn purge_sessions(&self) -> Result<u64> {
         let done =
-            sqlx::query("DELETE FROM sessions WHERE expires_at <= $1").bind(self.now()).execute(&self.pool).await?;
-        Ok(done.rows_affected())
+            db::query("DELETE FROM sessions WHERE expires_at <= $1").bind(self.now()).execute(&self.pool).await?;
+        Ok(done)
     }
 }

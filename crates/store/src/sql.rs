@@ -1,8 +1,7 @@
-//! Small helpers for portable SQL over `Any`: numbered placeholders and row decoding.
+//! Small helpers for portable SQL: numbered placeholders and row decoding.
 
+use crate::db::{self, Row};
 use crate::{Result, StoreError};
-use sqlx::Row;
-use sqlx::any::AnyRow;
 use std::str::FromStr;
 
 /// `$start, $start+1, …` for an `IN (…)` list of `n` values.
@@ -10,28 +9,30 @@ pub(crate) fn placeholders(start: usize, n: usize) -> String {
     (start..start + n).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ")
 }
 
-pub(crate) fn text(row: &AnyRow, col: &str) -> Result<String> {
-    Ok(row.try_get::<String, _>(col)?)
+pub(crate) fn text(row: &Row, col: &str) -> Result<String> {
+    row.get::<String>(col)
 }
 
-pub(crate) fn opt_text(row: &AnyRow, col: &str) -> Result<Option<String>> {
-    Ok(row.try_get::<Option<String>, _>(col)?)
+pub(crate) fn opt_text(row: &Row, col: &str) -> Result<Option<String>> {
+    row.get::<Option<String>>(col)
 }
 
-pub(crate) fn int(row: &AnyRow, col: &str) -> Result<i64> {
-    Ok(row.try_get::<i64, _>(col)?)
+/// An integer column. PostgreSQL types a bare literal (`0 AS n`) as `integer`, which
+/// sqlx will not widen to `i64` by itself.
+pub(crate) fn int(row: &Row, col: &str) -> Result<i64> {
+    row.get::<i64>(col).or_else(|e| row.get::<i32>(col).map(i64::from).map_err(|_| e))
 }
 
-pub(crate) fn id<T: FromStr>(row: &AnyRow, col: &str) -> Result<T> {
+pub(crate) fn id<T: FromStr>(row: &Row, col: &str) -> Result<T> {
     let s = text(row, col)?;
     s.parse().map_err(|_| StoreError::Corrupt(format!("{col}: {s:?} is not an id")))
 }
 
-pub(crate) fn opt_int(row: &AnyRow, col: &str) -> Result<Option<i64>> {
-    Ok(row.try_get::<Option<i64>, _>(col)?)
+pub(crate) fn opt_int(row: &Row, col: &str) -> Result<Option<i64>> {
+    row.get::<Option<i64>>(col).or_else(|e| row.get::<Option<i32>>(col).map(|v| v.map(i64::from)).map_err(|_| e))
 }
 
-pub(crate) fn opt_id<T: FromStr>(row: &AnyRow, col: &str) -> Result<Option<T>> {
+pub(crate) fn opt_id<T: FromStr>(row: &Row, col: &str) -> Result<Option<T>> {
     match opt_text(row, col)? {
         None => Ok(None),
         Some(s) => s.parse().map(Some).map_err(|_| StoreError::Corrupt(format!("{col}: {s:?} is not an id"))),
@@ -39,24 +40,20 @@ pub(crate) fn opt_id<T: FromStr>(row: &AnyRow, col: &str) -> Result<Option<T>> {
 }
 
 /// Turns a unique-constraint violation into `Duplicate(what)`.
-pub(crate) fn unique(what: &'static str) -> impl Fn(sqlx::Error) -> StoreError {
+pub(crate) fn unique(what: &'static str) -> impl Fn(StoreError) -> StoreError {
     move |e| match &e {
-        sqlx::Error::Database(d) if d.is_unique_violation() => StoreError::Duplicate(what),
-        _ => StoreError::Db(e),
+        StoreError::Db(sqlx::Error::Database(d)) if d.is_unique_violation() => StoreError::Duplicate(what),
+        _ => e,
     }
 }
 
-/// A query whose text is assembled at run time. Every caller builds it only from
-/// constant SQL and numbered placeholders; values always go in as binds.
-pub(crate) fn dynq(sql: String) -> sqlx::query::Query<'static, sqlx::Any, sqlx::any::AnyArguments> {
-    sqlx::query(sqlx::AssertSqlSafe(sql))
+/// A query whose text is assembled at run time (see `db::dynamic`).
+pub(crate) fn dynq<'a>(sql: String) -> db::Query<'a> {
+    db::dynamic(sql)
 }
 
 /// `sql` with each of `values` bound in turn as text: for `IN (…)` lists of ids, whose
 /// placeholders `sql` already has (see `placeholders`).
-pub(crate) fn dynq_bound<T: ToString>(
-    sql: String,
-    values: impl IntoIterator<Item = T>,
-) -> sqlx::query::Query<'static, sqlx::Any, sqlx::any::AnyArguments> {
+pub(crate) fn dynq_bound<'a, T: ToString>(sql: String, values: impl IntoIterator<Item = T>) -> db::Query<'a> {
     values.into_iter().fold(dynq(sql), |q, v| q.bind(v.to_string()))
 }

@@ -2,7 +2,7 @@
 //! the PostgreSQL server named by `CAMPUSLINK_TEST_POSTGRES` (the test script starts
 //! one). Each test gets its own and drops it.
 
-use crate::{Clock, Dialect, Result, Store};
+use crate::{Clock, Dialect, Pool, Result, Store};
 use std::path::PathBuf;
 
 pub const POSTGRES_ENV: &str = "CAMPUSLINK_TEST_POSTGRES";
@@ -37,8 +37,7 @@ impl TestDb {
             panic!("{POSTGRES_ENV} is not set: run the tests with scripts/test.sh, which starts PostgreSQL")
         });
         let name = format!("campuslink_test_{}", uuid::Uuid::now_v7().simple());
-        sqlx::any::install_default_drivers();
-        let mut conn = <sqlx::AnyConnection as sqlx::Connection>::connect(&admin_url)
+        let mut conn = <sqlx::PgConnection as sqlx::Connection>::connect(&admin_url)
             .await
             .unwrap_or_else(|e| panic!("cannot reach test PostgreSQL at {admin_url}: {e}"));
         sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name} ENCODING 'UTF8' TEMPLATE template0")))
@@ -80,11 +79,37 @@ impl TestDb {
             let _ = std::fs::remove_dir_all(dir);
         }
         if let Some(admin) = &self.admin_url
-            && let Ok(mut conn) = <sqlx::AnyConnection as sqlx::Connection>::connect(admin).await
+            && let Ok(mut conn) = <sqlx::PgConnection as sqlx::Connection>::connect(admin).await
         {
             let _ = sqlx::raw_sql(sqlx::AssertSqlSafe(format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name)))
                 .execute(&mut conn)
                 .await;
         }
     }
+}
+
+/// Runs `sql` (a test's own, no binds) on the store's database; rows changed.
+pub async fn execute(store: &Store, sql: &str) -> u64 {
+    let sql = sqlx::AssertSqlSafe(sql.to_owned());
+    let done = match store.pool() {
+        Pool::Sqlite(p) => sqlx::raw_sql(sql).execute(p).await.map(|r| r.rows_affected()),
+        Pool::Postgres(p) => sqlx::raw_sql(sql).execute(p).await.map(|r| r.rows_affected()),
+    };
+    done.unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// Reads rows of `sql` (a test's own, no binds) as `T`, typically a tuple.
+pub async fn query_as<T>(store: &Store, sql: &str) -> Vec<T>
+where
+    T: for<'r> sqlx::FromRow<'r, sqlx::sqlite::SqliteRow>
+        + for<'r> sqlx::FromRow<'r, sqlx::postgres::PgRow>
+        + Send
+        + Unpin,
+{
+    let sql = sqlx::AssertSqlSafe(sql.to_owned());
+    let rows = match store.pool() {
+        Pool::Sqlite(p) => sqlx::query_as(sql).fetch_all(p).await,
+        Pool::Postgres(p) => sqlx::query_as(sql).fetch_all(p).await,
+    };
+    rows.unwrap_or_else(|e| panic!("{e}"))
 }

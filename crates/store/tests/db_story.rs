@@ -233,14 +233,13 @@ async fn search_tokens_rebuilt_on_upgrade(dialect: Dialect) {
         .await
         .unwrap();
     // Back to the old shape, as schema version 4 left it.
-    sqlx::raw_sql(
+    store::testing::execute(
+        &store,
         "DROP TABLE member_search; \
          CREATE TABLE member_search (campus_id TEXT NOT NULL, token TEXT NOT NULL, member_id TEXT NOT NULL, PRIMARY KEY (campus_id, token, member_id)); \
          DELETE FROM schema_migrations WHERE version = 5;",
     )
-    .execute(store.pool())
-    .await
-    .unwrap();
+    .await;
     store.close().await;
     let store = db.connect().await.unwrap();
     for (q, search_in, want) in [

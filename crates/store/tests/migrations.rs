@@ -25,8 +25,7 @@ async fn a_schema_3_database_is_migrated_and_keeps_its_rows() {
     let db = TestDb::sqlite();
     let (school, campus, dept, teacher, admin, filing) = (id(), id(), id(), id(), id(), id());
     {
-        sqlx::any::install_default_drivers();
-        let mut conn = sqlx::AnyConnection::connect(&format!("{}?mode=rwc", db.url)).await.unwrap();
+        let mut conn = sqlx::SqliteConnection::connect(&format!("{}?mode=rwc", db.url)).await.unwrap();
         sqlx::raw_sql(
             "CREATE TABLE schema_migrations (version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)",
         )
@@ -119,11 +118,11 @@ async fn nodes_starting_at_once_on_postgres_apply_each_migration_once() {
     for n in nodes {
         stores.push(n.await.unwrap().unwrap_or_else(|e| panic!("a node failed to start: {e}")));
     }
-    let rows: Vec<(i64, i64)> =
-        sqlx::query_as("SELECT version, COUNT(*) FROM schema_migrations GROUP BY version ORDER BY version")
-            .fetch_all(stores[0].pool())
-            .await
-            .unwrap();
+    let rows: Vec<(i64, i64)> = store::testing::query_as(
+        &stores[0],
+        "SELECT version, COUNT(*) FROM schema_migrations GROUP BY version ORDER BY version",
+    )
+    .await;
     let expected: Vec<(i64, i64)> = (1..=store::SCHEMA_VERSION).map(|v| (v, 1)).collect();
     assert_eq!(rows, expected);
     for s in &stores {

@@ -536,16 +536,14 @@ async fn a_failed_send_is_kept_with_its_error_and_retried_later() {
     let admin_a = app.login("admin.a").await;
     let (_, f) = file(&admin_a, &[app.campus_a, app.campus_b]).await;
     app.mail.wait_for("the filing", |m| m.data.contains(f["number"].as_str().unwrap())).await;
-    sqlx::query("INSERT INTO mail_outbox (id, recipient, subject, body, created_at, attempts, next_attempt_at, last_error) VALUES ('m1', 'not an address', 's', 'b', 0, 0, 0, '')")
-        .execute(app.store.pool())
-        .await
-        .unwrap();
+    store::testing::execute(&app.store, "INSERT INTO mail_outbox (id, recipient, subject, body, created_at, attempts, next_attempt_at, last_error) VALUES ('m1', 'not an address', 's', 'b', 0, 0, 0, '')").await;
     for _ in 0..250 {
-        let row: (i64, String, Option<i64>, i64) =
-            sqlx::query_as("SELECT attempts, last_error, sent_at, next_attempt_at FROM mail_outbox WHERE id = 'm1'")
-                .fetch_one(app.store.pool())
-                .await
-                .unwrap();
+        let rows: Vec<(i64, String, Option<i64>, i64)> = store::testing::query_as(
+            &app.store,
+            "SELECT attempts, last_error, sent_at, next_attempt_at FROM mail_outbox WHERE id = 'm1'",
+        )
+        .await;
+        let row = rows.into_iter().next().expect("the queued mail");
         if row.0 > 0 {
             assert!(!row.1.is_empty() && row.2.is_none(), "kept unsent with its error: {row:?}");
             assert!(row.3 > app.store.now(), "and a later retry");

@@ -29,11 +29,11 @@ async fn a_schema_behind_this_build_is_not_ready() {
     let app = TestApp::spawn().await;
     // As if the database were restored from before the last migration while this
     // node kept running.
-    sqlx::query("DELETE FROM schema_migrations WHERE version = $1")
-        .bind(store::SCHEMA_VERSION)
-        .execute(app.store.pool())
-        .await
-        .unwrap();
+    store::testing::execute(
+        &app.store,
+        &format!("DELETE FROM schema_migrations WHERE version = {}", store::SCHEMA_VERSION),
+    )
+    .await;
     let (status, body) = readyz(&app.base).await;
     assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{body}");
     assert_eq!(body["failed"], serde_json::json!(["migrations"]));

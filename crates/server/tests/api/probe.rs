@@ -35,16 +35,10 @@ async fn snapshot(app: &TestApp) -> Vec<(String, i64)> {
     ];
     let mut out = Vec::new();
     for t in tables {
-        let (n,): (i64,) = sqlx::query_as(sqlx::AssertSqlSafe(format!("SELECT COUNT(*) FROM {t}")))
-            .fetch_one(app.store.pool())
-            .await
-            .unwrap();
+        let [(n,)]: [(i64,); 1] = count(app, &format!("SELECT COUNT(*) FROM {t}")).await;
         out.push((t.to_owned(), n));
     }
-    let (f,): (i64,) = sqlx::query_as("SELECT CAST(COALESCE(SUM(failed_logins), 0) AS BIGINT) FROM members")
-        .fetch_one(app.store.pool())
-        .await
-        .unwrap();
+    let [(f,)] = count(app, "SELECT CAST(COALESCE(SUM(failed_logins), 0) AS BIGINT) FROM members").await;
     out.push(("failed_logins".into(), f));
     out
 }
@@ -145,4 +139,9 @@ async fn every_operation_refuses_undocumented_shapes_with_problem_json_and_chang
     let (s, e) = app.login("teacher.a").await.get(&format!("/api/v1/me?pad={long}")).await;
     assert_eq!((s, e["code"].as_str()), (StatusCode::URI_TOO_LONG, Some("uri_too_long")));
     app.stop().await;
+}
+
+async fn count(app: &TestApp, sql: &str) -> [(i64,); 1] {
+    let rows: Vec<(i64,)> = store::testing::query_as(&app.store, sql).await;
+    rows.try_into().unwrap_or_else(|r| panic!("one row from {sql}, not {r:?}"))
 }
