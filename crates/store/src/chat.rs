@@ -5,7 +5,8 @@
 
 use crate::db::{self, Row, Tx};
 use crate::events::{self, Audience, Event, NewEvent, Positions};
-use crate::sql::{dynq, dynq_bound, id, int, opt_id, opt_int, opt_text, placeholders, text};
+use crate::sql::{self, dynq, dynq_bound, id, int, opt_id, opt_int, opt_text, placeholders, text};
+use crate::writer::{WriteOp, WriteOutcome};
 use crate::{Result, Store, StoreError};
 use domain::access::Target;
 use domain::chat::Kind;
@@ -204,45 +205,13 @@ impl LogTx {
             created_at: self.now,
             recalled_at: None,
         };
-        let system = match &msg.system {
-            Some(s) => Some(serde_json::to_string(s).map_err(|e| StoreError::Corrupt(e.to_string()))?),
-            None => None,
-        };
-        db::query(
-            "INSERT INTO messages (id, conversation_id, position, sender_id, client_id, kind, text, mentions, mention_all, reply_to, system, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
-        )
-        .bind(msg.id.to_string())
-        .bind(msg.conversation_id.to_string())
-        .bind(position)
-        .bind(msg.sender_id.map(|s| s.to_string()))
-        .bind(msg.client_id.clone())
-        .bind(if msg.system.is_some() { "system" } else { "text" })
-        .bind(&msg.text)
-        .bind(ids_json(&msg.mentions))
-        .bind(i64::from(msg.mention_all))
-        .bind(msg.reply_to.map(|r| r.to_string()))
-        .bind(system)
-        .bind(self.now)
-        .execute(&mut self.tx)
-        .await?;
-        let event =
-            NewEvent { kind: "message", audience: Audience::Conversation(msg.conversation_id), data: String::new() };
-        events::append_at(&mut self.tx, position, self.now, &event).await?;
         let msg = Arc::new(msg);
-        self.out.events.push(Published {
-            event: Event {
-                position,
-                kind: "message".into(),
-                audience: event.audience,
-                data: String::new(),
-                created_at: self.now,
-            },
-            message: Some(msg.clone()),
-        });
+        insert_messages(&mut self.tx, std::slice::from_ref(&msg)).await?;
+        let event = message_event(&msg);
+        events::insert(&mut self.tx, std::slice::from_ref(&event)).await?;
+        self.out.events.push(Published { event, message: Some(msg.clone()) });
         Ok(msg)
     }
-
     async fn system(&mut self, store: &Store, conversation: ConversationId, note: SystemNote) -> Result<Arc<Message>> {
         self.message(
             store,
@@ -917,104 +886,249 @@ pub struct Sent {
     pub duplicate: bool,
 }
 
-impl Store {
-    /// One send inside a group-commit transaction. The sender must still be a member
-    /// when it commits; a client id already used returns the first message, or refuses
-    /// if the content differs. Every refusal comes before the first write (the writer
-    /// relies on it: a refused unit leaves nothing behind).
-    pub(crate) async fn send_in(&self, t: &mut LogTx, m: &NewText) -> Result<Sent> {
-        let row = dynq(format!("SELECT {MESSAGE_COLS} FROM messages m WHERE m.sender_id = $1 AND m.client_id = $2"))
-            .bind(m.sender.to_string())
-            .bind(&m.client_id)
-            .fetch_optional(&mut t.tx)
-            .await?;
-        if let Some(r) = row {
-            let first = message(&r)?;
-            if first.conversation_id != m.conversation_id || (first.recalled_at.is_none() && first.text != m.text) {
-                return Err(StoreError::ClientIdReused);
-            }
-            return Ok(Sent { message: Arc::new(first), duplicate: true });
-        }
-        let member = db::query(
-            "SELECT 1 AS x FROM conversation_members cm JOIN conversations c ON c.id = cm.conversation_id \
-             WHERE cm.conversation_id = $1 AND cm.member_id = $2 AND cm.left_position IS NULL AND c.dissolved_at IS NULL",
-        )
-        .bind(m.conversation_id.to_string())
-        .bind(m.sender.to_string())
-        .fetch_optional(&mut t.tx)
-        .await?;
-        if member.is_none() {
-            return Err(StoreError::NotMember);
-        }
-        let message = t
-            .message(
-                self,
-                MessageDraft {
-                    conversation_id: m.conversation_id,
-                    sender: Some(m.sender),
-                    client_id: Some(m.client_id.clone()),
-                    text: m.text.clone(),
-                    mentions: m.mentions.clone(),
-                    mention_all: m.mention_all,
-                    reply_to: m.reply_to,
-                    system: None,
-                },
-            )
-            .await?;
-        Ok(Sent { message, duplicate: false })
+/// The event of a message: no data of its own, the row at its position is the content.
+fn message_event(m: &Message) -> Event {
+    Event {
+        position: m.position,
+        kind: "message".into(),
+        audience: Audience::Conversation(m.conversation_id),
+        data: String::new(),
+        created_at: m.created_at,
     }
+}
 
-    /// Moves a member's read position forward (never back, never past the last
-    /// message), with a `read` event for `audience`. Returns the read position.
-    pub(crate) async fn read_in(
-        &self,
-        t: &mut LogTx,
-        c: ConversationId,
-        member: MemberId,
-        position: i64,
-        audience: Audience,
-    ) -> Result<i64> {
-        let r = db::query(
-            "SELECT cm.read_position, cm.joined_position, cm.left_position, \
-               (SELECT MAX(m.position) FROM messages m WHERE m.conversation_id = cm.conversation_id) AS last \
-             FROM conversation_members cm WHERE cm.conversation_id = $1 AND cm.member_id = $2",
-        )
-        .bind(c.to_string())
-        .bind(member.to_string())
-        .fetch_optional(&mut t.tx)
-        .await?
-        .ok_or(StoreError::NotMember)?;
-        let current = int(&r, "read_position")?;
-        let mut upper = opt_int(&r, "last")?.unwrap_or(0);
-        if let Some(l) = opt_int(&r, "left_position")? {
-            upper = upper.min(l);
+/// Most rows in one `INSERT … VALUES`: well inside both databases' limits on
+/// placeholders (SQLite 32,766, PostgreSQL 65,535) at 12 columns.
+const ROWS_PER_INSERT: usize = 256;
+
+/// Inserts `messages` with one statement per `ROWS_PER_INSERT`.
+async fn insert_messages(tx: &mut Tx, messages: &[Arc<Message>]) -> Result<()> {
+    const COLS: usize = 12;
+    for chunk in messages.chunks(ROWS_PER_INSERT) {
+        let mut q = dynq(format!(
+            "INSERT INTO messages (id, conversation_id, position, sender_id, client_id, kind, text, mentions, \
+             mention_all, reply_to, system, created_at) VALUES {}",
+            sql::values(COLS, chunk.len())
+        ));
+        for m in chunk {
+            let system = match &m.system {
+                Some(s) => Some(serde_json::to_string(s).map_err(|e| StoreError::Corrupt(e.to_string()))?),
+                None => None,
+            };
+            q = q
+                .bind(m.id.to_string())
+                .bind(m.conversation_id.to_string())
+                .bind(m.position)
+                .bind(m.sender_id.map(|s| s.to_string()))
+                .bind(&m.client_id)
+                .bind(if m.system.is_some() { "system" } else { "text" })
+                .bind(&m.text)
+                .bind(ids_json(&m.mentions))
+                .bind(i64::from(m.mention_all))
+                .bind(m.reply_to.map(|r| r.to_string()))
+                .bind(system)
+                .bind(m.created_at);
         }
-        let target = position.min(upper);
-        if target <= current {
-            return Ok(current);
+        q.execute(&mut *tx).await?;
+    }
+    Ok(())
+}
+
+/// What a read mark needs about its member's place in the conversation.
+struct ReadFacts {
+    read: i64,
+    left: Option<i64>,
+    last: i64,
+}
+
+impl Store {
+    /// Commits a batch of the writer's units in one transaction. The facts every unit
+    /// needs come first, in one statement each for the whole batch (earlier sends under
+    /// the same client ids, the senders' memberships, the readers' places); then each
+    /// unit is decided in order — a refused one writes nothing — and takes its position;
+    /// then the rows go in with multi-row inserts. A client id already used returns the
+    /// first message, or is refused if the content differs; a sender must still be a
+    /// member. Any database error fails the whole batch.
+    pub async fn write_batch(&self, ops: &[&WriteOp]) -> Result<(Committed, Vec<Result<WriteOutcome>>)> {
+        let mut t = self.log_tx().await?;
+        let sends: Vec<&NewText> =
+            ops.iter().filter_map(|o| if let WriteOp::Send(m) = o { Some(m) } else { None }).collect();
+        let marks: Vec<(ConversationId, MemberId)> = ops
+            .iter()
+            .filter_map(|o| {
+                if let WriteOp::Read { conversation, member, .. } = o { Some((*conversation, *member)) } else { None }
+            })
+            .collect();
+        let mut earlier = self.sent_under(&mut t.tx, &sends).await?;
+        let senders = self.current_members(&mut t.tx, sends.iter().map(|m| (m.conversation_id, m.sender))).await?;
+        let mut places = self.read_facts(&mut t.tx, &marks).await?;
+
+        let mut results = Vec::with_capacity(ops.len());
+        let mut messages: Vec<Arc<Message>> = Vec::new();
+        let mut new_events: Vec<Event> = Vec::new();
+        let mut moved: HashMap<(ConversationId, MemberId), i64> = HashMap::new();
+        let mut last_sent: HashMap<ConversationId, i64> = HashMap::new();
+        for op in ops {
+            match op {
+                WriteOp::Send(m) => {
+                    if let Some(first) = earlier.get(&(m.sender, m.client_id.clone())) {
+                        let same = first.conversation_id == m.conversation_id
+                            && (first.recalled_at.is_some() || first.text == m.text);
+                        results.push(if same {
+                            Ok(WriteOutcome::Sent(Sent { message: first.clone(), duplicate: true }))
+                        } else {
+                            Err(StoreError::ClientIdReused)
+                        });
+                        continue;
+                    }
+                    if !senders.contains(&(m.conversation_id, m.sender)) {
+                        results.push(Err(StoreError::NotMember));
+                        continue;
+                    }
+                    let position = t.positions.take(&mut t.tx, self).await?;
+                    let msg = Arc::new(Message {
+                        id: MessageId::new(),
+                        conversation_id: m.conversation_id,
+                        position,
+                        sender_id: Some(m.sender),
+                        client_id: Some(m.client_id.clone()),
+                        text: m.text.clone(),
+                        mentions: m.mentions.clone(),
+                        mention_all: m.mention_all,
+                        reply_to: m.reply_to,
+                        system: None,
+                        created_at: t.now,
+                        recalled_at: None,
+                    });
+                    earlier.insert((m.sender, m.client_id.clone()), msg.clone());
+                    last_sent.insert(m.conversation_id, position);
+                    let event = message_event(&msg);
+                    new_events.push(event.clone());
+                    t.out.events.push(Published { event, message: Some(msg.clone()) });
+                    messages.push(msg.clone());
+                    results.push(Ok(WriteOutcome::Sent(Sent { message: msg, duplicate: false })));
+                }
+                WriteOp::Read { conversation, member, position, audience } => {
+                    let Some(place) = places.get_mut(&(*conversation, *member)) else {
+                        results.push(Err(StoreError::NotMember));
+                        continue;
+                    };
+                    let mut upper = place.last.max(last_sent.get(conversation).copied().unwrap_or(0));
+                    if let Some(l) = place.left {
+                        upper = upper.min(l);
+                    }
+                    let target = (*position).min(upper);
+                    if target <= place.read {
+                        results.push(Ok(WriteOutcome::Read(place.read)));
+                        continue;
+                    }
+                    place.read = target;
+                    moved.insert((*conversation, *member), target);
+                    let event = Event {
+                        position: t.positions.take(&mut t.tx, self).await?,
+                        kind: "read".into(),
+                        audience: *audience,
+                        data: serde_json::json!({"conversation_id": conversation, "member_id": member, "read_position": target})
+                            .to_string(),
+                        created_at: t.now,
+                    };
+                    new_events.push(event.clone());
+                    t.out.events.push(Published { event, message: None });
+                    results.push(Ok(WriteOutcome::Read(target)));
+                }
+            }
         }
-        db::query("UPDATE conversation_members SET read_position = $1 WHERE conversation_id = $2 AND member_id = $3")
+
+        insert_messages(&mut t.tx, &messages).await?;
+        events::insert(&mut t.tx, &new_events).await?;
+        for ((c, member), target) in moved {
+            db::query(
+                "UPDATE conversation_members SET read_position = $1 WHERE conversation_id = $2 AND member_id = $3",
+            )
             .bind(target)
             .bind(c.to_string())
             .bind(member.to_string())
             .execute(&mut t.tx)
             .await?;
-        let data = serde_json::json!({"conversation_id": c, "member_id": member, "read_position": target}).to_string();
-        t.event(self, "read", audience, data).await?;
-        Ok(target)
+        }
+        Ok((t.commit(self).await?, results))
     }
-}
 
-pub(crate) use LogTx as WriterTx;
-
-impl Store {
-    pub(crate) async fn writer_tx(&self) -> Result<WriterTx> {
-        self.log_tx().await
+    /// The messages already sent under each send's (sender, client id).
+    async fn sent_under(&self, tx: &mut Tx, sends: &[&NewText]) -> Result<HashMap<(MemberId, String), Arc<Message>>> {
+        if sends.is_empty() {
+            return Ok(HashMap::new());
+        }
+        let rows = dynq(format!(
+            "SELECT {MESSAGE_COLS} FROM {} JOIN messages m ON m.sender_id = k.a AND m.client_id = k.b",
+            self.dialect.pairs()
+        ))
+        .bind(sends.iter().map(|m| m.sender.to_string()).collect::<Vec<_>>())
+        .bind(sends.iter().map(|m| m.client_id.clone()).collect::<Vec<_>>())
+        .fetch_all(&mut *tx)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                let m = message(r)?;
+                let sender = m.sender_id.ok_or_else(|| StoreError::Corrupt("a client id without a sender".into()))?;
+                let client = m.client_id.clone().unwrap_or_default();
+                Ok(((sender, client), Arc::new(m)))
+            })
+            .collect()
     }
-}
 
-impl WriterTx {
-    pub(crate) async fn finish(self, store: &Store) -> Result<Committed> {
-        self.commit(store).await
+    /// Which of `pairs` are current members of a conversation that is not dissolved.
+    async fn current_members(
+        &self,
+        tx: &mut Tx,
+        pairs: impl Iterator<Item = (ConversationId, MemberId)>,
+    ) -> Result<HashSet<(ConversationId, MemberId)>> {
+        let (conversations, members): (Vec<String>, Vec<String>) =
+            pairs.map(|(c, m)| (c.to_string(), m.to_string())).unzip();
+        if conversations.is_empty() {
+            return Ok(HashSet::new());
+        }
+        let rows = dynq(format!(
+            "SELECT cm.conversation_id, cm.member_id FROM {} \
+             JOIN conversation_members cm ON cm.conversation_id = k.a AND cm.member_id = k.b AND cm.left_position IS NULL \
+             JOIN conversations c ON c.id = cm.conversation_id AND c.dissolved_at IS NULL",
+            self.dialect.pairs()
+        ))
+        .bind(conversations)
+        .bind(members)
+        .fetch_all(&mut *tx)
+        .await?;
+        rows.iter().map(|r| Ok((id(r, "conversation_id")?, id(r, "member_id")?))).collect()
+    }
+
+    /// Each reader's read position, window and the conversation's last message.
+    async fn read_facts(
+        &self,
+        tx: &mut Tx,
+        marks: &[(ConversationId, MemberId)],
+    ) -> Result<HashMap<(ConversationId, MemberId), ReadFacts>> {
+        if marks.is_empty() {
+            return Ok(HashMap::new());
+        }
+        let rows = dynq(format!(
+            "SELECT cm.conversation_id, cm.member_id, cm.read_position, cm.left_position, \
+               (SELECT MAX(m.position) FROM messages m WHERE m.conversation_id = cm.conversation_id) AS last \
+             FROM {} JOIN conversation_members cm ON cm.conversation_id = k.a AND cm.member_id = k.b",
+            self.dialect.pairs()
+        ))
+        .bind(marks.iter().map(|(c, _)| c.to_string()).collect::<Vec<_>>())
+        .bind(marks.iter().map(|(_, m)| m.to_string()).collect::<Vec<_>>())
+        .fetch_all(&mut *tx)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                let facts = ReadFacts {
+                    read: int(r, "read_position")?,
+                    left: opt_int(r, "left_position")?,
+                    last: opt_int(r, "last")?.unwrap_or(0),
+                };
+                Ok(((id(r, "conversation_id")?, id(r, "member_id")?), facts))
+            })
+            .collect()
     }
 }

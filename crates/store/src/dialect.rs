@@ -46,6 +46,18 @@ impl Dialect {
         ]
     }
 
+    /// A derived table `k(a, b)` of the pairs of two lists bound as $1 and $2 (the
+    /// i-th of each): an array join on PostgreSQL, two JSON arrays on SQLite. One
+    /// statement then looks up a whole batch, whatever its size.
+    pub(crate) fn pairs(self) -> &'static str {
+        match self {
+            Dialect::Sqlite => {
+                "(SELECT x.value AS a, y.value AS b FROM json_each($1) x JOIN json_each($2) y ON y.key = x.key) k"
+            }
+            Dialect::Postgres => "UNNEST($1::text[], $2::text[]) AS k(a, b)",
+        }
+    }
+
     /// Takes the lock under which event positions are allocated, held to the end of the
     /// transaction. SQLite needs none: a write transaction holds the database's write
     /// lock from `BEGIN IMMEDIATE` on.

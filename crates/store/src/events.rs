@@ -8,7 +8,7 @@
 //! to" is simply the highest position a reader sees.
 
 use crate::db::{self, Row, Tx};
-use crate::sql::{int, opt_int, opt_text, text};
+use crate::sql::{dynq, int, opt_int, opt_text, text, values};
 use crate::{Result, Store};
 use domain::{CampusId, ConversationId, MemberId};
 
@@ -100,31 +100,30 @@ pub async fn append(
     now: i64,
     event: &NewEvent,
 ) -> Result<Event> {
-    let position = positions.take(tx, store).await?;
-    append_at(tx, position, now, event).await?;
-    Ok(Event {
-        position,
+    let e = Event {
+        position: positions.take(tx, store).await?,
         kind: event.kind.to_owned(),
         audience: event.audience,
         data: event.data.clone(),
         created_at: now,
-    })
+    };
+    insert(tx, std::slice::from_ref(&e)).await?;
+    Ok(e)
 }
 
-/// Appends `event` at a position already taken (a message's, shared with its row).
-pub async fn append_at(tx: &mut Tx, position: i64, now: i64, event: &NewEvent) -> Result<()> {
-    let (kind, id) = event.audience.parts();
-    db::query(
-        "INSERT INTO events (position, kind, audience, audience_id, data, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
-    )
-    .bind(position)
-    .bind(event.kind)
-    .bind(kind)
-    .bind(id)
-    .bind(&event.data)
-    .bind(now)
-    .execute(&mut *tx)
-    .await?;
+/// Writes `events`, whose positions are already taken, with one statement per 256.
+pub(crate) async fn insert(tx: &mut Tx, events: &[Event]) -> Result<()> {
+    for chunk in events.chunks(256) {
+        let mut q = dynq(format!(
+            "INSERT INTO events (position, kind, audience, audience_id, data, created_at) VALUES {}",
+            values(6, chunk.len())
+        ));
+        for e in chunk {
+            let (kind, id) = e.audience.parts();
+            q = q.bind(e.position).bind(&e.kind).bind(kind).bind(id).bind(&e.data).bind(e.created_at);
+        }
+        q.execute(&mut *tx).await?;
+    }
     Ok(())
 }
 

@@ -9,6 +9,11 @@ pub(crate) fn placeholders(start: usize, n: usize) -> String {
     (start..start + n).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ")
 }
 
+/// `($1, …, $width), ($width+1, …), …` for a multi-row `INSERT … VALUES` of `rows`.
+pub(crate) fn values(width: usize, rows: usize) -> String {
+    (0..rows).map(|r| format!("({})", placeholders(r * width + 1, width))).collect::<Vec<_>>().join(", ")
+}
+
 pub(crate) fn text(row: &Row, col: &str) -> Result<String> {
     row.get::<String>(col)
 }

@@ -1,9 +1,10 @@
 //! The writer: one task that takes whatever sends and reads are waiting and commits
 //! them as one transaction (group commit), so a burst costs one fsync instead of one per
-//! message. Each unit checks everything it needs before it writes anything, so a unit
-//! that is refused (a reused client id, a sender no longer in the conversation) has
-//! written nothing and its neighbours commit; a database failure mid-unit fails the
-//! whole batch, whose callers resend with the same client ids. Every caller is
+//! message, and a handful of statements instead of several per message
+//! (`Store::write_batch`: the facts for the whole batch first, then multi-row inserts).
+//! A unit that is refused (a reused client id, a sender no longer in the conversation)
+//! writes nothing and its neighbours commit; a database failure fails the whole batch,
+//! whose callers resend with the same client ids. Every caller is
 //! answered only after the commit is durable, and the committed events go to
 //! `on_commit` (the hub) before any caller hears back.
 
@@ -94,22 +95,6 @@ async fn run(store: Store, mut rx: mpsc::Receiver<Job>, on_commit: impl Fn(Commi
 }
 
 async fn commit(store: &Store, batch: &[Job]) -> Result<(Committed, Vec<Result<WriteOutcome>>)> {
-    let mut t = store.writer_tx().await?;
-    let mut results = Vec::with_capacity(batch.len());
-    for job in batch {
-        let r = match &job.op {
-            WriteOp::Send(m) => store.send_in(&mut t, m).await.map(WriteOutcome::Sent),
-            WriteOp::Read { conversation, member, position, audience } => {
-                store.read_in(&mut t, *conversation, *member, *position, *audience).await.map(WriteOutcome::Read)
-            }
-        };
-        match r {
-            Ok(v) => results.push(Ok(v)),
-            // Refused before writing: the unit left nothing behind.
-            Err(e @ (StoreError::ClientIdReused | StoreError::NotMember)) => results.push(Err(e)),
-            // The database failed mid-unit: nothing of this batch may commit.
-            Err(e) => return Err(e),
-        }
-    }
-    Ok((t.finish(store).await?, results))
+    let ops: Vec<&WriteOp> = batch.iter().map(|j| &j.op).collect();
+    store.write_batch(&ops).await
 }

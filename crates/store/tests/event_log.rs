@@ -106,6 +106,57 @@ async fn log_story(dialect: Dialect) {
     assert_eq!(after, last + 1, "the refused unit left no position behind");
     assert_eq!(store.events_between(0, after).await.unwrap().len() as i64, after);
 
+    // One batch, decided unit by unit in order: a send, its resend in the same batch
+    // (the first message again), other content under that client id (refused), a
+    // sender outside the group (refused), a read mark that sees the batch's own send,
+    // and another send. The refusals write nothing; the rest take consecutive positions.
+    let base = store.last_position().await.unwrap();
+    let mut other = text(group.id, people[2], "b-1".into());
+    if let WriteOp::Send(m) = &mut other {
+        m.text = "別的內容".into();
+    }
+    let read = WriteOp::Read {
+        conversation: group.id,
+        member: people[3],
+        position: i64::MAX,
+        audience: Audience::Member(people[3]),
+    };
+    let batch = [
+        text(group.id, people[2], "b-1".into()),
+        text(group.id, people[2], "b-1".into()),
+        other,
+        text(group.id, outsider, "b-2".into()),
+        read,
+        text(group.id, people[1], "b-3".into()),
+    ];
+    let (committed, results) = store.write_batch(&batch.iter().collect::<Vec<_>>()).await.unwrap();
+    let sent = |i: usize| match &results[i] {
+        Ok(WriteOutcome::Sent(s)) => s.clone(),
+        other => panic!("unit {i}: {other:?}"),
+    };
+    let (first, resent, last_send) = (sent(0), sent(1), sent(5));
+    assert!(!first.duplicate && resent.duplicate && resent.message.id == first.message.id);
+    assert!(matches!(results[2], Err(StoreError::ClientIdReused)), "{:?}", results[2]);
+    assert!(matches!(results[3], Err(StoreError::NotMember)), "{:?}", results[3]);
+    assert!(
+        matches!(results[4], Ok(WriteOutcome::Read(p)) if p == first.message.position),
+        "read up to the batch's own send, not past what came before it: {:?}",
+        results[4]
+    );
+    assert_eq!(
+        (first.message.position, last_send.message.position),
+        (base + 1, base + 3),
+        "two messages and one read event"
+    );
+    let handed: Vec<i64> = committed.events.iter().map(|p| p.event.position).collect();
+    assert_eq!(handed, [base + 1, base + 2, base + 3]);
+    assert_eq!(store.last_position().await.unwrap(), base + 3);
+    let read_back = store.membership(group.id, people[3]).await.unwrap().unwrap();
+    assert_eq!(read_back.read_position, first.message.position);
+    let again = writer.write(text(group.id, people[2], "b-1".into())).await.unwrap();
+    assert!(matches!(again, WriteOutcome::Sent(ref s) if s.duplicate && s.message.id == first.message.id));
+    let after = base + 3;
+
     // A member reads exactly their window: t4 joins now and sees nothing before.
     let committed = store.add_members(group.id, people[0], &[people[4]]).await.unwrap();
     let joined_at = committed.events[0].event.position;
