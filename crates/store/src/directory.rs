@@ -2,7 +2,7 @@
 //! tokens. Every write that touches several tables runs in one transaction.
 
 use crate::db::{self, Row, Tx};
-use crate::sql::{dynq, id, int, opt_id, placeholders, text, unique};
+use crate::sql::{self, dynq, dynq_bound, id, int, opt_id, placeholders, text, unique};
 use crate::{Result, Store, StoreError};
 use domain::access::SearchField;
 use domain::member_row::{ImportRow, LineError, MemberFields};
@@ -458,27 +458,21 @@ impl Store {
     /// anywhere else refuses its line.
     pub async fn import_members(&self, campus: CampusId, rows: &[ImportRow]) -> Result<ImportOutcome> {
         let mut tx = self.begin().await?;
-        let mut existing: HashMap<String, (MemberId, Option<CampusId>, Role)> = HashMap::new();
+        let mut existing: HashMap<String, (MemberId, Option<CampusId>)> = HashMap::new();
         for chunk in rows.chunks(500) {
-            let sql = format!(
-                "SELECT id, campus_id, login, role FROM members WHERE login IN ({})",
-                placeholders(1, chunk.len())
-            );
+            let sql =
+                format!("SELECT id, campus_id, login FROM members WHERE login IN ({})", placeholders(1, chunk.len()));
             let mut q = dynq(sql);
             for r in chunk {
                 q = q.bind(r.fields.login.as_str().to_owned());
             }
             for r in q.fetch_all(&mut tx).await? {
-                let role = text(&r, "role")?;
-                existing.insert(
-                    text(&r, "login")?,
-                    (id(&r, "id")?, opt_id(&r, "campus_id")?, Role::parse(&role).unwrap_or(Role::Member)),
-                );
+                existing.insert(text(&r, "login")?, (id(&r, "id")?, opt_id(&r, "campus_id")?));
             }
         }
         let refused: Vec<LineError> = rows
             .iter()
-            .filter(|r| matches!(existing.get(r.fields.login.as_str()), Some((_, c, _)) if *c != Some(campus)))
+            .filter(|r| matches!(existing.get(r.fields.login.as_str()), Some((_, c)) if *c != Some(campus)))
             .map(|r| LineError { line: r.line, column: "login".into(), invalid: Invalid::DuplicateLogin })
             .collect();
         if !refused.is_empty() {
@@ -487,7 +481,8 @@ impl Store {
 
         let now = self.now();
         let mut paths = DepartmentPaths::load(&mut tx, campus).await?;
-        let mut outcome = ImportOutcome { created: 0, updated: 0 };
+        let mut creates = Vec::new();
+        let mut updates = Vec::new();
         for row in rows {
             let mut dept_ids = Vec::new();
             for path in &row.departments {
@@ -497,18 +492,12 @@ impl Store {
                 }
             }
             match existing.get(row.fields.login.as_str()) {
-                Some((member, _, role)) => {
-                    let write = MemberWrite { fields: &row.fields, role: *role, department_ids: &dept_ids };
-                    write_member(&mut tx, now, campus, *member, &write).await?;
-                    outcome.updated += 1;
-                }
-                None => {
-                    let write = MemberWrite { fields: &row.fields, role: Role::Member, department_ids: &dept_ids };
-                    insert_member(&mut tx, now, Some(campus), &write, None).await?;
-                    outcome.created += 1;
-                }
+                Some((member, _)) => updates.push(Imported { id: *member, fields: &row.fields, dept_ids }),
+                None => creates.push(Imported { id: MemberId::new(), fields: &row.fields, dept_ids }),
             }
         }
+        let outcome = ImportOutcome { created: creates.len(), updated: updates.len() };
+        write_imported(&mut tx, now, campus, &creates, &updates).await?;
         self.commit_directory(tx, Some(campus)).await?;
         self.analyze().await?;
         Ok(outcome)
@@ -766,6 +755,148 @@ async fn set_departments(tx: &mut Tx, campus: CampusId, member: MemberId, depts:
     Ok(())
 }
 
+/// One member of an import, as it will be written.
+struct Imported<'a> {
+    id: MemberId,
+    fields: &'a MemberFields,
+    dept_ids: Vec<DepartmentId>,
+}
+
+/// Most rows per multi-row statement of an import: 256 × 13 placeholders for members,
+/// inside both databases' limits.
+const IMPORT_ROWS: usize = 256;
+
+/// Writes an import's new and changed members with multi-row statements — a few dozen
+/// for 5,000 members instead of several per member — so the transaction, and with it
+/// the database's write lock that sends wait on, is held as briefly as possible.
+async fn write_imported(
+    tx: &mut Tx,
+    now: i64,
+    campus: CampusId,
+    creates: &[Imported<'_>],
+    updates: &[Imported<'_>],
+) -> Result<()> {
+    let campus_text = campus.to_string();
+    for chunk in creates.chunks(IMPORT_ROWS) {
+        let values: Vec<String> = (0..chunk.len())
+            .map(|i| {
+                let p = |k: usize| format!("${}", i * 10 + k + 2);
+                format!(
+                    "({}, $1, {}, 'member', 'active', {}, {}, {}, {}, {}, {}, NULL, {}, {})",
+                    p(0),
+                    p(1),
+                    p(2),
+                    p(3),
+                    p(4),
+                    p(5),
+                    p(6),
+                    p(7),
+                    p(8),
+                    p(9)
+                )
+            })
+            .collect();
+        let mut q = dynq(format!(
+            "INSERT INTO members (id, campus_id, login, role, status, name_zh, name_pt, title, phone, email, \
+             staff_no, password_hash, created_at, updated_at) VALUES {}",
+            values.join(", ")
+        ))
+        .bind(&campus_text);
+        for m in chunk {
+            let f = m.fields;
+            q = q
+                .bind(m.id.to_string())
+                .bind(f.login.as_str())
+                .bind(&f.name_zh)
+                .bind(&f.name_pt)
+                .bind(&f.title)
+                .bind(&f.phone)
+                .bind(&f.email)
+                .bind(&f.staff_no)
+                .bind(now)
+                .bind(now);
+        }
+        q.execute(&mut *tx).await.map_err(unique("login"))?;
+    }
+    for chunk in updates.chunks(IMPORT_ROWS) {
+        // UPDATE … FROM a VALUES list: both databases name its columns column1, column2…
+        let values: Vec<String> = (0..chunk.len()).map(|i| format!("({})", placeholders(i * 8 + 2, 8))).collect();
+        let mut q = dynq(format!(
+            "UPDATE members SET login = v.column2, name_zh = v.column3, name_pt = v.column4, title = v.column5, \
+             phone = v.column6, email = v.column7, staff_no = v.column8, updated_at = $1 \
+             FROM (VALUES {}) AS v WHERE members.id = v.column1",
+            values.join(", ")
+        ))
+        .bind(now);
+        for m in chunk {
+            let f = m.fields;
+            q = q
+                .bind(m.id.to_string())
+                .bind(f.login.as_str())
+                .bind(&f.name_zh)
+                .bind(&f.name_pt)
+                .bind(&f.title)
+                .bind(&f.phone)
+                .bind(&f.email)
+                .bind(&f.staff_no);
+        }
+        q.execute(&mut *tx).await.map_err(unique("login"))?;
+        let ids: Vec<String> = chunk.iter().map(|m| m.id.to_string()).collect();
+        for table in ["member_departments", "member_search"] {
+            dynq_bound(format!("DELETE FROM {table} WHERE member_id IN ({})", placeholders(1, ids.len())), &ids)
+                .execute(&mut *tx)
+                .await?;
+        }
+    }
+    let all = || creates.iter().chain(updates);
+    let links: Vec<(String, String)> =
+        all().flat_map(|m| m.dept_ids.iter().map(move |d| (m.id.to_string(), d.to_string()))).collect();
+    for chunk in links.chunks(4096) {
+        let mut q = dynq(format!(
+            "INSERT INTO member_departments (member_id, department_id) VALUES {}",
+            sql::values(2, chunk.len())
+        ));
+        for (m, d) in chunk {
+            q = q.bind(m).bind(d);
+        }
+        q.execute(&mut *tx).await?;
+    }
+    let tokens: Vec<(String, &'static str, String)> = all()
+        .flat_map(|m| {
+            let id = m.id.to_string();
+            member_tokens([&m.fields.name_zh, &m.fields.name_pt, &m.fields.title], &m.fields.staff_no)
+                .into_iter()
+                .map(move |(field, t)| (id.clone(), field, t))
+        })
+        .collect();
+    for chunk in tokens.chunks(4096) {
+        let values: Vec<String> = (0..chunk.len()).map(|i| format!("($1, {})", placeholders(i * 3 + 2, 3))).collect();
+        let mut q = dynq(format!(
+            "INSERT INTO member_search (campus_id, member_id, field, token) VALUES {}",
+            values.join(", ")
+        ))
+        .bind(&campus_text);
+        for (m, field, t) in chunk {
+            q = q.bind(m).bind(*field).bind(t);
+        }
+        q.execute(&mut *tx).await?;
+    }
+    Ok(())
+}
+
+/// A member's search tokens, each with the field it comes from, so a search matches
+/// only the fields its viewer may see.
+fn member_tokens(card: [&str; 3], staff_no: &str) -> Vec<(&'static str, String)> {
+    let mut tokens: Vec<(&'static str, String)> = Vec::new();
+    for t in index_tokens(card) {
+        tokens.push((SearchField::Card.as_str(), t));
+    }
+    for t in index_tokens([staff_no]) {
+        tokens.push((SearchField::StaffNo.as_str(), t));
+    }
+    tokens
+}
+
 async fn set_search_tokens(tx: &mut Tx, campus: CampusId, member: MemberId, f: &MemberFields) -> Result<()> {
     write_search_tokens(tx, campus, member, [&f.name_zh, &f.name_pt, &f.title], &f.staff_no).await
 }
@@ -779,14 +910,7 @@ async fn write_search_tokens(
     staff_no: &str,
 ) -> Result<()> {
     db::query("DELETE FROM member_search WHERE member_id = $1").bind(member.to_string()).execute(&mut *tx).await?;
-    // Each field apart, so a search matches only the fields its viewer may see.
-    let mut tokens: Vec<(&str, String)> = Vec::new();
-    for t in index_tokens(card) {
-        tokens.push((SearchField::Card.as_str(), t));
-    }
-    for t in index_tokens([staff_no]) {
-        tokens.push((SearchField::StaffNo.as_str(), t));
-    }
+    let tokens = member_tokens(card, staff_no);
     if tokens.is_empty() {
         return Ok(());
     }

@@ -155,6 +155,11 @@ async fn story(dialect: Dialect) {
     let outcome = store.import_members(a.id, &good).await.unwrap();
     assert_eq!((outcome.created, outcome.updated), (1, 1));
     assert_eq!(store.member_by_login("chan.tm").await.unwrap().unwrap().title, "副校長");
+    // The update replaced chan.tm's departments and search tokens, not added to them.
+    let exported = store.export_members(a.id).await.unwrap();
+    let chan_now = exported.iter().find(|(m, _)| m.login == "chan.tm").unwrap();
+    assert_eq!(chan_now.1, ["行政部"], "departments as the file says");
+    assert_eq!(search("副校").await, ["chan.tm"], "found by the new title");
     assert_eq!(search("lei").await, ["li.m"]);
     let depts = store.departments(a.id).await.unwrap();
     assert!(depts.iter().any(|d| d.name_zh == "小組"), "missing path levels are created");
