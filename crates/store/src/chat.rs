@@ -7,7 +7,7 @@ use crate::db::{self, Row, Tx};
 use crate::events::{self, Audience, Event, NewEvent, Positions};
 use crate::sql::{self, dynq, dynq_bound, id, int, opt_id, opt_int, opt_text, placeholders, text};
 use crate::writer::{WriteOp, WriteOutcome};
-use crate::{Result, Store, StoreError};
+use crate::{Dialect, Result, Store, StoreError};
 use domain::access::Target;
 use domain::chat::Kind;
 use domain::{CampusId, ConversationId, DepartmentId, InterconnectionId, MemberId, MessageId};
@@ -206,9 +206,9 @@ impl LogTx {
             recalled_at: None,
         };
         let msg = Arc::new(msg);
-        insert_messages(&mut self.tx, std::slice::from_ref(&msg)).await?;
+        insert_messages(&mut self.tx, store.dialect, std::slice::from_ref(&msg)).await?;
         let event = message_event(&msg);
-        events::insert(&mut self.tx, std::slice::from_ref(&event)).await?;
+        events::insert(&mut self.tx, store.dialect, std::slice::from_ref(&event)).await?;
         self.out.events.push(Published { event, message: Some(msg.clone()) });
         Ok(msg)
     }
@@ -902,13 +902,13 @@ fn message_event(m: &Message) -> Event {
 const ROWS_PER_INSERT: usize = 256;
 
 /// Inserts `messages` with one statement per `ROWS_PER_INSERT`.
-async fn insert_messages(tx: &mut Tx, messages: &[Arc<Message>]) -> Result<()> {
+async fn insert_messages(tx: &mut Tx, dialect: Dialect, messages: &[Arc<Message>]) -> Result<()> {
     const COLS: usize = 12;
     for chunk in messages.chunks(ROWS_PER_INSERT) {
         let mut q = dynq(format!(
             "INSERT INTO messages (id, conversation_id, position, sender_id, client_id, kind, text, mentions, \
              mention_all, reply_to, system, created_at) VALUES {}",
-            sql::values(COLS, chunk.len())
+            sql::values(dialect, COLS, chunk.len())
         ));
         for m in chunk {
             let system = match &m.system {
@@ -1039,8 +1039,8 @@ impl Store {
             }
         }
 
-        insert_messages(&mut t.tx, &messages).await?;
-        events::insert(&mut t.tx, &new_events).await?;
+        insert_messages(&mut t.tx, self.dialect, &messages).await?;
+        events::insert(&mut t.tx, self.dialect, &new_events).await?;
         for ((c, member), target) in moved {
             db::query(
                 "UPDATE conversation_members SET read_position = $1 WHERE conversation_id = $2 AND member_id = $3",
@@ -1059,14 +1059,13 @@ impl Store {
         if sends.is_empty() {
             return Ok(HashMap::new());
         }
-        let rows = dynq(format!(
-            "SELECT {MESSAGE_COLS} FROM {} JOIN messages m ON m.sender_id = k.a AND m.client_id = k.b",
+        let q = dynq(format!(
+            "SELECT {MESSAGE_COLS} FROM {} CROSS JOIN messages m \
+             WHERE m.sender_id = k.a AND m.client_id = k.b AND m.client_id IS NOT NULL",
             self.dialect.pairs()
-        ))
-        .bind(sends.iter().map(|m| m.sender.to_string()).collect::<Vec<_>>())
-        .bind(sends.iter().map(|m| m.client_id.clone()).collect::<Vec<_>>())
-        .fetch_all(&mut *tx)
-        .await?;
+        ));
+        let pairs = sends.iter().map(|m| (m.sender.to_string(), m.client_id.clone())).collect();
+        let rows = self.dialect.bind_pairs(q, pairs).fetch_all(&mut *tx).await?;
         rows.iter()
             .map(|r| {
                 let m = message(r)?;
@@ -1083,21 +1082,17 @@ impl Store {
         tx: &mut Tx,
         pairs: impl Iterator<Item = (ConversationId, MemberId)>,
     ) -> Result<HashSet<(ConversationId, MemberId)>> {
-        let (conversations, members): (Vec<String>, Vec<String>) =
-            pairs.map(|(c, m)| (c.to_string(), m.to_string())).unzip();
-        if conversations.is_empty() {
+        let pairs: Vec<(String, String)> = pairs.map(|(c, m)| (c.to_string(), m.to_string())).collect();
+        if pairs.is_empty() {
             return Ok(HashSet::new());
         }
-        let rows = dynq(format!(
-            "SELECT cm.conversation_id, cm.member_id FROM {} \
-             JOIN conversation_members cm ON cm.conversation_id = k.a AND cm.member_id = k.b AND cm.left_position IS NULL \
-             JOIN conversations c ON c.id = cm.conversation_id AND c.dissolved_at IS NULL",
+        let q = dynq(format!(
+            "SELECT cm.conversation_id, cm.member_id FROM {} CROSS JOIN conversation_members cm \
+             JOIN conversations c ON c.id = cm.conversation_id AND c.dissolved_at IS NULL \
+             WHERE cm.conversation_id = k.a AND cm.member_id = k.b AND cm.left_position IS NULL",
             self.dialect.pairs()
-        ))
-        .bind(conversations)
-        .bind(members)
-        .fetch_all(&mut *tx)
-        .await?;
+        ));
+        let rows = self.dialect.bind_pairs(q, pairs).fetch_all(&mut *tx).await?;
         rows.iter().map(|r| Ok((id(r, "conversation_id")?, id(r, "member_id")?))).collect()
     }
 
@@ -1110,16 +1105,14 @@ impl Store {
         if marks.is_empty() {
             return Ok(HashMap::new());
         }
-        let rows = dynq(format!(
+        let q = dynq(format!(
             "SELECT cm.conversation_id, cm.member_id, cm.read_position, cm.left_position, \
                (SELECT MAX(m.position) FROM messages m WHERE m.conversation_id = cm.conversation_id) AS last \
-             FROM {} JOIN conversation_members cm ON cm.conversation_id = k.a AND cm.member_id = k.b",
+             FROM {} CROSS JOIN conversation_members cm WHERE cm.conversation_id = k.a AND cm.member_id = k.b",
             self.dialect.pairs()
-        ))
-        .bind(marks.iter().map(|(c, _)| c.to_string()).collect::<Vec<_>>())
-        .bind(marks.iter().map(|(_, m)| m.to_string()).collect::<Vec<_>>())
-        .fetch_all(&mut *tx)
-        .await?;
+        ));
+        let pairs = marks.iter().map(|(c, m)| (c.to_string(), m.to_string())).collect();
+        let rows = self.dialect.bind_pairs(q, pairs).fetch_all(&mut *tx).await?;
         rows.iter()
             .map(|r| {
                 let facts = ReadFacts {

@@ -1,6 +1,6 @@
 //! What differs between SQLite and PostgreSQL, in one place.
 
-use crate::{Result, StoreError};
+use crate::{Result, StoreError, db};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Dialect {
@@ -26,7 +26,7 @@ impl Dialect {
     }
 
     /// The migrations for this dialect, in order: (version, name, SQL).
-    pub(crate) fn migrations(self) -> [(i64, &'static str, &'static str); 5] {
+    pub(crate) fn migrations(self) -> [(i64, &'static str, &'static str); 6] {
         let (search, search_fields) = match self {
             Dialect::Sqlite => (
                 include_str!("../migrations/sqlite/0002_search.sql"),
@@ -43,18 +43,33 @@ impl Dialect {
             (3, "interconnection", include_str!("../migrations/common/0003_interconnection.sql")),
             (4, "conversations", include_str!("../migrations/common/0004_conversations.sql")),
             (5, "search_fields", search_fields),
+            (6, "message_client_index", include_str!("../migrations/common/0006_message_client_index.sql")),
         ]
     }
 
-    /// A derived table `k(a, b)` of the pairs of two lists bound as $1 and $2 (the
-    /// i-th of each): an array join on PostgreSQL, two JSON arrays on SQLite. One
-    /// statement then looks up a whole batch, whatever its size.
+    /// A derived table `k(a, b)` of pairs, bound by `bind_pairs` as the statement's
+    /// first placeholders: two arrays joined element by element on PostgreSQL, one JSON
+    /// array of pairs on SQLite (each pair a row the planner can look up by index).
+    /// One statement then looks up a whole batch, whatever its size. Callers join it
+    /// with `CROSS JOIN` and put the lookup in `WHERE`: SQLite then keeps the pairs as
+    /// the outer loop and probes the index, whatever its statistics say (a unique index
+    /// over mostly NULL client ids looks useless to its planner); PostgreSQL plans as
+    /// it likes.
     pub(crate) fn pairs(self) -> &'static str {
         match self {
-            Dialect::Sqlite => {
-                "(SELECT x.value AS a, y.value AS b FROM json_each($1) x JOIN json_each($2) y ON y.key = x.key) k"
-            }
+            Dialect::Sqlite => "(SELECT value ->> 0 AS a, value ->> 1 AS b FROM json_each($1)) k",
             Dialect::Postgres => "UNNEST($1::text[], $2::text[]) AS k(a, b)",
+        }
+    }
+
+    /// Binds `pairs` for the table of `pairs()`.
+    pub(crate) fn bind_pairs<'a>(self, q: db::Query<'a>, pairs: Vec<(String, String)>) -> db::Query<'a> {
+        match self {
+            Dialect::Sqlite => q.bind(serde_json::to_string(&pairs).unwrap_or_else(|_| "[]".into())),
+            Dialect::Postgres => {
+                let (a, b): (Vec<String>, Vec<String>) = pairs.into_iter().unzip();
+                q.bind(a).bind(b)
+            }
         }
     }
 

@@ -3,7 +3,7 @@
 
 use crate::db::{self, Row, Tx};
 use crate::sql::{self, dynq, dynq_bound, id, int, opt_id, placeholders, text, unique};
-use crate::{Result, Store, StoreError};
+use crate::{Dialect, Result, Store, StoreError};
 use domain::access::SearchField;
 use domain::member_row::{ImportRow, LineError, MemberFields};
 use domain::search::{index_tokens, prefix_upper_bound, query_terms};
@@ -497,7 +497,7 @@ impl Store {
             }
         }
         let outcome = ImportOutcome { created: creates.len(), updated: updates.len() };
-        write_imported(&mut tx, now, campus, &creates, &updates).await?;
+        write_imported(&mut tx, self.dialect, now, campus, &creates, &updates).await?;
         self.commit_directory(tx, Some(campus)).await?;
         self.analyze().await?;
         Ok(outcome)
@@ -762,7 +762,7 @@ struct Imported<'a> {
     dept_ids: Vec<DepartmentId>,
 }
 
-/// Most rows per multi-row statement of an import: 256 × 13 placeholders for members,
+/// Most rows per multi-row statement of an import: 256 × 14 placeholders for members,
 /// inside both databases' limits.
 const IMPORT_ROWS: usize = 256;
 
@@ -771,6 +771,7 @@ const IMPORT_ROWS: usize = 256;
 /// the database's write lock that sends wait on, is held as briefly as possible.
 async fn write_imported(
     tx: &mut Tx,
+    dialect: Dialect,
     now: i64,
     campus: CampusId,
     creates: &[Imported<'_>],
@@ -778,30 +779,39 @@ async fn write_imported(
 ) -> Result<()> {
     let campus_text = campus.to_string();
     for chunk in creates.chunks(IMPORT_ROWS) {
-        let values: Vec<String> = (0..chunk.len())
-            .map(|i| {
-                let p = |k: usize| format!("${}", i * 10 + k + 2);
-                format!(
-                    "({}, $1, {}, 'member', 'active', {}, {}, {}, {}, {}, {}, NULL, {}, {})",
-                    p(0),
-                    p(1),
-                    p(2),
-                    p(3),
-                    p(4),
-                    p(5),
-                    p(6),
-                    p(7),
-                    p(8),
-                    p(9)
-                )
-            })
-            .collect();
         let mut q = dynq(format!(
             "INSERT INTO members (id, campus_id, login, role, status, name_zh, name_pt, title, phone, email, \
              staff_no, password_hash, created_at, updated_at) VALUES {}",
-            values.join(", ")
-        ))
-        .bind(&campus_text);
+            sql::values(dialect, 14, chunk.len())
+        ));
+        for m in chunk {
+            let f = m.fields;
+            q = q
+                .bind(m.id.to_string())
+                .bind(&campus_text)
+                .bind(f.login.as_str())
+                .bind(Role::Member.as_str())
+                .bind(MemberStatus::Active.as_str())
+                .bind(&f.name_zh)
+                .bind(&f.name_pt)
+                .bind(&f.title)
+                .bind(&f.phone)
+                .bind(&f.email)
+                .bind(&f.staff_no)
+                .bind(None::<String>)
+                .bind(now)
+                .bind(now);
+        }
+        q.execute(&mut *tx).await.map_err(unique("login"))?;
+    }
+    for chunk in updates.chunks(IMPORT_ROWS) {
+        // UPDATE … FROM a VALUES list: both databases name its columns column1, column2…
+        let mut q = dynq(format!(
+            "UPDATE members SET login = v.column2, name_zh = v.column3, name_pt = v.column4, title = v.column5, \
+             phone = v.column6, email = v.column7, staff_no = v.column8, updated_at = v.column9 \
+             FROM (VALUES {}) AS v WHERE members.id = v.column1",
+            sql::values(dialect, 9, chunk.len())
+        ));
         for m in chunk {
             let f = m.fields;
             q = q
@@ -813,32 +823,7 @@ async fn write_imported(
                 .bind(&f.phone)
                 .bind(&f.email)
                 .bind(&f.staff_no)
-                .bind(now)
                 .bind(now);
-        }
-        q.execute(&mut *tx).await.map_err(unique("login"))?;
-    }
-    for chunk in updates.chunks(IMPORT_ROWS) {
-        // UPDATE … FROM a VALUES list: both databases name its columns column1, column2…
-        let values: Vec<String> = (0..chunk.len()).map(|i| format!("({})", placeholders(i * 8 + 2, 8))).collect();
-        let mut q = dynq(format!(
-            "UPDATE members SET login = v.column2, name_zh = v.column3, name_pt = v.column4, title = v.column5, \
-             phone = v.column6, email = v.column7, staff_no = v.column8, updated_at = $1 \
-             FROM (VALUES {}) AS v WHERE members.id = v.column1",
-            values.join(", ")
-        ))
-        .bind(now);
-        for m in chunk {
-            let f = m.fields;
-            q = q
-                .bind(m.id.to_string())
-                .bind(f.login.as_str())
-                .bind(&f.name_zh)
-                .bind(&f.name_pt)
-                .bind(&f.title)
-                .bind(&f.phone)
-                .bind(&f.email)
-                .bind(&f.staff_no);
         }
         q.execute(&mut *tx).await.map_err(unique("login"))?;
         let ids: Vec<String> = chunk.iter().map(|m| m.id.to_string()).collect();
@@ -854,7 +839,7 @@ async fn write_imported(
     for chunk in links.chunks(4096) {
         let mut q = dynq(format!(
             "INSERT INTO member_departments (member_id, department_id) VALUES {}",
-            sql::values(2, chunk.len())
+            sql::values(dialect, 2, chunk.len())
         ));
         for (m, d) in chunk {
             q = q.bind(m).bind(d);
@@ -870,14 +855,12 @@ async fn write_imported(
         })
         .collect();
     for chunk in tokens.chunks(4096) {
-        let values: Vec<String> = (0..chunk.len()).map(|i| format!("($1, {})", placeholders(i * 3 + 2, 3))).collect();
         let mut q = dynq(format!(
             "INSERT INTO member_search (campus_id, member_id, field, token) VALUES {}",
-            values.join(", ")
-        ))
-        .bind(&campus_text);
+            sql::values(dialect, 4, chunk.len())
+        ));
         for (m, field, t) in chunk {
-            q = q.bind(m).bind(*field).bind(t);
+            q = q.bind(&campus_text).bind(m).bind(*field).bind(t);
         }
         q.execute(&mut *tx).await?;
     }

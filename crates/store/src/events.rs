@@ -9,7 +9,7 @@
 
 use crate::db::{self, Row, Tx};
 use crate::sql::{dynq, int, opt_int, opt_text, text, values};
-use crate::{Result, Store};
+use crate::{Dialect, Result, Store};
 use domain::{CampusId, ConversationId, MemberId};
 
 /// The highest position ever allocated: the log's last, or when pruning emptied it,
@@ -107,16 +107,16 @@ pub async fn append(
         data: event.data.clone(),
         created_at: now,
     };
-    insert(tx, std::slice::from_ref(&e)).await?;
+    insert(tx, store.dialect, std::slice::from_ref(&e)).await?;
     Ok(e)
 }
 
 /// Writes `events`, whose positions are already taken, with one statement per 256.
-pub(crate) async fn insert(tx: &mut Tx, events: &[Event]) -> Result<()> {
+pub(crate) async fn insert(tx: &mut Tx, dialect: Dialect, events: &[Event]) -> Result<()> {
     for chunk in events.chunks(256) {
         let mut q = dynq(format!(
             "INSERT INTO events (position, kind, audience, audience_id, data, created_at) VALUES {}",
-            values(6, chunk.len())
+            values(dialect, 6, chunk.len())
         ));
         for e in chunk {
             let (kind, id) = e.audience.parts();

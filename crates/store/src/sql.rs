@@ -1,7 +1,7 @@
 //! Small helpers for portable SQL: numbered placeholders and row decoding.
 
 use crate::db::{self, Row};
-use crate::{Result, StoreError};
+use crate::{Dialect, Result, StoreError};
 use std::str::FromStr;
 
 /// `$start, $start+1, …` for an `IN (…)` list of `n` values.
@@ -9,9 +9,16 @@ pub(crate) fn placeholders(start: usize, n: usize) -> String {
     (start..start + n).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ")
 }
 
-/// `($1, …, $width), ($width+1, …), …` for a multi-row `INSERT … VALUES` of `rows`.
-pub(crate) fn values(width: usize, rows: usize) -> String {
-    (0..rows).map(|r| format!("({})", placeholders(r * width + 1, width))).collect::<Vec<_>>().join(", ")
+/// `($1, …, $width), ($width+1, …), …` for a multi-row `INSERT … VALUES` of `rows`,
+/// the statement's only placeholders. SQLite gets anonymous `?`s: sqlx looks up each
+/// numbered parameter's name, which SQLite finds by walking a list — quadratic in a
+/// statement of thousands of placeholders.
+pub(crate) fn values(dialect: Dialect, width: usize, rows: usize) -> String {
+    let row = |r: usize| match dialect {
+        Dialect::Sqlite => format!("({})", vec!["?"; width].join(", ")),
+        Dialect::Postgres => format!("({})", placeholders(r * width + 1, width)),
+    };
+    (0..rows).map(row).collect::<Vec<_>>().join(", ")
 }
 
 pub(crate) fn text(row: &Row, col: &str) -> Result<String> {
