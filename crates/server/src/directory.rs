@@ -7,6 +7,7 @@ use crate::auth::{Caller, hash_password};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{Json, Path, Query};
 use crate::files;
+use crate::wire;
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
@@ -16,10 +17,9 @@ use domain::error::Errors;
 use domain::member_row::{IMPORT_COLUMNS, MemberFields, RawMemberFields, parse_import};
 use domain::values::{NAME_MAX, Password, optional_text, required_text};
 use domain::{CampusId, DepartmentId, ErrorCode, Invalid, MemberId, Role};
-use crate::wire;
 use serde::Deserialize;
-use utoipa::{IntoParams, ToSchema};
 use store::{Department, ExposedSet, Member, MemberFilter, MemberStatus, MemberWrite};
+use utoipa::{IntoParams, ToSchema};
 
 /// What the caller reaches of a campus: its access, and for a connected campus the
 /// external directory they may see.

@@ -9,6 +9,7 @@ use crate::auth::{Caller, random_token, token_hash, verify_password};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{Json, Path, Query};
 use crate::letters;
+use crate::wire;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -16,12 +17,11 @@ use domain::access::{Access, Role, Scope, oversight_scope};
 use domain::interconnection::{self as rules, Refusal, Token};
 use domain::values::{NAME_MAX, required_text};
 use domain::{CampusId, ConfirmationId, ErrorCode, FilingId, InterconnectionId, Invalid, InvitationId, SchoolId};
-use crate::wire;
 use serde::{Deserialize, Serialize};
-use utoipa::{IntoParams, ToSchema};
 use serde_json::{Value, json};
 use std::collections::HashMap;
 use store::{Audit, AuditFilter, Campus, Effects, Exposure, Filing, FilingStatus, Interconnection, Invitation, School};
+use utoipa::{IntoParams, ToSchema};
 
 /// A filing as the consoles show it, with its school, campuses and filer.
 #[derive(Serialize, ToSchema)]
@@ -259,7 +259,8 @@ async fn filings_out(state: &AppState, filings: &[Filing]) -> ApiResult<Vec<Fili
     Ok(filings
         .iter()
         .map(|f| {
-            let named: Vec<wire::Campus> = f.campus_ids.iter().filter_map(|c| campuses.get(c)).map(|c| (*c).into()).collect();
+            let named: Vec<wire::Campus> =
+                f.campus_ids.iter().filter_map(|c| campuses.get(c)).map(|c| (*c).into()).collect();
             let by = members.get(&f.filed_by);
             let by_campus = by.and_then(|m| m.campus_id).and_then(|c| campuses.get(&c)).map(|c| c.code.clone());
             FilingOut {
@@ -539,7 +540,10 @@ async fn my_interconnection(state: &AppState, ctx: &AdminCtx, id: Interconnectio
         (status = 200, description = "The interconnections", body = Vec<InterconnectionOut>),
     ),
 )]
-pub async fn list_interconnections(State(state): State<AppState>, caller: Caller) -> ApiResult<Json<Vec<InterconnectionOut>>> {
+pub async fn list_interconnections(
+    State(state): State<AppState>,
+    caller: Caller,
+) -> ApiResult<Json<Vec<InterconnectionOut>>> {
     let ctx = admin_ctx(&state, &caller).await?;
     let mut out = Vec::new();
     for ic in state.store.interconnections_of(ctx.campus.id).await? {
@@ -1009,7 +1013,10 @@ pub async fn publish(
         (status = 200, description = "The campuses", body = Vec<ConnectedCampus>),
     ),
 )]
-pub async fn connected_campuses(State(state): State<AppState>, caller: Caller) -> ApiResult<Json<Vec<ConnectedCampus>>> {
+pub async fn connected_campuses(
+    State(state): State<AppState>,
+    caller: Caller,
+) -> ApiResult<Json<Vec<ConnectedCampus>>> {
     let Some(own) = caller.viewer.campus_id else { return Ok(Json(Vec::new())) };
     let grants = state.hub.grants.get(&state.store, own, caller.member.id).await?;
     let mut out: Vec<ConnectedCampus> = Vec::new();
@@ -1089,7 +1096,10 @@ pub async fn start_removal(
         state.store.create_confirmation(&token_hash(&token), caller.member.id, REMOVE_CAMPUS, id, target, ttl).await?;
     let url = format!("{}/confirm?token={token}", base_url(&state, &headers));
     let qr_svg = crate::qr::svg(&url).map_err(ApiError::internal)?;
-    Ok((StatusCode::CREATED, Json(ConfirmationStarted { confirmation: confirmation_out(&c, state.store.now()), token, url, qr_svg })))
+    Ok((
+        StatusCode::CREATED,
+        Json(ConfirmationStarted { confirmation: confirmation_out(&c, state.store.now()), token, url, qr_svg }),
+    ))
 }
 
 async fn own_confirmation(state: &AppState, caller: &Caller, id: ConfirmationId) -> ApiResult<store::Confirmation> {

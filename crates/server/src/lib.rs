@@ -25,14 +25,14 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use utoipa_axum::router::OpenApiRouter;
-use utoipa_axum::routes;
 use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use store::Store;
 use tokio::net::TcpListener;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 /// Settings the server itself needs (the binary maps its config file onto these).
 #[derive(Clone, Debug)]
@@ -190,11 +190,9 @@ pub(crate) fn api() -> OpenApiRouter<AppState> {
 
 /// What `/api/v1` answers for a path it does not route, or a method a path lacks.
 fn api_fallbacks(router: Router<AppState>) -> Router<AppState> {
-    router
-        .fallback(|| async { error::ApiError::not_found() })
-        .method_not_allowed_fallback(|| async {
-            error::ApiError::new(StatusCode::METHOD_NOT_ALLOWED, domain::ErrorCode::MethodNotAllowed)
-        })
+    router.fallback(|| async { error::ApiError::not_found() }).method_not_allowed_fallback(|| async {
+        error::ApiError::new(StatusCode::METHOD_NOT_ALLOWED, domain::ErrorCode::MethodNotAllowed)
+    })
 }
 
 /// The whole application: API, OpenAPI document, health check, web consoles.

@@ -15,8 +15,8 @@ use domain::interconnection::Refusal;
 use domain::{ErrorCode, ErrorCode as C};
 use serde::Serialize;
 use serde_json::{Value, json};
-use utoipa::openapi::{OpenApi, OpenApiBuilder};
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::openapi::{OpenApi, OpenApiBuilder};
 use utoipa::{PartialSchema, ToSchema};
 
 /// The codes an operation may answer beyond those its shape implies (see `shared`), by
@@ -51,43 +51,194 @@ pub const PROBLEMS: &[(&str, &[ErrorCode])] = &[
     ("import_members", &[C::Forbidden, C::ImportInvalid, C::UnsupportedFile]),
     ("export_members", &[C::Forbidden, C::InvalidInput]),
     ("member_template", &[C::Forbidden, C::InvalidInput]),
-    ("my_school_campuses", &[C::Forbidden]),
+    ("my_school_campuses", &[C::Forbidden, C::Refused(Refusal::NotAdmin)]),
     ("list_filings", &[C::Forbidden, C::InvalidInput]),
-    ("create_filing", &[C::Forbidden, C::InvalidInput, C::Refused(Refusal::NotAdmin), C::Refused(Refusal::OtherSchool)]),
+    (
+        "create_filing",
+        &[
+            C::Forbidden,
+            C::InvalidInput,
+            C::Refused(Refusal::NotAdmin),
+            C::Refused(Refusal::OtherSchool),
+            C::Refused(Refusal::FilingCampuses),
+        ],
+    ),
     ("confirm_filing", &[C::Forbidden, C::FilingNotPending]),
     ("reject_filing", &[C::Forbidden, C::InvalidInput, C::FilingNotPending]),
-    ("list_interconnections", &[C::Forbidden]),
+    ("list_interconnections", &[C::Forbidden, C::Refused(Refusal::NotAdmin)]),
     ("create_interconnection", &[C::Forbidden, C::InvalidInput, C::Refused(Refusal::NotAdmin)]),
-    ("list_invitations", &[C::Forbidden, C::Refused(Refusal::NotInitiator)]),
-    ("create_invitation", &[C::Forbidden, C::Refused(Refusal::NotInitiator), C::Refused(Refusal::NotAdmin), C::Refused(Refusal::Dissolved), C::Refused(Refusal::FilingRequired)]),
-    ("revoke_invitation", &[C::Forbidden, C::Refused(Refusal::NotInitiator), C::Refused(Refusal::InvitationUsed), C::Refused(Refusal::InvitationRevoked)]),
-    ("preview_invitation", &[C::Forbidden]),
-    ("accept_invitation", &[C::Forbidden, C::Refused(Refusal::NotAdmin), C::Refused(Refusal::OtherSchool), C::Refused(Refusal::InvitationExpired), C::Refused(Refusal::InvitationUsed), C::Refused(Refusal::InvitationRevoked), C::Refused(Refusal::FilingRequired), C::Refused(Refusal::AlreadyMember), C::Refused(Refusal::Dissolved)]),
-    ("get_exposure", &[C::Forbidden, C::Refused(Refusal::NotAdmin), C::Refused(Refusal::NotMember), C::Refused(Refusal::Dissolved)]),
-    ("put_exposure", &[C::Forbidden, C::InvalidInput, C::Refused(Refusal::NotAdmin), C::Refused(Refusal::NotMember), C::Refused(Refusal::Dissolved)]),
-    ("publish", &[C::Forbidden, C::Refused(Refusal::NotInitiator), C::Refused(Refusal::Dissolved)]),
-    ("start_removal", &[C::Forbidden, C::Refused(Refusal::NotInitiator), C::Refused(Refusal::NotMember), C::Refused(Refusal::Dissolved), C::Refused(Refusal::CannotRemoveInitiator)]),
-    ("remove_campus", &[C::Forbidden, C::ConfirmationRequired, C::ConfirmationExpired, C::ConfirmationUsed, C::Refused(Refusal::NotInitiator), C::Refused(Refusal::NotMember), C::Refused(Refusal::Dissolved), C::Refused(Refusal::CannotRemoveInitiator)]),
-    ("preview_confirmation", &[]),
-    ("approve_confirmation", &[C::ConfirmationExpired, C::ConfirmationUsed]),
+    ("list_invitations", &[C::Forbidden, C::Refused(Refusal::NotInitiator), C::Refused(Refusal::NotAdmin)]),
+    (
+        "create_invitation",
+        &[
+            C::Forbidden,
+            C::Refused(Refusal::NotInitiator),
+            C::Refused(Refusal::NotAdmin),
+            C::Refused(Refusal::Dissolved),
+            C::Refused(Refusal::FilingRequired),
+        ],
+    ),
+    (
+        "revoke_invitation",
+        &[
+            C::Forbidden,
+            C::Refused(Refusal::NotInitiator),
+            C::Refused(Refusal::InvitationUsed),
+            C::Refused(Refusal::InvitationRevoked),
+            C::Refused(Refusal::NotAdmin),
+        ],
+    ),
+    ("preview_invitation", &[C::Forbidden, C::NotFound, C::Refused(Refusal::NotAdmin)]),
+    (
+        "accept_invitation",
+        &[
+            C::Forbidden,
+            C::Refused(Refusal::NotAdmin),
+            C::Refused(Refusal::OtherSchool),
+            C::Refused(Refusal::InvitationExpired),
+            C::Refused(Refusal::InvitationUsed),
+            C::Refused(Refusal::InvitationRevoked),
+            C::Refused(Refusal::FilingRequired),
+            C::Refused(Refusal::AlreadyMember),
+            C::Refused(Refusal::Dissolved),
+            C::NotFound,
+        ],
+    ),
+    (
+        "get_exposure",
+        &[C::Forbidden, C::Refused(Refusal::NotAdmin), C::Refused(Refusal::NotMember), C::Refused(Refusal::Dissolved)],
+    ),
+    (
+        "put_exposure",
+        &[
+            C::Forbidden,
+            C::InvalidInput,
+            C::Refused(Refusal::NotAdmin),
+            C::Refused(Refusal::NotMember),
+            C::Refused(Refusal::Dissolved),
+        ],
+    ),
+    (
+        "publish",
+        &[
+            C::Forbidden,
+            C::Refused(Refusal::NotInitiator),
+            C::Refused(Refusal::Dissolved),
+            C::Refused(Refusal::NotAdmin),
+        ],
+    ),
+    (
+        "start_removal",
+        &[
+            C::Forbidden,
+            C::Refused(Refusal::NotInitiator),
+            C::Refused(Refusal::NotMember),
+            C::Refused(Refusal::Dissolved),
+            C::Refused(Refusal::CannotRemoveInitiator),
+            C::Refused(Refusal::NotAdmin),
+        ],
+    ),
+    (
+        "remove_campus",
+        &[
+            C::Forbidden,
+            C::ConfirmationRequired,
+            C::ConfirmationExpired,
+            C::ConfirmationUsed,
+            C::Refused(Refusal::NotInitiator),
+            C::Refused(Refusal::NotMember),
+            C::Refused(Refusal::Dissolved),
+            C::Refused(Refusal::CannotRemoveInitiator),
+            C::Refused(Refusal::NotAdmin),
+        ],
+    ),
+    ("preview_confirmation", &[C::NotFound]),
+    ("approve_confirmation", &[C::ConfirmationExpired, C::ConfirmationUsed, C::NotFound]),
     ("get_confirmation", &[]),
     ("confirm_with_password", &[C::WrongPassword, C::ConfirmationExpired, C::ConfirmationUsed]),
     ("connected_campuses", &[]),
     ("audit", &[C::Forbidden, C::InvalidInput]),
-    ("live_socket", &[C::Forbidden]),
+    ("live_socket", &[C::Forbidden, C::InvalidInput]),
     ("events", &[C::InvalidInput, C::InvalidPosition, C::ResyncRequired]),
     ("list_conversations", &[C::Chat(ChatRefusal::BureauCannotChat)]),
-    ("open_direct", &[C::Chat(ChatRefusal::BureauCannotChat), C::Chat(ChatRefusal::WithSelf)]),
-    ("create_group", &[C::Chat(ChatRefusal::BureauCannotChat), C::InvalidInput, C::Chat(ChatRefusal::GroupTooLarge)]),
+    ("open_direct", &[C::Chat(ChatRefusal::BureauCannotChat), C::Chat(ChatRefusal::WithSelf), C::NotFound]),
+    (
+        "create_group",
+        &[C::Chat(ChatRefusal::BureauCannotChat), C::InvalidInput, C::Chat(ChatRefusal::GroupTooLarge), C::NotFound],
+    ),
     ("get_conversation", &[C::Chat(ChatRefusal::BureauCannotChat)]),
-    ("rename_conversation", &[C::Chat(ChatRefusal::BureauCannotChat), C::InvalidInput, C::Chat(ChatRefusal::NotOwner), C::Chat(ChatRefusal::NotGroup), C::Chat(ChatRefusal::ReadOnly)]),
-    ("dissolve_conversation", &[C::Chat(ChatRefusal::BureauCannotChat), C::Chat(ChatRefusal::NotOwner), C::Chat(ChatRefusal::NotGroup), C::Chat(ChatRefusal::ReadOnly)]),
-    ("add_members", &[C::Chat(ChatRefusal::BureauCannotChat), C::InvalidInput, C::Chat(ChatRefusal::NotGroup), C::Chat(ChatRefusal::ReadOnly), C::Chat(ChatRefusal::GroupTooLarge)]),
-    ("remove_member", &[C::Chat(ChatRefusal::BureauCannotChat), C::Chat(ChatRefusal::NotOwner), C::Chat(ChatRefusal::NotGroup), C::Chat(ChatRefusal::ReadOnly), C::Chat(ChatRefusal::OwnerCannotLeave)]),
-    ("transfer_ownership", &[C::Chat(ChatRefusal::BureauCannotChat), C::Chat(ChatRefusal::NotOwner), C::Chat(ChatRefusal::NotGroup), C::Chat(ChatRefusal::ReadOnly)]),
+    (
+        "rename_conversation",
+        &[
+            C::Chat(ChatRefusal::BureauCannotChat),
+            C::InvalidInput,
+            C::Chat(ChatRefusal::NotOwner),
+            C::Chat(ChatRefusal::NotGroup),
+            C::Chat(ChatRefusal::ReadOnly),
+        ],
+    ),
+    (
+        "dissolve_conversation",
+        &[
+            C::Chat(ChatRefusal::BureauCannotChat),
+            C::Chat(ChatRefusal::NotOwner),
+            C::Chat(ChatRefusal::NotGroup),
+            C::Chat(ChatRefusal::ReadOnly),
+        ],
+    ),
+    (
+        "add_members",
+        &[
+            C::Chat(ChatRefusal::BureauCannotChat),
+            C::InvalidInput,
+            C::Chat(ChatRefusal::NotGroup),
+            C::Chat(ChatRefusal::ReadOnly),
+            C::Chat(ChatRefusal::GroupTooLarge),
+            C::NotFound,
+        ],
+    ),
+    (
+        "remove_member",
+        &[
+            C::Chat(ChatRefusal::BureauCannotChat),
+            C::Chat(ChatRefusal::NotOwner),
+            C::Chat(ChatRefusal::NotGroup),
+            C::Chat(ChatRefusal::ReadOnly),
+            C::Chat(ChatRefusal::OwnerCannotLeave),
+        ],
+    ),
+    (
+        "transfer_ownership",
+        &[
+            C::Chat(ChatRefusal::BureauCannotChat),
+            C::Chat(ChatRefusal::NotOwner),
+            C::Chat(ChatRefusal::NotGroup),
+            C::Chat(ChatRefusal::ReadOnly),
+            C::NotFound,
+        ],
+    ),
     ("list_messages", &[C::Chat(ChatRefusal::BureauCannotChat), C::InvalidInput]),
-    ("send_message", &[C::Chat(ChatRefusal::BureauCannotChat), C::InvalidInput, C::Chat(ChatRefusal::ReadOnly), C::Chat(ChatRefusal::MentionNotMember), C::Chat(ChatRefusal::ClientIdReused)]),
-    ("recall_message", &[C::Chat(ChatRefusal::BureauCannotChat), C::Chat(ChatRefusal::NotSender), C::Chat(ChatRefusal::RecallExpired), C::Chat(ChatRefusal::ReadOnly)]),
+    (
+        "send_message",
+        &[
+            C::Chat(ChatRefusal::BureauCannotChat),
+            C::InvalidInput,
+            C::Chat(ChatRefusal::ReadOnly),
+            C::Chat(ChatRefusal::MentionNotMember),
+            C::Chat(ChatRefusal::ClientIdReused),
+            C::NotFound,
+            C::Chat(ChatRefusal::NotGroup),
+        ],
+    ),
+    (
+        "recall_message",
+        &[
+            C::Chat(ChatRefusal::BureauCannotChat),
+            C::Chat(ChatRefusal::NotSender),
+            C::Chat(ChatRefusal::RecallExpired),
+            C::Chat(ChatRefusal::ReadOnly),
+        ],
+    ),
     ("readers", &[C::Chat(ChatRefusal::BureauCannotChat)]),
     ("mark_read", &[C::Chat(ChatRefusal::BureauCannotChat), C::InvalidInput]),
 ];
@@ -99,7 +250,8 @@ pub const PROBLEMS: &[(&str, &[ErrorCode])] = &[
 /// not parse.
 fn shared(op: &Value, method: &str) -> Vec<ErrorCode> {
     let mut out = vec![C::UriTooLong, C::Internal];
-    let public = op["security"].as_array().is_some_and(|s| s.iter().any(|r| r.as_object().is_some_and(|o| o.is_empty())));
+    let public =
+        op["security"].as_array().is_some_and(|s| s.iter().any(|r| r.as_object().is_some_and(|o| o.is_empty())));
     if !public {
         out.push(C::Unauthenticated);
         if method != "get" {
@@ -198,7 +350,8 @@ fn finish(mut doc: OpenApi) -> Value {
     doc.info.license = None;
     doc.info.contact = None;
     let components = doc.components.get_or_insert_with(Default::default);
-    components.add_security_scheme("bearer", SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()));
+    components
+        .add_security_scheme("bearer", SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()));
     components.add_security_scheme(
         "cookie",
         SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::new(crate::auth::SESSION_COOKIE))),
@@ -303,7 +456,11 @@ mod tests {
         assert!(op("post", "/conversations/{conversation_id}/messages")["responses"]["200"].is_object());
         let params = op("get", "/campuses/{campus_id}/members")["parameters"].clone();
         let limit = params.as_array().unwrap().iter().find(|p| p["name"] == "limit").unwrap().clone();
-        assert_eq!((limit["in"].as_str(), limit["schema"]["type"].as_str()), (Some("query"), Some("integer")), "{limit}");
+        assert_eq!(
+            (limit["in"].as_str(), limit["schema"]["type"].as_str()),
+            (Some("query"), Some("integer")),
+            "{limit}"
+        );
         let codes = op("post", "/campuses/{campus_id}/members")["x-problem-codes"].clone();
         assert!(codes.as_array().unwrap().contains(&json!("duplicate_login")), "{codes}");
         assert!(!codes.as_array().unwrap().contains(&json!("wrong_password")), "{codes}");

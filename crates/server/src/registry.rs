@@ -5,6 +5,7 @@ use crate::auth::{Caller, hash_password};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{Json, Path};
 use crate::files;
+use crate::wire;
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
@@ -14,10 +15,9 @@ use domain::error::Errors;
 use domain::member_row::{LineError, MemberFields, RawMemberFields};
 use domain::values::{Code, NAME_MAX, Password, optional_text, required_text};
 use domain::{CampusId, Role, SchoolId};
-use crate::wire;
 use serde::Deserialize;
-use utoipa::ToSchema;
 use store::{MemberWrite, Names, RegistryRow};
+use utoipa::ToSchema;
 
 fn bureau_only(caller: &Caller) -> ApiResult<()> {
     if may_manage_registry(&caller.viewer) { Ok(()) } else { Err(ApiError::forbidden()) }
@@ -76,7 +76,10 @@ fn check_new(input: &RegistryInput) -> ApiResult<(Code, CheckedNames)> {
         (status = 200, description = "Every school", body = Vec<wire::SchoolWithCampuses>),
     ),
 )]
-pub async fn list_schools(State(state): State<AppState>, caller: Caller) -> ApiResult<Json<Vec<wire::SchoolWithCampuses>>> {
+pub async fn list_schools(
+    State(state): State<AppState>,
+    caller: Caller,
+) -> ApiResult<Json<Vec<wire::SchoolWithCampuses>>> {
     bureau_only(&caller)?;
     Ok(Json(state.store.list_schools().await?.into_iter().map(Into::into).collect()))
 }

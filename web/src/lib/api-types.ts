@@ -2352,7 +2352,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {unknown} */
-                        code?: "body_not_object" | "confirmation_expired" | "confirmation_used" | "csrf_failed" | "internal" | "invalid_json" | "payload_too_large" | "unauthenticated" | "unsupported_media_type" | "uri_too_long";
+                        code?: "body_not_object" | "confirmation_expired" | "confirmation_used" | "csrf_failed" | "internal" | "invalid_json" | "not_found" | "payload_too_large" | "unauthenticated" | "unsupported_media_type" | "uri_too_long";
                     };
                 };
             };
@@ -2387,7 +2387,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {unknown} */
-                        code?: "internal" | "invalid_query" | "unauthenticated" | "uri_too_long";
+                        code?: "internal" | "invalid_query" | "not_found" | "unauthenticated" | "uri_too_long";
                     };
                 };
             };
@@ -2570,7 +2570,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {unknown} */
-                        code?: "body_not_object" | "bureau_cannot_chat" | "cannot_chat_with_self" | "csrf_failed" | "internal" | "invalid_json" | "payload_too_large" | "unauthenticated" | "unsupported_media_type" | "uri_too_long";
+                        code?: "body_not_object" | "bureau_cannot_chat" | "cannot_chat_with_self" | "csrf_failed" | "internal" | "invalid_json" | "not_found" | "payload_too_large" | "unauthenticated" | "unsupported_media_type" | "uri_too_long";
                     };
                 };
             };
@@ -2606,7 +2606,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {unknown} */
-                        code?: "body_not_object" | "bureau_cannot_chat" | "csrf_failed" | "group_too_large" | "internal" | "invalid_input" | "invalid_json" | "payload_too_large" | "unauthenticated" | "unsupported_media_type" | "uri_too_long";
+                        code?: "body_not_object" | "bureau_cannot_chat" | "csrf_failed" | "group_too_large" | "internal" | "invalid_input" | "invalid_json" | "not_found" | "payload_too_large" | "unauthenticated" | "unsupported_media_type" | "uri_too_long";
                     };
                 };
             };
@@ -2877,7 +2877,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {unknown} */
-                        code?: "body_not_object" | "bureau_cannot_chat" | "client_id_reused" | "conversation_read_only" | "csrf_failed" | "internal" | "invalid_input" | "invalid_json" | "mention_not_member" | "not_found" | "payload_too_large" | "unauthenticated" | "unsupported_media_type" | "uri_too_long";
+                        code?: "body_not_object" | "bureau_cannot_chat" | "client_id_reused" | "conversation_read_only" | "csrf_failed" | "internal" | "invalid_input" | "invalid_json" | "mention_not_member" | "not_a_group" | "not_found" | "payload_too_large" | "unauthenticated" | "unsupported_media_type" | "uri_too_long";
                     };
                 };
             };
@@ -3137,7 +3137,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {unknown} */
-                        code?: "body_not_object" | "csrf_failed" | "forbidden" | "internal" | "invalid_input" | "invalid_json" | "not_admin" | "other_school" | "payload_too_large" | "unauthenticated" | "unsupported_media_type" | "uri_too_long";
+                        code?: "body_not_object" | "csrf_failed" | "filing_campuses" | "forbidden" | "internal" | "invalid_input" | "invalid_json" | "not_admin" | "other_school" | "payload_too_large" | "unauthenticated" | "unsupported_media_type" | "uri_too_long";
                     };
                 };
             };
@@ -3243,7 +3243,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {unknown} */
-                        code?: "forbidden" | "internal" | "unauthenticated" | "uri_too_long";
+                        code?: "forbidden" | "internal" | "not_admin" | "unauthenticated" | "uri_too_long";
                     };
                 };
             };
@@ -3319,7 +3319,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {unknown} */
-                        code?: "cannot_remove_initiator" | "confirmation_expired" | "confirmation_required" | "confirmation_used" | "csrf_failed" | "forbidden" | "interconnection_dissolved" | "internal" | "invalid_query" | "not_found" | "not_initiator" | "not_member" | "unauthenticated" | "uri_too_long";
+                        code?: "cannot_remove_initiator" | "confirmation_expired" | "confirmation_required" | "confirmation_used" | "csrf_failed" | "forbidden" | "interconnection_dissolved" | "internal" | "invalid_query" | "not_admin" | "not_found" | "not_initiator" | "not_member" | "unauthenticated" | "uri_too_long";
                     };
                 };
             };
@@ -3356,7 +3356,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {unknown} */
-                        code?: "cannot_remove_initiator" | "csrf_failed" | "forbidden" | "interconnection_dissolved" | "internal" | "not_found" | "not_initiator" | "not_member" | "unauthenticated" | "uri_too_long";
+                        code?: "cannot_remove_initiator" | "csrf_failed" | "forbidden" | "interconnection_dissolved" | "internal" | "not_admin" | "not_found" | "not_initiator" | "not_member" | "unauthenticated" | "uri_too_long";
                     };
                 };
             };
@@ -3469,7 +3469,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {unknown} */
-                        code?: "forbidden" | "internal" | "not_found" | "not_initiator" | "unauthenticated" | "uri_too_long";
+                        code?: "forbidden" | "internal" | "not_admin" | "not_found" | "not_initiator" | "unauthenticated" | "uri_too_long";
                     };
                 };
             };
@@ -3539,7 +3539,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {unknown} */
-                        code?: "csrf_failed" | "forbidden" | "interconnection_dissolved" | "internal" | "not_found" | "not_initiator" | "unauthenticated" | "uri_too_long";
+                        code?: "csrf_failed" | "forbidden" | "interconnection_dissolved" | "internal" | "not_admin" | "not_found" | "not_initiator" | "unauthenticated" | "uri_too_long";
                     };
                 };
             };
@@ -3575,7 +3575,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {unknown} */
-                        code?: "already_member" | "body_not_object" | "csrf_failed" | "filing_required" | "forbidden" | "interconnection_dissolved" | "internal" | "invalid_json" | "invitation_expired" | "invitation_revoked" | "invitation_used" | "not_admin" | "other_school" | "payload_too_large" | "unauthenticated" | "unsupported_media_type" | "uri_too_long";
+                        code?: "already_member" | "body_not_object" | "csrf_failed" | "filing_required" | "forbidden" | "interconnection_dissolved" | "internal" | "invalid_json" | "invitation_expired" | "invitation_revoked" | "invitation_used" | "not_admin" | "not_found" | "other_school" | "payload_too_large" | "unauthenticated" | "unsupported_media_type" | "uri_too_long";
                     };
                 };
             };
@@ -3610,7 +3610,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {unknown} */
-                        code?: "forbidden" | "internal" | "invalid_query" | "unauthenticated" | "uri_too_long";
+                        code?: "forbidden" | "internal" | "invalid_query" | "not_admin" | "not_found" | "unauthenticated" | "uri_too_long";
                     };
                 };
             };
@@ -3643,7 +3643,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {unknown} */
-                        code?: "csrf_failed" | "forbidden" | "internal" | "invitation_revoked" | "invitation_used" | "not_found" | "not_initiator" | "unauthenticated" | "uri_too_long";
+                        code?: "csrf_failed" | "forbidden" | "internal" | "invitation_revoked" | "invitation_used" | "not_admin" | "not_found" | "not_initiator" | "unauthenticated" | "uri_too_long";
                     };
                 };
             };
@@ -3741,7 +3741,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {unknown} */
-                        code?: "forbidden" | "internal" | "unauthenticated" | "uri_too_long";
+                        code?: "forbidden" | "internal" | "not_admin" | "unauthenticated" | "uri_too_long";
                     };
                 };
             };
@@ -3986,7 +3986,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {unknown} */
-                        code?: "forbidden" | "internal" | "unauthenticated" | "uri_too_long";
+                        code?: "forbidden" | "internal" | "invalid_input" | "unauthenticated" | "uri_too_long";
                     };
                 };
             };

@@ -84,15 +84,21 @@ pub enum ResyncReason {
     TooOld,
 }
 
-/// A frame the server sends that is not an event (events are `EventFrame`).
+/// A frame the server sends that is not an event (events are `EventFrame`). Each is
+/// built, serialized and dropped at once, so an `ack`'s size does not matter.
+#[allow(clippy::large_enum_variant)]
 #[derive(Serialize, utoipa::ToSchema)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum ControlFrame {
     /// Caught up; live events follow.
-    Ready { position: i64 },
+    Ready {
+        position: i64,
+    },
     Pong,
     /// The socket closes after this.
-    Resync { reason: ResyncReason },
+    Resync {
+        reason: ResyncReason,
+    },
     /// A frame was refused; the socket stays open.
     Problem {
         #[schema(value_type = String)]
@@ -102,7 +108,10 @@ pub enum ControlFrame {
         client_id: Option<String>,
     },
     /// A sent message is durable.
-    Ack { client_id: String, message: crate::chat::render::MessageOut },
+    Ack {
+        client_id: String,
+        message: crate::chat::render::MessageOut,
+    },
 }
 
 /// Whether a cookie-authenticated upgrade comes from campuslink's own pages: a

@@ -207,7 +207,10 @@ async fn health_security_headers_and_openapi() {
         let r = anon.request(m, &format!("/api/v1{concrete}")).json(&json!({})).send().await.unwrap();
         let want = if path == "/auth/login" { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::UNAUTHORIZED };
         assert_eq!(r.status(), want, "{method} {path}");
-        assert!(spec["paths"][format!("/api/v1{path}")][method].is_object(), "{method} {path} in the document");
+        assert!(
+            spec["paths"][format!("/api/v1{path}")][method.as_str()].is_object(),
+            "{method} {path} in the document"
+        );
     }
     let (s, b) = anon.get("/api/v1/no/such/route").await;
     assert_eq!((s, b["code"].as_str()), (StatusCode::NOT_FOUND, Some("not_found")));
