@@ -84,8 +84,8 @@ pub enum ResyncReason {
     TooOld,
 }
 
-/// A frame the server sends that is not an event (events are `EventFrame`). Each is
-/// built, serialized and dropped at once, so an `ack`'s size does not matter.
+/// A frame the server sends that is not an event (events are `EventFrame`).
+// Each is built, serialized and dropped at once, so an `ack`'s size does not matter.
 #[allow(clippy::large_enum_variant)]
 #[derive(Serialize, utoipa::ToSchema)]
 #[serde(tag = "type", rename_all = "snake_case")]
