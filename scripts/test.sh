@@ -26,6 +26,12 @@ step "API tests on PostgreSQL"
 # --workspace keeps the same feature set as above, so nothing is rebuilt.
 CAMPUSLINK_TEST_API_DB=postgres cargo test --workspace --locked --test api
 
+step "web app: API types generated from the OpenAPI document are current"
+# The unit tests above checked web/openapi.json is the document the server serves;
+# the TypeScript types must be generated from it.
+npm --prefix web run api-types
+git diff --exit-code -- web/src/lib/api-types.ts
+
 step "web app: types (svelte-check) and unit tests (vitest)"
 npm --prefix web run check
 npm --prefix web test

@@ -23,7 +23,7 @@ use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
-use store::{Campus, Member, School};
+use store::Member;
 
 pub const SESSION_COOKIE: &str = "campuslink_session";
 pub const CSRF_COOKIE: &str = "campuslink_csrf";
@@ -184,7 +184,7 @@ impl FromRequestParts<AppState> for Caller {
     }
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 pub struct LoginRequest {
     #[serde(default)]
     pub login: String,
@@ -193,15 +193,17 @@ pub struct LoginRequest {
 }
 
 /// Who is signed in, with their campus and school.
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct Me {
+    #[schema(value_type = uuid::Uuid)]
     pub id: domain::MemberId,
     pub login: String,
+    #[schema(value_type = crate::wire::Role)]
     pub role: Role,
     pub name_zh: String,
     pub name_pt: String,
-    pub campus: Option<Campus>,
-    pub school: Option<School>,
+    pub campus: Option<crate::wire::Campus>,
+    pub school: Option<crate::wire::School>,
 }
 
 pub async fn me_of(state: &AppState, m: &Member) -> ApiResult<Me> {
@@ -219,12 +221,12 @@ pub async fn me_of(state: &AppState, m: &Member) -> ApiResult<Me> {
         role: m.role,
         name_zh: m.name_zh.clone(),
         name_pt: m.name_pt.clone(),
-        campus,
-        school,
+        campus: campus.map(Into::into),
+        school: school.map(Into::into),
     })
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct LoginResponse {
     pub token: String,
     pub csrf_token: String,
@@ -232,6 +234,18 @@ pub struct LoginResponse {
 }
 
 /// `POST /api/v1/auth/login`
+#[utoipa::path(
+    post,
+    path = "/auth/login",
+    tag = "accounts",
+    operation_id = "login",
+    summary = "Sign in; sets the session and CSRF cookies and returns a bearer token",
+    request_body = LoginRequest,
+    security(()),
+    responses(
+        (status = 200, description = "Signed in", body = LoginResponse),
+    ),
+)]
 pub async fn login(
     State(state): State<AppState>,
     ConnectInfo(addr): ConnectInfo<SocketAddr>,
@@ -303,6 +317,16 @@ pub async fn login(
 }
 
 /// `POST /api/v1/auth/logout`
+#[utoipa::path(
+    post,
+    path = "/auth/logout",
+    tag = "accounts",
+    operation_id = "logout",
+    summary = "Sign out (ends this session)",
+    responses(
+        (status = 204, description = "Signed out"),
+    ),
+)]
 pub async fn logout(State(state): State<AppState>, caller: Caller) -> ApiResult<Response> {
     state.store.delete_session(&caller.token_hash).await?;
     state.hub.end_session(&caller.token_hash);
@@ -315,11 +339,21 @@ pub async fn logout(State(state): State<AppState>, caller: Caller) -> ApiResult<
 }
 
 /// `GET /api/v1/me`
+#[utoipa::path(
+    get,
+    path = "/me",
+    tag = "accounts",
+    operation_id = "me",
+    summary = "Who is signed in",
+    responses(
+        (status = 200, description = "The caller", body = Me),
+    ),
+)]
 pub async fn me(State(state): State<AppState>, caller: Caller) -> ApiResult<Json<Me>> {
     Ok(Json(me_of(&state, &caller.member).await?))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 pub struct ChangePassword {
     #[serde(default)]
     pub current_password: String,
@@ -328,6 +362,17 @@ pub struct ChangePassword {
 }
 
 /// `POST /api/v1/me/password` — ends every session of the member, this one included.
+#[utoipa::path(
+    post,
+    path = "/me/password",
+    tag = "accounts",
+    operation_id = "change_password",
+    summary = "Change own password (ends every session)",
+    request_body = ChangePassword,
+    responses(
+        (status = 204, description = "Changed"),
+    ),
+)]
 pub async fn change_password(
     State(state): State<AppState>,
     caller: Caller,

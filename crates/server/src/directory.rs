@@ -7,18 +7,19 @@ use crate::auth::{Caller, hash_password};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{Json, Path, Query};
 use crate::files;
+use crate::wire;
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use domain::access::{Access, Shown, campus_access, granting, may_disable, shown};
 use domain::error::Errors;
 use domain::member_row::{IMPORT_COLUMNS, MemberFields, RawMemberFields, parse_import};
 use domain::values::{NAME_MAX, Password, optional_text, required_text};
 use domain::{CampusId, DepartmentId, ErrorCode, Invalid, MemberId, Role};
-use serde::{Deserialize, Serialize};
-use serde_json::Value;
-use store::{Department, ExposedSet, ImportOutcome, Member, MemberFilter, MemberStatus, MemberWrite};
+use serde::Deserialize;
+use store::{Department, ExposedSet, Member, MemberFilter, MemberStatus, MemberWrite};
+use utoipa::{IntoParams, ToSchema};
 
 /// What the caller reaches of a campus: its access, and for a connected campus the
 /// external directory they may see.
@@ -55,30 +56,6 @@ async fn manage(state: &AppState, caller: &Caller, campus: CampusId) -> ApiResul
     }
 }
 
-/// A member as the caller may see them: readers get the directory card, without the
-/// account's login, role and status; external viewers only the exposed fields.
-#[derive(Serialize)]
-pub struct MemberOut<'a> {
-    id: MemberId,
-    campus_id: Option<CampusId>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    login: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    role: Option<Role>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    status: Option<MemberStatus>,
-    name_zh: &'a str,
-    name_pt: &'a str,
-    title: &'a str,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    phone: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    email: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    staff_no: Option<&'a str>,
-    department_ids: Vec<DepartmentId>,
-}
-
 impl View {
     /// Which fields of this campus's members the caller sees (and may search).
     pub fn shown(&self) -> Shown {
@@ -87,21 +64,23 @@ impl View {
     }
 }
 
-fn member_out<'a>(m: &'a Member, view: &View) -> MemberOut<'a> {
+/// A member as the caller may see them: readers get the directory card, without the
+/// account's login, role and status; external viewers only the exposed fields.
+fn member_out(m: &Member, view: &View) -> wire::Member {
     let set = view.exposed.as_ref();
     let shown = view.shown();
-    MemberOut {
+    wire::Member {
         id: m.id,
         campus_id: m.campus_id,
-        login: shown.account.then_some(m.login.as_str()),
+        login: shown.account.then(|| m.login.clone()),
         role: shown.account.then_some(m.role),
         status: shown.account.then_some(m.status),
-        name_zh: &m.name_zh,
-        name_pt: &m.name_pt,
-        title: &m.title,
-        phone: shown.phone.then_some(m.phone.as_str()),
-        email: shown.email.then_some(m.email.as_str()),
-        staff_no: shown.staff_no.then_some(m.staff_no.as_str()),
+        name_zh: m.name_zh.clone(),
+        name_pt: m.name_pt.clone(),
+        title: m.title.clone(),
+        phone: shown.phone.then(|| m.phone.clone()),
+        email: shown.email.then(|| m.email.clone()),
+        staff_no: shown.staff_no.then(|| m.staff_no.clone()),
         department_ids: match set {
             None => m.department_ids.clone(),
             Some(s) => m.department_ids.iter().copied().filter(|d| s.departments.contains(d)).collect(),
@@ -109,48 +88,57 @@ fn member_out<'a>(m: &'a Member, view: &View) -> MemberOut<'a> {
     }
 }
 
-#[derive(Serialize)]
-pub struct MemberPageOut<'a> {
-    total: i64,
-    members: Vec<MemberOut<'a>>,
-}
-
 const MANAGE: View = View { access: Access::Manage, exposed: None };
 
 // ---- departments --------------------------------------------------------------------
 
 /// `GET /api/v1/campuses/{campus_id}/departments`
+#[utoipa::path(
+    get,
+    path = "/campuses/{campus_id}/departments",
+    tag = "directory",
+    operation_id = "list_departments",
+    summary = "The campus's departments, flat (a connected campus sees the exposed ones)",
+    params(
+        ("campus_id" = uuid::Uuid, Path, description = "The campus"),
+    ),
+    responses(
+        (status = 200, description = "The departments", body = Vec<wire::DepartmentOut>),
+    ),
+)]
 pub async fn list_departments(
     State(state): State<AppState>,
     caller: Caller,
     Path(campus): Path<CampusId>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<Vec<wire::DepartmentOut>>> {
     let view = view(&state, &caller, campus).await?;
     let out = match &view.exposed {
-        None => serde_json::to_value(state.store.departments(campus).await?).map_err(ApiError::internal)?,
-        Some(set) => {
-            let depts = state.store.exposed_departments(campus, set).await?;
-            let list: Vec<Value> = depts
-                .into_iter()
-                .map(|(d, exposed)| {
-                    let mut v = serde_json::to_value(d).unwrap_or(Value::Null);
-                    v["exposed"] = Value::Bool(exposed);
-                    v
-                })
-                .collect();
-            Value::Array(list)
-        }
+        None => state
+            .store
+            .departments(campus)
+            .await?
+            .into_iter()
+            .map(|d| wire::DepartmentOut { department: d.into(), exposed: None })
+            .collect(),
+        Some(set) => state
+            .store
+            .exposed_departments(campus, set)
+            .await?
+            .into_iter()
+            .map(|(d, exposed)| wire::DepartmentOut { department: d.into(), exposed: Some(exposed) })
+            .collect(),
     };
     Ok(Json(out))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 pub struct DepartmentInput {
     #[serde(default)]
     pub name_zh: Option<String>,
     #[serde(default)]
     pub name_pt: Option<String>,
     #[serde(default)]
+    #[schema(value_type = Option<uuid::Uuid>)]
     pub parent_id: Option<DepartmentId>,
 }
 
@@ -171,57 +159,116 @@ fn department_names(input: &DepartmentInput, current: Option<&Department>) -> Ap
 }
 
 /// `POST /api/v1/campuses/{campus_id}/departments`
+#[utoipa::path(
+    post,
+    path = "/campuses/{campus_id}/departments",
+    tag = "directory",
+    operation_id = "create_department",
+    summary = "Create a department (admin)",
+    params(
+        ("campus_id" = uuid::Uuid, Path, description = "The campus"),
+    ),
+    request_body = DepartmentInput,
+    responses(
+        (status = 201, description = "Created", body = wire::Department),
+    ),
+)]
 pub async fn create_department(
     State(state): State<AppState>,
     caller: Caller,
     Path(campus): Path<CampusId>,
     Json(input): Json<DepartmentInput>,
-) -> ApiResult<(StatusCode, Json<Department>)> {
+) -> ApiResult<(StatusCode, Json<wire::Department>)> {
     manage(&state, &caller, campus).await?;
     let (zh, pt) = department_names(&input, None)?;
     let d = state.store.create_department(campus, input.parent_id, &zh, &pt).await.map_err(|e| match e {
         store::StoreError::UnknownDepartment => ApiError::field("parent_id", Invalid::UnknownDepartment),
         e => e.into(),
     })?;
-    Ok((StatusCode::CREATED, Json(d)))
+    Ok((StatusCode::CREATED, Json(d.into())))
 }
 
 /// `PATCH /api/v1/campuses/{campus_id}/departments/{department_id}`
+#[utoipa::path(
+    patch,
+    path = "/campuses/{campus_id}/departments/{department_id}",
+    tag = "directory",
+    operation_id = "rename_department",
+    summary = "Rename a department (admin)",
+    params(
+        ("campus_id" = uuid::Uuid, Path, description = "The campus"),
+        ("department_id" = uuid::Uuid, Path, description = "The department"),
+    ),
+    request_body = DepartmentInput,
+    responses(
+        (status = 200, description = "Renamed", body = wire::Department),
+    ),
+)]
 pub async fn rename_department(
     State(state): State<AppState>,
     caller: Caller,
     Path((campus, dept)): Path<(CampusId, DepartmentId)>,
     Json(input): Json<DepartmentInput>,
-) -> ApiResult<Json<Department>> {
+) -> ApiResult<Json<wire::Department>> {
     manage(&state, &caller, campus).await?;
     let current = state.store.department(campus, dept).await?;
     let (zh, pt) = department_names(&input, Some(&current))?;
-    Ok(Json(state.store.rename_department(campus, dept, &zh, &pt).await?))
+    Ok(Json(state.store.rename_department(campus, dept, &zh, &pt).await?.into()))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 pub struct MoveInput {
+    #[schema(value_type = Option<uuid::Uuid>)]
     pub parent_id: Option<DepartmentId>,
     #[serde(default)]
     pub position: i64,
 }
 
 /// `POST /api/v1/campuses/{campus_id}/departments/{department_id}/move`
+#[utoipa::path(
+    post,
+    path = "/campuses/{campus_id}/departments/{department_id}/move",
+    tag = "directory",
+    operation_id = "move_department",
+    summary = "Move or reorder a department (admin)",
+    params(
+        ("campus_id" = uuid::Uuid, Path, description = "The campus"),
+        ("department_id" = uuid::Uuid, Path, description = "The department"),
+    ),
+    request_body = MoveInput,
+    responses(
+        (status = 200, description = "Moved", body = wire::Department),
+    ),
+)]
 pub async fn move_department(
     State(state): State<AppState>,
     caller: Caller,
     Path((campus, dept)): Path<(CampusId, DepartmentId)>,
     Json(input): Json<MoveInput>,
-) -> ApiResult<Json<Department>> {
+) -> ApiResult<Json<wire::Department>> {
     manage(&state, &caller, campus).await?;
     let d = state.store.move_department(campus, dept, input.parent_id, input.position).await.map_err(|e| match e {
         store::StoreError::UnknownDepartment => ApiError::field("parent_id", Invalid::UnknownDepartment),
         e => e.into(),
     })?;
-    Ok(Json(d))
+    Ok(Json(d.into()))
 }
 
 /// `DELETE /api/v1/campuses/{campus_id}/departments/{department_id}`
+#[utoipa::path(
+    delete,
+    path = "/campuses/{campus_id}/departments/{department_id}",
+    tag = "directory",
+    operation_id = "delete_department",
+    summary = "Delete an empty department (admin)",
+    params(
+        ("campus_id" = uuid::Uuid, Path, description = "The campus"),
+        ("department_id" = uuid::Uuid, Path, description = "The department"),
+    ),
+    responses(
+        (status = 204, description = "Deleted"),
+    ),
+)]
 pub async fn delete_department(
     State(state): State<AppState>,
     caller: Caller,
@@ -234,22 +281,42 @@ pub async fn delete_department(
 
 // ---- members ------------------------------------------------------------------------
 
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ListQuery {
+    /// Only members directly in this department.
+    #[param(value_type = Option<uuid::Uuid>)]
     pub department_id: Option<String>,
+    /// Search words (at most 100 characters), matched only in fields the caller sees.
     pub q: Option<String>,
+    /// Disabled members too (those who manage the campus).
     pub include_disabled: Option<bool>,
+    /// 1–1000, default 200.
     pub limit: Option<i64>,
     pub offset: Option<i64>,
 }
 
 /// `GET /api/v1/campuses/{campus_id}/members`
+#[utoipa::path(
+    get,
+    path = "/campuses/{campus_id}/members",
+    tag = "directory",
+    operation_id = "list_members",
+    summary = "List or search members",
+    params(
+        ("campus_id" = uuid::Uuid, Path, description = "The campus"),
+        ListQuery,
+    ),
+    responses(
+        (status = 200, description = "A page of members", body = wire::MemberPage),
+    ),
+)]
 pub async fn list_members(
     State(state): State<AppState>,
     caller: Caller,
     Path(campus): Path<CampusId>,
     Query(q): Query<ListQuery>,
-) -> ApiResult<Response> {
+) -> ApiResult<Json<wire::MemberPage>> {
     let view = view(&state, &caller, campus).await?;
     let department_id = match q.department_id.as_deref().filter(|s| !s.is_empty()) {
         Some(s) => {
@@ -272,15 +339,29 @@ pub async fn list_members(
     };
     let page = state.store.list_members(campus, &filter).await?;
     let members = page.members.iter().map(|m| member_out(m, &view)).collect();
-    Ok(axum::Json(MemberPageOut { total: page.total, members }).into_response())
+    Ok(Json(wire::MemberPage { total: page.total, members }))
 }
 
 /// `GET /api/v1/campuses/{campus_id}/members/{member_id}`
+#[utoipa::path(
+    get,
+    path = "/campuses/{campus_id}/members/{member_id}",
+    tag = "directory",
+    operation_id = "get_member",
+    summary = "A member's card",
+    params(
+        ("campus_id" = uuid::Uuid, Path, description = "The campus"),
+        ("member_id" = uuid::Uuid, Path, description = "The member"),
+    ),
+    responses(
+        (status = 200, description = "The card", body = wire::Member),
+    ),
+)]
 pub async fn get_member(
     State(state): State<AppState>,
     caller: Caller,
     Path((campus, member)): Path<(CampusId, MemberId)>,
-) -> ApiResult<Response> {
+) -> ApiResult<Json<wire::Member>> {
     let view = view(&state, &caller, campus).await?;
     let m = state.store.member(member).await?;
     let exposed = match &view.exposed {
@@ -292,10 +373,10 @@ pub async fn get_member(
     if !visible {
         return Err(ApiError::not_found());
     }
-    Ok(axum::Json(member_out(&m, &view)).into_response())
+    Ok(Json(member_out(&m, &view)))
 }
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, ToSchema)]
 pub struct MemberInput {
     pub login: Option<String>,
     pub name_zh: Option<String>,
@@ -304,7 +385,9 @@ pub struct MemberInput {
     pub phone: Option<String>,
     pub email: Option<String>,
     pub staff_no: Option<String>,
+    #[schema(value_type = Option<Vec<uuid::Uuid>>)]
     pub department_ids: Option<Vec<DepartmentId>>,
+    /// `admin` or `member`.
     pub role: Option<String>,
     pub password: Option<String>,
 }
@@ -359,12 +442,26 @@ fn check_member(input: &MemberInput, current: Option<&Member>) -> Result<Checked
 }
 
 /// `POST /api/v1/campuses/{campus_id}/members`
+#[utoipa::path(
+    post,
+    path = "/campuses/{campus_id}/members",
+    tag = "directory",
+    operation_id = "create_member",
+    summary = "Create a member (admin)",
+    params(
+        ("campus_id" = uuid::Uuid, Path, description = "The campus"),
+    ),
+    request_body = MemberInput,
+    responses(
+        (status = 201, description = "Created", body = wire::Member),
+    ),
+)]
 pub async fn create_member(
     State(state): State<AppState>,
     caller: Caller,
     Path(campus): Path<CampusId>,
     Json(input): Json<MemberInput>,
-) -> ApiResult<Response> {
+) -> ApiResult<(StatusCode, Json<wire::Member>)> {
     manage(&state, &caller, campus).await?;
     let mut errors = Vec::new();
     let checked = check_member(&input, None).map_err(|e| errors.extend(e)).ok();
@@ -383,16 +480,31 @@ pub async fn create_member(
     };
     let write = MemberWrite { fields: &m.fields, role: m.role, department_ids: &m.departments };
     let created = state.store.create_member(Some(campus), write, hash.as_deref()).await?;
-    Ok((StatusCode::CREATED, axum::Json(member_out(&created, &MANAGE))).into_response())
+    Ok((StatusCode::CREATED, Json(member_out(&created, &MANAGE))))
 }
 
 /// `PATCH /api/v1/campuses/{campus_id}/members/{member_id}`
+#[utoipa::path(
+    patch,
+    path = "/campuses/{campus_id}/members/{member_id}",
+    tag = "directory",
+    operation_id = "update_member",
+    summary = "Edit a member (admin)",
+    params(
+        ("campus_id" = uuid::Uuid, Path, description = "The campus"),
+        ("member_id" = uuid::Uuid, Path, description = "The member"),
+    ),
+    request_body = MemberInput,
+    responses(
+        (status = 200, description = "Edited", body = wire::Member),
+    ),
+)]
 pub async fn update_member(
     State(state): State<AppState>,
     caller: Caller,
     Path((campus, member)): Path<(CampusId, MemberId)>,
     Json(input): Json<MemberInput>,
-) -> ApiResult<Response> {
+) -> ApiResult<Json<wire::Member>> {
     manage(&state, &caller, campus).await?;
     let current = state.store.member(member).await?;
     if current.campus_id != Some(campus) {
@@ -405,7 +517,7 @@ pub async fn update_member(
     }
     let write = MemberWrite { fields: &m.fields, role: m.role, department_ids: &m.departments };
     let updated = state.store.update_member(campus, member, write).await?;
-    Ok(axum::Json(member_out(&updated, &MANAGE)).into_response())
+    Ok(Json(member_out(&updated, &MANAGE)))
 }
 
 async fn set_status(
@@ -414,7 +526,7 @@ async fn set_status(
     campus: CampusId,
     member: MemberId,
     status: MemberStatus,
-) -> ApiResult<Response> {
+) -> ApiResult<Json<wire::Member>> {
     manage(state, caller, campus).await?;
     if status == MemberStatus::Disabled && !may_disable(&caller.viewer, member) {
         return Err(ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, ErrorCode::CannotDisableSelf));
@@ -423,34 +535,77 @@ async fn set_status(
     if status == MemberStatus::Disabled {
         state.hub.end_member(member);
     }
-    Ok(axum::Json(member_out(&m, &MANAGE)).into_response())
+    Ok(Json(member_out(&m, &MANAGE)))
 }
 
 /// `POST /api/v1/campuses/{campus_id}/members/{member_id}/disable`
+#[utoipa::path(
+    post,
+    path = "/campuses/{campus_id}/members/{member_id}/disable",
+    tag = "directory",
+    operation_id = "disable_member",
+    summary = "Disable a member (admin; ends their sessions)",
+    params(
+        ("campus_id" = uuid::Uuid, Path, description = "The campus"),
+        ("member_id" = uuid::Uuid, Path, description = "The member"),
+    ),
+    responses(
+        (status = 200, description = "Disabled", body = wire::Member),
+    ),
+)]
 pub async fn disable_member(
     State(state): State<AppState>,
     caller: Caller,
     Path((campus, member)): Path<(CampusId, MemberId)>,
-) -> ApiResult<Response> {
+) -> ApiResult<Json<wire::Member>> {
     set_status(&state, &caller, campus, member, MemberStatus::Disabled).await
 }
 
 /// `POST /api/v1/campuses/{campus_id}/members/{member_id}/enable`
+#[utoipa::path(
+    post,
+    path = "/campuses/{campus_id}/members/{member_id}/enable",
+    tag = "directory",
+    operation_id = "enable_member",
+    summary = "Enable a member (admin)",
+    params(
+        ("campus_id" = uuid::Uuid, Path, description = "The campus"),
+        ("member_id" = uuid::Uuid, Path, description = "The member"),
+    ),
+    responses(
+        (status = 200, description = "Enabled", body = wire::Member),
+    ),
+)]
 pub async fn enable_member(
     State(state): State<AppState>,
     caller: Caller,
     Path((campus, member)): Path<(CampusId, MemberId)>,
-) -> ApiResult<Response> {
+) -> ApiResult<Json<wire::Member>> {
     set_status(&state, &caller, campus, member, MemberStatus::Active).await
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 pub struct ResetInput {
     #[serde(default)]
     pub new_password: String,
 }
 
 /// `POST /api/v1/campuses/{campus_id}/members/{member_id}/reset-password`
+#[utoipa::path(
+    post,
+    path = "/campuses/{campus_id}/members/{member_id}/reset-password",
+    tag = "directory",
+    operation_id = "reset_password",
+    summary = "Set a member's password (admin)",
+    params(
+        ("campus_id" = uuid::Uuid, Path, description = "The campus"),
+        ("member_id" = uuid::Uuid, Path, description = "The member"),
+    ),
+    request_body = ResetInput,
+    responses(
+        (status = 204, description = "Set"),
+    ),
+)]
 pub async fn reset_password(
     State(state): State<AppState>,
     caller: Caller,
@@ -471,23 +626,39 @@ pub async fn reset_password(
 }
 
 /// `POST /api/v1/campuses/{campus_id}/members/import` — CSV or XLSX; all or nothing.
+#[utoipa::path(
+    post,
+    path = "/campuses/{campus_id}/members/import",
+    tag = "directory",
+    operation_id = "import_members",
+    summary = "Import members from CSV or XLSX, all or nothing (admin)",
+    params(
+        ("campus_id" = uuid::Uuid, Path, description = "The campus"),
+    ),
+    request_body(content(("text/csv"), ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")), description = "CSV (UTF-8 or Big5) or XLSX"),
+    responses(
+        (status = 200, description = "Imported", body = wire::ImportOutcome),
+    ),
+)]
 pub async fn import_members(
     State(state): State<AppState>,
     caller: Caller,
     Path(campus): Path<CampusId>,
     headers: HeaderMap,
     body: Bytes,
-) -> ApiResult<Json<ImportOutcome>> {
+) -> ApiResult<Json<wire::ImportOutcome>> {
     manage(&state, &caller, campus).await?;
     let table = files::read_table(&headers, &body)?;
     let rows = parse_import(&table.header, &table.rows).map_err(ApiError::import)?;
     let outcome = state.store.import_members(campus, &rows).await?;
     tracing::info!(campus = %campus, created = outcome.created, updated = outcome.updated, by = %caller.member.login, "members imported");
-    Ok(Json(outcome))
+    Ok(Json(outcome.into()))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct FormatQuery {
+    /// `csv` (the default) or `xlsx`.
     pub format: Option<String>,
 }
 
@@ -504,6 +675,20 @@ fn file_response(format: Option<&str>, stem: &str, rows: &[Vec<String>]) -> ApiR
 }
 
 /// `GET /api/v1/campuses/{campus_id}/members/export?format=csv|xlsx`
+#[utoipa::path(
+    get,
+    path = "/campuses/{campus_id}/members/export",
+    tag = "directory",
+    operation_id = "export_members",
+    summary = "Export members as CSV or XLSX (admin)",
+    params(
+        ("campus_id" = uuid::Uuid, Path, description = "The campus"),
+        FormatQuery,
+    ),
+    responses(
+        (status = 200, description = "A CSV or XLSX file", content(("text/csv"), ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))),
+    ),
+)]
 pub async fn export_members(
     State(state): State<AppState>,
     caller: Caller,
@@ -523,6 +708,20 @@ pub async fn export_members(
 }
 
 /// `GET /api/v1/campuses/{campus_id}/members/template?format=csv|xlsx`
+#[utoipa::path(
+    get,
+    path = "/campuses/{campus_id}/members/template",
+    tag = "directory",
+    operation_id = "member_template",
+    summary = "Import template as CSV or XLSX (admin)",
+    params(
+        ("campus_id" = uuid::Uuid, Path, description = "The campus"),
+        FormatQuery,
+    ),
+    responses(
+        (status = 200, description = "A CSV or XLSX file", content(("text/csv"), ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))),
+    ),
+)]
 pub async fn member_template(
     State(state): State<AppState>,
     caller: Caller,

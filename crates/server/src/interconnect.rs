@@ -9,6 +9,7 @@ use crate::auth::{Caller, random_token, token_hash, verify_password};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{Json, Path, Query};
 use crate::letters;
+use crate::wire;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -16,10 +17,180 @@ use domain::access::{Access, Role, Scope, oversight_scope};
 use domain::interconnection::{self as rules, Refusal, Token};
 use domain::values::{NAME_MAX, required_text};
 use domain::{CampusId, ConfirmationId, ErrorCode, FilingId, InterconnectionId, Invalid, InvitationId, SchoolId};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use std::collections::HashMap;
 use store::{Audit, AuditFilter, Campus, Effects, Exposure, Filing, FilingStatus, Interconnection, Invitation, School};
+use utoipa::{IntoParams, ToSchema};
+
+/// A filing as the consoles show it, with its school, campuses and filer.
+#[derive(Serialize, ToSchema)]
+pub struct FilingOut {
+    #[schema(value_type = uuid::Uuid)]
+    pub id: FilingId,
+    pub number: String,
+    pub school: Option<wire::School>,
+    pub campuses: Vec<wire::Campus>,
+    #[schema(value_type = wire::FilingStatus)]
+    pub status: FilingStatus,
+    pub reason: String,
+    pub filed_by: FiledBy,
+    pub created_at: i64,
+    pub decided_at: Option<i64>,
+}
+
+/// Who filed, as the bureau sees it.
+#[derive(Serialize, ToSchema)]
+pub struct FiledBy {
+    #[schema(value_type = uuid::Uuid)]
+    pub id: domain::MemberId,
+    pub name_zh: Option<String>,
+    pub campus_code: Option<String>,
+}
+
+/// The caller's campus's part in an interconnection.
+#[derive(Clone, Copy, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum MyRole {
+    Initiator,
+    Member,
+    /// Removed, or the interconnection was dissolved.
+    Former,
+}
+
+/// A campus in an interconnection.
+#[derive(Serialize, ToSchema)]
+pub struct IcCampusOut {
+    #[serde(flatten)]
+    pub campus: wire::Campus,
+    pub joined_at: i64,
+    pub exposed_members: i64,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct InterconnectionOut {
+    #[schema(value_type = uuid::Uuid)]
+    pub id: InterconnectionId,
+    pub name: String,
+    #[schema(value_type = uuid::Uuid)]
+    pub school_id: SchoolId,
+    pub initiator: Option<wire::Campus>,
+    pub published: bool,
+    pub published_at: Option<i64>,
+    pub dissolved: bool,
+    pub dissolved_at: Option<i64>,
+    /// The campuses in it now.
+    pub campuses: Vec<IcCampusOut>,
+    pub my_role: MyRole,
+}
+
+/// An interconnection named in another body.
+#[derive(Serialize, ToSchema)]
+pub struct IcRef {
+    #[schema(value_type = uuid::Uuid)]
+    pub id: InterconnectionId,
+    pub name: String,
+}
+
+/// A new invitation with what only its creator ever sees: the token, its link and
+/// the link as a QR code.
+#[derive(Serialize, ToSchema)]
+pub struct InvitationCreated {
+    #[serde(flatten)]
+    pub invitation: wire::Invitation,
+    pub token: String,
+    pub url: String,
+    pub qr_svg: String,
+}
+
+/// What an invitation link offers; `refusal` is the code accepting would answer.
+#[derive(Serialize, ToSchema)]
+pub struct InvitationPreview {
+    pub interconnection: IcRef,
+    pub inviting_campus: wire::Campus,
+    pub school: wire::School,
+    pub expires_at: i64,
+    pub refusal: Option<String>,
+}
+
+/// A campus's external directory in one interconnection.
+#[derive(Serialize, ToSchema)]
+pub struct ExposureOut {
+    #[schema(value_type = Vec<uuid::Uuid>)]
+    pub department_ids: Vec<domain::DepartmentId>,
+    #[schema(value_type = Vec<uuid::Uuid>)]
+    pub member_ids: Vec<domain::MemberId>,
+    pub show_phone: bool,
+    pub show_email: bool,
+    /// Active members the external directory shows.
+    pub exposed_members: i64,
+}
+
+/// A campus whose external directory the caller sees, and through which
+/// interconnection.
+#[derive(Serialize, ToSchema)]
+pub struct ConnectedCampus {
+    #[serde(flatten)]
+    pub campus: wire::Campus,
+    #[schema(value_type = uuid::Uuid)]
+    pub interconnection_id: InterconnectionId,
+    pub interconnection_name: String,
+}
+
+#[derive(Clone, Copy, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ConfirmationStatus {
+    Pending,
+    Approved,
+    Used,
+    Expired,
+}
+
+/// An identity confirmation (D2).
+#[derive(Serialize, ToSchema)]
+pub struct ConfirmationOut {
+    #[schema(value_type = uuid::Uuid)]
+    pub id: ConfirmationId,
+    pub status: ConfirmationStatus,
+    pub expires_at: i64,
+    #[schema(value_type = uuid::Uuid)]
+    pub interconnection_id: InterconnectionId,
+    #[schema(value_type = uuid::Uuid)]
+    pub target_campus_id: CampusId,
+}
+
+/// A started confirmation with its QR code (only its admin's console sees it).
+#[derive(Serialize, ToSchema)]
+pub struct ConfirmationStarted {
+    #[serde(flatten)]
+    pub confirmation: ConfirmationOut,
+    pub token: String,
+    pub url: String,
+    pub qr_svg: String,
+}
+
+/// What the phone shows before approving.
+#[derive(Serialize, ToSchema)]
+pub struct ConfirmationPreview {
+    #[serde(flatten)]
+    pub confirmation: ConfirmationOut,
+    pub action: String,
+    pub interconnection: IcRef,
+    pub target: wire::Campus,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct AuditEntryOut {
+    pub id: String,
+    pub at: i64,
+    pub actor_login: String,
+    pub action: String,
+    #[schema(value_type = Option<uuid::Uuid>)]
+    pub interconnection_id: Option<InterconnectionId>,
+    pub campus_codes: Vec<String>,
+    /// What the step recorded (an object; older entries may hold a string).
+    pub detail: Value,
+}
 
 /// What an admin step needs: the caller's campus and school.
 struct AdminCtx {
@@ -59,14 +230,24 @@ async fn school_campuses(state: &AppState, school: SchoolId) -> ApiResult<HashMa
 // ---- filing (F1–F4) -------------------------------------------------------------------
 
 /// `GET /api/v1/me/school-campuses`
-pub async fn my_school_campuses(State(state): State<AppState>, caller: Caller) -> ApiResult<Json<Vec<Campus>>> {
+#[utoipa::path(
+    get,
+    path = "/me/school-campuses",
+    tag = "interconnection",
+    operation_id = "my_school_campuses",
+    summary = "Every campus of the admin's school, to file",
+    responses(
+        (status = 200, description = "The campuses", body = Vec<wire::Campus>),
+    ),
+)]
+pub async fn my_school_campuses(State(state): State<AppState>, caller: Caller) -> ApiResult<Json<Vec<wire::Campus>>> {
     let ctx = admin_ctx(&state, &caller).await?;
-    Ok(Json(state.store.campuses_of_school(ctx.school.id).await?))
+    Ok(Json(state.store.campuses_of_school(ctx.school.id).await?.into_iter().map(Into::into).collect()))
 }
 
 /// Filings as the consoles show them, with their school, campuses and filer: a fixed
 /// number of queries however many filings there are.
-async fn filings_out(state: &AppState, filings: &[Filing]) -> ApiResult<Vec<Value>> {
+async fn filings_out(state: &AppState, filings: &[Filing]) -> ApiResult<Vec<FilingOut>> {
     let schools = state.store.list_schools().await?;
     let school_of: HashMap<SchoolId, &School> = schools.iter().map(|s| (s.school.id, &s.school)).collect();
     let campuses: HashMap<CampusId, &Campus> = schools.iter().flat_map(|s| &s.campuses).map(|c| (c.id, c)).collect();
@@ -78,35 +259,53 @@ async fn filings_out(state: &AppState, filings: &[Filing]) -> ApiResult<Vec<Valu
     Ok(filings
         .iter()
         .map(|f| {
-            let named: Vec<&&Campus> = f.campus_ids.iter().filter_map(|c| campuses.get(c)).collect();
+            let named: Vec<wire::Campus> =
+                f.campus_ids.iter().filter_map(|c| campuses.get(c)).map(|c| (*c).into()).collect();
             let by = members.get(&f.filed_by);
             let by_campus = by.and_then(|m| m.campus_id).and_then(|c| campuses.get(&c)).map(|c| c.code.clone());
-            json!({
-                "id": f.id, "number": f.number, "school": school_of.get(&f.school_id), "campuses": named, "status": f.status,
-                "reason": f.reason,
-                "filed_by": {"id": f.filed_by, "name_zh": by.map(|m| m.name_zh.clone()), "campus_code": by_campus},
-                "created_at": f.created_at, "decided_at": f.decided_at,
-            })
+            FilingOut {
+                id: f.id,
+                number: f.number.clone(),
+                school: school_of.get(&f.school_id).map(|s| (*s).into()),
+                campuses: named,
+                status: f.status,
+                reason: f.reason.clone(),
+                filed_by: FiledBy { id: f.filed_by, name_zh: by.map(|m| m.name_zh.clone()), campus_code: by_campus },
+                created_at: f.created_at,
+                decided_at: f.decided_at,
+            }
         })
         .collect())
 }
 
-async fn filing_out(state: &AppState, f: &Filing) -> ApiResult<Value> {
-    Ok(filings_out(state, std::slice::from_ref(f)).await?.pop().unwrap_or(Value::Null))
+async fn filing_out(state: &AppState, f: &Filing) -> ApiResult<FilingOut> {
+    filings_out(state, std::slice::from_ref(f)).await?.pop().ok_or_else(|| ApiError::internal("a filing vanished"))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 pub struct FilingInput {
     #[serde(default)]
+    #[schema(value_type = Vec<uuid::Uuid>)]
     pub campus_ids: Vec<CampusId>,
 }
 
 /// `POST /api/v1/filings` — F1/F2: the filing e-mail goes to the bureau.
+#[utoipa::path(
+    post,
+    path = "/filings",
+    tag = "interconnection",
+    operation_id = "create_filing",
+    summary = "File campuses with the bureau (F1–F2); e-mails the bureau",
+    request_body = FilingInput,
+    responses(
+        (status = 201, description = "Filed", body = FilingOut),
+    ),
+)]
 pub async fn create_filing(
     State(state): State<AppState>,
     caller: Caller,
     Json(input): Json<FilingInput>,
-) -> ApiResult<(StatusCode, Json<Value>)> {
+) -> ApiResult<(StatusCode, Json<FilingOut>)> {
     let ctx = admin_ctx(&state, &caller).await?;
     if input.campus_ids.len() > 50 {
         return Err(ApiError::field("campus_ids", Invalid::TooLong));
@@ -151,17 +350,33 @@ pub async fn create_filing(
     Ok((StatusCode::CREATED, Json(filing_out(&state, &filing).await?)))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct FilingQuery {
+    /// Only filings in this status.
+    #[param(value_type = Option<wire::FilingStatus>)]
     pub status: Option<String>,
 }
 
 /// `GET /api/v1/filings`
+#[utoipa::path(
+    get,
+    path = "/filings",
+    tag = "interconnection",
+    operation_id = "list_filings",
+    summary = "Filings (admin: naming their campus; bureau: all)",
+    params(
+        FilingQuery,
+    ),
+    responses(
+        (status = 200, description = "The filings", body = Vec<FilingOut>),
+    ),
+)]
 pub async fn list_filings(
     State(state): State<AppState>,
     caller: Caller,
     Query(q): Query<FilingQuery>,
-) -> ApiResult<Json<Vec<Value>>> {
+) -> ApiResult<Json<Vec<FilingOut>>> {
     let status = match q.status.as_deref().filter(|s| !s.is_empty()) {
         Some(s) => Some(FilingStatus::parse(s).ok_or_else(|| ApiError::field("status", Invalid::InvalidFormat))?),
         None => None,
@@ -175,7 +390,7 @@ pub async fn list_filings(
     Ok(Json(filings_out(&state, &filings).await?))
 }
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, ToSchema)]
 pub struct DecisionInput {
     #[serde(default)]
     pub reason: String,
@@ -187,7 +402,7 @@ async fn decide(
     id: FilingId,
     status: FilingStatus,
     reason: &str,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<FilingOut>> {
     if !rules::may_decide_filing(&caller.viewer) {
         return Err(ApiError::forbidden());
     }
@@ -225,49 +440,87 @@ async fn decide(
 }
 
 /// `POST /api/v1/filings/{filing_id}/confirm` — F3.
+#[utoipa::path(
+    post,
+    path = "/filings/{filing_id}/confirm",
+    tag = "interconnection",
+    operation_id = "confirm_filing",
+    summary = "Confirm a filing (bureau, F3); e-mails the campuses' admins",
+    params(
+        ("filing_id" = uuid::Uuid, Path, description = "The filing"),
+    ),
+    responses(
+        (status = 200, description = "Confirmed", body = FilingOut),
+    ),
+)]
 pub async fn confirm_filing(
     State(state): State<AppState>,
     caller: Caller,
     Path(id): Path<FilingId>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<FilingOut>> {
     decide(&state, &caller, id, FilingStatus::Confirmed, "").await
 }
 
 /// `POST /api/v1/filings/{filing_id}/reject`
+#[utoipa::path(
+    post,
+    path = "/filings/{filing_id}/reject",
+    tag = "interconnection",
+    operation_id = "reject_filing",
+    summary = "Reject a filing with a reason (bureau)",
+    params(
+        ("filing_id" = uuid::Uuid, Path, description = "The filing"),
+    ),
+    request_body = DecisionInput,
+    responses(
+        (status = 200, description = "Rejected", body = FilingOut),
+    ),
+)]
 pub async fn reject_filing(
     State(state): State<AppState>,
     caller: Caller,
     Path(id): Path<FilingId>,
     Json(input): Json<DecisionInput>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<FilingOut>> {
     let reason = required_text(&input.reason, 500).map_err(|i| ApiError::field("reason", i))?;
     decide(&state, &caller, id, FilingStatus::Rejected, &reason).await
 }
 
 // ---- interconnections and invitations (S1–S3) -----------------------------------------
 
-async fn interconnection_out(state: &AppState, ic: &Interconnection, me: Option<CampusId>) -> ApiResult<Value> {
+async fn interconnection_out(
+    state: &AppState,
+    ic: &Interconnection,
+    me: Option<CampusId>,
+) -> ApiResult<InterconnectionOut> {
     let campuses = school_campuses(state, ic.school_id).await?;
     let counts = state.store.exposed_member_counts(ic.id).await?;
     let mut list = Vec::new();
     for c in ic.campuses.iter().filter(|c| c.removed_at.is_none() && ic.dissolved_at.is_none()) {
         let Some(campus) = campuses.get(&c.campus_id) else { continue };
-        let mut v = serde_json::to_value(campus).map_err(ApiError::internal)?;
-        v["joined_at"] = json!(c.joined_at);
-        v["exposed_members"] = json!(counts.get(&c.campus_id).copied().unwrap_or(0));
-        list.push(v);
+        list.push(IcCampusOut {
+            campus: campus.into(),
+            joined_at: c.joined_at,
+            exposed_members: counts.get(&c.campus_id).copied().unwrap_or(0) as i64,
+        });
     }
     let my_role = match me {
-        Some(c) if c == ic.initiator => "initiator",
-        Some(c) if ic.facts().is_member(c) => "member",
-        _ => "former",
+        Some(c) if c == ic.initiator => MyRole::Initiator,
+        Some(c) if ic.facts().is_member(c) => MyRole::Member,
+        _ => MyRole::Former,
     };
-    Ok(json!({
-        "id": ic.id, "name": ic.name, "school_id": ic.school_id, "initiator": campuses.get(&ic.initiator),
-        "published": ic.published_at.is_some(), "published_at": ic.published_at,
-        "dissolved": ic.dissolved_at.is_some(), "dissolved_at": ic.dissolved_at,
-        "campuses": list, "my_role": my_role,
-    }))
+    Ok(InterconnectionOut {
+        id: ic.id,
+        name: ic.name.clone(),
+        school_id: ic.school_id,
+        initiator: campuses.get(&ic.initiator).map(Into::into),
+        published: ic.published_at.is_some(),
+        published_at: ic.published_at,
+        dissolved: ic.dissolved_at.is_some(),
+        dissolved_at: ic.dissolved_at,
+        campuses: list,
+        my_role,
+    })
 }
 
 /// An interconnection the admin's campus is or was in; any other is 404.
@@ -277,7 +530,20 @@ async fn my_interconnection(state: &AppState, ctx: &AdminCtx, id: Interconnectio
 }
 
 /// `GET /api/v1/interconnections`
-pub async fn list_interconnections(State(state): State<AppState>, caller: Caller) -> ApiResult<Json<Vec<Value>>> {
+#[utoipa::path(
+    get,
+    path = "/interconnections",
+    tag = "interconnection",
+    operation_id = "list_interconnections",
+    summary = "Interconnections the admin's campus is or was in",
+    responses(
+        (status = 200, description = "The interconnections", body = Vec<InterconnectionOut>),
+    ),
+)]
+pub async fn list_interconnections(
+    State(state): State<AppState>,
+    caller: Caller,
+) -> ApiResult<Json<Vec<InterconnectionOut>>> {
     let ctx = admin_ctx(&state, &caller).await?;
     let mut out = Vec::new();
     for ic in state.store.interconnections_of(ctx.campus.id).await? {
@@ -286,18 +552,29 @@ pub async fn list_interconnections(State(state): State<AppState>, caller: Caller
     Ok(Json(out))
 }
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, ToSchema)]
 pub struct NameInput {
     #[serde(default)]
     pub name: String,
 }
 
 /// `POST /api/v1/interconnections` — S2: the admin's campus initiates.
+#[utoipa::path(
+    post,
+    path = "/interconnections",
+    tag = "interconnection",
+    operation_id = "create_interconnection",
+    summary = "Initiate an interconnection (S2)",
+    request_body = NameInput,
+    responses(
+        (status = 201, description = "Created", body = InterconnectionOut),
+    ),
+)]
 pub async fn create_interconnection(
     State(state): State<AppState>,
     caller: Caller,
     Json(input): Json<NameInput>,
-) -> ApiResult<(StatusCode, Json<Value>)> {
+) -> ApiResult<(StatusCode, Json<InterconnectionOut>)> {
     let ctx = admin_ctx(&state, &caller).await?;
     let name = required_text(&input.name, NAME_MAX).map_err(|i| ApiError::field("name", i))?;
     let ic = state
@@ -323,12 +600,25 @@ async fn filed(state: &AppState, campuses: &[CampusId]) -> ApiResult<bool> {
 }
 
 /// `POST /api/v1/interconnections/{ic_id}/invitations` — S2: the QR code.
+#[utoipa::path(
+    post,
+    path = "/interconnections/{ic_id}/invitations",
+    tag = "interconnection",
+    operation_id = "create_invitation",
+    summary = "Invite a campus: token, link and QR code (S2)",
+    params(
+        ("ic_id" = uuid::Uuid, Path, description = "The interconnection"),
+    ),
+    responses(
+        (status = 201, description = "Created", body = InvitationCreated),
+    ),
+)]
 pub async fn create_invitation(
     State(state): State<AppState>,
     caller: Caller,
     headers: HeaderMap,
     Path(id): Path<InterconnectionId>,
-) -> ApiResult<(StatusCode, Json<Value>)> {
+) -> ApiResult<(StatusCode, Json<InvitationCreated>)> {
     let ctx = admin_ctx(&state, &caller).await?;
     let ic = my_interconnection(&state, &ctx, id).await?;
     // Another campus must be coverable at all: the initiator must be in a confirmed
@@ -362,28 +652,50 @@ pub async fn create_invitation(
         .await?;
     let url = format!("{}/admin/accept?token={token}", base_url(&state, &headers));
     let svg = crate::qr::svg(&url).map_err(ApiError::internal)?;
-    let mut v = serde_json::to_value(&inv).map_err(ApiError::internal)?;
-    v["token"] = json!(token);
-    v["url"] = json!(url);
-    v["qr_svg"] = json!(svg);
-    Ok((StatusCode::CREATED, Json(v)))
+    Ok((StatusCode::CREATED, Json(InvitationCreated { invitation: inv.into(), token, url, qr_svg: svg })))
 }
 
 /// `GET /api/v1/interconnections/{ic_id}/invitations`
+#[utoipa::path(
+    get,
+    path = "/interconnections/{ic_id}/invitations",
+    tag = "interconnection",
+    operation_id = "list_invitations",
+    summary = "Pending invitations (initiator)",
+    params(
+        ("ic_id" = uuid::Uuid, Path, description = "The interconnection"),
+    ),
+    responses(
+        (status = 200, description = "The invitations", body = Vec<wire::Invitation>),
+    ),
+)]
 pub async fn list_invitations(
     State(state): State<AppState>,
     caller: Caller,
     Path(id): Path<InterconnectionId>,
-) -> ApiResult<Json<Vec<Invitation>>> {
+) -> ApiResult<Json<Vec<wire::Invitation>>> {
     let ctx = admin_ctx(&state, &caller).await?;
     let ic = my_interconnection(&state, &ctx, id).await?;
     if ic.initiator != ctx.campus.id {
         return Err(Refusal::NotInitiator.into());
     }
-    Ok(Json(state.store.pending_invitations(ic.id).await?))
+    Ok(Json(state.store.pending_invitations(ic.id).await?.into_iter().map(Into::into).collect()))
 }
 
 /// `POST /api/v1/invitations/{invitation_id}/revoke`
+#[utoipa::path(
+    post,
+    path = "/invitations/{invitation_id}/revoke",
+    tag = "interconnection",
+    operation_id = "revoke_invitation",
+    summary = "Revoke an invitation (initiator)",
+    params(
+        ("invitation_id" = uuid::Uuid, Path, description = "The invitation"),
+    ),
+    responses(
+        (status = 204, description = "Revoked"),
+    ),
+)]
 pub async fn revoke_invitation(
     State(state): State<AppState>,
     caller: Caller,
@@ -406,8 +718,10 @@ pub async fn revoke_invitation(
     Ok(StatusCode::NO_CONTENT)
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct TokenQuery {
+    /// The token from the link.
     #[serde(default)]
     pub token: String,
 }
@@ -436,33 +750,59 @@ async fn invitation_check(
 }
 
 /// `GET /api/v1/invitations/preview?token=…` — what the accept page shows.
+#[utoipa::path(
+    get,
+    path = "/invitations/preview",
+    tag = "interconnection",
+    operation_id = "preview_invitation",
+    summary = "What an invitation link offers, and any refusal",
+    params(
+        TokenQuery,
+    ),
+    responses(
+        (status = 200, description = "The offer", body = InvitationPreview),
+    ),
+)]
 pub async fn preview_invitation(
     State(state): State<AppState>,
     caller: Caller,
     Query(q): Query<TokenQuery>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<InvitationPreview>> {
     let (inv, ic, verdict) = invitation_check(&state, &caller, &q.token).await?;
     let inviting = state.store.campus(ic.initiator).await?;
     let school = state.store.school(ic.school_id).await?;
-    Ok(Json(json!({
-        "interconnection": {"id": ic.id, "name": ic.name},
-        "inviting_campus": inviting, "school": school, "expires_at": inv.expires_at,
-        "refusal": verdict.err().map(|r| r.as_str()),
-    })))
+    Ok(Json(InvitationPreview {
+        interconnection: IcRef { id: ic.id, name: ic.name },
+        inviting_campus: inviting.into(),
+        school: school.into(),
+        expires_at: inv.expires_at,
+        refusal: verdict.err().map(|r| r.as_str().to_owned()),
+    }))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 pub struct TokenInput {
     #[serde(default)]
     pub token: String,
 }
 
 /// `POST /api/v1/invitations/accept` — S3: 建立互聯.
+#[utoipa::path(
+    post,
+    path = "/invitations/accept",
+    tag = "interconnection",
+    operation_id = "accept_invitation",
+    summary = "Establish the interconnection (S3: 建立互聯)",
+    request_body = TokenInput,
+    responses(
+        (status = 200, description = "Joined", body = InterconnectionOut),
+    ),
+)]
 pub async fn accept_invitation(
     State(state): State<AppState>,
     caller: Caller,
     Json(input): Json<TokenInput>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<InterconnectionOut>> {
     let (inv, ic, verdict) = invitation_check(&state, &caller, &input.token).await?;
     verdict?;
     let ctx = admin_ctx(&state, &caller).await?;
@@ -488,19 +828,42 @@ pub async fn accept_invitation(
 
 // ---- external directory (S4) and publishing (S5) ---------------------------------------
 
-async fn exposure_out(state: &AppState, ic: InterconnectionId, campus: CampusId, e: Exposure) -> ApiResult<Value> {
+async fn exposure_out(
+    state: &AppState,
+    ic: InterconnectionId,
+    campus: CampusId,
+    e: Exposure,
+) -> ApiResult<ExposureOut> {
     let count = state.store.exposed_member_counts(ic).await?.get(&campus).copied().unwrap_or(0);
-    let mut v = serde_json::to_value(e).map_err(ApiError::internal)?;
-    v["exposed_members"] = json!(count);
-    Ok(v)
+    Ok(ExposureOut {
+        department_ids: e.department_ids,
+        member_ids: e.member_ids,
+        show_phone: e.show_phone,
+        show_email: e.show_email,
+        exposed_members: count as i64,
+    })
 }
 
 /// `GET /api/v1/interconnections/{ic_id}/exposure/{campus_id}`
+#[utoipa::path(
+    get,
+    path = "/interconnections/{ic_id}/exposure/{campus_id}",
+    tag = "interconnection",
+    operation_id = "get_exposure",
+    summary = "A campus's external directory (its own admin)",
+    params(
+        ("ic_id" = uuid::Uuid, Path, description = "The interconnection"),
+        ("campus_id" = uuid::Uuid, Path, description = "The campus"),
+    ),
+    responses(
+        (status = 200, description = "The external directory", body = ExposureOut),
+    ),
+)]
 pub async fn get_exposure(
     State(state): State<AppState>,
     caller: Caller,
     Path((id, campus)): Path<(InterconnectionId, CampusId)>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<ExposureOut>> {
     let ctx = admin_ctx(&state, &caller).await?;
     let ic = my_interconnection(&state, &ctx, id).await?;
     rules::may_set_exposure(&caller.viewer, campus, &ic.facts())?;
@@ -508,11 +871,13 @@ pub async fn get_exposure(
     Ok(Json(exposure_out(&state, id, campus, e).await?))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 pub struct ExposureInput {
     #[serde(default)]
+    #[schema(value_type = Vec<uuid::Uuid>)]
     pub department_ids: Vec<domain::DepartmentId>,
     #[serde(default)]
+    #[schema(value_type = Vec<uuid::Uuid>)]
     pub member_ids: Vec<domain::MemberId>,
     #[serde(default)]
     pub show_phone: bool,
@@ -521,12 +886,27 @@ pub struct ExposureInput {
 }
 
 /// `PUT /api/v1/interconnections/{ic_id}/exposure/{campus_id}` — S4: 導入部門/成員.
+#[utoipa::path(
+    put,
+    path = "/interconnections/{ic_id}/exposure/{campus_id}",
+    tag = "interconnection",
+    operation_id = "put_exposure",
+    summary = "Set a campus's external directory (S4: 導入部門/成員)",
+    params(
+        ("ic_id" = uuid::Uuid, Path, description = "The interconnection"),
+        ("campus_id" = uuid::Uuid, Path, description = "The campus"),
+    ),
+    request_body = ExposureInput,
+    responses(
+        (status = 200, description = "Set", body = ExposureOut),
+    ),
+)]
 pub async fn put_exposure(
     State(state): State<AppState>,
     caller: Caller,
     Path((id, campus)): Path<(InterconnectionId, CampusId)>,
     Json(input): Json<ExposureInput>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<ExposureOut>> {
     let ctx = admin_ctx(&state, &caller).await?;
     let ic = my_interconnection(&state, &ctx, id).await?;
     rules::may_set_exposure(&caller.viewer, campus, &ic.facts())?;
@@ -585,11 +965,24 @@ fn interconnection_changed(id: InterconnectionId, campuses: &[CampusId], directo
 }
 
 /// `POST /api/v1/interconnections/{ic_id}/publish` — S5: 未發布 → 已發布.
+#[utoipa::path(
+    post,
+    path = "/interconnections/{ic_id}/publish",
+    tag = "interconnection",
+    operation_id = "publish",
+    summary = "Publish (S5: 未發布 → 已發布; initiator)",
+    params(
+        ("ic_id" = uuid::Uuid, Path, description = "The interconnection"),
+    ),
+    responses(
+        (status = 200, description = "Published", body = InterconnectionOut),
+    ),
+)]
 pub async fn publish(
     State(state): State<AppState>,
     caller: Caller,
     Path(id): Path<InterconnectionId>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<InterconnectionOut>> {
     let ctx = admin_ctx(&state, &caller).await?;
     let ic = my_interconnection(&state, &ctx, id).await?;
     rules::may_publish(&caller.viewer, &ic.facts())?;
@@ -610,10 +1003,23 @@ pub async fn publish(
 
 /// `GET /api/v1/connected-campuses` — the campuses whose external directory the caller
 /// sees; empty for anyone who is not in their own campus's external directory.
-pub async fn connected_campuses(State(state): State<AppState>, caller: Caller) -> ApiResult<Json<Vec<Value>>> {
+#[utoipa::path(
+    get,
+    path = "/connected-campuses",
+    tag = "interconnection",
+    operation_id = "connected_campuses",
+    summary = "Campuses whose external directory the caller sees (V1, V2)",
+    responses(
+        (status = 200, description = "The campuses", body = Vec<ConnectedCampus>),
+    ),
+)]
+pub async fn connected_campuses(
+    State(state): State<AppState>,
+    caller: Caller,
+) -> ApiResult<Json<Vec<ConnectedCampus>>> {
     let Some(own) = caller.viewer.campus_id else { return Ok(Json(Vec::new())) };
     let grants = state.hub.grants.get(&state.store, own, caller.member.id).await?;
-    let mut out: Vec<Value> = Vec::new();
+    let mut out: Vec<ConnectedCampus> = Vec::new();
     let mut seen = std::collections::HashSet::new();
     let own_school = state.store.campus(own).await?.school_id;
     // Interconnections are within one school (R1): its campuses, loaded once.
@@ -625,10 +1031,11 @@ pub async fn connected_campuses(State(state): State<AppState>, caller: Caller) -
                 && seen.insert(*c)
                 && let Some(campus) = campuses.get(c)
             {
-                let mut v = serde_json::to_value(campus).map_err(ApiError::internal)?;
-                v["interconnection_id"] = json!(ic.id);
-                v["interconnection_name"] = json!(ic.name);
-                out.push(v);
+                out.push(ConnectedCampus {
+                    campus: campus.into(),
+                    interconnection_id: ic.id,
+                    interconnection_name: ic.name.clone(),
+                });
             }
         }
     }
@@ -639,27 +1046,47 @@ pub async fn connected_campuses(State(state): State<AppState>, caller: Caller) -
 
 pub const REMOVE_CAMPUS: &str = "remove_campus";
 
-fn confirmation_out(c: &store::Confirmation, now: i64) -> Value {
+fn confirmation_out(c: &store::Confirmation, now: i64) -> ConfirmationOut {
     let status = if c.used_at.is_some() {
-        "used"
+        ConfirmationStatus::Used
     } else if c.approved_at.is_some() {
-        "approved"
+        ConfirmationStatus::Approved
     } else if now >= c.expires_at {
-        "expired"
+        ConfirmationStatus::Expired
     } else {
-        "pending"
+        ConfirmationStatus::Pending
     };
-    json!({"id": c.id, "status": status, "expires_at": c.expires_at, "interconnection_id": c.interconnection_id, "target_campus_id": c.target_campus_id})
+    ConfirmationOut {
+        id: c.id,
+        status,
+        expires_at: c.expires_at,
+        interconnection_id: c.interconnection_id,
+        target_campus_id: c.target_campus_id,
+    }
 }
 
 /// `POST /api/v1/interconnections/{ic_id}/campuses/{campus_id}/removal` — D2: a QR code
 /// bound to this admin and this action, valid two minutes, single use.
+#[utoipa::path(
+    post,
+    path = "/interconnections/{ic_id}/campuses/{campus_id}/removal",
+    tag = "interconnection",
+    operation_id = "start_removal",
+    summary = "Start removing a campus: identity confirmation QR code (D2)",
+    params(
+        ("ic_id" = uuid::Uuid, Path, description = "The interconnection"),
+        ("campus_id" = uuid::Uuid, Path, description = "The campus"),
+    ),
+    responses(
+        (status = 201, description = "Started", body = ConfirmationStarted),
+    ),
+)]
 pub async fn start_removal(
     State(state): State<AppState>,
     caller: Caller,
     headers: HeaderMap,
     Path((id, target)): Path<(InterconnectionId, CampusId)>,
-) -> ApiResult<(StatusCode, Json<Value>)> {
+) -> ApiResult<(StatusCode, Json<ConfirmationStarted>)> {
     let ctx = admin_ctx(&state, &caller).await?;
     let ic = my_interconnection(&state, &ctx, id).await?;
     rules::may_remove(&caller.viewer, &ic.facts(), target)?;
@@ -668,11 +1095,11 @@ pub async fn start_removal(
     let c =
         state.store.create_confirmation(&token_hash(&token), caller.member.id, REMOVE_CAMPUS, id, target, ttl).await?;
     let url = format!("{}/confirm?token={token}", base_url(&state, &headers));
-    let mut v = confirmation_out(&c, state.store.now());
-    v["token"] = json!(token);
-    v["url"] = json!(url);
-    v["qr_svg"] = json!(crate::qr::svg(&url).map_err(ApiError::internal)?);
-    Ok((StatusCode::CREATED, Json(v)))
+    let qr_svg = crate::qr::svg(&url).map_err(ApiError::internal)?;
+    Ok((
+        StatusCode::CREATED,
+        Json(ConfirmationStarted { confirmation: confirmation_out(&c, state.store.now()), token, url, qr_svg }),
+    ))
 }
 
 async fn own_confirmation(state: &AppState, caller: &Caller, id: ConfirmationId) -> ApiResult<store::Confirmation> {
@@ -684,11 +1111,24 @@ async fn own_confirmation(state: &AppState, caller: &Caller, id: ConfirmationId)
 }
 
 /// `GET /api/v1/confirmations/{confirmation_id}` — the console polls this.
+#[utoipa::path(
+    get,
+    path = "/confirmations/{confirmation_id}",
+    tag = "interconnection",
+    operation_id = "get_confirmation",
+    summary = "A confirmation's status",
+    params(
+        ("confirmation_id" = uuid::Uuid, Path, description = "The confirmation"),
+    ),
+    responses(
+        (status = 200, description = "The confirmation", body = ConfirmationOut),
+    ),
+)]
 pub async fn get_confirmation(
     State(state): State<AppState>,
     caller: Caller,
     Path(id): Path<ConfirmationId>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<ConfirmationOut>> {
     Ok(Json(confirmation_out(&own_confirmation(&state, &caller, id).await?, state.store.now())))
 }
 
@@ -705,19 +1145,33 @@ async fn confirmation_by_token(state: &AppState, caller: &Caller, token: &str) -
 }
 
 /// `GET /api/v1/confirmations/preview?token=…` — the phone's approve page.
+#[utoipa::path(
+    get,
+    path = "/confirmations/preview",
+    tag = "interconnection",
+    operation_id = "preview_confirmation",
+    summary = "What a confirmation link approves (the same admin)",
+    params(
+        TokenQuery,
+    ),
+    responses(
+        (status = 200, description = "The confirmation", body = ConfirmationPreview),
+    ),
+)]
 pub async fn preview_confirmation(
     State(state): State<AppState>,
     caller: Caller,
     Query(q): Query<TokenQuery>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<ConfirmationPreview>> {
     let c = confirmation_by_token(&state, &caller, &q.token).await?;
     let ic = state.store.interconnection(c.interconnection_id).await?;
     let target = state.store.campus(c.target_campus_id).await?;
-    let mut v = confirmation_out(&c, state.store.now());
-    v["action"] = json!(c.action);
-    v["interconnection"] = json!({"id": ic.id, "name": ic.name});
-    v["target"] = serde_json::to_value(target).map_err(ApiError::internal)?;
-    Ok(Json(v))
+    Ok(Json(ConfirmationPreview {
+        confirmation: confirmation_out(&c, state.store.now()),
+        action: c.action.clone(),
+        interconnection: IcRef { id: ic.id, name: ic.name },
+        target: target.into(),
+    }))
 }
 
 /// Whether a confirmation can still be approved: `Ok(true)` if it already is (a second
@@ -733,11 +1187,22 @@ fn usable(c: &store::Confirmation, now: i64) -> ApiResult<bool> {
 }
 
 /// `POST /api/v1/confirmations/approve` — scanned and approved on the phone.
+#[utoipa::path(
+    post,
+    path = "/confirmations/approve",
+    tag = "interconnection",
+    operation_id = "approve_confirmation",
+    summary = "Approve from the phone (the same admin)",
+    request_body = TokenInput,
+    responses(
+        (status = 200, description = "Approved", body = ConfirmationOut),
+    ),
+)]
 pub async fn approve_confirmation(
     State(state): State<AppState>,
     caller: Caller,
     Json(input): Json<TokenInput>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<ConfirmationOut>> {
     let c = confirmation_by_token(&state, &caller, &input.token).await?;
     if !usable(&c, state.store.now())? {
         state.store.approve_confirmation(&c).await?;
@@ -745,7 +1210,7 @@ pub async fn approve_confirmation(
     Ok(Json(confirmation_out(&state.store.confirmation(c.id).await?, state.store.now())))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 pub struct PasswordInput {
     #[serde(default)]
     pub password: String,
@@ -753,12 +1218,26 @@ pub struct PasswordInput {
 
 /// `POST /api/v1/confirmations/{confirmation_id}/password` — the fallback: the admin
 /// types their password again.
+#[utoipa::path(
+    post,
+    path = "/confirmations/{confirmation_id}/password",
+    tag = "interconnection",
+    operation_id = "confirm_with_password",
+    summary = "Approve by re-entering the password (fallback)",
+    params(
+        ("confirmation_id" = uuid::Uuid, Path, description = "The confirmation"),
+    ),
+    request_body = PasswordInput,
+    responses(
+        (status = 200, description = "Approved", body = ConfirmationOut),
+    ),
+)]
 pub async fn confirm_with_password(
     State(state): State<AppState>,
     caller: Caller,
     Path(id): Path<ConfirmationId>,
     Json(input): Json<PasswordInput>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<ConfirmationOut>> {
     let c = own_confirmation(&state, &caller, id).await?;
     if usable(&c, state.store.now())? {
         return Ok(Json(confirmation_out(&c, state.store.now())));
@@ -781,20 +1260,38 @@ pub async fn confirm_with_password(
     Ok(Json(confirmation_out(&state.store.confirmation(c.id).await?, state.store.now())))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct RemoveQuery {
+    /// The approved identity confirmation (D2).
+    #[param(value_type = Option<uuid::Uuid>)]
     pub confirmation_id: Option<ConfirmationId>,
 }
 
 /// `DELETE /api/v1/interconnections/{ic_id}/campuses/{campus_id}?confirmation_id=…` —
 /// D1: 移除, after the confirmation and the final dialog. Removing the last other
 /// campus dissolves the interconnection. Both sides' admins are told by e-mail.
+#[utoipa::path(
+    delete,
+    path = "/interconnections/{ic_id}/campuses/{campus_id}",
+    tag = "interconnection",
+    operation_id = "remove_campus",
+    summary = "Remove a campus (D1: 移除) with an approved confirmation",
+    params(
+        ("ic_id" = uuid::Uuid, Path, description = "The interconnection"),
+        ("campus_id" = uuid::Uuid, Path, description = "The campus"),
+        RemoveQuery,
+    ),
+    responses(
+        (status = 200, description = "Removed", body = InterconnectionOut),
+    ),
+)]
 pub async fn remove_campus(
     State(state): State<AppState>,
     caller: Caller,
     Path((id, target)): Path<(InterconnectionId, CampusId)>,
     Query(q): Query<RemoveQuery>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<InterconnectionOut>> {
     let ctx = admin_ctx(&state, &caller).await?;
     let ic = my_interconnection(&state, &ctx, id).await?;
     let facts = ic.facts();
@@ -844,8 +1341,10 @@ pub async fn remove_campus(
 
 // ---- audit log ------------------------------------------------------------------------
 
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct AuditQuery {
+    /// Only entries of this action (e.g. `campus_removed`).
     pub action: Option<String>,
     pub since: Option<i64>,
     pub until: Option<i64>,
@@ -855,6 +1354,19 @@ pub struct AuditQuery {
 
 /// `GET /api/v1/audit` — campus admins see the entries about their campus; the bureau
 /// sees all. `format=csv` downloads them.
+#[utoipa::path(
+    get,
+    path = "/audit",
+    tag = "interconnection",
+    operation_id = "audit",
+    summary = "Audit log (admin: their campus; bureau: all)",
+    params(
+        AuditQuery,
+    ),
+    responses(
+        (status = 200, description = "The entries (JSON, or CSV with format=csv)", content((Vec<AuditEntryOut> = "application/json"), (String = "text/csv"))),
+    ),
+)]
 pub async fn audit(State(state): State<AppState>, caller: Caller, Query(q): Query<AuditQuery>) -> ApiResult<Response> {
     let campus = match oversight_scope(&caller.viewer) {
         Some(Scope::All) => None,
@@ -877,12 +1389,16 @@ pub async fn audit(State(state): State<AppState>, caller: Caller, Query(q): Quer
     let campus_codes = |ids: &[CampusId]| ids.iter().filter_map(|c| codes.get(c).cloned()).collect::<Vec<_>>();
     match q.format.as_deref().unwrap_or("json") {
         "json" => {
-            let out: Vec<Value> = entries
+            let out: Vec<AuditEntryOut> = entries
                 .iter()
-                .map(|e| {
-                    json!({"id": e.id, "at": e.at, "actor_login": e.actor_login, "action": e.action,
-                           "interconnection_id": e.interconnection_id, "campus_codes": campus_codes(&e.campus_ids),
-                           "detail": serde_json::from_str::<Value>(&e.detail).unwrap_or(Value::String(e.detail.clone()))})
+                .map(|e| AuditEntryOut {
+                    id: e.id.clone(),
+                    at: e.at,
+                    actor_login: e.actor_login.clone(),
+                    action: e.action.clone(),
+                    interconnection_id: e.interconnection_id,
+                    campus_codes: campus_codes(&e.campus_ids),
+                    detail: serde_json::from_str::<Value>(&e.detail).unwrap_or(Value::String(e.detail.clone())),
                 })
                 .collect();
             Ok(axum::Json(out).into_response())

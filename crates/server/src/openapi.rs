@@ -1,601 +1,525 @@
-//! The OpenAPI 3.1 description at `/api/openapi.json`, built from one table of
-//! operations. The API tests call every operation listed here, so the table cannot
-//! drift from the router without a test failing.
+//! The OpenAPI 3.1 document at `/api/openapi.json`, generated from the code: every
+//! operation comes from its handler's `#[utoipa::path]` and every body from a type
+//! deriving `ToSchema`. The router is built from the same attributes (`crate::api`
+//! registers each handler through `utoipa_axum::routes!`, which takes the method and
+//! path from the attribute), so a route cannot exist undocumented nor a documented
+//! operation unrouted; `tests` below pins both directions.
+//!
+//! What the attributes cannot say is added here, in one place: the problem codes each
+//! operation may answer (`PROBLEMS`, with the ones every operation of a shape shares),
+//! the security schemes, and the WebSocket frames as JSON Schema components.
 
-use axum::Json;
+use crate::AppState;
+use domain::chat::ChatRefusal;
+use domain::interconnection::Refusal;
+use domain::{ErrorCode, ErrorCode as C};
+use serde::Serialize;
 use serde_json::{Value, json};
+use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::openapi::{OpenApi, OpenApiBuilder};
+use utoipa::{PartialSchema, ToSchema};
 
-/// (method, path under /api/v1, tag, summary, request body schema, response schema)
-pub type Operation =
-    (&'static str, &'static str, &'static str, &'static str, Option<&'static str>, Option<&'static str>);
-
-pub const OPERATIONS: &[Operation] = &[
+/// The codes an operation may answer beyond those its shape implies (see `shared`), by
+/// operation id. A test sends requests through every operation and checks that each
+/// problem it gets names a code listed for that operation.
+pub const PROBLEMS: &[(&str, &[ErrorCode])] = &[
+    ("login", &[C::InvalidInput, C::InvalidCredentials, C::AccountLocked, C::AccountDisabled, C::RateLimited]),
+    ("logout", &[]),
+    ("me", &[]),
+    ("change_password", &[C::InvalidInput, C::WrongPassword]),
+    ("list_schools", &[C::Forbidden]),
+    ("create_school", &[C::Forbidden, C::InvalidInput, C::DuplicateCode]),
+    ("update_school", &[C::Forbidden, C::InvalidInput]),
+    ("create_campus", &[C::Forbidden, C::InvalidInput, C::DuplicateCode]),
+    ("update_campus", &[C::Forbidden, C::InvalidInput]),
+    ("list_admins", &[C::Forbidden]),
+    ("create_admin", &[C::Forbidden, C::InvalidInput, C::DuplicateLogin]),
+    ("import_registry", &[C::Forbidden, C::ImportInvalid, C::UnsupportedFile, C::DuplicateCode]),
+    ("registry_template", &[C::Forbidden]),
+    ("list_departments", &[]),
+    ("create_department", &[C::Forbidden, C::InvalidInput]),
+    ("rename_department", &[C::Forbidden, C::InvalidInput]),
+    ("delete_department", &[C::Forbidden, C::DepartmentNotEmpty]),
+    ("move_department", &[C::Forbidden, C::InvalidInput, C::DepartmentCycle]),
+    ("list_members", &[C::InvalidInput]),
+    ("create_member", &[C::Forbidden, C::InvalidInput, C::DuplicateLogin]),
+    ("get_member", &[]),
+    ("update_member", &[C::Forbidden, C::InvalidInput, C::DuplicateLogin]),
+    ("disable_member", &[C::Forbidden, C::CannotDisableSelf]),
+    ("enable_member", &[C::Forbidden, C::CannotDisableSelf]),
+    ("reset_password", &[C::Forbidden, C::InvalidInput]),
+    ("import_members", &[C::Forbidden, C::ImportInvalid, C::UnsupportedFile]),
+    ("export_members", &[C::Forbidden, C::InvalidInput]),
+    ("member_template", &[C::Forbidden, C::InvalidInput]),
+    ("my_school_campuses", &[C::Forbidden, C::Refused(Refusal::NotAdmin)]),
+    ("list_filings", &[C::Forbidden, C::InvalidInput]),
     (
-        "post",
-        "/auth/login",
-        "accounts",
-        "Sign in; sets the session and CSRF cookies and returns a bearer token",
-        Some("LoginRequest"),
-        Some("LoginResponse"),
+        "create_filing",
+        &[
+            C::Forbidden,
+            C::InvalidInput,
+            C::Refused(Refusal::NotAdmin),
+            C::Refused(Refusal::OtherSchool),
+            C::Refused(Refusal::FilingCampuses),
+        ],
     ),
-    ("post", "/auth/logout", "accounts", "Sign out (ends this session)", None, None),
-    ("get", "/me", "accounts", "Who is signed in", None, Some("Me")),
-    ("post", "/me/password", "accounts", "Change own password (ends every session)", Some("ChangePassword"), None),
-    ("get", "/schools", "registry", "Schools with their campuses (bureau)", None, Some("SchoolList")),
-    ("post", "/schools", "registry", "Create a school (bureau)", Some("RegistryInput"), Some("School")),
-    ("patch", "/schools/{school_id}", "registry", "Rename a school (bureau)", Some("RegistryInput"), Some("School")),
+    ("confirm_filing", &[C::Forbidden, C::FilingNotPending]),
+    ("reject_filing", &[C::Forbidden, C::InvalidInput, C::FilingNotPending]),
+    ("list_interconnections", &[C::Forbidden, C::Refused(Refusal::NotAdmin)]),
+    ("create_interconnection", &[C::Forbidden, C::InvalidInput, C::Refused(Refusal::NotAdmin)]),
+    ("list_invitations", &[C::Forbidden, C::Refused(Refusal::NotInitiator), C::Refused(Refusal::NotAdmin)]),
     (
-        "post",
-        "/schools/{school_id}/campuses",
-        "registry",
-        "Create a campus (bureau)",
-        Some("RegistryInput"),
-        Some("Campus"),
-    ),
-    ("patch", "/campuses/{campus_id}", "registry", "Rename a campus (bureau)", Some("RegistryInput"), Some("Campus")),
-    ("get", "/campuses/{campus_id}/admins", "registry", "A campus's admins (bureau)", None, Some("MemberList")),
-    (
-        "post",
-        "/campuses/{campus_id}/admins",
-        "registry",
-        "Create a campus admin (bureau)",
-        Some("AdminInput"),
-        Some("Member"),
-    ),
-    (
-        "post",
-        "/registry/import",
-        "registry",
-        "Import schools and campuses from CSV, all or nothing (bureau)",
-        Some("Csv"),
-        Some("RegistryImported"),
-    ),
-    ("get", "/registry/template.csv", "registry", "The registry import template (bureau)", None, None),
-    (
-        "get",
-        "/campuses/{campus_id}/departments",
-        "directory",
-        "The campus's departments, flat",
-        None,
-        Some("DepartmentList"),
-    ),
-    (
-        "post",
-        "/campuses/{campus_id}/departments",
-        "directory",
-        "Create a department (admin)",
-        Some("DepartmentInput"),
-        Some("Department"),
+        "create_invitation",
+        &[
+            C::Forbidden,
+            C::Refused(Refusal::NotInitiator),
+            C::Refused(Refusal::NotAdmin),
+            C::Refused(Refusal::Dissolved),
+            C::Refused(Refusal::FilingRequired),
+        ],
     ),
     (
-        "patch",
-        "/campuses/{campus_id}/departments/{department_id}",
-        "directory",
-        "Rename a department (admin)",
-        Some("DepartmentInput"),
-        Some("Department"),
+        "revoke_invitation",
+        &[
+            C::Forbidden,
+            C::Refused(Refusal::NotInitiator),
+            C::Refused(Refusal::InvitationUsed),
+            C::Refused(Refusal::InvitationRevoked),
+            C::Refused(Refusal::NotAdmin),
+        ],
+    ),
+    ("preview_invitation", &[C::Forbidden, C::NotFound, C::Refused(Refusal::NotAdmin)]),
+    (
+        "accept_invitation",
+        &[
+            C::Forbidden,
+            C::Refused(Refusal::NotAdmin),
+            C::Refused(Refusal::OtherSchool),
+            C::Refused(Refusal::InvitationExpired),
+            C::Refused(Refusal::InvitationUsed),
+            C::Refused(Refusal::InvitationRevoked),
+            C::Refused(Refusal::FilingRequired),
+            C::Refused(Refusal::AlreadyMember),
+            C::Refused(Refusal::Dissolved),
+            C::NotFound,
+        ],
     ),
     (
-        "delete",
-        "/campuses/{campus_id}/departments/{department_id}",
-        "directory",
-        "Delete an empty department (admin)",
-        None,
-        None,
+        "get_exposure",
+        &[C::Forbidden, C::Refused(Refusal::NotAdmin), C::Refused(Refusal::NotMember), C::Refused(Refusal::Dissolved)],
     ),
     (
-        "post",
-        "/campuses/{campus_id}/departments/{department_id}/move",
-        "directory",
-        "Move or reorder a department (admin)",
-        Some("MoveInput"),
-        Some("Department"),
+        "put_exposure",
+        &[
+            C::Forbidden,
+            C::InvalidInput,
+            C::Refused(Refusal::NotAdmin),
+            C::Refused(Refusal::NotMember),
+            C::Refused(Refusal::Dissolved),
+        ],
     ),
     (
-        "get",
-        "/campuses/{campus_id}/members",
-        "directory",
-        "List or search members (q, department_id, include_disabled, limit, offset)",
-        None,
-        Some("MemberPage"),
+        "publish",
+        &[
+            C::Forbidden,
+            C::Refused(Refusal::NotInitiator),
+            C::Refused(Refusal::Dissolved),
+            C::Refused(Refusal::NotAdmin),
+        ],
     ),
     (
-        "post",
-        "/campuses/{campus_id}/members",
-        "directory",
-        "Create a member (admin)",
-        Some("MemberInput"),
-        Some("Member"),
-    ),
-    ("get", "/campuses/{campus_id}/members/{member_id}", "directory", "A member's card", None, Some("Member")),
-    (
-        "patch",
-        "/campuses/{campus_id}/members/{member_id}",
-        "directory",
-        "Edit a member (admin)",
-        Some("MemberInput"),
-        Some("Member"),
+        "start_removal",
+        &[
+            C::Forbidden,
+            C::Refused(Refusal::NotInitiator),
+            C::Refused(Refusal::NotMember),
+            C::Refused(Refusal::Dissolved),
+            C::Refused(Refusal::CannotRemoveInitiator),
+            C::Refused(Refusal::NotAdmin),
+        ],
     ),
     (
-        "post",
-        "/campuses/{campus_id}/members/{member_id}/disable",
-        "directory",
-        "Disable a member (admin)",
-        None,
-        Some("Member"),
+        "remove_campus",
+        &[
+            C::Forbidden,
+            C::ConfirmationRequired,
+            C::ConfirmationExpired,
+            C::ConfirmationUsed,
+            C::Refused(Refusal::NotInitiator),
+            C::Refused(Refusal::NotMember),
+            C::Refused(Refusal::Dissolved),
+            C::Refused(Refusal::CannotRemoveInitiator),
+            C::Refused(Refusal::NotAdmin),
+        ],
+    ),
+    ("preview_confirmation", &[C::NotFound]),
+    ("approve_confirmation", &[C::ConfirmationExpired, C::ConfirmationUsed, C::NotFound]),
+    ("get_confirmation", &[]),
+    ("confirm_with_password", &[C::WrongPassword, C::ConfirmationExpired, C::ConfirmationUsed]),
+    ("connected_campuses", &[]),
+    ("audit", &[C::Forbidden, C::InvalidInput]),
+    ("live_socket", &[C::Forbidden, C::InvalidInput]),
+    ("events", &[C::InvalidInput, C::InvalidPosition, C::ResyncRequired]),
+    ("list_conversations", &[C::Chat(ChatRefusal::BureauCannotChat)]),
+    ("open_direct", &[C::Chat(ChatRefusal::BureauCannotChat), C::Chat(ChatRefusal::WithSelf), C::NotFound]),
+    (
+        "create_group",
+        &[C::Chat(ChatRefusal::BureauCannotChat), C::InvalidInput, C::Chat(ChatRefusal::GroupTooLarge), C::NotFound],
+    ),
+    ("get_conversation", &[C::Chat(ChatRefusal::BureauCannotChat)]),
+    (
+        "rename_conversation",
+        &[
+            C::Chat(ChatRefusal::BureauCannotChat),
+            C::InvalidInput,
+            C::Chat(ChatRefusal::NotOwner),
+            C::Chat(ChatRefusal::NotGroup),
+            C::Chat(ChatRefusal::ReadOnly),
+        ],
     ),
     (
-        "post",
-        "/campuses/{campus_id}/members/{member_id}/enable",
-        "directory",
-        "Enable a member (admin)",
-        None,
-        Some("Member"),
+        "dissolve_conversation",
+        &[
+            C::Chat(ChatRefusal::BureauCannotChat),
+            C::Chat(ChatRefusal::NotOwner),
+            C::Chat(ChatRefusal::NotGroup),
+            C::Chat(ChatRefusal::ReadOnly),
+        ],
     ),
     (
-        "post",
-        "/campuses/{campus_id}/members/{member_id}/reset-password",
-        "directory",
-        "Set a member's password (admin)",
-        Some("ResetInput"),
-        None,
+        "add_members",
+        &[
+            C::Chat(ChatRefusal::BureauCannotChat),
+            C::InvalidInput,
+            C::Chat(ChatRefusal::NotGroup),
+            C::Chat(ChatRefusal::ReadOnly),
+            C::Chat(ChatRefusal::GroupTooLarge),
+            C::NotFound,
+        ],
     ),
     (
-        "post",
-        "/campuses/{campus_id}/members/import",
-        "directory",
-        "Import members from CSV or XLSX, all or nothing (admin)",
-        Some("Csv"),
-        Some("ImportOutcome"),
+        "remove_member",
+        &[
+            C::Chat(ChatRefusal::BureauCannotChat),
+            C::Chat(ChatRefusal::NotOwner),
+            C::Chat(ChatRefusal::NotGroup),
+            C::Chat(ChatRefusal::ReadOnly),
+            C::Chat(ChatRefusal::OwnerCannotLeave),
+        ],
     ),
     (
-        "get",
-        "/campuses/{campus_id}/members/export",
-        "directory",
-        "Export members as CSV or XLSX (format=csv|xlsx) (admin)",
-        None,
-        None,
+        "transfer_ownership",
+        &[
+            C::Chat(ChatRefusal::BureauCannotChat),
+            C::Chat(ChatRefusal::NotOwner),
+            C::Chat(ChatRefusal::NotGroup),
+            C::Chat(ChatRefusal::ReadOnly),
+            C::NotFound,
+        ],
+    ),
+    ("list_messages", &[C::Chat(ChatRefusal::BureauCannotChat), C::InvalidInput]),
+    (
+        "send_message",
+        &[
+            C::Chat(ChatRefusal::BureauCannotChat),
+            C::InvalidInput,
+            C::Chat(ChatRefusal::ReadOnly),
+            C::Chat(ChatRefusal::MentionNotMember),
+            C::Chat(ChatRefusal::ClientIdReused),
+            C::NotFound,
+            C::Chat(ChatRefusal::NotGroup),
+        ],
     ),
     (
-        "get",
-        "/campuses/{campus_id}/members/template",
-        "directory",
-        "Import template as CSV or XLSX (format=csv|xlsx) (admin)",
-        None,
-        None,
+        "recall_message",
+        &[
+            C::Chat(ChatRefusal::BureauCannotChat),
+            C::Chat(ChatRefusal::NotSender),
+            C::Chat(ChatRefusal::RecallExpired),
+            C::Chat(ChatRefusal::ReadOnly),
+        ],
     ),
-    (
-        "get",
-        "/me/school-campuses",
-        "interconnection",
-        "Every campus of the admin's school, to file",
-        None,
-        Some("CampusList"),
-    ),
-    (
-        "get",
-        "/filings",
-        "interconnection",
-        "Filings (admin: naming their campus; bureau: all); status filter",
-        None,
-        Some("FilingList"),
-    ),
-    (
-        "post",
-        "/filings",
-        "interconnection",
-        "File campuses with the bureau (F1–F2); e-mails the bureau",
-        Some("FilingInput"),
-        Some("Filing"),
-    ),
-    (
-        "post",
-        "/filings/{filing_id}/confirm",
-        "interconnection",
-        "Confirm a filing (bureau, F3); e-mails the campuses' admins",
-        None,
-        Some("Filing"),
-    ),
-    (
-        "post",
-        "/filings/{filing_id}/reject",
-        "interconnection",
-        "Reject a filing with a reason (bureau)",
-        Some("ReasonInput"),
-        Some("Filing"),
-    ),
-    (
-        "get",
-        "/interconnections",
-        "interconnection",
-        "Interconnections the admin's campus is or was in",
-        None,
-        Some("InterconnectionList"),
-    ),
-    (
-        "post",
-        "/interconnections",
-        "interconnection",
-        "Initiate an interconnection (S2)",
-        Some("NameInput"),
-        Some("Interconnection"),
-    ),
-    (
-        "get",
-        "/interconnections/{ic_id}/invitations",
-        "interconnection",
-        "Pending invitations (initiator)",
-        None,
-        Some("InvitationList"),
-    ),
-    (
-        "post",
-        "/interconnections/{ic_id}/invitations",
-        "interconnection",
-        "Invite a campus: token, link and QR code (S2)",
-        None,
-        Some("Invitation"),
-    ),
-    ("post", "/invitations/{invitation_id}/revoke", "interconnection", "Revoke an invitation (initiator)", None, None),
-    (
-        "get",
-        "/invitations/preview",
-        "interconnection",
-        "What an invitation link offers (token=…), and any refusal",
-        None,
-        Some("InvitationPreview"),
-    ),
-    (
-        "post",
-        "/invitations/accept",
-        "interconnection",
-        "Establish the interconnection (S3: 建立互聯)",
-        Some("TokenInput"),
-        Some("Interconnection"),
-    ),
-    (
-        "get",
-        "/interconnections/{ic_id}/exposure/{campus_id}",
-        "interconnection",
-        "A campus's external directory (its own admin)",
-        None,
-        Some("Exposure"),
-    ),
-    (
-        "put",
-        "/interconnections/{ic_id}/exposure/{campus_id}",
-        "interconnection",
-        "Set a campus's external directory (S4: 導入部門/成員)",
-        Some("Exposure"),
-        Some("Exposure"),
-    ),
-    (
-        "post",
-        "/interconnections/{ic_id}/publish",
-        "interconnection",
-        "Publish (S5: 未發布 → 已發布; initiator)",
-        None,
-        Some("Interconnection"),
-    ),
-    (
-        "post",
-        "/interconnections/{ic_id}/campuses/{campus_id}/removal",
-        "interconnection",
-        "Start removing a campus: identity confirmation QR code (D2)",
-        None,
-        Some("Confirmation"),
-    ),
-    (
-        "delete",
-        "/interconnections/{ic_id}/campuses/{campus_id}",
-        "interconnection",
-        "Remove a campus (D1: 移除) with an approved confirmation_id",
-        None,
-        Some("Interconnection"),
-    ),
-    (
-        "get",
-        "/confirmations/preview",
-        "interconnection",
-        "What a confirmation link approves (token=…; the same admin)",
-        None,
-        Some("Confirmation"),
-    ),
-    (
-        "post",
-        "/confirmations/approve",
-        "interconnection",
-        "Approve from the phone (the same admin)",
-        Some("TokenInput"),
-        Some("Confirmation"),
-    ),
-    (
-        "get",
-        "/confirmations/{confirmation_id}",
-        "interconnection",
-        "A confirmation's status (the console polls it)",
-        None,
-        Some("Confirmation"),
-    ),
-    (
-        "post",
-        "/confirmations/{confirmation_id}/password",
-        "interconnection",
-        "Approve by re-entering the password (fallback)",
-        Some("PasswordInput"),
-        Some("Confirmation"),
-    ),
-    (
-        "get",
-        "/connected-campuses",
-        "interconnection",
-        "Campuses whose external directory the caller sees (V1, V2)",
-        None,
-        Some("CampusList"),
-    ),
-    (
-        "get",
-        "/audit",
-        "interconnection",
-        "Audit log (admin: their campus; bureau: all); action, since, until, format=json|csv",
-        None,
-        Some("AuditList"),
-    ),
-    ("get", "/ws", "live", "The live connection: a WebSocket upgrade (frames in docs/chat.md)", None, None),
-    ("get", "/events", "live", "Events the caller may see after a position (after=P, limit)", None, Some("EventPage")),
-    ("get", "/conversations", "chat", "The caller's conversations, most recent first", None, Some("ConversationList")),
-    (
-        "post",
-        "/conversations/direct",
-        "chat",
-        "Open (or reopen) the direct chat with someone the caller reaches (C1)",
-        Some("DirectInput"),
-        Some("Conversation"),
-    ),
-    (
-        "post",
-        "/conversations/group",
-        "chat",
-        "Start a group chat with people the caller reaches (G1)",
-        Some("GroupInput"),
-        Some("ConversationDetail"),
-    ),
-    (
-        "get",
-        "/conversations/{conversation_id}",
-        "chat",
-        "A conversation with its members",
-        None,
-        Some("ConversationDetail"),
-    ),
-    (
-        "patch",
-        "/conversations/{conversation_id}",
-        "chat",
-        "Rename a group (owner)",
-        Some("NameInput"),
-        Some("ConversationDetail"),
-    ),
-    ("delete", "/conversations/{conversation_id}", "chat", "Dissolve a group (owner)", None, None),
-    (
-        "post",
-        "/conversations/{conversation_id}/members",
-        "chat",
-        "Add people the caller reaches to a group",
-        Some("MembersInput"),
-        Some("ConversationDetail"),
-    ),
-    (
-        "delete",
-        "/conversations/{conversation_id}/members/{member_id}",
-        "chat",
-        "Remove someone (owner) or leave",
-        None,
-        None,
-    ),
-    (
-        "post",
-        "/conversations/{conversation_id}/owner",
-        "chat",
-        "Hand the group to another member (owner)",
-        Some("DirectInput"),
-        Some("ConversationDetail"),
-    ),
-    (
-        "get",
-        "/conversations/{conversation_id}/messages",
-        "chat",
-        "History, oldest first (before=P, after=P, limit ≤ 200)",
-        None,
-        Some("MessagePage"),
-    ),
-    (
-        "post",
-        "/conversations/{conversation_id}/messages",
-        "chat",
-        "Send a message (201; 200 with the first message for a client id used before)",
-        Some("SendInput"),
-        Some("Message"),
-    ),
-    (
-        "post",
-        "/conversations/{conversation_id}/messages/{message_id}/recall",
-        "chat",
-        "Recall (撤回) one's own message within the window",
-        None,
-        Some("Message"),
-    ),
-    (
-        "get",
-        "/conversations/{conversation_id}/messages/{message_id}/readers",
-        "chat",
-        "Who has and has not read a message",
-        None,
-        Some("Readers"),
-    ),
-    (
-        "post",
-        "/conversations/{conversation_id}/read",
-        "chat",
-        "Mark read up to a position (on all the caller's devices)",
-        Some("ReadInput"),
-        Some("ReadPosition"),
-    ),
+    ("readers", &[C::Chat(ChatRefusal::BureauCannotChat)]),
+    ("mark_read", &[C::Chat(ChatRefusal::BureauCannotChat), C::InvalidInput]),
 ];
 
-fn schemas() -> Value {
-    let s = |t: &str| json!({"type": t});
-    let id = json!({"type": "string", "format": "uuid"});
-    let names = json!({"name_zh": s("string"), "name_pt": s("string"), "name_en": s("string")});
-    let obj = |props: Value, required: &[&str]| json!({"type": "object", "properties": props, "required": required});
-    let merge = |a: &Value, b: Value| {
-        let mut m = a.as_object().cloned().unwrap_or_default();
-        m.extend(b.as_object().cloned().unwrap_or_default());
-        Value::Object(m)
-    };
-    let member_props = json!({
-        "id": id, "campus_id": id, "login": s("string"), "role": {"enum": ["bureau", "admin", "member"]},
-        "status": {"enum": ["active", "disabled"]}, "name_zh": s("string"), "name_pt": s("string"),
-        "title": s("string"), "phone": s("string"), "email": s("string"), "staff_no": s("string"),
-        "department_ids": {"type": "array", "items": id}
-    });
-    json!({
-        "Problem": obj(json!({
-            "type": s("string"), "status": s("integer"), "code": s("string"), "title": s("string"), "detail": s("string"),
-            "errors": {"type": "array", "items": obj(json!({"field": s("string"), "code": s("string"), "message": s("string")}), &["field", "code", "message"])},
-            "lines": {"type": "array", "items": obj(json!({"line": s("integer"), "column": s("string"), "code": s("string"), "message": s("string")}), &["line", "code", "message"])}
-        }), &["status", "code", "detail"]),
-        "LoginRequest": obj(json!({"login": s("string"), "password": s("string")}), &["login", "password"]),
-        "LoginResponse": obj(json!({"token": s("string"), "csrf_token": s("string"), "me": {"$ref": "#/components/schemas/Me"}}), &["token", "csrf_token", "me"]),
-        "Me": obj(json!({"id": id, "login": s("string"), "role": {"enum": ["bureau", "admin", "member"]}, "name_zh": s("string"), "name_pt": s("string"),
-            "campus": {"oneOf": [{"$ref": "#/components/schemas/Campus"}, {"type": "null"}]},
-            "school": {"oneOf": [{"$ref": "#/components/schemas/School"}, {"type": "null"}]}}), &["id", "login", "role"]),
-        "ChangePassword": obj(json!({"current_password": s("string"), "new_password": s("string")}), &["current_password", "new_password"]),
-        "School": obj(merge(&json!({"id": id, "code": s("string")}), names.clone()), &["id", "code", "name_zh"]),
-        "Campus": obj(merge(&json!({"id": id, "school_id": id, "code": s("string")}), names.clone()), &["id", "school_id", "code", "name_zh"]),
-        "SchoolList": {"type": "array", "items": {"allOf": [{"$ref": "#/components/schemas/School"},
-            obj(json!({"campuses": {"type": "array", "items": {"$ref": "#/components/schemas/Campus"}}}), &["campuses"])]}},
-        "RegistryInput": obj(merge(&json!({"code": s("string")}), names.clone()), &[]),
-        "RegistryImported": obj(json!({"schools_created": s("integer"), "campuses_created": s("integer")}), &["schools_created", "campuses_created"]),
-        "AdminInput": obj(json!({"login": s("string"), "name_zh": s("string"), "name_pt": s("string"), "password": s("string")}), &["login", "name_zh", "password"]),
-        "Department": obj(json!({"id": id, "campus_id": id, "parent_id": {"oneOf": [id, {"type": "null"}]}, "name_zh": s("string"), "name_pt": s("string"),
-            "position": s("integer"), "member_count": s("integer")}), &["id", "campus_id", "name_zh", "position"]),
-        "DepartmentList": {"type": "array", "items": {"$ref": "#/components/schemas/Department"}},
-        "DepartmentInput": obj(json!({"name_zh": s("string"), "name_pt": s("string"), "parent_id": {"oneOf": [id, {"type": "null"}]}}), &[]),
-        "MoveInput": obj(json!({"parent_id": {"oneOf": [id, {"type": "null"}]}, "position": s("integer")}), &["parent_id"]),
-        "Member": obj(member_props.clone(), &["id", "name_zh"]),
-        "MemberList": {"type": "array", "items": {"$ref": "#/components/schemas/Member"}},
-        "MemberPage": obj(json!({"total": s("integer"), "members": {"type": "array", "items": {"$ref": "#/components/schemas/Member"}}}), &["total", "members"]),
-        "MemberInput": obj(merge(&member_props, json!({"password": s("string")})), &[]),
-        "ResetInput": obj(json!({"new_password": s("string")}), &["new_password"]),
-        "ImportOutcome": obj(json!({"created": s("integer"), "updated": s("integer")}), &["created", "updated"]),
-        "Csv": {"type": "string", "contentMediaType": "text/csv"},
-        "CampusList": {"type": "array", "items": {"$ref": "#/components/schemas/Campus"}},
-        "FilingInput": obj(json!({"campus_ids": {"type": "array", "items": id}}), &["campus_ids"]),
-        "ReasonInput": obj(json!({"reason": s("string")}), &["reason"]),
-        "Filing": obj(json!({"id": id, "number": s("string"), "school": {"$ref": "#/components/schemas/School"},
-            "campuses": {"$ref": "#/components/schemas/CampusList"}, "status": {"enum": ["pending", "confirmed", "rejected"]},
-            "reason": s("string"), "created_at": s("integer"), "decided_at": {"type": ["integer", "null"]}}), &["id", "number", "status"]),
-        "FilingList": {"type": "array", "items": {"$ref": "#/components/schemas/Filing"}},
-        "NameInput": obj(json!({"name": s("string")}), &["name"]),
-        "Interconnection": obj(json!({"id": id, "name": s("string"), "school_id": id, "initiator": {"$ref": "#/components/schemas/Campus"},
-            "published": s("boolean"), "dissolved": s("boolean"), "campuses": {"$ref": "#/components/schemas/CampusList"},
-            "my_role": {"enum": ["initiator", "member", "former"]}}), &["id", "name", "published", "dissolved"]),
-        "InterconnectionList": {"type": "array", "items": {"$ref": "#/components/schemas/Interconnection"}},
-        "Invitation": obj(json!({"id": id, "interconnection_id": id, "created_at": s("integer"), "expires_at": s("integer"),
-            "token": s("string"), "url": s("string"), "qr_svg": s("string")}), &["id", "expires_at"]),
-        "InvitationList": {"type": "array", "items": {"$ref": "#/components/schemas/Invitation"}},
-        "InvitationPreview": obj(json!({"interconnection": obj(json!({"id": id, "name": s("string")}), &[]),
-            "inviting_campus": {"$ref": "#/components/schemas/Campus"}, "school": {"$ref": "#/components/schemas/School"},
-            "expires_at": s("integer"), "refusal": {"type": ["string", "null"]}}), &["interconnection", "refusal"]),
-        "TokenInput": obj(json!({"token": s("string")}), &["token"]),
-        "PasswordInput": obj(json!({"password": s("string")}), &["password"]),
-        "Exposure": obj(json!({"department_ids": {"type": "array", "items": id}, "member_ids": {"type": "array", "items": id},
-            "show_phone": s("boolean"), "show_email": s("boolean"), "exposed_members": s("integer")}), &[]),
-        "Confirmation": obj(json!({"id": id, "status": {"enum": ["pending", "approved", "used", "expired"]}, "expires_at": s("integer"),
-            "token": s("string"), "url": s("string"), "qr_svg": s("string")}), &["id", "status", "expires_at"]),
-        "MemberRef": obj(json!({"id": id, "name_zh": s("string"), "name_pt": s("string"), "campus_id": id, "title": s("string")}), &["id", "name_zh"]),
-        "Message": obj(json!({"id": id, "conversation_id": id, "position": s("integer"), "client_id": {"type": ["string", "null"]},
-            "kind": {"enum": ["text", "system"]}, "sender": {"oneOf": [{"$ref": "#/components/schemas/MemberRef"}, {"type": "null"}]},
-            "text": s("string"), "mentions": {"type": "array", "items": id}, "mention_all": s("boolean"),
-            "reply_to": {"oneOf": [obj(json!({"id": id, "sender": {}, "text": s("string"), "recalled": s("boolean")}), &["id"]), {"type": "null"}]},
-            "system": {"oneOf": [obj(json!({"action": {"enum": ["created", "added", "removed", "left", "renamed", "owner_changed", "dissolved", "campus_disconnected"]},
-                "actor": {}, "members": {"type": "array", "items": {"$ref": "#/components/schemas/MemberRef"}}, "name": s("string")}), &["action"]), {"type": "null"}]},
-            "recalled": s("boolean"), "created_at": s("integer")}), &["id", "conversation_id", "position", "kind", "text"]),
-        "MessagePage": obj(json!({"messages": {"type": "array", "items": {"$ref": "#/components/schemas/Message"}}, "has_more": s("boolean")}), &["messages", "has_more"]),
-        "Conversation": obj(json!({"id": id, "kind": {"enum": ["direct", "group"]}, "name": s("string"), "home_campus_id": id,
-            "owner_id": {"oneOf": [id, {"type": "null"}]}, "peer": {"oneOf": [{"$ref": "#/components/schemas/MemberRef"}, {"type": "null"}]},
-            "member_count": s("integer"), "last_message": {"oneOf": [{"$ref": "#/components/schemas/Message"}, {"type": "null"}]},
-            "last_position": s("integer"), "read_position": s("integer"), "unread": s("integer"),
-            "read_only": s("boolean"), "left": s("boolean"), "dissolved": s("boolean")}), &["id", "kind", "unread", "read_only"]),
-        "ConversationList": {"type": "array", "items": {"$ref": "#/components/schemas/Conversation"}},
-        "ConversationDetail": {"allOf": [{"$ref": "#/components/schemas/Conversation"}, obj(json!({
-            "members": {"type": "array", "items": {"allOf": [{"$ref": "#/components/schemas/MemberRef"},
-                obj(json!({"role": {"enum": ["owner", "member"]}, "read_position": s("integer")}), &["role", "read_position"])]}},
-            "campuses": {"type": "object", "additionalProperties": obj(names.clone(), &["name_zh"])}}), &["members", "campuses"])]},
-        "DirectInput": obj(json!({"member_id": id}), &["member_id"]),
-        "GroupInput": obj(json!({"name": s("string"), "member_ids": {"type": "array", "items": id}}), &["member_ids"]),
-        "MembersInput": obj(json!({"member_ids": {"type": "array", "items": id}}), &["member_ids"]),
-        "SendInput": obj(json!({"client_id": s("string"), "text": s("string"), "reply_to": {"oneOf": [id, {"type": "null"}]},
-            "mentions": {"type": "array", "items": id}, "mention_all": s("boolean")}), &["client_id", "text"]),
-        "ReadInput": obj(json!({"position": s("integer")}), &["position"]),
-        "ReadPosition": obj(json!({"read_position": s("integer")}), &["read_position"]),
-        "Readers": obj(json!({"read": {"type": "array", "items": {"$ref": "#/components/schemas/MemberRef"}},
-            "unread": {"type": "array", "items": {"$ref": "#/components/schemas/MemberRef"}}}), &["read", "unread"]),
-        "EventPage": obj(json!({"events": {"type": "array", "items": obj(json!({"type": {"const": "event"}, "position": s("integer"),
-            "kind": s("string"), "data": {"type": "object"}}), &["position", "kind", "data"])}, "position": s("integer"), "has_more": s("boolean")}),
-            &["events", "position", "has_more"]),
-        "AuditList": {"type": "array", "items": obj(json!({"id": s("string"), "at": s("integer"), "actor_login": s("string"),
-            "action": s("string"), "campus_codes": {"type": "array", "items": s("string")}, "detail": {}}), &["at", "action"])}
-    })
-}
-
-/// The document, built once per request (it is small and rarely asked for).
-pub fn spec() -> Value {
-    let mut paths = serde_json::Map::new();
-    for (method, path, tag, summary, body, resp) in OPERATIONS {
-        let params: Vec<Value> = path
-            .split('/')
-            .filter_map(|seg| seg.strip_prefix('{').and_then(|s| s.strip_suffix('}')))
-            .map(|name| json!({"name": name, "in": "path", "required": true, "schema": {"type": "string", "format": "uuid"}}))
-            .collect();
-        let ok = match resp {
-            Some(r) => {
-                json!({"description": "OK", "content": {"application/json": {"schema": {"$ref": format!("#/components/schemas/{r}")}}}})
-            }
-            None => json!({"description": "Done"}),
-        };
-        let problem = json!({"description": "Problem", "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}});
-        let mut op = json!({
-            "tags": [tag], "summary": summary, "operationId": format!("{method}{}", path.replace(['/', '{', '}', '-', '.'], "_")),
-            "parameters": params, "responses": {"200": ok, "default": problem}
-        });
-        if *path != "/auth/login" {
-            op["security"] = json!([{"bearer": []}, {"cookie": []}]);
+/// Codes every operation of a shape may answer: any request may be too long or meet
+/// an internal fault; a signed-in operation refuses a missing session and, for writes
+/// by cookie, a missing CSRF header; a JSON body may be malformed, not an object, of
+/// another type or too large; a path names something that may not exist; a query may
+/// not parse.
+fn shared(op: &Value, method: &str) -> Vec<ErrorCode> {
+    let mut out = vec![C::UriTooLong, C::Internal];
+    let public =
+        op["security"].as_array().is_some_and(|s| s.iter().any(|r| r.as_object().is_some_and(|o| o.is_empty())));
+    if !public {
+        out.push(C::Unauthenticated);
+        if method != "get" {
+            out.push(C::CsrfFailed);
         }
-        if let Some(b) = body {
-            let media = if *b == "Csv" { "text/csv" } else { "application/json" };
-            op["requestBody"] = json!({"required": true, "content": {media: {"schema": {"$ref": format!("#/components/schemas/{b}")}}}});
-        }
-        let entry = paths.entry(format!("/api/v1{path}")).or_insert_with(|| json!({}));
-        entry[*method] = op;
     }
-    json!({
-        "openapi": "3.1.0",
-        "info": {"title": "campuslink", "version": env!("CARGO_PKG_VERSION"),
-                 "description": "Self-hostable messaging for schools and their interconnected campuses. Errors are application/problem+json with a stable `code`."},
-        "paths": paths,
-        "components": {
-            "schemas": schemas(),
-            "securitySchemes": {
-                "bearer": {"type": "http", "scheme": "bearer"},
-                "cookie": {"type": "apiKey", "in": "cookie", "name": "campuslink_session"}
-            }
-        }
-    })
+    let content = &op["requestBody"]["content"];
+    if content["application/json"].is_object() {
+        out.extend([C::InvalidJson, C::BodyNotObject, C::UnsupportedMediaType, C::PayloadTooLarge]);
+    } else if content.is_object() {
+        out.extend([C::UnsupportedMediaType, C::PayloadTooLarge]);
+    }
+    let params = op["parameters"].as_array().cloned().unwrap_or_default();
+    if params.iter().any(|p| p["in"] == "path") {
+        out.push(C::NotFound);
+    }
+    if params.iter().any(|p| p["in"] == "query") {
+        out.push(C::InvalidQuery);
+    }
+    out
 }
 
-/// `GET /api/openapi.json`
-pub async fn document() -> Json<Value> {
-    Json(spec())
+/// An event frame, as `GET /events` lists it and the WebSocket sends it
+/// (`chat::render::event_value` builds it; docs/chat.md says what each kind's `data`
+/// holds).
+#[derive(Serialize, ToSchema)]
+pub struct EventFrame {
+    #[serde(rename = "type")]
+    #[schema(value_type = String, pattern = "^event$")]
+    pub kind_of_frame: &'static str,
+    /// Its place in the event log; only grows.
+    pub position: i64,
+    pub kind: EventKind,
+    /// What happened, by kind (e.g. `{message: Message}`, `{conversation_id}`).
+    #[schema(value_type = Object)]
+    pub data: Value,
+}
+
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum EventKind {
+    Message,
+    MessageRecalled,
+    Read,
+    Conversation,
+    ConversationLeft,
+    DirectoryChanged,
+    InterconnectionChanged,
+    ConfirmationApproved,
+}
+
+/// A problem answer (RFC 9457): a stable `code`, and `detail` in the caller's language.
+#[derive(Serialize, ToSchema)]
+pub struct Problem {
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub status: u16,
+    /// One of the operation's `x-problem-codes`.
+    pub code: String,
+    pub title: String,
+    pub detail: String,
+    /// The refused fields of an input.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub errors: Option<Vec<FieldProblem>>,
+    /// The refused lines of an imported file.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub lines: Option<Vec<LineProblem>>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct FieldProblem {
+    pub field: String,
+    /// Why the value was refused (`field-<code>` in the messages).
+    pub code: String,
+    pub message: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct LineProblem {
+    pub line: usize,
+    pub column: String,
+    pub code: String,
+    pub message: String,
+}
+
+/// The document with everything the attributes cannot say.
+fn finish(mut doc: OpenApi) -> Value {
+    doc.info.title = "campuslink".into();
+    doc.info.version = env!("CARGO_PKG_VERSION").into();
+    doc.info.description = Some(
+        "Self-hostable messaging for schools and their interconnected campuses. Errors are \
+         application/problem+json with a stable `code`; each operation lists the codes it may answer \
+         in `x-problem-codes`. The WebSocket at /api/v1/ws speaks ClientFrame and ServerFrame."
+            .into(),
+    );
+    doc.info.license = None;
+    doc.info.contact = None;
+    let components = doc.components.get_or_insert_with(Default::default);
+    components
+        .add_security_scheme("bearer", SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()));
+    components.add_security_scheme(
+        "cookie",
+        SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::new(crate::auth::SESSION_COOKIE))),
+    );
+    for (name, schema) in [
+        ("Problem", Problem::schema()),
+        ("FieldProblem", FieldProblem::schema()),
+        ("LineProblem", LineProblem::schema()),
+        ("EventFrame", EventFrame::schema()),
+        ("EventKind", EventKind::schema()),
+        ("ClientFrame", crate::live::gateway::ClientFrame::schema()),
+        ("ControlFrame", crate::live::gateway::ControlFrame::schema()),
+        ("ResyncReason", crate::live::gateway::ResyncReason::schema()),
+    ] {
+        components.schemas.insert(name.to_owned(), schema);
+    }
+    let mut v = serde_json::to_value(&doc).unwrap_or_default();
+    v["components"]["schemas"]["ServerFrame"] = json!({
+        "description": "A frame the server sends on /api/v1/ws.",
+        "oneOf": [{"$ref": "#/components/schemas/EventFrame"}, {"$ref": "#/components/schemas/ControlFrame"}]
+    });
+    v["security"] = json!([{"bearer": []}, {"cookie": []}]);
+    if let Some(paths) = v["paths"].as_object_mut() {
+        for (_, item) in paths.iter_mut() {
+            let Some(item) = item.as_object_mut() else { continue };
+            for (method, op) in item.iter_mut() {
+                let id = op["operationId"].as_str().unwrap_or("").to_owned();
+                let mut codes: Vec<&str> = shared(op, method).into_iter().map(ErrorCode::as_str).collect();
+                let own = PROBLEMS.iter().find(|(o, _)| *o == id).map(|(_, c)| *c).unwrap_or(&[]);
+                codes.extend(own.iter().map(|c| c.as_str()));
+                codes.sort_unstable();
+                codes.dedup();
+                op["x-problem-codes"] = json!(codes);
+                op["responses"]["default"] = json!({
+                    "description": "A problem, with one of the operation's codes",
+                    "content": {"application/problem+json": {"schema": {"allOf": [
+                        {"$ref": "#/components/schemas/Problem"},
+                        {"type": "object", "properties": {"code": {"enum": codes}}}
+                    ]}}}
+                });
+            }
+        }
+    }
+    v
+}
+
+/// The API's router (to nest at `/api/v1`) and its document, from the same handlers.
+pub fn parts() -> (axum::Router<AppState>, Value) {
+    let (router, doc) = crate::api().split_for_parts();
+    (router, finish(OpenApiBuilder::new().build().nest("/api/v1", doc)))
+}
+
+/// The document (for the route, the tests and the web app's generated types).
+pub fn spec() -> Value {
+    parts().1
+}
+
+/// Every documented operation as (method, path under /api/v1).
+pub fn operations() -> Vec<(String, String)> {
+    let spec = spec();
+    let mut out = Vec::new();
+    for (path, item) in spec["paths"].as_object().into_iter().flatten() {
+        for method in item.as_object().into_iter().flatten().map(|(m, _)| m) {
+            out.push((method.clone(), path.trim_start_matches("/api/v1").to_owned()));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::BTreeSet;
+
+    /// Every operation has its codes listed here and every listed operation exists:
+    /// the table cannot name an operation that was renamed or dropped.
+    #[test]
+    fn problem_table_matches_the_operations() {
+        let spec = spec();
+        let mut ids = BTreeSet::new();
+        for (_, item) in spec["paths"].as_object().unwrap() {
+            for (_, op) in item.as_object().unwrap() {
+                let id = op["operationId"].as_str().unwrap().to_owned();
+                assert!(ids.insert(id.clone()), "operation id {id} twice");
+            }
+        }
+        let listed: BTreeSet<String> = PROBLEMS.iter().map(|(o, _)| (*o).to_owned()).collect();
+        assert_eq!(listed.len(), PROBLEMS.len(), "an operation listed twice in PROBLEMS");
+        assert_eq!(ids, listed, "PROBLEMS and the operations differ");
+        assert!(ids.len() > 60, "{} operations", ids.len());
+    }
+
+    /// The document's shape: 3.1, the real statuses, query parameters with types,
+    /// codes per operation, the frames.
+    #[test]
+    fn document_says_what_the_handlers_do() {
+        let spec = spec();
+        assert_eq!(spec["openapi"], "3.1.0");
+        let op = |m: &str, p: &str| spec["paths"][format!("/api/v1{p}")][m].clone();
+        assert!(op("post", "/schools")["responses"]["201"].is_object());
+        assert!(op("delete", "/campuses/{campus_id}/departments/{department_id}")["responses"]["204"].is_object());
+        assert!(op("post", "/conversations/{conversation_id}/messages")["responses"]["200"].is_object());
+        let params = op("get", "/campuses/{campus_id}/members")["parameters"].clone();
+        let limit = params.as_array().unwrap().iter().find(|p| p["name"] == "limit").unwrap().clone();
+        assert_eq!(
+            (limit["in"].as_str(), limit["schema"]["type"].as_str()),
+            (Some("query"), Some("integer")),
+            "{limit}"
+        );
+        let codes = op("post", "/campuses/{campus_id}/members")["x-problem-codes"].clone();
+        assert!(codes.as_array().unwrap().contains(&json!("duplicate_login")), "{codes}");
+        assert!(!codes.as_array().unwrap().contains(&json!("wrong_password")), "{codes}");
+        assert!(op("post", "/auth/login")["x-problem-codes"].as_array().unwrap().contains(&json!("rate_limited")));
+        assert!(!op("post", "/auth/login")["x-problem-codes"].as_array().unwrap().contains(&json!("unauthenticated")));
+        for frame in ["ClientFrame", "ServerFrame", "EventFrame", "ControlFrame"] {
+            assert!(spec["components"]["schemas"][frame].is_object(), "{frame}");
+        }
+        let filing = &spec["components"]["schemas"]["FilingOut"]["properties"];
+        assert!(filing["filed_by"].is_object(), "{filing}");
+    }
+
+    /// The router cannot hold a route the document lacks: `crate::api` adds routes only
+    /// through `routes!` (method and path from each handler's `#[utoipa::path]`), never
+    /// through `.route(`, which would bypass the document; and it names as many
+    /// handlers as the document has operations. (axum cannot list a router's routes, so
+    /// this reads the one function that builds it; the API test
+    /// `health_security_headers_and_openapi` calls every documented operation over HTTP.)
+    #[test]
+    fn every_route_is_documented() {
+        let src = include_str!("lib.rs");
+        let body = src.split("fn api() -> OpenApiRouter<AppState> {").nth(1).unwrap().split("\n}\n").next().unwrap();
+        assert!(!body.contains(".route(") && !body.contains(".nest(") && !body.contains(".merge("), "{body}");
+        let handlers: usize = body
+            .split("routes!(")
+            .skip(1)
+            .map(|r| r.split(')').next().unwrap().split(',').filter(|h| !h.trim().is_empty()).count())
+            .sum();
+        assert_eq!(handlers, operations().len(), "handlers in api() vs operations in the document");
+    }
+
+    /// `web/openapi.json`, from which the web app's types are generated
+    /// (`npm --prefix web run api-types`), is this document. `CAMPUSLINK_WRITE_OPENAPI=1`
+    /// rewrites it.
+    #[test]
+    fn committed_document_is_current() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../web/openapi.json");
+        let now = serde_json::to_string_pretty(&spec()).unwrap() + "\n";
+        if std::env::var_os("CAMPUSLINK_WRITE_OPENAPI").is_some() {
+            std::fs::write(path, &now).unwrap();
+        }
+        let committed = std::fs::read_to_string(path).unwrap_or_default();
+        assert!(
+            committed == now,
+            "web/openapi.json is not the document the server serves: run \
+             CAMPUSLINK_WRITE_OPENAPI=1 cargo test -p campuslink-server --lib openapi, then npm --prefix web run api-types"
+        );
+    }
+
+    /// Every code named in the table exists in the messages (the codes are the enum's,
+    /// so only spelling through `as_str` could go wrong).
+    #[test]
+    fn listed_codes_are_known() {
+        let known: Vec<&str> = ErrorCode::ALL.iter().map(|c| c.as_str()).collect();
+        for (op, codes) in PROBLEMS {
+            for c in *codes {
+                assert!(known.contains(&c.as_str()), "{op}: {c}");
+            }
+        }
+        let _ = (Refusal::NotAdmin, ChatRefusal::ReadOnly);
+    }
 }

@@ -12,17 +12,40 @@ use domain::{ConversationId, Invalid, MemberId, MessageId};
 use serde::{Deserialize, Serialize};
 
 /// `GET /api/v1/conversations`
+#[utoipa::path(
+    get,
+    path = "/conversations",
+    tag = "chat",
+    operation_id = "list_conversations",
+    summary = "The caller's conversations, most recent first",
+    responses(
+        (status = 200, description = "The conversations", body = Vec<super::ConversationOut>),
+    ),
+)]
 pub async fn list(State(state): State<AppState>, caller: Caller) -> ApiResult<Response> {
     Ok(Json(super::list(&state, &caller).await?).into_response())
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DirectInput {
+    #[schema(value_type = uuid::Uuid)]
     pub member_id: MemberId,
 }
 
 /// `POST /api/v1/conversations/direct`
+#[utoipa::path(
+    post,
+    path = "/conversations/direct",
+    tag = "chat",
+    operation_id = "open_direct",
+    summary = "Open (or reopen) the direct chat with someone the caller reaches (C1)",
+    request_body = DirectInput,
+    responses(
+        (status = 201, description = "Opened", body = super::ConversationOut),
+        (status = 200, description = "It was open already", body = super::ConversationOut),
+    ),
+)]
 pub async fn open_direct(
     State(state): State<AppState>,
     caller: Caller,
@@ -33,16 +56,28 @@ pub async fn open_direct(
     Ok((status, Json(super::detail(&state, &caller, id).await?.conversation)).into_response())
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct GroupInput {
     #[serde(default)]
     pub name: String,
     #[serde(default)]
+    #[schema(value_type = Vec<uuid::Uuid>)]
     pub member_ids: Vec<MemberId>,
 }
 
 /// `POST /api/v1/conversations/group`
+#[utoipa::path(
+    post,
+    path = "/conversations/group",
+    tag = "chat",
+    operation_id = "create_group",
+    summary = "Start a group chat with people the caller reaches (G1)",
+    request_body = GroupInput,
+    responses(
+        (status = 201, description = "Started", body = super::DetailOut),
+    ),
+)]
 pub async fn create_group(
     State(state): State<AppState>,
     caller: Caller,
@@ -53,6 +88,19 @@ pub async fn create_group(
 }
 
 /// `GET /api/v1/conversations/{conversation_id}`
+#[utoipa::path(
+    get,
+    path = "/conversations/{conversation_id}",
+    tag = "chat",
+    operation_id = "get_conversation",
+    summary = "A conversation with its members",
+    params(
+        ("conversation_id" = uuid::Uuid, Path, description = "The conversation"),
+    ),
+    responses(
+        (status = 200, description = "The conversation", body = super::DetailOut),
+    ),
+)]
 pub async fn detail(
     State(state): State<AppState>,
     caller: Caller,
@@ -61,7 +109,7 @@ pub async fn detail(
     Ok(Json(super::detail(&state, &caller, c).await?))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RenameInput {
     #[serde(default)]
@@ -69,6 +117,20 @@ pub struct RenameInput {
 }
 
 /// `PATCH /api/v1/conversations/{conversation_id}`
+#[utoipa::path(
+    patch,
+    path = "/conversations/{conversation_id}",
+    tag = "chat",
+    operation_id = "rename_conversation",
+    summary = "Rename a group (owner)",
+    params(
+        ("conversation_id" = uuid::Uuid, Path, description = "The conversation"),
+    ),
+    request_body = RenameInput,
+    responses(
+        (status = 200, description = "Renamed", body = super::DetailOut),
+    ),
+)]
 pub async fn rename(
     State(state): State<AppState>,
     caller: Caller,
@@ -79,14 +141,29 @@ pub async fn rename(
     Ok(Json(super::detail(&state, &caller, c).await?))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct MembersInput {
     #[serde(default)]
+    #[schema(value_type = Vec<uuid::Uuid>)]
     pub member_ids: Vec<MemberId>,
 }
 
 /// `POST /api/v1/conversations/{conversation_id}/members`
+#[utoipa::path(
+    post,
+    path = "/conversations/{conversation_id}/members",
+    tag = "chat",
+    operation_id = "add_members",
+    summary = "Add people the caller reaches to a group",
+    params(
+        ("conversation_id" = uuid::Uuid, Path, description = "The conversation"),
+    ),
+    request_body = MembersInput,
+    responses(
+        (status = 200, description = "Added", body = super::DetailOut),
+    ),
+)]
 pub async fn add_members(
     State(state): State<AppState>,
     caller: Caller,
@@ -98,6 +175,20 @@ pub async fn add_members(
 }
 
 /// `DELETE /api/v1/conversations/{conversation_id}/members/{member_id}`
+#[utoipa::path(
+    delete,
+    path = "/conversations/{conversation_id}/members/{member_id}",
+    tag = "chat",
+    operation_id = "remove_member",
+    summary = "Remove someone (owner) or leave",
+    params(
+        ("conversation_id" = uuid::Uuid, Path, description = "The conversation"),
+        ("member_id" = uuid::Uuid, Path, description = "The member"),
+    ),
+    responses(
+        (status = 204, description = "Removed"),
+    ),
+)]
 pub async fn remove_member(
     State(state): State<AppState>,
     caller: Caller,
@@ -107,13 +198,28 @@ pub async fn remove_member(
     Ok(StatusCode::NO_CONTENT)
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct OwnerInput {
+    #[schema(value_type = uuid::Uuid)]
     pub member_id: MemberId,
 }
 
 /// `POST /api/v1/conversations/{conversation_id}/owner`
+#[utoipa::path(
+    post,
+    path = "/conversations/{conversation_id}/owner",
+    tag = "chat",
+    operation_id = "transfer_ownership",
+    summary = "Hand the group to another member (owner)",
+    params(
+        ("conversation_id" = uuid::Uuid, Path, description = "The conversation"),
+    ),
+    request_body = OwnerInput,
+    responses(
+        (status = 200, description = "Handed over", body = super::DetailOut),
+    ),
+)]
 pub async fn transfer(
     State(state): State<AppState>,
     caller: Caller,
@@ -125,6 +231,19 @@ pub async fn transfer(
 }
 
 /// `DELETE /api/v1/conversations/{conversation_id}`
+#[utoipa::path(
+    delete,
+    path = "/conversations/{conversation_id}",
+    tag = "chat",
+    operation_id = "dissolve_conversation",
+    summary = "Dissolve a group (owner)",
+    params(
+        ("conversation_id" = uuid::Uuid, Path, description = "The conversation"),
+    ),
+    responses(
+        (status = 204, description = "Dissolved"),
+    ),
+)]
 pub async fn dissolve(
     State(state): State<AppState>,
     caller: Caller,
@@ -134,10 +253,17 @@ pub async fn dissolve(
     Ok(StatusCode::NO_CONTENT)
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct HistoryQuery {
+    /// Messages before this position (the newest of them).
+    #[param(value_type = Option<i64>)]
     pub before: Option<String>,
+    /// Messages after this position (the oldest of them).
+    #[param(value_type = Option<i64>)]
     pub after: Option<String>,
+    /// 1–200, default 50.
+    #[param(value_type = Option<i64>)]
     pub limit: Option<String>,
 }
 
@@ -153,13 +279,27 @@ pub fn number(field: &str, raw: Option<&str>, min: i64, max: i64) -> ApiResult<O
     }
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct PageOut {
     messages: Vec<super::render::MessageOut>,
     has_more: bool,
 }
 
 /// `GET /api/v1/conversations/{conversation_id}/messages`
+#[utoipa::path(
+    get,
+    path = "/conversations/{conversation_id}/messages",
+    tag = "chat",
+    operation_id = "list_messages",
+    summary = "History, oldest first",
+    params(
+        ("conversation_id" = uuid::Uuid, Path, description = "The conversation"),
+        HistoryQuery,
+    ),
+    responses(
+        (status = 200, description = "A page of messages", body = PageOut),
+    ),
+)]
 pub async fn history(
     State(state): State<AppState>,
     caller: Caller,
@@ -174,6 +314,21 @@ pub async fn history(
 }
 
 /// `POST /api/v1/conversations/{conversation_id}/messages`
+#[utoipa::path(
+    post,
+    path = "/conversations/{conversation_id}/messages",
+    tag = "chat",
+    operation_id = "send_message",
+    summary = "Send a message; a client id used before answers 200 with the first message",
+    params(
+        ("conversation_id" = uuid::Uuid, Path, description = "The conversation"),
+    ),
+    request_body = super::SendInput,
+    responses(
+        (status = 201, description = "Sent", body = super::render::MessageOut),
+        (status = 200, description = "Sent before with this client id", body = super::render::MessageOut),
+    ),
+)]
 pub async fn send(
     State(state): State<AppState>,
     caller: Caller,
@@ -186,6 +341,20 @@ pub async fn send(
 }
 
 /// `POST /api/v1/conversations/{conversation_id}/messages/{message_id}/recall`
+#[utoipa::path(
+    post,
+    path = "/conversations/{conversation_id}/messages/{message_id}/recall",
+    tag = "chat",
+    operation_id = "recall_message",
+    summary = "Recall (撤回) one's own message within the window",
+    params(
+        ("conversation_id" = uuid::Uuid, Path, description = "The conversation"),
+        ("message_id" = uuid::Uuid, Path, description = "The message"),
+    ),
+    responses(
+        (status = 200, description = "Recalled", body = super::render::MessageOut),
+    ),
+)]
 pub async fn recall(
     State(state): State<AppState>,
     caller: Caller,
@@ -194,18 +363,32 @@ pub async fn recall(
     Ok(Json(super::recall(&state, &caller, c, m).await?))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ReadInput {
     pub position: i64,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct ReadOut {
     read_position: i64,
 }
 
 /// `POST /api/v1/conversations/{conversation_id}/read`
+#[utoipa::path(
+    post,
+    path = "/conversations/{conversation_id}/read",
+    tag = "chat",
+    operation_id = "mark_read",
+    summary = "Mark read up to a position (on all the caller's devices)",
+    params(
+        ("conversation_id" = uuid::Uuid, Path, description = "The conversation"),
+    ),
+    request_body = ReadInput,
+    responses(
+        (status = 200, description = "The read position", body = ReadOut),
+    ),
+)]
 pub async fn mark_read(
     State(state): State<AppState>,
     caller: Caller,
@@ -218,13 +401,29 @@ pub async fn mark_read(
     Ok(Json(ReadOut { read_position: super::mark_read(&state, &caller, c, input.position).await? }))
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct ReadersOut {
+    #[schema(value_type = Vec<super::render::MemberRef>)]
     read: Vec<std::sync::Arc<super::render::MemberRef>>,
+    #[schema(value_type = Vec<super::render::MemberRef>)]
     unread: Vec<std::sync::Arc<super::render::MemberRef>>,
 }
 
 /// `GET /api/v1/conversations/{conversation_id}/messages/{message_id}/readers`
+#[utoipa::path(
+    get,
+    path = "/conversations/{conversation_id}/messages/{message_id}/readers",
+    tag = "chat",
+    operation_id = "readers",
+    summary = "Who has and has not read a message",
+    params(
+        ("conversation_id" = uuid::Uuid, Path, description = "The conversation"),
+        ("message_id" = uuid::Uuid, Path, description = "The message"),
+    ),
+    responses(
+        (status = 200, description = "Readers", body = ReadersOut),
+    ),
+)]
 pub async fn readers(
     State(state): State<AppState>,
     caller: Caller,
@@ -234,20 +433,39 @@ pub async fn readers(
     Ok(Json(ReadersOut { read, unread }))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct EventsQuery {
+    /// The last position the client saw (required).
+    #[param(value_type = i64, required = true)]
     pub after: Option<String>,
+    /// 1–1000, default 500.
+    #[param(value_type = Option<i64>)]
     pub limit: Option<String>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct EventsOut {
+    #[schema(value_type = Vec<crate::openapi::EventFrame>)]
     events: Vec<serde_json::Value>,
     position: i64,
     has_more: bool,
 }
 
 /// `GET /api/v1/events`
+#[utoipa::path(
+    get,
+    path = "/events",
+    tag = "live",
+    operation_id = "events",
+    summary = "Events the caller may see after a position",
+    params(
+        EventsQuery,
+    ),
+    responses(
+        (status = 200, description = "A page of events", body = EventsOut),
+    ),
+)]
 pub async fn events(
     State(state): State<AppState>,
     caller: Caller,

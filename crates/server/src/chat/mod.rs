@@ -145,13 +145,18 @@ async fn publish(state: &AppState, c: ConversationId, committed: store::Committe
 
 // ---- what the list and the detail show ------------------------------------------------
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct ConversationOut {
+    #[schema(value_type = uuid::Uuid)]
     pub id: ConversationId,
+    #[schema(value_type = crate::wire::ConversationKind)]
     pub kind: Kind,
     pub name: String,
+    #[schema(value_type = uuid::Uuid)]
     pub home_campus_id: CampusId,
+    #[schema(value_type = Option<uuid::Uuid>)]
     pub owner_id: Option<MemberId>,
+    #[schema(value_type = Option<MemberRef>)]
     pub peer: Option<Arc<MemberRef>>,
     pub member_count: i64,
     pub last_message: Option<MessageOut>,
@@ -163,26 +168,31 @@ pub struct ConversationOut {
     pub dissolved: bool,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct MemberOut {
     #[serde(flatten)]
+    #[schema(value_type = MemberRef)]
     pub member: Arc<MemberRef>,
+    /// `owner` or `member`.
+    #[schema(value_type = crate::wire::ConversationRole)]
     pub role: &'static str,
     pub read_position: i64,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct CampusName {
     pub name_zh: String,
     pub name_pt: String,
     pub name_en: String,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct DetailOut {
     #[serde(flatten)]
     pub conversation: ConversationOut,
     pub members: Vec<MemberOut>,
+    /// The names of the members' campuses, by campus id.
+    #[schema(value_type = HashMap<String, CampusName>)]
     pub campuses: HashMap<CampusId, CampusName>,
 }
 
@@ -425,7 +435,7 @@ pub async fn dissolve(state: &AppState, caller: &Caller, c: ConversationId) -> A
 // ---- messages -------------------------------------------------------------------------
 
 /// A send as it arrives, over REST or the WebSocket.
-#[derive(Clone, Debug, Default, Deserialize)]
+#[derive(Clone, Debug, Default, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SendInput {
     #[serde(default)]
@@ -433,8 +443,10 @@ pub struct SendInput {
     #[serde(default)]
     pub text: String,
     #[serde(default)]
+    #[schema(value_type = Option<uuid::Uuid>)]
     pub reply_to: Option<MessageId>,
     #[serde(default)]
+    #[schema(value_type = Vec<uuid::Uuid>)]
     pub mentions: Vec<MemberId>,
     #[serde(default)]
     pub mention_all: bool,

@@ -11,11 +11,13 @@ use std::sync::{Arc, RwLock};
 use store::{Event, Message, Store, SystemNote};
 
 /// A member as a conversation shows them.
-#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+#[derive(Clone, Debug, Serialize, PartialEq, Eq, utoipa::ToSchema)]
 pub struct MemberRef {
+    #[schema(value_type = uuid::Uuid)]
     pub id: MemberId,
     pub name_zh: String,
     pub name_pt: String,
+    #[schema(value_type = Option<uuid::Uuid>)]
     pub campus_id: Option<CampusId>,
     pub title: String,
 }
@@ -69,31 +71,41 @@ impl Refs {
     }
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct ReplyOut {
+    #[schema(value_type = uuid::Uuid)]
     pub id: MessageId,
+    #[schema(value_type = Option<MemberRef>)]
     pub sender: Option<Arc<MemberRef>>,
     pub text: String,
     pub recalled: bool,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct SystemOut {
+    #[schema(value_type = crate::wire::SystemAction)]
     pub action: String,
+    #[schema(value_type = Option<MemberRef>)]
     pub actor: Option<Arc<MemberRef>>,
+    #[schema(value_type = Vec<MemberRef>)]
     pub members: Vec<Arc<MemberRef>>,
     pub name: String,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct MessageOut {
+    #[schema(value_type = uuid::Uuid)]
     pub id: MessageId,
+    #[schema(value_type = uuid::Uuid)]
     pub conversation_id: ConversationId,
     pub position: i64,
     pub client_id: Option<String>,
+    #[schema(value_type = crate::wire::MessageKind)]
     pub kind: &'static str,
+    #[schema(value_type = Option<MemberRef>)]
     pub sender: Option<Arc<MemberRef>>,
     pub text: String,
+    #[schema(value_type = Vec<uuid::Uuid>)]
     pub mentions: Vec<MemberId>,
     pub mention_all: bool,
     pub reply_to: Option<ReplyOut>,

@@ -19,8 +19,7 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::Response;
 use domain::{ConversationId, ErrorCode, MemberId, MessageId};
 use futures_util::{SinkExt, StreamExt};
-use serde::Deserialize;
-use serde_json::json;
+use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::sync::{Semaphore, mpsc};
@@ -39,31 +38,80 @@ const REPLAY_PAGE: i64 = 500;
 /// Close codes of our own (4000–4999 are the application's).
 pub const CLOSE_SESSION_ENDED: u16 = 4001;
 
-#[derive(Deserialize)]
+/// A frame the client sends (JSON text).
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
-enum ClientFrame {
+pub enum ClientFrame {
+    /// The first frame: the last position the client saw, or null for none.
     Hello {
         #[serde(default)]
         after: Option<i64>,
     },
+    /// Send a message; answered by `ack` once durable, or `problem`.
     Send {
+        #[schema(value_type = uuid::Uuid)]
         conversation_id: ConversationId,
         #[serde(default)]
         client_id: String,
         #[serde(default)]
         text: String,
         #[serde(default)]
+        #[schema(value_type = Option<uuid::Uuid>)]
         reply_to: Option<MessageId>,
         #[serde(default)]
+        #[schema(value_type = Vec<uuid::Uuid>)]
         mentions: Vec<MemberId>,
         #[serde(default)]
         mention_all: bool,
     },
+    /// Mark read (no answer; the `read` event follows).
     Read {
+        #[schema(value_type = uuid::Uuid)]
         conversation_id: ConversationId,
         position: i64,
     },
+    /// Answered by `pong`.
     Ping,
+}
+
+/// Why the server asks the client to reload over REST and reconnect with `after: null`.
+#[derive(Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ResyncReason {
+    /// The client stopped reading and its queue filled.
+    Behind,
+    /// The position asked for is older than the kept log.
+    TooOld,
+}
+
+/// A frame the server sends that is not an event (events are `EventFrame`).
+// Each is built, serialized and dropped at once, so an `ack`'s size does not matter.
+#[allow(clippy::large_enum_variant)]
+#[derive(Serialize, utoipa::ToSchema)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum ControlFrame {
+    /// Caught up; live events follow.
+    Ready {
+        position: i64,
+    },
+    Pong,
+    /// The socket closes after this.
+    Resync {
+        reason: ResyncReason,
+    },
+    /// A frame was refused; the socket stays open.
+    Problem {
+        #[schema(value_type = String)]
+        code: &'static str,
+        detail: String,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        client_id: Option<String>,
+    },
+    /// A sent message is durable.
+    Ack {
+        client_id: String,
+        message: crate::chat::render::MessageOut,
+    },
 }
 
 /// Whether a cookie-authenticated upgrade comes from campuslink's own pages: a
@@ -83,6 +131,16 @@ fn same_origin(state: &AppState, headers: &HeaderMap) -> bool {
 }
 
 /// `GET /api/v1/ws`
+#[utoipa::path(
+    get,
+    path = "/ws",
+    tag = "live",
+    operation_id = "live_socket",
+    summary = "The live connection: a WebSocket upgrade; frames are ClientFrame and ServerFrame",
+    responses(
+        (status = 101, description = "Switching to the WebSocket protocol"),
+    ),
+)]
 pub async fn upgrade(
     State(state): State<AppState>,
     caller: Caller,
@@ -103,16 +161,18 @@ pub async fn upgrade(
         .on_upgrade(move |socket| run(state, caller, lang, socket)))
 }
 
-fn text(v: serde_json::Value) -> Message {
-    Message::Text(Utf8Bytes::from(v.to_string()))
+fn text(frame: ControlFrame) -> Message {
+    // Serializing plain data cannot fail; should it, the client gets an empty object
+    // rather than a dropped connection.
+    Message::Text(Utf8Bytes::from(serde_json::to_string(&frame).unwrap_or_else(|_| "{}".to_owned())))
 }
 
 fn problem(lang: Lang, code: ErrorCode, client_id: Option<&str>) -> Message {
-    let mut v = json!({"type": "problem", "code": code.as_str(), "detail": message(lang, &format!("error-{}", code.as_str()), &[])});
-    if let Some(c) = client_id {
-        v["client_id"] = json!(c);
-    }
-    text(v)
+    text(ControlFrame::Problem {
+        code: code.as_str(),
+        detail: message(lang, &format!("error-{}", code.as_str()), &[]),
+        client_id: client_id.map(str::to_owned),
+    })
 }
 
 fn close(code: u16, reason: &'static str) -> Message {
@@ -156,7 +216,7 @@ async fn run(state: AppState, caller: Caller, lang: Lang, socket: WebSocket) {
         && let Err(e) = chat::check_position(&state, p).await
     {
         if e.code == ErrorCode::ResyncRequired {
-            let _ = sink.send(text(json!({"type": "resync", "reason": "too_old"}))).await;
+            let _ = sink.send(text(ControlFrame::Resync { reason: ResyncReason::TooOld })).await;
         } else {
             let _ = sink.send(problem(lang, e.code, None)).await;
         }
@@ -182,7 +242,7 @@ async fn run(state: AppState, caller: Caller, lang: Lang, socket: WebSocket) {
         };
         let full = page.len() as i64 == REPLAY_PAGE;
         for (p, frame) in page {
-            if sink.feed(text(frame)).await.is_err() {
+            if sink.feed(Message::Text(Utf8Bytes::from(frame.to_string()))).await.is_err() {
                 return;
             }
             last = p;
@@ -191,7 +251,7 @@ async fn run(state: AppState, caller: Caller, lang: Lang, socket: WebSocket) {
             last = from;
         }
     }
-    if sink.send(text(json!({"type": "ready", "position": last}))).await.is_err() {
+    if sink.send(text(ControlFrame::Ready { position: last })).await.is_err() {
         return;
     }
 
@@ -277,7 +337,7 @@ async fn kicked(mut sink: futures_util::stream::SplitSink<WebSocket, Message>, r
         match why {
             Kick::Behind => {
                 metrics::counter!("campuslink_ws_dropped_behind_total").increment(1);
-                sink.send(text(json!({"type": "resync", "reason": "behind"}))).await?;
+                sink.send(text(ControlFrame::Resync { reason: ResyncReason::Behind })).await?;
                 sink.send(close(1008, "fell behind")).await
             }
             Kick::SessionEnded => sink.send(close(CLOSE_SESSION_ENDED, "session ended")).await,
@@ -311,7 +371,7 @@ fn handle(
         }
     };
     match frame {
-        ClientFrame::Ping => Some(text(json!({"type": "pong"}))),
+        ClientFrame::Ping => Some(text(ControlFrame::Pong)),
         ClientFrame::Hello { .. } => Some(problem(lang, ErrorCode::InvalidInput, None)),
         ClientFrame::Send { conversation_id, client_id, text: body, reply_to, mentions, mention_all } => {
             let Ok(permit) = in_flight.clone().try_acquire_owned() else {
@@ -322,7 +382,7 @@ fn handle(
                 let cid = client_id.clone();
                 let input = SendInput { client_id, text: body, reply_to, mentions, mention_all };
                 let reply = match chat::send(&state, &caller, conversation_id, input).await {
-                    Ok((m, _)) => text(json!({"type": "ack", "client_id": cid, "message": m})),
+                    Ok((m, _)) => text(ControlFrame::Ack { client_id: cid, message: m }),
                     Err(e) => problem(lang, e.code, Some(&cid)),
                 };
                 let _ = acks.send(reply).await;

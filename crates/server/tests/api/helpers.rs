@@ -314,10 +314,14 @@ impl Client {
     }
 
     async fn send(&self, r: reqwest::RequestBuilder) -> (StatusCode, Value) {
-        let resp = r.send().await.unwrap();
+        let req = r.build().unwrap();
+        let (method, path) = (req.method().as_str().to_ascii_lowercase(), req.url().path().to_owned());
+        let resp = self.http.execute(req).await.unwrap();
         let status = resp.status();
         let text = resp.text().await.unwrap();
-        (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
+        let body = serde_json::from_str(&text).unwrap_or(Value::String(text));
+        documented(&method, &path, status, &body);
+        (status, body)
     }
 
     pub async fn get(&self, path: &str) -> (StatusCode, Value) {
@@ -463,5 +467,48 @@ impl Ws {
 
     pub async fn close(mut self) {
         let _ = self.stream.close(None).await;
+    }
+}
+
+/// Checks an answer against the OpenAPI document: a success status is one the
+/// operation documents, and a problem's code is one of its `x-problem-codes`. Every
+/// request the API tests make through `Client` goes through here, so the document's
+/// statuses and codes are as accurate as the tests are thorough.
+pub fn documented(method: &str, path: &str, status: StatusCode, body: &Value) {
+    static OPS: std::sync::OnceLock<Vec<(String, Vec<String>, Value)>> = std::sync::OnceLock::new();
+    let ops = OPS.get_or_init(|| {
+        let spec = server::openapi::spec();
+        let mut out = Vec::new();
+        for (p, item) in spec["paths"].as_object().unwrap() {
+            for (m, op) in item.as_object().unwrap() {
+                out.push((m.clone(), p.split('/').map(str::to_owned).collect(), op.clone()));
+            }
+        }
+        out
+    });
+    let segs: Vec<&str> = path.split('/').collect();
+    // The template that matches with the most literal segments (`/members/import`
+    // before `/members/{member_id}`).
+    let Some((_, _, op)) = ops
+        .iter()
+        .filter(|(m, t, _)| {
+            m == method && t.len() == segs.len() && t.iter().zip(&segs).all(|(t, s)| t.starts_with('{') || t == s)
+        })
+        .max_by_key(|(_, t, _)| t.iter().filter(|t| !t.starts_with('{')).count())
+    else {
+        return;
+    };
+    let id = op["operationId"].as_str().unwrap_or("?");
+    if status.is_success() || status == StatusCode::SWITCHING_PROTOCOLS {
+        assert!(
+            op["responses"][status.as_str()].is_object(),
+            "{method} {path} ({id}) answered {status}, which the document does not list"
+        );
+    } else if let Some(code) = body["code"].as_str() {
+        let codes = op["x-problem-codes"].as_array().unwrap();
+        assert!(
+            codes.iter().any(|c| c == code),
+            "{method} {path} ({id}) answered {status} {code}, which is not in its x-problem-codes {codes:?}"
+        );
     }
 }

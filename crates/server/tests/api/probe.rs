@@ -111,6 +111,7 @@ async fn every_operation_refuses_undocumented_shapes_with_problem_json_and_chang
                     assert_eq!(ct, "application/problem+json", "{what}: {status} {ct} {text:.200}");
                     let p: Value = serde_json::from_str(&text).unwrap();
                     assert!(p["code"].is_string() && p["detail"].is_string(), "{what}: {p}");
+                    crate::helpers::documented(method, &url, status, &p);
                 }
                 probes += 1;
             }
