@@ -202,7 +202,9 @@ pub struct Me {
     pub role: Role,
     pub name_zh: String,
     pub name_pt: String,
+    #[schema(required = true)]
     pub campus: Option<crate::wire::Campus>,
+    #[schema(required = true)]
     pub school: Option<crate::wire::School>,
 }
 

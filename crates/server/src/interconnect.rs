@@ -29,6 +29,7 @@ pub struct FilingOut {
     #[schema(value_type = uuid::Uuid)]
     pub id: FilingId,
     pub number: String,
+    #[schema(required = true)]
     pub school: Option<wire::School>,
     pub campuses: Vec<wire::Campus>,
     #[schema(value_type = wire::FilingStatus)]
@@ -36,6 +37,7 @@ pub struct FilingOut {
     pub reason: String,
     pub filed_by: FiledBy,
     pub created_at: i64,
+    #[schema(required = true)]
     pub decided_at: Option<i64>,
 }
 
@@ -44,7 +46,9 @@ pub struct FilingOut {
 pub struct FiledBy {
     #[schema(value_type = uuid::Uuid)]
     pub id: domain::MemberId,
+    #[schema(required = true)]
     pub name_zh: Option<String>,
+    #[schema(required = true)]
     pub campus_code: Option<String>,
 }
 
@@ -74,10 +78,13 @@ pub struct InterconnectionOut {
     pub name: String,
     #[schema(value_type = uuid::Uuid)]
     pub school_id: SchoolId,
+    #[schema(required = true)]
     pub initiator: Option<wire::Campus>,
     pub published: bool,
+    #[schema(required = true)]
     pub published_at: Option<i64>,
     pub dissolved: bool,
+    #[schema(required = true)]
     pub dissolved_at: Option<i64>,
     /// The campuses in it now.
     pub campuses: Vec<IcCampusOut>,
@@ -110,6 +117,7 @@ pub struct InvitationPreview {
     pub inviting_campus: wire::Campus,
     pub school: wire::School,
     pub expires_at: i64,
+    #[schema(required = true)]
     pub refusal: Option<String>,
 }
 
@@ -185,7 +193,7 @@ pub struct AuditEntryOut {
     pub at: i64,
     pub actor_login: String,
     pub action: String,
-    #[schema(value_type = Option<uuid::Uuid>)]
+    #[schema(value_type = Option<uuid::Uuid>, required = true)]
     pub interconnection_id: Option<InterconnectionId>,
     pub campus_codes: Vec<String>,
     /// What the step recorded (an object; older entries may hold a string).

@@ -280,14 +280,21 @@ fn shared(op: &Value, method: &str) -> Vec<ErrorCode> {
 #[derive(Serialize, ToSchema)]
 pub struct EventFrame {
     #[serde(rename = "type")]
-    #[schema(value_type = String, pattern = "^event$")]
-    pub kind_of_frame: &'static str,
+    #[schema(inline)]
+    pub kind_of_frame: EventTag,
     /// Its place in the event log; only grows.
     pub position: i64,
     pub kind: EventKind,
     /// What happened, by kind (e.g. `{message: Message}`, `{conversation_id}`).
-    #[schema(value_type = Object)]
+    #[schema(value_type = std::collections::HashMap<String, Value>)]
     pub data: Value,
+}
+
+/// The `type` of an event frame, so a client can tell it from a `ControlFrame`.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum EventTag {
+    Event,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -315,9 +322,11 @@ pub struct Problem {
     pub detail: String,
     /// The refused fields of an input.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub errors: Option<Vec<FieldProblem>>,
     /// The refused lines of an imported file.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub lines: Option<Vec<LineProblem>>,
 }
 
@@ -508,6 +517,71 @@ mod tests {
             "web/openapi.json is not the document the server serves: run \
              CAMPUSLINK_WRITE_OPENAPI=1 cargo test -p campuslink-server --lib openapi, then npm --prefix web run api-types"
         );
+    }
+
+    /// A body the server sends says which keys are always there: a property of a
+    /// schema that some response or server frame reaches is either required (an
+    /// `Option` the server serializes as `null` needs `#[schema(required = true)]`) or,
+    /// when it is left out (`skip_serializing_if`), never `null` when present
+    /// (`#[schema(nullable = false)]`). utoipa makes every `Option` both optional and
+    /// nullable, which would type `x?: T | null` in the web app.
+    #[test]
+    fn sent_properties_are_required_or_skipped() {
+        let spec = spec();
+        let schemas = &spec["components"]["schemas"];
+        let mut todo: Vec<String> = vec!["ServerFrame".into()];
+        fn refs(v: &Value, out: &mut Vec<String>) {
+            match v {
+                Value::Object(o) => {
+                    if let Some(r) = o.get("$ref").and_then(Value::as_str) {
+                        out.push(r.trim_start_matches("#/components/schemas/").to_owned());
+                    }
+                    o.values().for_each(|v| refs(v, out));
+                }
+                Value::Array(a) => a.iter().for_each(|v| refs(v, out)),
+                _ => {}
+            }
+        }
+        for (_, item) in spec["paths"].as_object().unwrap() {
+            for (_, op) in item.as_object().unwrap() {
+                refs(&op["responses"], &mut todo);
+            }
+        }
+        fn nullable(p: &Value) -> bool {
+            p["type"].as_array().is_some_and(|t| t.contains(&json!("null")))
+                || p["oneOf"].as_array().is_some_and(|o| o.iter().any(|s| s["type"] == "null"))
+        }
+        fn objects<'a>(s: &'a Value, out: &mut Vec<&'a Value>) {
+            if s["properties"].is_object() {
+                out.push(s);
+            }
+            for key in ["allOf", "oneOf", "anyOf"] {
+                s[key].as_array().into_iter().flatten().for_each(|s| objects(s, out));
+            }
+        }
+        let mut seen = BTreeSet::new();
+        let mut wrong = Vec::new();
+        while let Some(name) = todo.pop() {
+            if !seen.insert(name.clone()) {
+                continue;
+            }
+            let schema = &schemas[&name];
+            assert!(schema.is_object(), "no schema {name}");
+            refs(schema, &mut todo);
+            let mut parts = Vec::new();
+            objects(schema, &mut parts);
+            for part in parts {
+                let required: Vec<&str> =
+                    part["required"].as_array().into_iter().flatten().filter_map(Value::as_str).collect();
+                for (field, p) in part["properties"].as_object().unwrap() {
+                    if !required.contains(&field.as_str()) && nullable(p) {
+                        wrong.push(format!("{name}.{field}"));
+                    }
+                }
+            }
+        }
+        assert!(seen.contains("MessageOut") && seen.contains("Member"), "{seen:?}");
+        assert!(wrong.is_empty(), "optional and nullable: {wrong:?}");
     }
 
     /// Every code named in the table exists in the messages (the codes are the enum's,

@@ -85,7 +85,7 @@ twin! {
     Department from store::Department {
         #[schema(value_type = uuid::Uuid)] id: domain::DepartmentId,
         #[schema(value_type = uuid::Uuid)] campus_id: domain::CampusId,
-        #[schema(value_type = Option<uuid::Uuid>)] parent_id: Option<domain::DepartmentId>,
+        #[schema(value_type = Option<uuid::Uuid>, required = true)] parent_id: Option<domain::DepartmentId>,
         name_zh: String,
         name_pt: String,
         position: i64,
@@ -101,6 +101,7 @@ pub struct DepartmentOut {
     #[serde(flatten)]
     pub department: Department,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub exposed: Option<bool>,
 }
 
@@ -110,24 +111,28 @@ pub struct DepartmentOut {
 pub struct Member {
     #[schema(value_type = uuid::Uuid)]
     pub id: domain::MemberId,
-    #[schema(value_type = Option<uuid::Uuid>)]
+    #[schema(value_type = Option<uuid::Uuid>, required = true)]
     pub campus_id: Option<domain::CampusId>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub login: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    #[schema(value_type = Option<Role>)]
+    #[schema(value_type = Option<Role>, nullable = false)]
     pub role: Option<domain::Role>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    #[schema(value_type = Option<MemberStatus>)]
+    #[schema(value_type = Option<MemberStatus>, nullable = false)]
     pub status: Option<store::MemberStatus>,
     pub name_zh: String,
     pub name_pt: String,
     pub title: String,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub phone: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub email: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub staff_no: Option<String>,
     #[schema(value_type = Vec<uuid::Uuid>)]
     pub department_ids: Vec<domain::DepartmentId>,
@@ -173,8 +178,8 @@ twin! {
         #[schema(value_type = uuid::Uuid)] created_by: domain::MemberId,
         created_at: i64,
         expires_at: i64,
-        used_at: Option<i64>,
-        revoked_at: Option<i64>,
+        #[schema(required = true)] used_at: Option<i64>,
+        #[schema(required = true)] revoked_at: Option<i64>,
     }
 }
 

@@ -955,7 +955,7 @@ export interface components {
             detail: unknown;
             id: string;
             /** Format: uuid */
-            interconnection_id?: string | null;
+            interconnection_id: string | null;
         };
         Campus: {
             code: string;
@@ -1053,7 +1053,7 @@ export interface components {
             /** @enum {string} */
             type: "resync";
         } | {
-            client_id?: string | null;
+            client_id?: string;
             code: string;
             detail: string;
             /** @enum {string} */
@@ -1073,7 +1073,7 @@ export interface components {
             /** Format: uuid */
             id: string;
             kind: components["schemas"]["ConversationKind"];
-            last_message?: null | components["schemas"]["MessageOut"];
+            last_message: null | components["schemas"]["MessageOut"];
             /** Format: int64 */
             last_position: number;
             left: boolean;
@@ -1081,8 +1081,8 @@ export interface components {
             member_count: number;
             name: string;
             /** Format: uuid */
-            owner_id?: string | null;
-            peer?: null | components["schemas"]["MemberRef"];
+            owner_id: string | null;
+            peer: null | components["schemas"]["MemberRef"];
             read_only: boolean;
             /** Format: int64 */
             read_position: number;
@@ -1107,7 +1107,7 @@ export interface components {
             name_pt: string;
             name_zh: string;
             /** Format: uuid */
-            parent_id?: string | null;
+            parent_id: string | null;
             /** Format: int64 */
             position: number;
         };
@@ -1122,7 +1122,7 @@ export interface components {
          *     shown only because an exposed one lies below it.
          */
         DepartmentOut: components["schemas"]["Department"] & {
-            exposed?: boolean | null;
+            exposed?: boolean;
         };
         DetailOut: components["schemas"]["ConversationOut"] & {
             /** @description The names of the members' campuses, by campus id. */
@@ -1142,14 +1142,20 @@ export interface components {
          */
         EventFrame: {
             /** @description What happened, by kind (e.g. `{message: Message}`, `{conversation_id}`). */
-            data: Record<string, never>;
+            data: {
+                [key: string]: unknown;
+            };
             kind: components["schemas"]["EventKind"];
             /**
              * Format: int64
              * @description Its place in the event log; only grows.
              */
             position: number;
-            type: string;
+            /**
+             * @description The `type` of an event frame, so a client can tell it from a `ControlFrame`.
+             * @enum {string}
+             */
+            type: "event";
         };
         /** @enum {string} */
         EventKind: "message" | "message_recalled" | "read" | "conversation" | "conversation_left" | "directory_changed" | "interconnection_changed" | "confirmation_approved";
@@ -1185,10 +1191,10 @@ export interface components {
         };
         /** @description Who filed, as the bureau sees it. */
         FiledBy: {
-            campus_code?: string | null;
+            campus_code: string | null;
             /** Format: uuid */
             id: string;
-            name_zh?: string | null;
+            name_zh: string | null;
         };
         FilingInput: {
             campus_ids?: string[];
@@ -1199,13 +1205,13 @@ export interface components {
             /** Format: int64 */
             created_at: number;
             /** Format: int64 */
-            decided_at?: number | null;
+            decided_at: number | null;
             filed_by: components["schemas"]["FiledBy"];
             /** Format: uuid */
             id: string;
             number: string;
             reason: string;
-            school?: null | components["schemas"]["School"];
+            school: null | components["schemas"]["School"];
             status: components["schemas"]["FilingStatus"];
         };
         /** @enum {string} */
@@ -1236,15 +1242,15 @@ export interface components {
             campuses: components["schemas"]["IcCampusOut"][];
             dissolved: boolean;
             /** Format: int64 */
-            dissolved_at?: number | null;
+            dissolved_at: number | null;
             /** Format: uuid */
             id: string;
-            initiator?: null | components["schemas"]["Campus"];
+            initiator: null | components["schemas"]["Campus"];
             my_role: components["schemas"]["MyRole"];
             name: string;
             published: boolean;
             /** Format: int64 */
-            published_at?: number | null;
+            published_at: number | null;
             /** Format: uuid */
             school_id: string;
         };
@@ -1260,9 +1266,9 @@ export interface components {
             /** Format: uuid */
             interconnection_id: string;
             /** Format: int64 */
-            revoked_at?: number | null;
+            revoked_at: number | null;
             /** Format: int64 */
-            used_at?: number | null;
+            used_at: number | null;
         };
         /**
          * @description A new invitation with what only its creator ever sees: the token, its link and
@@ -1279,7 +1285,7 @@ export interface components {
             expires_at: number;
             interconnection: components["schemas"]["IcRef"];
             inviting_campus: components["schemas"]["Campus"];
-            refusal?: string | null;
+            refusal: string | null;
             school: components["schemas"]["School"];
         };
         LineProblem: {
@@ -1299,14 +1305,14 @@ export interface components {
         };
         /** @description Who is signed in, with their campus and school. */
         Me: {
-            campus?: null | components["schemas"]["Campus"];
+            campus: null | components["schemas"]["Campus"];
             /** Format: uuid */
             id: string;
             login: string;
             name_pt: string;
             name_zh: string;
             role: components["schemas"]["Role"];
-            school?: null | components["schemas"]["School"];
+            school: null | components["schemas"]["School"];
         };
         /**
          * @description A member as the caller may see them: readers get the directory card, without the
@@ -1314,18 +1320,18 @@ export interface components {
          */
         Member: {
             /** Format: uuid */
-            campus_id?: string | null;
+            campus_id: string | null;
             department_ids: string[];
-            email?: string | null;
+            email?: string;
             /** Format: uuid */
             id: string;
-            login?: string | null;
+            login?: string;
             name_pt: string;
             name_zh: string;
-            phone?: string | null;
-            role?: null | components["schemas"]["Role"];
-            staff_no?: string | null;
-            status?: null | components["schemas"]["MemberStatus"];
+            phone?: string;
+            role?: components["schemas"]["Role"];
+            staff_no?: string;
+            status?: components["schemas"]["MemberStatus"];
             title: string;
         };
         MemberInput: {
@@ -1355,7 +1361,7 @@ export interface components {
         /** @description A member as a conversation shows them. */
         MemberRef: {
             /** Format: uuid */
-            campus_id?: string | null;
+            campus_id: string | null;
             /** Format: uuid */
             id: string;
             name_pt: string;
@@ -1370,7 +1376,7 @@ export interface components {
         /** @enum {string} */
         MessageKind: "text" | "system";
         MessageOut: {
-            client_id?: string | null;
+            client_id: string | null;
             /** Format: uuid */
             conversation_id: string;
             /** Format: int64 */
@@ -1383,9 +1389,9 @@ export interface components {
             /** Format: int64 */
             position: number;
             recalled: boolean;
-            reply_to?: null | components["schemas"]["ReplyOut"];
-            sender?: null | components["schemas"]["MemberRef"];
-            system?: null | components["schemas"]["SystemOut"];
+            reply_to: null | components["schemas"]["ReplyOut"];
+            sender: null | components["schemas"]["MemberRef"];
+            system: null | components["schemas"]["SystemOut"];
             text: string;
         };
         MoveInput: {
@@ -1419,9 +1425,9 @@ export interface components {
             code: string;
             detail: string;
             /** @description The refused fields of an input. */
-            errors?: components["schemas"]["FieldProblem"][] | null;
+            errors?: components["schemas"]["FieldProblem"][];
             /** @description The refused lines of an imported file. */
-            lines?: components["schemas"]["LineProblem"][] | null;
+            lines?: components["schemas"]["LineProblem"][];
             /** Format: int32 */
             status: number;
             title: string;
@@ -1456,7 +1462,7 @@ export interface components {
             /** Format: uuid */
             id: string;
             recalled: boolean;
-            sender?: null | components["schemas"]["MemberRef"];
+            sender: null | components["schemas"]["MemberRef"];
             text: string;
         };
         ResetInput: {
@@ -1502,7 +1508,7 @@ export interface components {
         SystemAction: "created" | "added" | "removed" | "left" | "renamed" | "owner_changed" | "dissolved" | "campus_disconnected";
         SystemOut: {
             action: components["schemas"]["SystemAction"];
-            actor?: null | components["schemas"]["MemberRef"];
+            actor: null | components["schemas"]["MemberRef"];
             members: components["schemas"]["MemberRef"][];
             name: string;
         };

@@ -154,11 +154,12 @@ pub struct ConversationOut {
     pub name: String,
     #[schema(value_type = uuid::Uuid)]
     pub home_campus_id: CampusId,
-    #[schema(value_type = Option<uuid::Uuid>)]
+    #[schema(value_type = Option<uuid::Uuid>, required = true)]
     pub owner_id: Option<MemberId>,
-    #[schema(value_type = Option<MemberRef>)]
+    #[schema(value_type = Option<MemberRef>, required = true)]
     pub peer: Option<Arc<MemberRef>>,
     pub member_count: i64,
+    #[schema(required = true)]
     pub last_message: Option<MessageOut>,
     pub last_position: i64,
     pub read_position: i64,

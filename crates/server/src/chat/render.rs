@@ -17,7 +17,7 @@ pub struct MemberRef {
     pub id: MemberId,
     pub name_zh: String,
     pub name_pt: String,
-    #[schema(value_type = Option<uuid::Uuid>)]
+    #[schema(value_type = Option<uuid::Uuid>, required = true)]
     pub campus_id: Option<CampusId>,
     pub title: String,
 }
@@ -75,7 +75,7 @@ impl Refs {
 pub struct ReplyOut {
     #[schema(value_type = uuid::Uuid)]
     pub id: MessageId,
-    #[schema(value_type = Option<MemberRef>)]
+    #[schema(value_type = Option<MemberRef>, required = true)]
     pub sender: Option<Arc<MemberRef>>,
     pub text: String,
     pub recalled: bool,
@@ -85,7 +85,7 @@ pub struct ReplyOut {
 pub struct SystemOut {
     #[schema(value_type = crate::wire::SystemAction)]
     pub action: String,
-    #[schema(value_type = Option<MemberRef>)]
+    #[schema(value_type = Option<MemberRef>, required = true)]
     pub actor: Option<Arc<MemberRef>>,
     #[schema(value_type = Vec<MemberRef>)]
     pub members: Vec<Arc<MemberRef>>,
@@ -99,16 +99,19 @@ pub struct MessageOut {
     #[schema(value_type = uuid::Uuid)]
     pub conversation_id: ConversationId,
     pub position: i64,
+    #[schema(required = true)]
     pub client_id: Option<String>,
     #[schema(value_type = crate::wire::MessageKind)]
     pub kind: &'static str,
-    #[schema(value_type = Option<MemberRef>)]
+    #[schema(value_type = Option<MemberRef>, required = true)]
     pub sender: Option<Arc<MemberRef>>,
     pub text: String,
     #[schema(value_type = Vec<uuid::Uuid>)]
     pub mentions: Vec<MemberId>,
     pub mention_all: bool,
+    #[schema(required = true)]
     pub reply_to: Option<ReplyOut>,
+    #[schema(required = true)]
     pub system: Option<SystemOut>,
     pub recalled: bool,
     pub created_at: i64,

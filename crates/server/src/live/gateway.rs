@@ -105,6 +105,7 @@ pub enum ControlFrame {
         code: &'static str,
         detail: String,
         #[serde(skip_serializing_if = "Option::is_none")]
+        #[schema(nullable = false)]
         client_id: Option<String>,
     },
     /// A sent message is durable.
