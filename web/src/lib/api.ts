@@ -1,196 +1,60 @@
 // The one client for campuslink's HTTP API (docs/api.md): every screen goes through here,
 // so language, CSRF and "signed out" are handled in one place.
+import type { components, operations } from './api-types';
 import { locale, t } from './i18n.svelte';
 
+// Every body type here is the server's, generated from its OpenAPI document
+// (api-types.ts, `npm run api-types`); the names are the ones the screens use.
+
+type Schemas = components['schemas'];
+type Json<R> = R extends { content: { 'application/json': infer B } } ? B : never;
+type Responses<Op extends keyof operations> = operations[Op]['responses'];
+/** What an operation answers on success (its JSON 200 or 201 body). */
+export type Answer<Op extends keyof operations> = Json<Responses<Op>[keyof Responses<Op> & (200 | 201)]>;
+/** The JSON body an operation takes. */
+export type Input<Op extends keyof operations> = Json<NonNullable<operations[Op]['requestBody']>>;
+/** The query an operation takes. */
+export type QueryOf<Op extends keyof operations> = NonNullable<operations[Op]['parameters']['query']>;
+
 export type Id = string;
-export type Role = 'bureau' | 'admin' | 'member';
+export type Role = Schemas['Role'];
 
-export interface School {
-  id: Id;
-  code: string;
-  name_zh: string;
-  name_pt: string;
-  name_en: string;
-}
-
-export interface Campus {
-  id: Id;
-  school_id: Id;
-  code: string;
-  name_zh: string;
-  name_pt: string;
-  name_en: string;
-}
-
-export type SchoolWithCampuses = School & { campuses: Campus[] };
-
-export interface Department {
-  id: Id;
-  campus_id: Id;
-  parent_id: Id | null;
-  name_zh: string;
-  name_pt: string;
-  position: number;
-  member_count: number;
-  /** Only on a connected campus's external directory: false for an ancestor that is
-   *  listed just to name the path to an exposed department. */
-  exposed?: boolean;
-}
-
-export interface Member {
-  id: Id;
-  campus_id: Id;
-  login: string;
-  role: 'admin' | 'member';
-  status: 'active' | 'disabled';
-  name_zh: string;
-  name_pt: string;
-  title: string;
-  phone: string;
-  email: string;
-  staff_no: string;
-  department_ids: Id[];
-}
-
-export interface MemberInput {
-  login: string;
-  name_zh: string;
-  name_pt?: string;
-  title?: string;
-  phone?: string;
-  email?: string;
-  staff_no?: string;
-  department_ids: Id[];
-  role?: 'admin' | 'member';
-  password?: string;
-}
-
-export interface Me {
-  id: Id;
-  login: string;
-  role: Role;
-  name_zh: string;
-  name_pt: string;
-  campus: Campus | null;
-  school: School | null;
-}
-
-export interface FieldProblem {
-  field: string;
-  code: string;
-  message: string;
-}
-
-export interface LineProblem {
-  line: number;
-  column?: string | null;
-  code: string;
-  message: string;
-}
-
-export interface Problem {
-  type?: string;
-  status: number;
-  code: string;
-  title?: string;
-  detail: string;
-  errors?: FieldProblem[];
-  lines?: LineProblem[];
-}
-
-export interface MemberPage {
-  total: number;
-  members: Member[];
-}
-
-export interface NamesInput {
-  code: string;
-  name_zh: string;
-  name_pt: string;
-  name_en: string;
-}
-
-export type NamesPatch = Partial<Omit<NamesInput, 'code'>>;
+export type School = Schemas['School'];
+export type Campus = Schemas['Campus'];
+export type SchoolWithCampuses = Schemas['SchoolWithCampuses'];
+/** A department as the lists answer it: `exposed` only on a connected campus's directory. */
+export type Department = Schemas['DepartmentOut'];
+/** `login`, `role`, `status`, `phone`, `email` and `staff_no` are there only when the caller may see them. */
+export type Member = Schemas['Member'];
+export type MemberInput = Input<'create_member'>;
+export type Me = Schemas['Me'];
+export type FieldProblem = Schemas['FieldProblem'];
+export type LineProblem = Schemas['LineProblem'];
+/** The server's problem, or one the app makes itself (no network, an unexpected answer),
+ *  which has no `type` or `title`. */
+export type Problem = Omit<Schemas['Problem'], 'type' | 'title'> &
+  Partial<Pick<Schemas['Problem'], 'type' | 'title'>>;
+export type MemberPage = Schemas['MemberPage'];
+export type NamesInput = Input<'create_school'>;
+export type NamesPatch = Input<'update_school'>;
 
 // Interconnection (校部互聯): filing, invitations, external directory, removal, audit.
 
-export type FilingStatus = 'pending' | 'confirmed' | 'rejected';
-
-export interface Filing {
-  id: Id;
-  number: string;
-  school: School;
-  campuses: Campus[];
-  status: FilingStatus;
-  reason: string;
-  filed_by: { id: Id; name_zh: string; campus_code: string };
-  created_at: number;
-  decided_at: number | null;
-}
-
-export type IcCampus = Campus & { joined_at: number; exposed_members: number };
-
-export interface Interconnection {
-  id: Id;
-  name: string;
-  school_id: Id;
-  initiator: Campus;
-  published: boolean;
-  published_at: number | null;
-  dissolved: boolean;
-  campuses: IcCampus[];
-  my_role: 'initiator' | 'member' | 'former';
-}
-
-export interface Invitation {
-  id: Id;
-  interconnection_id: Id;
-  created_at: number;
-  expires_at: number;
-}
-
-/** What creating an invitation or a confirmation answers, once: the link and its QR code. */
-export interface Shown {
-  token: string;
-  url: string;
-  /** An SVG document made by the server: no scripts, no style attributes. */
-  qr_svg: string;
-}
-
-export interface InvitationPreview {
-  interconnection: { id: Id; name: string };
-  inviting_campus: Campus;
-  school: School;
-  expires_at: number;
-  /** Why this admin cannot accept (a refusal code of docs/api.md), or null. */
-  refusal: string | null;
-}
-
-export interface Exposure {
-  department_ids: Id[];
-  member_ids: Id[];
-  show_phone: boolean;
-  show_email: boolean;
-  exposed_members: number;
-}
-
-export type ExposureInput = Omit<Exposure, 'exposed_members'>;
-
-export type ConnectedCampus = Campus & { interconnection_id: Id; interconnection_name: string };
-
-export type ConfirmationStatus = 'pending' | 'approved' | 'used' | 'expired';
-
-export interface Confirmation {
-  id: Id;
-  status: ConfirmationStatus;
-  expires_at: number;
-}
-
-export interface ConfirmationPreview extends Confirmation {
-  action: string;
-  interconnection: { id: Id; name: string };
-  target: Campus;
-}
+export type FilingStatus = Schemas['FilingStatus'];
+export type Filing = Schemas['FilingOut'];
+export type IcCampus = Schemas['IcCampusOut'];
+export type Interconnection = Schemas['InterconnectionOut'];
+export type Invitation = Schemas['Invitation'];
+/** What creating an invitation or a confirmation answers, once: the link and its QR code
+ *  (`qr_svg` is an SVG document made by the server: no scripts, no style attributes). */
+export type Shown = Pick<Schemas['InvitationCreated'], 'token' | 'url' | 'qr_svg'>;
+export type InvitationPreview = Schemas['InvitationPreview'];
+export type Exposure = Schemas['ExposureOut'];
+export type ExposureInput = Input<'put_exposure'>;
+export type ConnectedCampus = Schemas['ConnectedCampus'];
+export type ConfirmationStatus = Schemas['ConfirmationStatus'];
+export type Confirmation = Schemas['ConfirmationOut'];
+export type ConfirmationPreview = Schemas['ConfirmationPreview'];
 
 export const AUDIT_ACTIONS = [
   'filing_created',
@@ -206,104 +70,30 @@ export const AUDIT_ACTIONS = [
   'interconnection_dissolved',
 ] as const;
 
-export interface AuditEntry {
-  id: Id;
-  at: number;
-  actor_login: string | null;
-  action: string;
-  interconnection_id?: Id | null;
-  campus_codes: string[];
-  detail: unknown;
-}
-
-export interface AuditQuery {
-  action?: string;
-  since?: number;
-  until?: number;
-}
+export type AuditEntry = Schemas['AuditEntryOut'];
+export type AuditQuery = Omit<QueryOf<'audit'>, 'format'>;
 
 // Conversations (docs/chat.md): direct and group chats, messages, read positions.
 
 /** A person as a conversation names them. */
-export interface MemberRef {
-  id: Id;
-  name_zh: string;
-  name_pt: string;
-  campus_id: Id;
-  title: string;
-}
-
-export type SystemAction =
-  | 'created'
-  | 'added'
-  | 'removed'
-  | 'left'
-  | 'renamed'
-  | 'owner_changed'
-  | 'dissolved'
-  | 'campus_disconnected';
-
-export interface Message {
-  id: Id;
-  conversation_id: Id;
-  position: number;
-  client_id: string | null;
-  kind: 'text' | 'system';
-  sender: MemberRef | null;
-  /** "" once recalled. */
-  text: string;
-  mentions: Id[];
-  mention_all: boolean;
-  reply_to: { id: Id; sender: MemberRef | null; text: string; recalled: boolean } | null;
-  system: { action: SystemAction | string; actor: MemberRef | null; members: MemberRef[]; name: string } | null;
-  recalled: boolean;
-  created_at: number;
-}
-
-export interface Conversation {
-  id: Id;
-  kind: 'direct' | 'group';
-  /** "" for a direct chat: the app shows the peer's name. */
-  name: string;
-  home_campus_id: Id;
-  owner_id: Id | null;
-  peer: MemberRef | null;
-  member_count: number;
-  last_message: Message | null;
-  last_position: number;
-  read_position: number;
-  unread: number;
-  read_only: boolean;
-  left: boolean;
-  dissolved: boolean;
-}
-
-export type ConversationMember = MemberRef & { role: 'owner' | 'member'; read_position: number };
-
-export interface CampusNames {
-  name_zh: string;
-  name_pt: string;
-  name_en: string;
-}
-
-export type ConversationDetail = Conversation & {
-  members: ConversationMember[];
-  campuses: Record<Id, CampusNames>;
-};
-
-export interface MessagePage {
-  messages: Message[];
-  has_more: boolean;
-}
-
+export type MemberRef = Schemas['MemberRef'];
+export type SystemAction = Schemas['SystemAction'];
+/** `text` is "" once recalled. */
+export type Message = Schemas['MessageOut'];
+/** `name` is "" for a direct chat: the app shows the peer's name. */
+export type Conversation = Schemas['ConversationOut'];
+export type ConversationMember = Schemas['MemberOut'];
+export type CampusNames = Schemas['CampusName'];
+export type ConversationDetail = Schemas['DetailOut'];
+export type MessagePage = Schemas['PageOut'];
+/** Who has read a message and who has not. */
+export type Readers = Schemas['ReadersOut'];
 /** What a message send carries, over the socket or REST alike. */
-export interface SendInput {
-  client_id: string;
-  text: string;
-  reply_to?: Id;
-  mentions?: Id[];
-  mention_all?: boolean;
-}
+export type SendInput = Schemas['SendInput'];
+/** A live event: its place in the log, its kind and what happened. */
+export type EventFrame = Schemas['EventFrame'];
+/** A frame the server sends that is not an event. */
+export type ControlFrame = Schemas['ControlFrame'];
 
 export class ApiError extends Error {
   readonly status: number;
@@ -359,16 +149,27 @@ function withQuery(path: string, query?: Query): string {
   return s ? `${path}?${s}` : path;
 }
 
-interface RequestOptions {
-  query?: Query;
-  json?: unknown;
+interface RequestOptions<Op extends keyof operations> {
+  query?: QueryOf<Op> & Query;
+  json?: Input<Op>;
   body?: BodyInit;
   contentType?: string;
   /** The login call answers 401 for a wrong password; that is no lost session. */
   noSessionCheck?: boolean;
 }
 
-async function request<T>(method: string, path: string, opts: RequestOptions = {}): Promise<T> {
+/** What an operation answers: its JSON body, or nothing (204). */
+type Result<Op extends keyof operations> = [Answer<Op>] extends [never] ? void : Answer<Op>;
+
+/**
+ * One operation of the API, named by its operation id (`request<'list_members'>(…)`), so
+ * its body, query and answer are the server's types.
+ */
+async function request<Op extends keyof operations = never>(
+  method: string,
+  path: string,
+  opts: RequestOptions<Op> = {},
+): Promise<Result<Op>> {
   const headers: Record<string, string> = {
     Accept: 'application/json, application/problem+json',
     'Accept-Language': locale.lang,
@@ -398,9 +199,9 @@ async function request<T>(method: string, path: string, opts: RequestOptions = {
   }
 
   if (res.ok) {
-    if (res.status === 204) return undefined as T;
+    if (res.status === 204) return undefined as Result<Op>;
     const text = await res.text();
-    return (text ? JSON.parse(text) : undefined) as T;
+    return (text ? JSON.parse(text) : undefined) as Result<Op>;
   }
 
   const problem = await readProblem(res);
@@ -436,7 +237,7 @@ const enc = encodeURIComponent;
 export const api = {
   // Accounts
   async login(login: string, password: string) {
-    const r = await request<{ token: string; csrf_token: string; me: Me }>('POST', '/auth/login', {
+    const r = await request<'login'>('POST', '/auth/login', {
       json: { login, password },
       noSessionCheck: true,
     });
@@ -445,72 +246,67 @@ export const api = {
   },
   async logout() {
     try {
-      await request<void>('POST', '/auth/logout', { noSessionCheck: true });
+      await request<'logout'>('POST', '/auth/logout', { noSessionCheck: true });
     } finally {
       csrfFromLogin = null;
     }
   },
-  me: () => request<Me>('GET', '/me', { noSessionCheck: true }),
+  me: () => request<'me'>('GET', '/me', { noSessionCheck: true }),
   changePassword: (current_password: string, new_password: string) =>
-    request<void>('POST', '/me/password', { json: { current_password, new_password } }),
+    request<'change_password'>('POST', '/me/password', { json: { current_password, new_password } }),
 
   // Registry (bureau)
-  schools: () => request<SchoolWithCampuses[]>('GET', '/schools'),
-  createSchool: (input: NamesInput) => request<School>('POST', '/schools', { json: input }),
+  schools: () => request<'list_schools'>('GET', '/schools'),
+  createSchool: (input: NamesInput) => request<'create_school'>('POST', '/schools', { json: input }),
   updateSchool: (id: Id, patch: NamesPatch) =>
-    request<School>('PATCH', `/schools/${enc(id)}`, { json: patch }),
+    request<'update_school'>('PATCH', `/schools/${enc(id)}`, { json: patch }),
   createCampus: (schoolId: Id, input: NamesInput) =>
-    request<Campus>('POST', `/schools/${enc(schoolId)}/campuses`, { json: input }),
+    request<'create_campus'>('POST', `/schools/${enc(schoolId)}/campuses`, { json: input }),
   updateCampus: (id: Id, patch: NamesPatch) =>
-    request<Campus>('PATCH', `/campuses/${enc(id)}`, { json: patch }),
-  campusAdmins: (campusId: Id) => request<Member[]>('GET', `/campuses/${enc(campusId)}/admins`),
-  createCampusAdmin: (
-    campusId: Id,
-    input: { login: string; name_zh: string; name_pt: string; password: string },
-  ) => request<Member>('POST', `/campuses/${enc(campusId)}/admins`, { json: input }),
+    request<'update_campus'>('PATCH', `/campuses/${enc(id)}`, { json: patch }),
+  campusAdmins: (campusId: Id) => request<'list_admins'>('GET', `/campuses/${enc(campusId)}/admins`),
+  createCampusAdmin: (campusId: Id, input: Input<'create_admin'>) =>
+    request<'create_admin'>('POST', `/campuses/${enc(campusId)}/admins`, { json: input }),
   importRegistry: (file: File) =>
-    request<{ schools_created: number; campuses_created: number }>('POST', '/registry/import', {
+    request<'import_registry'>('POST', '/registry/import', {
       body: file,
       contentType: fileType(file, 'text/csv'),
     }),
   registryTemplateUrl: () => '/api/v1/registry/template.csv',
 
   // Directory
-  departments: (campusId: Id) =>
-    request<Department[]>('GET', `/campuses/${enc(campusId)}/departments`),
-  createDepartment: (campusId: Id, input: { name_zh: string; name_pt?: string; parent_id?: Id | null }) =>
-    request<Department>('POST', `/campuses/${enc(campusId)}/departments`, { json: input }),
-  renameDepartment: (campusId: Id, id: Id, input: { name_zh?: string; name_pt?: string }) =>
-    request<Department>('PATCH', `/campuses/${enc(campusId)}/departments/${enc(id)}`, { json: input }),
+  departments: (campusId: Id) => request<'list_departments'>('GET', `/campuses/${enc(campusId)}/departments`),
+  createDepartment: (campusId: Id, input: Input<'create_department'>) =>
+    request<'create_department'>('POST', `/campuses/${enc(campusId)}/departments`, { json: input }),
+  renameDepartment: (campusId: Id, id: Id, input: Input<'rename_department'>) =>
+    request<'rename_department'>('PATCH', `/campuses/${enc(campusId)}/departments/${enc(id)}`, { json: input }),
   moveDepartment: (campusId: Id, id: Id, parent_id: Id | null, position: number) =>
-    request<Department>('POST', `/campuses/${enc(campusId)}/departments/${enc(id)}/move`, {
+    request<'move_department'>('POST', `/campuses/${enc(campusId)}/departments/${enc(id)}/move`, {
       json: { parent_id, position },
     }),
   deleteDepartment: (campusId: Id, id: Id) =>
-    request<void>('DELETE', `/campuses/${enc(campusId)}/departments/${enc(id)}`),
+    request<'delete_department'>('DELETE', `/campuses/${enc(campusId)}/departments/${enc(id)}`),
 
-  members: (
-    campusId: Id,
-    q: { department_id?: Id | null; q?: string; include_disabled?: boolean; limit?: number; offset?: number } = {},
-  ) =>
-    request<MemberPage>('GET', `/campuses/${enc(campusId)}/members`, {
-      query: { ...q, include_disabled: q.include_disabled ? 'true' : undefined },
+  members: (campusId: Id, q: QueryOf<'list_members'> = {}) =>
+    request<'list_members'>('GET', `/campuses/${enc(campusId)}/members`, {
+      query: { ...q, include_disabled: q.include_disabled || undefined },
     }),
-  member: (campusId: Id, id: Id) => request<Member>('GET', `/campuses/${enc(campusId)}/members/${enc(id)}`),
+  member: (campusId: Id, id: Id) =>
+    request<'get_member'>('GET', `/campuses/${enc(campusId)}/members/${enc(id)}`),
   createMember: (campusId: Id, input: MemberInput) =>
-    request<Member>('POST', `/campuses/${enc(campusId)}/members`, { json: input }),
-  updateMember: (campusId: Id, id: Id, input: Partial<MemberInput>) =>
-    request<Member>('PATCH', `/campuses/${enc(campusId)}/members/${enc(id)}`, { json: input }),
+    request<'create_member'>('POST', `/campuses/${enc(campusId)}/members`, { json: input }),
+  updateMember: (campusId: Id, id: Id, input: Input<'update_member'>) =>
+    request<'update_member'>('PATCH', `/campuses/${enc(campusId)}/members/${enc(id)}`, { json: input }),
   disableMember: (campusId: Id, id: Id) =>
-    request<Member>('POST', `/campuses/${enc(campusId)}/members/${enc(id)}/disable`),
+    request<'disable_member'>('POST', `/campuses/${enc(campusId)}/members/${enc(id)}/disable`),
   enableMember: (campusId: Id, id: Id) =>
-    request<Member>('POST', `/campuses/${enc(campusId)}/members/${enc(id)}/enable`),
+    request<'enable_member'>('POST', `/campuses/${enc(campusId)}/members/${enc(id)}/enable`),
   resetPassword: (campusId: Id, id: Id, new_password: string) =>
-    request<void>('POST', `/campuses/${enc(campusId)}/members/${enc(id)}/reset-password`, {
+    request<'reset_password'>('POST', `/campuses/${enc(campusId)}/members/${enc(id)}/reset-password`, {
       json: { new_password },
     }),
   importMembers: (campusId: Id, file: File) =>
-    request<{ created: number; updated: number }>('POST', `/campuses/${enc(campusId)}/members/import`, {
+    request<'import_members'>('POST', `/campuses/${enc(campusId)}/members/import`, {
       body: file,
       contentType: fileType(file, 'application/octet-stream'),
     }),
@@ -520,79 +316,77 @@ export const api = {
     `/api/v1/campuses/${enc(campusId)}/members/template?format=${format}`,
 
   // Filing (備案)
-  schoolCampuses: () => request<Campus[]>('GET', '/me/school-campuses'),
-  createFiling: (campus_ids: Id[]) => request<Filing>('POST', '/filings', { json: { campus_ids } }),
-  filings: (status?: FilingStatus | '') => request<Filing[]>('GET', '/filings', { query: { status } }),
-  confirmFiling: (id: Id) => request<Filing>('POST', `/filings/${enc(id)}/confirm`),
+  schoolCampuses: () => request<'my_school_campuses'>('GET', '/me/school-campuses'),
+  createFiling: (campus_ids: Id[]) => request<'create_filing'>('POST', '/filings', { json: { campus_ids } }),
+  filings: (status?: FilingStatus | '') =>
+    request<'list_filings'>('GET', '/filings', { query: { status: status || undefined } }),
+  confirmFiling: (id: Id) => request<'confirm_filing'>('POST', `/filings/${enc(id)}/confirm`),
   rejectFiling: (id: Id, reason: string) =>
-    request<Filing>('POST', `/filings/${enc(id)}/reject`, { json: { reason } }),
+    request<'reject_filing'>('POST', `/filings/${enc(id)}/reject`, { json: { reason } }),
 
   // Interconnections and invitations (互聯企業, 邀請企業加入, 建立互聯)
-  interconnections: () => request<Interconnection[]>('GET', '/interconnections'),
+  interconnections: () => request<'list_interconnections'>('GET', '/interconnections'),
   createInterconnection: (name: string) =>
-    request<Interconnection>('POST', '/interconnections', { json: { name } }),
+    request<'create_interconnection'>('POST', '/interconnections', { json: { name } }),
   createInvitation: (icId: Id) =>
-    request<Invitation & Shown>('POST', `/interconnections/${enc(icId)}/invitations`),
-  invitations: (icId: Id) => request<Invitation[]>('GET', `/interconnections/${enc(icId)}/invitations`),
-  revokeInvitation: (id: Id) => request<void>('POST', `/invitations/${enc(id)}/revoke`),
+    request<'create_invitation'>('POST', `/interconnections/${enc(icId)}/invitations`),
+  invitations: (icId: Id) => request<'list_invitations'>('GET', `/interconnections/${enc(icId)}/invitations`),
+  revokeInvitation: (id: Id) => request<'revoke_invitation'>('POST', `/invitations/${enc(id)}/revoke`),
   invitationPreview: (token: string) =>
-    request<InvitationPreview>('GET', '/invitations/preview', { query: { token } }),
+    request<'preview_invitation'>('GET', '/invitations/preview', { query: { token } }),
   acceptInvitation: (token: string) =>
-    request<Interconnection>('POST', '/invitations/accept', { json: { token } }),
+    request<'accept_invitation'>('POST', '/invitations/accept', { json: { token } }),
 
   // External directory (導入部門/成員) and publishing (未發布 → 已發布)
   exposure: (icId: Id, campusId: Id) =>
-    request<Exposure>('GET', `/interconnections/${enc(icId)}/exposure/${enc(campusId)}`),
+    request<'get_exposure'>('GET', `/interconnections/${enc(icId)}/exposure/${enc(campusId)}`),
   setExposure: (icId: Id, campusId: Id, input: ExposureInput) =>
-    request<Exposure>('PUT', `/interconnections/${enc(icId)}/exposure/${enc(campusId)}`, { json: input }),
-  publish: (icId: Id) => request<Interconnection>('POST', `/interconnections/${enc(icId)}/publish`),
-  connectedCampuses: () => request<ConnectedCampus[]>('GET', '/connected-campuses'),
+    request<'put_exposure'>('PUT', `/interconnections/${enc(icId)}/exposure/${enc(campusId)}`, { json: input }),
+  publish: (icId: Id) => request<'publish'>('POST', `/interconnections/${enc(icId)}/publish`),
+  connectedCampuses: () => request<'connected_campuses'>('GET', '/connected-campuses'),
 
   // Removing a campus (移除) with the identity confirmation
   startRemoval: (icId: Id, campusId: Id) =>
-    request<Confirmation & Shown>('POST', `/interconnections/${enc(icId)}/campuses/${enc(campusId)}/removal`),
-  confirmation: (id: Id) => request<Confirmation>('GET', `/confirmations/${enc(id)}`),
+    request<'start_removal'>('POST', `/interconnections/${enc(icId)}/campuses/${enc(campusId)}/removal`),
+  confirmation: (id: Id) => request<'get_confirmation'>('GET', `/confirmations/${enc(id)}`),
   confirmationPreview: (token: string) =>
-    request<ConfirmationPreview>('GET', '/confirmations/preview', { query: { token } }),
+    request<'preview_confirmation'>('GET', '/confirmations/preview', { query: { token } }),
   approveConfirmation: (token: string) =>
-    request<Confirmation>('POST', '/confirmations/approve', { json: { token } }),
+    request<'approve_confirmation'>('POST', '/confirmations/approve', { json: { token } }),
   confirmWithPassword: (id: Id, password: string) =>
-    request<Confirmation>('POST', `/confirmations/${enc(id)}/password`, { json: { password } }),
+    request<'confirm_with_password'>('POST', `/confirmations/${enc(id)}/password`, { json: { password } }),
   removeCampus: (icId: Id, campusId: Id, confirmationId: Id) =>
-    request<Interconnection>('DELETE', `/interconnections/${enc(icId)}/campuses/${enc(campusId)}`, {
+    request<'remove_campus'>('DELETE', `/interconnections/${enc(icId)}/campuses/${enc(campusId)}`, {
       query: { confirmation_id: confirmationId },
     }),
 
   // Conversations (docs/chat.md)
-  conversations: () => request<Conversation[]>('GET', '/conversations'),
-  conversation: (id: Id) => request<ConversationDetail>('GET', `/conversations/${enc(id)}`),
-  startDirect: (member_id: Id) => request<Conversation>('POST', '/conversations/direct', { json: { member_id } }),
+  conversations: () => request<'list_conversations'>('GET', '/conversations'),
+  conversation: (id: Id) => request<'get_conversation'>('GET', `/conversations/${enc(id)}`),
+  startDirect: (member_id: Id) => request<'open_direct'>('POST', '/conversations/direct', { json: { member_id } }),
   createGroup: (member_ids: Id[], name?: string) =>
-    request<ConversationDetail>('POST', '/conversations/group', { json: name ? { name, member_ids } : { member_ids } }),
+    request<'create_group'>('POST', '/conversations/group', { json: name ? { name, member_ids } : { member_ids } }),
   renameGroup: (id: Id, name: string) =>
-    request<ConversationDetail>('PATCH', `/conversations/${enc(id)}`, { json: { name } }),
+    request<'rename_conversation'>('PATCH', `/conversations/${enc(id)}`, { json: { name } }),
   addMembers: (id: Id, member_ids: Id[]) =>
-    request<ConversationDetail>('POST', `/conversations/${enc(id)}/members`, { json: { member_ids } }),
+    request<'add_members'>('POST', `/conversations/${enc(id)}/members`, { json: { member_ids } }),
   removeMember: (id: Id, memberId: Id) =>
-    request<void>('DELETE', `/conversations/${enc(id)}/members/${enc(memberId)}`),
+    request<'remove_member'>('DELETE', `/conversations/${enc(id)}/members/${enc(memberId)}`),
   transferOwner: (id: Id, member_id: Id) =>
-    request<ConversationDetail>('POST', `/conversations/${enc(id)}/owner`, { json: { member_id } }),
-  dissolveGroup: (id: Id) => request<void>('DELETE', `/conversations/${enc(id)}`),
-  messages: (id: Id, q: { before?: number; after?: number; limit?: number } = {}) =>
-    request<MessagePage>('GET', `/conversations/${enc(id)}/messages`, { query: { ...q } }),
+    request<'transfer_ownership'>('POST', `/conversations/${enc(id)}/owner`, { json: { member_id } }),
+  dissolveGroup: (id: Id) => request<'dissolve_conversation'>('DELETE', `/conversations/${enc(id)}`),
+  messages: (id: Id, q: QueryOf<'list_messages'> = {}) =>
+    request<'list_messages'>('GET', `/conversations/${enc(id)}/messages`, { query: { ...q } }),
   sendMessage: (id: Id, input: SendInput) =>
-    request<Message>('POST', `/conversations/${enc(id)}/messages`, { json: input }),
+    request<'send_message'>('POST', `/conversations/${enc(id)}/messages`, { json: input }),
   recallMessage: (id: Id, messageId: Id) =>
-    request<Message>('POST', `/conversations/${enc(id)}/messages/${enc(messageId)}/recall`),
+    request<'recall_message'>('POST', `/conversations/${enc(id)}/messages/${enc(messageId)}/recall`),
   markRead: (id: Id, position: number) =>
-    request<{ read_position: number }>('POST', `/conversations/${enc(id)}/read`, { json: { position } }),
+    request<'mark_read'>('POST', `/conversations/${enc(id)}/read`, { json: { position } }),
   readers: (id: Id, messageId: Id) =>
-    request<{ read: MemberRef[]; unread: MemberRef[] }>(
-      'GET',
-      `/conversations/${enc(id)}/messages/${enc(messageId)}/readers`,
-    ),
+    request<'readers'>('GET', `/conversations/${enc(id)}/messages/${enc(messageId)}/readers`),
 
   // Audit log
-  audit: (q: AuditQuery = {}) => request<AuditEntry[]>('GET', '/audit', { query: { ...q } }),
+  audit: (q: AuditQuery = {}) => request<'audit'>('GET', '/audit', { query: { ...q } }),
   auditCsvUrl: (q: AuditQuery = {}) => withQuery('/api/v1/audit', { ...q, format: 'csv' }),
 };
