@@ -25,7 +25,7 @@ use utoipa::{IntoParams, ToSchema};
 /// external directory they may see.
 pub struct View {
     pub access: Access,
-    pub exposed: Option<ExposedSet>,
+    pub exposed: Option<std::sync::Arc<ExposedSet>>,
 }
 
 /// The caller's view of `campus`, refusing with 404 when they may see nothing — as if
@@ -40,7 +40,7 @@ pub async fn view(state: &AppState, caller: &Caller, campus: CampusId) -> ApiRes
         Access::None => Err(ApiError::not_found()),
         Access::External => {
             let through = granting(&caller.viewer, campus, &grants);
-            let exposed = state.store.exposed_set(campus, &through).await?;
+            let exposed = state.hub.exposed.get(&state.store, campus, &through).await?;
             Ok(View { access: Access::External, exposed: Some(exposed) })
         }
         access => Ok(View { access, exposed: None }),

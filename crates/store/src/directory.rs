@@ -2,7 +2,7 @@
 //! tokens. Every write that touches several tables runs in one transaction.
 
 use crate::db::{self, Row, Tx};
-use crate::sql::{self, dynq, dynq_bound, id, int, opt_id, placeholders, text, unique};
+use crate::sql::{self, dynq, dynq_bound, id, int, opt_id, opt_text, placeholders, text, unique};
 use crate::{Dialect, Result, Store, StoreError};
 use domain::access::SearchField;
 use domain::member_row::{ImportRow, LineError, MemberFields};
@@ -68,7 +68,7 @@ pub struct MemberFilter {
     pub query: Option<String>,
     pub include_disabled: bool,
     /// For a viewer from a connected campus: only the campus's external directory.
-    pub exposed: Option<crate::ExposedSet>,
+    pub exposed: Option<std::sync::Arc<crate::ExposedSet>>,
     /// The fields `query` may match: only those the viewer sees (`access::shown`).
     pub search_in: Vec<SearchField>,
     pub limit: i64,
@@ -408,24 +408,43 @@ impl Store {
                 ));
             }
         }
-        let count_sql = format!("SELECT COUNT(*) AS n FROM members m WHERE {cond}");
-        let mut count = dynq(count_sql);
-        for a in &args {
-            count = count.bind(a.clone());
-        }
-        let total = int(&count.fetch_one(&self.pool).await?, "n")?;
-
-        let list_sql = format!(
-            "SELECT {MEMBER_COLS} FROM members m WHERE {cond} ORDER BY m.name_zh, m.id LIMIT {} OFFSET {}",
+        // One statement for the page, its total and each member's departments: the
+        // total is a window over every match (computed before LIMIT), and departments
+        // are aggregated for the page's rows only, outside the inner query.
+        let page_sql = format!(
+            "SELECT p.*, (SELECT string_agg(md.department_id, ',' ORDER BY d.position) FROM member_departments md \
+               JOIN departments d ON d.id = md.department_id WHERE md.member_id = p.id) AS department_ids \
+             FROM (SELECT {MEMBER_COLS}, COUNT(*) OVER () AS total FROM members m WHERE {cond} \
+               ORDER BY m.name_zh, m.id LIMIT {} OFFSET {}) p ORDER BY p.name_zh, p.id",
             filter.limit.clamp(1, 1000),
             filter.offset.max(0)
         );
-        let mut list = dynq(list_sql);
-        for a in &args {
-            list = list.bind(a.clone());
-        }
-        let mut members: Vec<Member> = list.fetch_all(&self.pool).await?.iter().map(member).collect::<Result<_>>()?;
-        self.with_departments(&mut members).await?;
+        let rows = dynq_bound(page_sql, &args).fetch_all(&self.pool).await?;
+        let total = match rows.first() {
+            Some(r) => int(r, "total")?,
+            // A page past the end still says how many there are.
+            None if filter.offset > 0 => int(
+                &dynq_bound(format!("SELECT COUNT(*) AS n FROM members m WHERE {cond}"), &args)
+                    .fetch_one(&self.pool)
+                    .await?,
+                "n",
+            )?,
+            None => 0,
+        };
+        let members = rows
+            .iter()
+            .map(|r| {
+                let mut m = member(r)?;
+                m.department_ids = match opt_text(r, "department_ids")? {
+                    Some(list) => list
+                        .split(',')
+                        .map(|d| d.parse().map_err(|_| StoreError::Corrupt(format!("department id {d:?}"))))
+                        .collect::<Result<_>>()?,
+                    None => Vec::new(),
+                };
+                Ok(m)
+            })
+            .collect::<Result<_>>()?;
         Ok(MemberPage { total, members })
     }
 

@@ -122,6 +122,24 @@ async fn story(dialect: Dialect) {
         .await
         .unwrap();
     assert_eq!(all.total, 2);
+    // One page carries its members' departments and the total of every match, and a
+    // page past the end still tells the total.
+    let listed_chan = all.members.iter().find(|m| m.login == "chan.tm").unwrap();
+    let mut want = chan.department_ids.clone();
+    let mut got = listed_chan.department_ids.clone();
+    want.sort();
+    got.sort();
+    assert_eq!(got, want, "the page lists chan.tm's two departments");
+    let first = store
+        .list_members(a.id, &MemberFilter { include_disabled: true, limit: 1, ..Default::default() })
+        .await
+        .unwrap();
+    assert_eq!((first.total, first.members.len()), (2, 1));
+    let past = store
+        .list_members(a.id, &MemberFilter { include_disabled: true, limit: 1, offset: 5, ..Default::default() })
+        .await
+        .unwrap();
+    assert_eq!((past.total, past.members.len()), (2, 0));
     let deleting = store.delete_department(a.id, teaching.id).await;
     assert!(matches!(deleting, Err(StoreError::DepartmentNotEmpty)), "{deleting:?}");
 

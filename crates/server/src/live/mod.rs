@@ -15,11 +15,11 @@ pub mod gateway;
 use crate::chat::render::{self, MemberRef, Refs};
 use axum::extract::ws::Utf8Bytes;
 use domain::access::Grant;
-use domain::{CampusId, ConversationId, MemberId};
+use domain::{CampusId, ConversationId, InterconnectionId, MemberId};
 use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
-use store::{Audience, Committed, Event, Membership, Message, Published, Store};
+use store::{Audience, Committed, Event, ExposedSet, Membership, Message, Published, Store};
 use tokio::sync::{Notify, mpsc};
 
 /// Why the server closes a connection.
@@ -140,6 +140,40 @@ impl GrantCache {
     }
 }
 
+/// What a campus shows through a set of interconnections (`store.exposed_set`), kept
+/// until the directory or an interconnection changes: a connected-campus directory
+/// page then costs no statement for it.
+#[derive(Default)]
+pub struct ExposedCache {
+    map: RwLock<HashMap<(CampusId, Vec<InterconnectionId>), (u64, Arc<ExposedSet>)>>,
+}
+
+impl ExposedCache {
+    pub async fn get(
+        &self,
+        store: &Store,
+        campus: CampusId,
+        through: &[InterconnectionId],
+    ) -> store::Result<Arc<ExposedSet>> {
+        let generation = store.generation();
+        let mut key = (campus, through.to_vec());
+        key.1.sort();
+        if let Some((g, v)) = self.map.read().ok().and_then(|m| m.get(&key).cloned())
+            && g == generation
+        {
+            return Ok(v);
+        }
+        let v = Arc::new(store.exposed_set(campus, &key.1).await?);
+        if let Ok(mut m) = self.map.write() {
+            if m.len() > 10_000 {
+                m.clear();
+            }
+            m.insert(key, (generation, v.clone()));
+        }
+        Ok(v)
+    }
+}
+
 /// Whether the two people of a direct chat still reach each other, kept per
 /// conversation until the directory or an interconnection changes.
 #[derive(Default)]
@@ -171,6 +205,7 @@ pub struct Hub {
     pub memberships: Memberships,
     pub refs: Refs,
     pub grants: GrantCache,
+    pub exposed: ExposedCache,
     pub direct: DirectCache,
 }
 
@@ -187,6 +222,7 @@ impl Hub {
             memberships: Memberships::default(),
             refs: Refs::default(),
             grants: GrantCache::default(),
+            exposed: ExposedCache::default(),
             direct: DirectCache::default(),
         });
         tokio::spawn(run(Arc::downgrade(&hub), hub.store.clone(), rx));
