@@ -128,9 +128,9 @@ impl AppState {
 /// route without documenting (`openapi::tests::every_route_is_documented` refuses it).
 pub(crate) fn api() -> OpenApiRouter<AppState> {
     use chat::http as c;
-    use directory as d;
-    use interconnect as i;
-    use registry as r;
+    use directory::http as d;
+    use interconnect::http as i;
+    use registry::http as r;
     OpenApiRouter::new()
         .routes(routes!(live::gateway::upgrade))
         .routes(routes!(c::events))

@@ -145,8 +145,11 @@ impl GrantCache {
 /// page then costs no statement for it.
 #[derive(Default)]
 pub struct ExposedCache {
-    map: RwLock<HashMap<(CampusId, Vec<InterconnectionId>), (u64, Arc<ExposedSet>)>>,
+    map: RwLock<HashMap<ExposedKey, (u64, Arc<ExposedSet>)>>,
 }
+
+/// A campus and the interconnections (sorted) through which it is seen.
+type ExposedKey = (CampusId, Vec<InterconnectionId>);
 
 impl ExposedCache {
     pub async fn get(

@@ -1,6 +1,9 @@
 //! A campus's directory: departments and members, read by its members and managed by
-//! its admins. Every handler asks `domain::access::campus_access` first; a campus the
-//! caller may not see answers 404, as if it did not exist.
+//! its admins. Every action (called by the thin routes of `http`) asks
+//! `domain::access::campus_access` first, through `view`; a campus the caller may not
+//! see answers 404, as if it did not exist.
+
+pub mod http;
 
 use crate::AppState;
 use crate::auth::{Caller, hash_password};
@@ -93,25 +96,12 @@ const MANAGE: View = View { access: Access::Manage, exposed: None };
 // ---- departments --------------------------------------------------------------------
 
 /// `GET /api/v1/campuses/{campus_id}/departments`
-#[utoipa::path(
-    get,
-    path = "/campuses/{campus_id}/departments",
-    tag = "directory",
-    operation_id = "list_departments",
-    summary = "The campus's departments, flat (a connected campus sees the exposed ones)",
-    params(
-        ("campus_id" = uuid::Uuid, Path, description = "The campus"),
-    ),
-    responses(
-        (status = 200, description = "The departments", body = Vec<wire::DepartmentOut>),
-    ),
-)]
 pub async fn list_departments(
-    State(state): State<AppState>,
-    caller: Caller,
-    Path(campus): Path<CampusId>,
-) -> ApiResult<Json<Vec<wire::DepartmentOut>>> {
-    let view = view(&state, &caller, campus).await?;
+    state: &AppState,
+    caller: &Caller,
+    campus: CampusId,
+) -> ApiResult<Vec<wire::DepartmentOut>> {
+    let view = view(state, caller, campus).await?;
     let out = match &view.exposed {
         None => state
             .store
@@ -128,7 +118,7 @@ pub async fn list_departments(
             .map(|(d, exposed)| wire::DepartmentOut { department: d.into(), exposed: Some(exposed) })
             .collect(),
     };
-    Ok(Json(out))
+    Ok(out)
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -159,61 +149,32 @@ fn department_names(input: &DepartmentInput, current: Option<&Department>) -> Ap
 }
 
 /// `POST /api/v1/campuses/{campus_id}/departments`
-#[utoipa::path(
-    post,
-    path = "/campuses/{campus_id}/departments",
-    tag = "directory",
-    operation_id = "create_department",
-    summary = "Create a department (admin)",
-    params(
-        ("campus_id" = uuid::Uuid, Path, description = "The campus"),
-    ),
-    request_body = DepartmentInput,
-    responses(
-        (status = 201, description = "Created", body = wire::Department),
-    ),
-)]
 pub async fn create_department(
-    State(state): State<AppState>,
-    caller: Caller,
-    Path(campus): Path<CampusId>,
-    Json(input): Json<DepartmentInput>,
-) -> ApiResult<(StatusCode, Json<wire::Department>)> {
-    manage(&state, &caller, campus).await?;
+    state: &AppState,
+    caller: &Caller,
+    campus: CampusId,
+    input: DepartmentInput,
+) -> ApiResult<wire::Department> {
+    manage(state, caller, campus).await?;
     let (zh, pt) = department_names(&input, None)?;
     let d = state.store.create_department(campus, input.parent_id, &zh, &pt).await.map_err(|e| match e {
         store::StoreError::UnknownDepartment => ApiError::field("parent_id", Invalid::UnknownDepartment),
         e => e.into(),
     })?;
-    Ok((StatusCode::CREATED, Json(d.into())))
+    Ok(d.into())
 }
 
 /// `PATCH /api/v1/campuses/{campus_id}/departments/{department_id}`
-#[utoipa::path(
-    patch,
-    path = "/campuses/{campus_id}/departments/{department_id}",
-    tag = "directory",
-    operation_id = "rename_department",
-    summary = "Rename a department (admin)",
-    params(
-        ("campus_id" = uuid::Uuid, Path, description = "The campus"),
-        ("department_id" = uuid::Uuid, Path, description = "The department"),
-    ),
-    request_body = DepartmentInput,
-    responses(
-        (status = 200, description = "Renamed", body = wire::Department),
-    ),
-)]
 pub async fn rename_department(
-    State(state): State<AppState>,
-    caller: Caller,
-    Path((campus, dept)): Path<(CampusId, DepartmentId)>,
-    Json(input): Json<DepartmentInput>,
-) -> ApiResult<Json<wire::Department>> {
-    manage(&state, &caller, campus).await?;
+    state: &AppState,
+    caller: &Caller,
+    (campus, dept): (CampusId, DepartmentId),
+    input: DepartmentInput,
+) -> ApiResult<wire::Department> {
+    manage(state, caller, campus).await?;
     let current = state.store.department(campus, dept).await?;
     let (zh, pt) = department_names(&input, Some(&current))?;
-    Ok(Json(state.store.rename_department(campus, dept, &zh, &pt).await?.into()))
+    Ok(state.store.rename_department(campus, dept, &zh, &pt).await?.into())
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -225,58 +186,29 @@ pub struct MoveInput {
 }
 
 /// `POST /api/v1/campuses/{campus_id}/departments/{department_id}/move`
-#[utoipa::path(
-    post,
-    path = "/campuses/{campus_id}/departments/{department_id}/move",
-    tag = "directory",
-    operation_id = "move_department",
-    summary = "Move or reorder a department (admin)",
-    params(
-        ("campus_id" = uuid::Uuid, Path, description = "The campus"),
-        ("department_id" = uuid::Uuid, Path, description = "The department"),
-    ),
-    request_body = MoveInput,
-    responses(
-        (status = 200, description = "Moved", body = wire::Department),
-    ),
-)]
 pub async fn move_department(
-    State(state): State<AppState>,
-    caller: Caller,
-    Path((campus, dept)): Path<(CampusId, DepartmentId)>,
-    Json(input): Json<MoveInput>,
-) -> ApiResult<Json<wire::Department>> {
-    manage(&state, &caller, campus).await?;
+    state: &AppState,
+    caller: &Caller,
+    (campus, dept): (CampusId, DepartmentId),
+    input: MoveInput,
+) -> ApiResult<wire::Department> {
+    manage(state, caller, campus).await?;
     let d = state.store.move_department(campus, dept, input.parent_id, input.position).await.map_err(|e| match e {
         store::StoreError::UnknownDepartment => ApiError::field("parent_id", Invalid::UnknownDepartment),
         e => e.into(),
     })?;
-    Ok(Json(d.into()))
+    Ok(d.into())
 }
 
 /// `DELETE /api/v1/campuses/{campus_id}/departments/{department_id}`
-#[utoipa::path(
-    delete,
-    path = "/campuses/{campus_id}/departments/{department_id}",
-    tag = "directory",
-    operation_id = "delete_department",
-    summary = "Delete an empty department (admin)",
-    params(
-        ("campus_id" = uuid::Uuid, Path, description = "The campus"),
-        ("department_id" = uuid::Uuid, Path, description = "The department"),
-    ),
-    responses(
-        (status = 204, description = "Deleted"),
-    ),
-)]
 pub async fn delete_department(
-    State(state): State<AppState>,
-    caller: Caller,
-    Path((campus, dept)): Path<(CampusId, DepartmentId)>,
-) -> ApiResult<StatusCode> {
-    manage(&state, &caller, campus).await?;
+    state: &AppState,
+    caller: &Caller,
+    (campus, dept): (CampusId, DepartmentId),
+) -> ApiResult<()> {
+    manage(state, caller, campus).await?;
     state.store.delete_department(campus, dept).await?;
-    Ok(StatusCode::NO_CONTENT)
+    Ok(())
 }
 
 // ---- members ------------------------------------------------------------------------
@@ -297,27 +229,13 @@ pub struct ListQuery {
 }
 
 /// `GET /api/v1/campuses/{campus_id}/members`
-#[utoipa::path(
-    get,
-    path = "/campuses/{campus_id}/members",
-    tag = "directory",
-    operation_id = "list_members",
-    summary = "List or search members",
-    params(
-        ("campus_id" = uuid::Uuid, Path, description = "The campus"),
-        ListQuery,
-    ),
-    responses(
-        (status = 200, description = "A page of members", body = wire::MemberPage),
-    ),
-)]
 pub async fn list_members(
-    State(state): State<AppState>,
-    caller: Caller,
-    Path(campus): Path<CampusId>,
-    Query(q): Query<ListQuery>,
-) -> ApiResult<Json<wire::MemberPage>> {
-    let view = view(&state, &caller, campus).await?;
+    state: &AppState,
+    caller: &Caller,
+    campus: CampusId,
+    q: ListQuery,
+) -> ApiResult<wire::MemberPage> {
+    let view = view(state, caller, campus).await?;
     let department_id = match q.department_id.as_deref().filter(|s| !s.is_empty()) {
         Some(s) => {
             Some(s.parse::<DepartmentId>().map_err(|_| ApiError::field("department_id", Invalid::InvalidFormat))?)
@@ -339,30 +257,16 @@ pub async fn list_members(
     };
     let page = state.store.list_members(campus, &filter).await?;
     let members = page.members.iter().map(|m| member_out(m, &view)).collect();
-    Ok(Json(wire::MemberPage { total: page.total, members }))
+    Ok(wire::MemberPage { total: page.total, members })
 }
 
 /// `GET /api/v1/campuses/{campus_id}/members/{member_id}`
-#[utoipa::path(
-    get,
-    path = "/campuses/{campus_id}/members/{member_id}",
-    tag = "directory",
-    operation_id = "get_member",
-    summary = "A member's card",
-    params(
-        ("campus_id" = uuid::Uuid, Path, description = "The campus"),
-        ("member_id" = uuid::Uuid, Path, description = "The member"),
-    ),
-    responses(
-        (status = 200, description = "The card", body = wire::Member),
-    ),
-)]
 pub async fn get_member(
-    State(state): State<AppState>,
-    caller: Caller,
-    Path((campus, member)): Path<(CampusId, MemberId)>,
-) -> ApiResult<Json<wire::Member>> {
-    let view = view(&state, &caller, campus).await?;
+    state: &AppState,
+    caller: &Caller,
+    (campus, member): (CampusId, MemberId),
+) -> ApiResult<wire::Member> {
+    let view = view(state, caller, campus).await?;
     let m = state.store.member(member).await?;
     let exposed = match &view.exposed {
         Some(set) => state.store.member_exposed(campus, set, member).await?,
@@ -373,7 +277,7 @@ pub async fn get_member(
     if !visible {
         return Err(ApiError::not_found());
     }
-    Ok(Json(member_out(&m, &view)))
+    Ok(member_out(&m, &view))
 }
 
 #[derive(Deserialize, Default, ToSchema)]
@@ -442,27 +346,13 @@ fn check_member(input: &MemberInput, current: Option<&Member>) -> Result<Checked
 }
 
 /// `POST /api/v1/campuses/{campus_id}/members`
-#[utoipa::path(
-    post,
-    path = "/campuses/{campus_id}/members",
-    tag = "directory",
-    operation_id = "create_member",
-    summary = "Create a member (admin)",
-    params(
-        ("campus_id" = uuid::Uuid, Path, description = "The campus"),
-    ),
-    request_body = MemberInput,
-    responses(
-        (status = 201, description = "Created", body = wire::Member),
-    ),
-)]
 pub async fn create_member(
-    State(state): State<AppState>,
-    caller: Caller,
-    Path(campus): Path<CampusId>,
-    Json(input): Json<MemberInput>,
-) -> ApiResult<(StatusCode, Json<wire::Member>)> {
-    manage(&state, &caller, campus).await?;
+    state: &AppState,
+    caller: &Caller,
+    campus: CampusId,
+    input: MemberInput,
+) -> ApiResult<wire::Member> {
+    manage(state, caller, campus).await?;
     let mut errors = Vec::new();
     let checked = check_member(&input, None).map_err(|e| errors.extend(e)).ok();
     let password = match input.password.as_deref().filter(|p| !p.is_empty()) {
@@ -480,32 +370,17 @@ pub async fn create_member(
     };
     let write = MemberWrite { fields: &m.fields, role: m.role, department_ids: &m.departments };
     let created = state.store.create_member(Some(campus), write, hash.as_deref()).await?;
-    Ok((StatusCode::CREATED, Json(member_out(&created, &MANAGE))))
+    Ok(member_out(&created, &MANAGE))
 }
 
 /// `PATCH /api/v1/campuses/{campus_id}/members/{member_id}`
-#[utoipa::path(
-    patch,
-    path = "/campuses/{campus_id}/members/{member_id}",
-    tag = "directory",
-    operation_id = "update_member",
-    summary = "Edit a member (admin)",
-    params(
-        ("campus_id" = uuid::Uuid, Path, description = "The campus"),
-        ("member_id" = uuid::Uuid, Path, description = "The member"),
-    ),
-    request_body = MemberInput,
-    responses(
-        (status = 200, description = "Edited", body = wire::Member),
-    ),
-)]
 pub async fn update_member(
-    State(state): State<AppState>,
-    caller: Caller,
-    Path((campus, member)): Path<(CampusId, MemberId)>,
-    Json(input): Json<MemberInput>,
-) -> ApiResult<Json<wire::Member>> {
-    manage(&state, &caller, campus).await?;
+    state: &AppState,
+    caller: &Caller,
+    (campus, member): (CampusId, MemberId),
+    input: MemberInput,
+) -> ApiResult<wire::Member> {
+    manage(state, caller, campus).await?;
     let current = state.store.member(member).await?;
     if current.campus_id != Some(campus) {
         return Err(ApiError::not_found());
@@ -517,7 +392,7 @@ pub async fn update_member(
     }
     let write = MemberWrite { fields: &m.fields, role: m.role, department_ids: &m.departments };
     let updated = state.store.update_member(campus, member, write).await?;
-    Ok(Json(member_out(&updated, &MANAGE)))
+    Ok(member_out(&updated, &MANAGE))
 }
 
 async fn set_status(
@@ -526,7 +401,7 @@ async fn set_status(
     campus: CampusId,
     member: MemberId,
     status: MemberStatus,
-) -> ApiResult<Json<wire::Member>> {
+) -> ApiResult<wire::Member> {
     manage(state, caller, campus).await?;
     if status == MemberStatus::Disabled && !may_disable(&caller.viewer, member) {
         return Err(ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, ErrorCode::CannotDisableSelf));
@@ -535,53 +410,25 @@ async fn set_status(
     if status == MemberStatus::Disabled {
         state.hub.end_member(member);
     }
-    Ok(Json(member_out(&m, &MANAGE)))
+    Ok(member_out(&m, &MANAGE))
 }
 
 /// `POST /api/v1/campuses/{campus_id}/members/{member_id}/disable`
-#[utoipa::path(
-    post,
-    path = "/campuses/{campus_id}/members/{member_id}/disable",
-    tag = "directory",
-    operation_id = "disable_member",
-    summary = "Disable a member (admin; ends their sessions)",
-    params(
-        ("campus_id" = uuid::Uuid, Path, description = "The campus"),
-        ("member_id" = uuid::Uuid, Path, description = "The member"),
-    ),
-    responses(
-        (status = 200, description = "Disabled", body = wire::Member),
-    ),
-)]
 pub async fn disable_member(
-    State(state): State<AppState>,
-    caller: Caller,
-    Path((campus, member)): Path<(CampusId, MemberId)>,
-) -> ApiResult<Json<wire::Member>> {
-    set_status(&state, &caller, campus, member, MemberStatus::Disabled).await
+    state: &AppState,
+    caller: &Caller,
+    (campus, member): (CampusId, MemberId),
+) -> ApiResult<wire::Member> {
+    set_status(state, caller, campus, member, MemberStatus::Disabled).await
 }
 
 /// `POST /api/v1/campuses/{campus_id}/members/{member_id}/enable`
-#[utoipa::path(
-    post,
-    path = "/campuses/{campus_id}/members/{member_id}/enable",
-    tag = "directory",
-    operation_id = "enable_member",
-    summary = "Enable a member (admin)",
-    params(
-        ("campus_id" = uuid::Uuid, Path, description = "The campus"),
-        ("member_id" = uuid::Uuid, Path, description = "The member"),
-    ),
-    responses(
-        (status = 200, description = "Enabled", body = wire::Member),
-    ),
-)]
 pub async fn enable_member(
-    State(state): State<AppState>,
-    caller: Caller,
-    Path((campus, member)): Path<(CampusId, MemberId)>,
-) -> ApiResult<Json<wire::Member>> {
-    set_status(&state, &caller, campus, member, MemberStatus::Active).await
+    state: &AppState,
+    caller: &Caller,
+    (campus, member): (CampusId, MemberId),
+) -> ApiResult<wire::Member> {
+    set_status(state, caller, campus, member, MemberStatus::Active).await
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -591,28 +438,13 @@ pub struct ResetInput {
 }
 
 /// `POST /api/v1/campuses/{campus_id}/members/{member_id}/reset-password`
-#[utoipa::path(
-    post,
-    path = "/campuses/{campus_id}/members/{member_id}/reset-password",
-    tag = "directory",
-    operation_id = "reset_password",
-    summary = "Set a member's password (admin)",
-    params(
-        ("campus_id" = uuid::Uuid, Path, description = "The campus"),
-        ("member_id" = uuid::Uuid, Path, description = "The member"),
-    ),
-    request_body = ResetInput,
-    responses(
-        (status = 204, description = "Set"),
-    ),
-)]
 pub async fn reset_password(
-    State(state): State<AppState>,
-    caller: Caller,
-    Path((campus, member)): Path<(CampusId, MemberId)>,
-    Json(input): Json<ResetInput>,
-) -> ApiResult<StatusCode> {
-    manage(&state, &caller, campus).await?;
+    state: &AppState,
+    caller: &Caller,
+    (campus, member): (CampusId, MemberId),
+    input: ResetInput,
+) -> ApiResult<()> {
+    manage(state, caller, campus).await?;
     let password = Password::parse(&input.new_password).map_err(|i| ApiError::field("new_password", i))?;
     let m = state.store.member(member).await?;
     if m.campus_id != Some(campus) {
@@ -622,37 +454,23 @@ pub async fn reset_password(
     state.store.set_password(member, &hash).await?;
     state.hub.end_member(member);
     tracing::info!(member = %m.login, by = %caller.member.login, "password reset by admin");
-    Ok(StatusCode::NO_CONTENT)
+    Ok(())
 }
 
 /// `POST /api/v1/campuses/{campus_id}/members/import` — CSV or XLSX; all or nothing.
-#[utoipa::path(
-    post,
-    path = "/campuses/{campus_id}/members/import",
-    tag = "directory",
-    operation_id = "import_members",
-    summary = "Import members from CSV or XLSX, all or nothing (admin)",
-    params(
-        ("campus_id" = uuid::Uuid, Path, description = "The campus"),
-    ),
-    request_body(content(("text/csv"), ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")), description = "CSV (UTF-8 or Big5) or XLSX"),
-    responses(
-        (status = 200, description = "Imported", body = wire::ImportOutcome),
-    ),
-)]
 pub async fn import_members(
-    State(state): State<AppState>,
-    caller: Caller,
-    Path(campus): Path<CampusId>,
-    headers: HeaderMap,
+    state: &AppState,
+    caller: &Caller,
+    campus: CampusId,
+    headers: &HeaderMap,
     body: Bytes,
-) -> ApiResult<Json<wire::ImportOutcome>> {
-    manage(&state, &caller, campus).await?;
-    let table = files::read_table(&headers, &body)?;
+) -> ApiResult<wire::ImportOutcome> {
+    manage(state, caller, campus).await?;
+    let table = files::read_table(headers, &body)?;
     let rows = parse_import(&table.header, &table.rows).map_err(ApiError::import)?;
     let outcome = state.store.import_members(campus, &rows).await?;
     tracing::info!(campus = %campus, created = outcome.created, updated = outcome.updated, by = %caller.member.login, "members imported");
-    Ok(Json(outcome.into()))
+    Ok(outcome.into())
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -672,62 +490,4 @@ fn file_response(format: Option<&str>, stem: &str, rows: &[Vec<String>]) -> ApiR
         "xlsx" => files::xlsx_download(&format!("{stem}.xlsx"), &header_row(), rows),
         _ => Err(ApiError::field("format", Invalid::InvalidFormat)),
     }
-}
-
-/// `GET /api/v1/campuses/{campus_id}/members/export?format=csv|xlsx`
-#[utoipa::path(
-    get,
-    path = "/campuses/{campus_id}/members/export",
-    tag = "directory",
-    operation_id = "export_members",
-    summary = "Export members as CSV or XLSX (admin)",
-    params(
-        ("campus_id" = uuid::Uuid, Path, description = "The campus"),
-        FormatQuery,
-    ),
-    responses(
-        (status = 200, description = "A CSV or XLSX file", content(("text/csv"), ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))),
-    ),
-)]
-pub async fn export_members(
-    State(state): State<AppState>,
-    caller: Caller,
-    Path(campus): Path<CampusId>,
-    Query(q): Query<FormatQuery>,
-) -> ApiResult<Response> {
-    manage(&state, &caller, campus).await?;
-    let c = state.store.campus(campus).await?;
-    let rows: Vec<Vec<String>> = state
-        .store
-        .export_members(campus)
-        .await?
-        .into_iter()
-        .map(|(m, paths)| vec![m.login, m.name_zh, m.name_pt, m.title, paths.join(";"), m.phone, m.email, m.staff_no])
-        .collect();
-    file_response(q.format.as_deref(), &format!("campuslink-{}-members", c.code), &rows)
-}
-
-/// `GET /api/v1/campuses/{campus_id}/members/template?format=csv|xlsx`
-#[utoipa::path(
-    get,
-    path = "/campuses/{campus_id}/members/template",
-    tag = "directory",
-    operation_id = "member_template",
-    summary = "Import template as CSV or XLSX (admin)",
-    params(
-        ("campus_id" = uuid::Uuid, Path, description = "The campus"),
-        FormatQuery,
-    ),
-    responses(
-        (status = 200, description = "A CSV or XLSX file", content(("text/csv"), ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))),
-    ),
-)]
-pub async fn member_template(
-    State(state): State<AppState>,
-    caller: Caller,
-    Path(campus): Path<CampusId>,
-    Query(q): Query<FormatQuery>,
-) -> ApiResult<Response> {
-    manage(&state, &caller, campus).await?;
-    file_response(q.format.as_deref(), "campuslink-members-template", &[])
 }

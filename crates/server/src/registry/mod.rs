@@ -1,4 +1,7 @@
-//! The bureau console's API: schools, campuses, campus admins, CSV import.
+//! The bureau console's API: schools, campuses, campus admins, CSV import — actions
+//! called by the thin routes of `http`.
+
+pub mod http;
 
 use crate::AppState;
 use crate::auth::{Caller, hash_password};
@@ -66,155 +69,68 @@ fn check_new(input: &RegistryInput) -> ApiResult<(Code, CheckedNames)> {
 }
 
 /// `GET /api/v1/schools`
-#[utoipa::path(
-    get,
-    path = "/schools",
-    tag = "registry",
-    operation_id = "list_schools",
-    summary = "Schools with their campuses (bureau)",
-    responses(
-        (status = 200, description = "Every school", body = Vec<wire::SchoolWithCampuses>),
-    ),
-)]
-pub async fn list_schools(
-    State(state): State<AppState>,
-    caller: Caller,
-) -> ApiResult<Json<Vec<wire::SchoolWithCampuses>>> {
-    bureau_only(&caller)?;
-    Ok(Json(state.store.list_schools().await?.into_iter().map(Into::into).collect()))
+pub async fn list_schools(state: &AppState, caller: &Caller) -> ApiResult<Vec<wire::SchoolWithCampuses>> {
+    bureau_only(caller)?;
+    Ok(state.store.list_schools().await?.into_iter().map(Into::into).collect())
 }
 
 /// `POST /api/v1/schools`
-#[utoipa::path(
-    post,
-    path = "/schools",
-    tag = "registry",
-    operation_id = "create_school",
-    summary = "Create a school (bureau)",
-    request_body = RegistryInput,
-    responses(
-        (status = 201, description = "Created", body = wire::School),
-    ),
-)]
-pub async fn create_school(
-    State(state): State<AppState>,
-    caller: Caller,
-    Json(input): Json<RegistryInput>,
-) -> ApiResult<(StatusCode, Json<wire::School>)> {
-    bureau_only(&caller)?;
+pub async fn create_school(state: &AppState, caller: &Caller, input: RegistryInput) -> ApiResult<wire::School> {
+    bureau_only(caller)?;
     let (code, names) = check_new(&input)?;
     let school = state.store.create_school(&code, names.names()).await?;
     tracing::info!(school = %school.code, by = %caller.member.login, "school created");
-    Ok((StatusCode::CREATED, Json(school.into())))
+    Ok(school.into())
 }
 
 /// `PATCH /api/v1/schools/{school_id}`
-#[utoipa::path(
-    patch,
-    path = "/schools/{school_id}",
-    tag = "registry",
-    operation_id = "update_school",
-    summary = "Rename a school (bureau)",
-    params(
-        ("school_id" = uuid::Uuid, Path, description = "The school"),
-    ),
-    request_body = RegistryInput,
-    responses(
-        (status = 200, description = "Renamed", body = wire::School),
-    ),
-)]
 pub async fn update_school(
-    State(state): State<AppState>,
-    caller: Caller,
-    Path(school_id): Path<SchoolId>,
-    Json(input): Json<RegistryInput>,
-) -> ApiResult<Json<wire::School>> {
-    bureau_only(&caller)?;
+    state: &AppState,
+    caller: &Caller,
+    school_id: SchoolId,
+    input: RegistryInput,
+) -> ApiResult<wire::School> {
+    bureau_only(caller)?;
     let current = state.store.school(school_id).await?;
     let mut e = Errors::default();
     let names = check_names(&mut e, &input, Some((&current.name_zh, &current.name_pt, &current.name_en)));
     let names = names.filter(|_| e.is_empty()).ok_or_else(|| ApiError::invalid(e.0))?;
-    Ok(Json(state.store.update_school(school_id, names.names()).await?.into()))
+    Ok(state.store.update_school(school_id, names.names()).await?.into())
 }
 
 /// `POST /api/v1/schools/{school_id}/campuses`
-#[utoipa::path(
-    post,
-    path = "/schools/{school_id}/campuses",
-    tag = "registry",
-    operation_id = "create_campus",
-    summary = "Create a campus (bureau)",
-    params(
-        ("school_id" = uuid::Uuid, Path, description = "The school"),
-    ),
-    request_body = RegistryInput,
-    responses(
-        (status = 201, description = "Created", body = wire::Campus),
-    ),
-)]
 pub async fn create_campus(
-    State(state): State<AppState>,
-    caller: Caller,
-    Path(school_id): Path<SchoolId>,
-    Json(input): Json<RegistryInput>,
-) -> ApiResult<(StatusCode, Json<wire::Campus>)> {
-    bureau_only(&caller)?;
+    state: &AppState,
+    caller: &Caller,
+    school_id: SchoolId,
+    input: RegistryInput,
+) -> ApiResult<wire::Campus> {
+    bureau_only(caller)?;
     let (code, names) = check_new(&input)?;
     let campus = state.store.create_campus(school_id, &code, names.names()).await?;
-    Ok((StatusCode::CREATED, Json(campus.into())))
+    Ok(campus.into())
 }
 
 /// `PATCH /api/v1/campuses/{campus_id}`
-#[utoipa::path(
-    patch,
-    path = "/campuses/{campus_id}",
-    tag = "registry",
-    operation_id = "update_campus",
-    summary = "Rename a campus (bureau)",
-    params(
-        ("campus_id" = uuid::Uuid, Path, description = "The campus"),
-    ),
-    request_body = RegistryInput,
-    responses(
-        (status = 200, description = "Renamed", body = wire::Campus),
-    ),
-)]
 pub async fn update_campus(
-    State(state): State<AppState>,
-    caller: Caller,
-    Path(campus_id): Path<CampusId>,
-    Json(input): Json<RegistryInput>,
-) -> ApiResult<Json<wire::Campus>> {
-    bureau_only(&caller)?;
+    state: &AppState,
+    caller: &Caller,
+    campus_id: CampusId,
+    input: RegistryInput,
+) -> ApiResult<wire::Campus> {
+    bureau_only(caller)?;
     let current = state.store.campus(campus_id).await?;
     let mut e = Errors::default();
     let names = check_names(&mut e, &input, Some((&current.name_zh, &current.name_pt, &current.name_en)));
     let names = names.filter(|_| e.is_empty()).ok_or_else(|| ApiError::invalid(e.0))?;
-    Ok(Json(state.store.update_campus(campus_id, names.names()).await?.into()))
+    Ok(state.store.update_campus(campus_id, names.names()).await?.into())
 }
 
 /// `GET /api/v1/campuses/{campus_id}/admins`
-#[utoipa::path(
-    get,
-    path = "/campuses/{campus_id}/admins",
-    tag = "registry",
-    operation_id = "list_admins",
-    summary = "A campus's admins (bureau)",
-    params(
-        ("campus_id" = uuid::Uuid, Path, description = "The campus"),
-    ),
-    responses(
-        (status = 200, description = "The admins", body = Vec<wire::Member>),
-    ),
-)]
-pub async fn list_admins(
-    State(state): State<AppState>,
-    caller: Caller,
-    Path(campus_id): Path<CampusId>,
-) -> ApiResult<Json<Vec<wire::Member>>> {
-    bureau_only(&caller)?;
+pub async fn list_admins(state: &AppState, caller: &Caller, campus_id: CampusId) -> ApiResult<Vec<wire::Member>> {
+    bureau_only(caller)?;
     state.store.campus(campus_id).await?;
-    Ok(Json(state.store.members_with_role(campus_id, Role::Admin).await?.into_iter().map(Into::into).collect()))
+    Ok(state.store.members_with_role(campus_id, Role::Admin).await?.into_iter().map(Into::into).collect())
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -230,27 +146,13 @@ pub struct AdminInput {
 }
 
 /// `POST /api/v1/campuses/{campus_id}/admins` — a campus's first (or another) admin.
-#[utoipa::path(
-    post,
-    path = "/campuses/{campus_id}/admins",
-    tag = "registry",
-    operation_id = "create_admin",
-    summary = "Create a campus admin (bureau)",
-    params(
-        ("campus_id" = uuid::Uuid, Path, description = "The campus"),
-    ),
-    request_body = AdminInput,
-    responses(
-        (status = 201, description = "Created", body = wire::Member),
-    ),
-)]
 pub async fn create_admin(
-    State(state): State<AppState>,
-    caller: Caller,
-    Path(campus_id): Path<CampusId>,
-    Json(input): Json<AdminInput>,
-) -> ApiResult<(StatusCode, Json<wire::Member>)> {
-    bureau_only(&caller)?;
+    state: &AppState,
+    caller: &Caller,
+    campus_id: CampusId,
+    input: AdminInput,
+) -> ApiResult<wire::Member> {
+    bureau_only(caller)?;
     state.store.campus(campus_id).await?;
     let raw =
         RawMemberFields { login: &input.login, name_zh: &input.name_zh, name_pt: &input.name_pt, ..Default::default() };
@@ -265,7 +167,7 @@ pub async fn create_admin(
     let write = MemberWrite { fields: &fields, role: Role::Admin, department_ids: &[] };
     let admin = state.store.create_member(Some(campus_id), write, Some(&hash)).await?;
     tracing::info!(campus = %campus_id, admin = %admin.login, by = %caller.member.login, "campus admin created");
-    Ok((StatusCode::CREATED, Json(admin.into())))
+    Ok(admin.into())
 }
 
 pub const REGISTRY_COLUMNS: [&str; 8] = [
@@ -343,44 +245,16 @@ pub struct RegistryImported {
 }
 
 /// `POST /api/v1/registry/import` — CSV (UTF-8 or Big5); all lines or none.
-#[utoipa::path(
-    post,
-    path = "/registry/import",
-    tag = "registry",
-    operation_id = "import_registry",
-    summary = "Import schools and campuses from CSV, all or nothing (bureau)",
-    request_body(content(("text/csv")), description = "CSV, UTF-8 or Big5"),
-    responses(
-        (status = 200, description = "Imported", body = RegistryImported),
-    ),
-)]
 pub async fn import_registry(
-    State(state): State<AppState>,
-    caller: Caller,
-    headers: HeaderMap,
+    state: &AppState,
+    caller: &Caller,
+    headers: &HeaderMap,
     body: Bytes,
-) -> ApiResult<Json<RegistryImported>> {
-    bureau_only(&caller)?;
-    let table = files::read_table(&headers, &body)?;
+) -> ApiResult<RegistryImported> {
+    bureau_only(caller)?;
+    let table = files::read_table(headers, &body)?;
     let rows = parse_registry(&table.header, &table.rows).map_err(ApiError::import)?;
     let (schools_created, campuses_created) = state.store.import_registry(&rows).await?;
     tracing::info!(schools_created, campuses_created, by = %caller.member.login, "registry imported");
-    Ok(Json(RegistryImported { schools_created, campuses_created }))
-}
-
-/// `GET /api/v1/registry/template.csv`
-#[utoipa::path(
-    get,
-    path = "/registry/template.csv",
-    tag = "registry",
-    operation_id = "registry_template",
-    summary = "The registry import template (bureau)",
-    responses(
-        (status = 200, description = "A CSV file", content_type = "text/csv", body = String),
-    ),
-)]
-pub async fn registry_template(caller: Caller) -> ApiResult<Response> {
-    bureau_only(&caller)?;
-    let header: Vec<String> = REGISTRY_COLUMNS.iter().map(|s| s.to_string()).collect();
-    Ok(files::csv_download("campuslink-registry.csv", &header, &[]).into_response())
+    Ok(RegistryImported { schools_created, campuses_created })
 }

@@ -1,8 +1,11 @@
 //! Campus interconnection (校部互聯), following the bureau's guide: filing (F1–F4),
 //! invitation by QR code (S1–S3), external directory (S4), publishing (S5), seeing
 //! across (V1, V2, C1), removal with identity confirmation (D1, D2), and the audit log.
-//! Each handler loads the facts, asks `domain::interconnection`, and acts; every step
-//! writes its audit entry and e-mails in the same transaction as the change.
+//! Each action (called by the thin routes of `http`) loads the facts, asks
+//! `domain::interconnection`, and acts; every step writes its audit entry, e-mails
+//! (`letters`) and events in the same transaction as the change.
+
+pub mod http;
 
 use crate::AppState;
 use crate::auth::{Caller, random_token, token_hash, verify_password};
@@ -238,19 +241,9 @@ async fn school_campuses(state: &AppState, school: SchoolId) -> ApiResult<HashMa
 // ---- filing (F1–F4) -------------------------------------------------------------------
 
 /// `GET /api/v1/me/school-campuses`
-#[utoipa::path(
-    get,
-    path = "/me/school-campuses",
-    tag = "interconnection",
-    operation_id = "my_school_campuses",
-    summary = "Every campus of the admin's school, to file",
-    responses(
-        (status = 200, description = "The campuses", body = Vec<wire::Campus>),
-    ),
-)]
-pub async fn my_school_campuses(State(state): State<AppState>, caller: Caller) -> ApiResult<Json<Vec<wire::Campus>>> {
-    let ctx = admin_ctx(&state, &caller).await?;
-    Ok(Json(state.store.campuses_of_school(ctx.school.id).await?.into_iter().map(Into::into).collect()))
+pub async fn my_school_campuses(state: &AppState, caller: &Caller) -> ApiResult<Vec<wire::Campus>> {
+    let ctx = admin_ctx(state, caller).await?;
+    Ok(state.store.campuses_of_school(ctx.school.id).await?.into_iter().map(Into::into).collect())
 }
 
 /// Filings as the consoles show them, with their school, campuses and filer: a fixed
@@ -298,23 +291,8 @@ pub struct FilingInput {
 }
 
 /// `POST /api/v1/filings` — F1/F2: the filing e-mail goes to the bureau.
-#[utoipa::path(
-    post,
-    path = "/filings",
-    tag = "interconnection",
-    operation_id = "create_filing",
-    summary = "File campuses with the bureau (F1–F2); e-mails the bureau",
-    request_body = FilingInput,
-    responses(
-        (status = 201, description = "Filed", body = FilingOut),
-    ),
-)]
-pub async fn create_filing(
-    State(state): State<AppState>,
-    caller: Caller,
-    Json(input): Json<FilingInput>,
-) -> ApiResult<(StatusCode, Json<FilingOut>)> {
-    let ctx = admin_ctx(&state, &caller).await?;
+pub async fn create_filing(state: &AppState, caller: &Caller, input: FilingInput) -> ApiResult<FilingOut> {
+    let ctx = admin_ctx(state, caller).await?;
     if input.campus_ids.len() > 50 {
         return Err(ApiError::field("campus_ids", Invalid::TooLong));
     }
@@ -328,7 +306,7 @@ pub async fn create_filing(
     let mut ids: Vec<CampusId> = input.campus_ids.clone();
     ids.sort();
     ids.dedup();
-    let campuses = school_campuses(&state, ctx.school.id).await?;
+    let campuses = school_campuses(state, ctx.school.id).await?;
     let mut named: Vec<&Campus> = ids.iter().filter_map(|c| campuses.get(c)).collect();
     named.sort_by(|a, b| a.code.cmp(&b.code));
     let bureau = state.config.bureau_email.clone();
@@ -345,7 +323,7 @@ pub async fn create_filing(
                 &ctx.campus,
             )],
             audits: vec![Audit {
-                actor: actor(&caller),
+                actor: actor(caller),
                 action: "filing_created",
                 interconnection: None,
                 campuses: ids.clone(),
@@ -355,7 +333,7 @@ pub async fn create_filing(
         })
         .await?;
     state.mailer.wake.notify_one();
-    Ok((StatusCode::CREATED, Json(filing_out(&state, &filing).await?)))
+    filing_out(state, &filing).await
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -367,24 +345,7 @@ pub struct FilingQuery {
 }
 
 /// `GET /api/v1/filings`
-#[utoipa::path(
-    get,
-    path = "/filings",
-    tag = "interconnection",
-    operation_id = "list_filings",
-    summary = "Filings (admin: naming their campus; bureau: all)",
-    params(
-        FilingQuery,
-    ),
-    responses(
-        (status = 200, description = "The filings", body = Vec<FilingOut>),
-    ),
-)]
-pub async fn list_filings(
-    State(state): State<AppState>,
-    caller: Caller,
-    Query(q): Query<FilingQuery>,
-) -> ApiResult<Json<Vec<FilingOut>>> {
+pub async fn list_filings(state: &AppState, caller: &Caller, q: FilingQuery) -> ApiResult<Vec<FilingOut>> {
     let status = match q.status.as_deref().filter(|s| !s.is_empty()) {
         Some(s) => Some(FilingStatus::parse(s).ok_or_else(|| ApiError::field("status", Invalid::InvalidFormat))?),
         None => None,
@@ -395,7 +356,7 @@ pub async fn list_filings(
         None => return Err(ApiError::forbidden()),
     };
     let filings = state.store.filings(campus, status).await?;
-    Ok(Json(filings_out(&state, &filings).await?))
+    filings_out(state, &filings).await
 }
 
 #[derive(Deserialize, Default, ToSchema)]
@@ -410,7 +371,7 @@ async fn decide(
     id: FilingId,
     status: FilingStatus,
     reason: &str,
-) -> ApiResult<Json<FilingOut>> {
+) -> ApiResult<FilingOut> {
     if !rules::may_decide_filing(&caller.viewer) {
         return Err(ApiError::forbidden());
     }
@@ -444,54 +405,23 @@ async fn decide(
         })
         .await?;
     state.mailer.wake.notify_one();
-    Ok(Json(filing_out(state, &filing).await?))
+    filing_out(state, &filing).await
 }
 
 /// `POST /api/v1/filings/{filing_id}/confirm` — F3.
-#[utoipa::path(
-    post,
-    path = "/filings/{filing_id}/confirm",
-    tag = "interconnection",
-    operation_id = "confirm_filing",
-    summary = "Confirm a filing (bureau, F3); e-mails the campuses' admins",
-    params(
-        ("filing_id" = uuid::Uuid, Path, description = "The filing"),
-    ),
-    responses(
-        (status = 200, description = "Confirmed", body = FilingOut),
-    ),
-)]
-pub async fn confirm_filing(
-    State(state): State<AppState>,
-    caller: Caller,
-    Path(id): Path<FilingId>,
-) -> ApiResult<Json<FilingOut>> {
-    decide(&state, &caller, id, FilingStatus::Confirmed, "").await
+pub async fn confirm_filing(state: &AppState, caller: &Caller, id: FilingId) -> ApiResult<FilingOut> {
+    decide(state, caller, id, FilingStatus::Confirmed, "").await
 }
 
 /// `POST /api/v1/filings/{filing_id}/reject`
-#[utoipa::path(
-    post,
-    path = "/filings/{filing_id}/reject",
-    tag = "interconnection",
-    operation_id = "reject_filing",
-    summary = "Reject a filing with a reason (bureau)",
-    params(
-        ("filing_id" = uuid::Uuid, Path, description = "The filing"),
-    ),
-    request_body = DecisionInput,
-    responses(
-        (status = 200, description = "Rejected", body = FilingOut),
-    ),
-)]
 pub async fn reject_filing(
-    State(state): State<AppState>,
-    caller: Caller,
-    Path(id): Path<FilingId>,
-    Json(input): Json<DecisionInput>,
-) -> ApiResult<Json<FilingOut>> {
+    state: &AppState,
+    caller: &Caller,
+    id: FilingId,
+    input: DecisionInput,
+) -> ApiResult<FilingOut> {
     let reason = required_text(&input.reason, 500).map_err(|i| ApiError::field("reason", i))?;
-    decide(&state, &caller, id, FilingStatus::Rejected, &reason).await
+    decide(state, caller, id, FilingStatus::Rejected, &reason).await
 }
 
 // ---- interconnections and invitations (S1–S3) -----------------------------------------
@@ -538,26 +468,13 @@ async fn my_interconnection(state: &AppState, ctx: &AdminCtx, id: Interconnectio
 }
 
 /// `GET /api/v1/interconnections`
-#[utoipa::path(
-    get,
-    path = "/interconnections",
-    tag = "interconnection",
-    operation_id = "list_interconnections",
-    summary = "Interconnections the admin's campus is or was in",
-    responses(
-        (status = 200, description = "The interconnections", body = Vec<InterconnectionOut>),
-    ),
-)]
-pub async fn list_interconnections(
-    State(state): State<AppState>,
-    caller: Caller,
-) -> ApiResult<Json<Vec<InterconnectionOut>>> {
-    let ctx = admin_ctx(&state, &caller).await?;
+pub async fn list_interconnections(state: &AppState, caller: &Caller) -> ApiResult<Vec<InterconnectionOut>> {
+    let ctx = admin_ctx(state, caller).await?;
     let mut out = Vec::new();
     for ic in state.store.interconnections_of(ctx.campus.id).await? {
-        out.push(interconnection_out(&state, &ic, Some(ctx.campus.id)).await?);
+        out.push(interconnection_out(state, &ic, Some(ctx.campus.id)).await?);
     }
-    Ok(Json(out))
+    Ok(out)
 }
 
 #[derive(Deserialize, Default, ToSchema)]
@@ -567,23 +484,12 @@ pub struct NameInput {
 }
 
 /// `POST /api/v1/interconnections` — S2: the admin's campus initiates.
-#[utoipa::path(
-    post,
-    path = "/interconnections",
-    tag = "interconnection",
-    operation_id = "create_interconnection",
-    summary = "Initiate an interconnection (S2)",
-    request_body = NameInput,
-    responses(
-        (status = 201, description = "Created", body = InterconnectionOut),
-    ),
-)]
 pub async fn create_interconnection(
-    State(state): State<AppState>,
-    caller: Caller,
-    Json(input): Json<NameInput>,
-) -> ApiResult<(StatusCode, Json<InterconnectionOut>)> {
-    let ctx = admin_ctx(&state, &caller).await?;
+    state: &AppState,
+    caller: &Caller,
+    input: NameInput,
+) -> ApiResult<InterconnectionOut> {
+    let ctx = admin_ctx(state, caller).await?;
     let name = required_text(&input.name, NAME_MAX).map_err(|i| ApiError::field("name", i))?;
     let ic = state
         .store
@@ -591,7 +497,7 @@ pub async fn create_interconnection(
             events: vec![],
             mails: vec![],
             audits: vec![Audit {
-                actor: actor(&caller),
+                actor: actor(caller),
                 action: "interconnection_created",
                 interconnection: Some(id),
                 campuses: vec![ctx.campus.id],
@@ -599,7 +505,7 @@ pub async fn create_interconnection(
             }],
         })
         .await?;
-    Ok((StatusCode::CREATED, Json(interconnection_out(&state, &ic, Some(ctx.campus.id)).await?)))
+    interconnection_out(state, &ic, Some(ctx.campus.id)).await
 }
 
 /// Whether filing allows `campuses` to interconnect.
@@ -608,27 +514,14 @@ async fn filed(state: &AppState, campuses: &[CampusId]) -> ApiResult<bool> {
 }
 
 /// `POST /api/v1/interconnections/{ic_id}/invitations` — S2: the QR code.
-#[utoipa::path(
-    post,
-    path = "/interconnections/{ic_id}/invitations",
-    tag = "interconnection",
-    operation_id = "create_invitation",
-    summary = "Invite a campus: token, link and QR code (S2)",
-    params(
-        ("ic_id" = uuid::Uuid, Path, description = "The interconnection"),
-    ),
-    responses(
-        (status = 201, description = "Created", body = InvitationCreated),
-    ),
-)]
 pub async fn create_invitation(
-    State(state): State<AppState>,
-    caller: Caller,
-    headers: HeaderMap,
-    Path(id): Path<InterconnectionId>,
-) -> ApiResult<(StatusCode, Json<InvitationCreated>)> {
-    let ctx = admin_ctx(&state, &caller).await?;
-    let ic = my_interconnection(&state, &ctx, id).await?;
+    state: &AppState,
+    caller: &Caller,
+    headers: &HeaderMap,
+    id: InterconnectionId,
+) -> ApiResult<InvitationCreated> {
+    let ctx = admin_ctx(state, caller).await?;
+    let ic = my_interconnection(state, &ctx, id).await?;
     // Another campus must be coverable at all: the initiator must be in a confirmed
     // filing with at least one more campus; acceptance checks the accepting campus.
     let any_filed = !state.config.require_filing
@@ -642,7 +535,7 @@ pub async fn create_invitation(
     let token = random_token();
     let ttl = state.config.invitation_ttl.as_millis() as i64;
     let audit = Audit {
-        actor: actor(&caller),
+        actor: actor(caller),
         action: "invitation_created",
         interconnection: Some(ic.id),
         campuses: vec![ctx.campus.id],
@@ -658,72 +551,42 @@ pub async fn create_invitation(
             Effects { audits: vec![audit], ..Default::default() },
         )
         .await?;
-    let url = format!("{}/admin/accept?token={token}", base_url(&state, &headers));
+    let url = format!("{}/admin/accept?token={token}", base_url(state, headers));
     let svg = crate::qr::svg(&url).map_err(ApiError::internal)?;
-    Ok((StatusCode::CREATED, Json(InvitationCreated { invitation: inv.into(), token, url, qr_svg: svg })))
+    Ok(InvitationCreated { invitation: inv.into(), token, url, qr_svg: svg })
 }
 
 /// `GET /api/v1/interconnections/{ic_id}/invitations`
-#[utoipa::path(
-    get,
-    path = "/interconnections/{ic_id}/invitations",
-    tag = "interconnection",
-    operation_id = "list_invitations",
-    summary = "Pending invitations (initiator)",
-    params(
-        ("ic_id" = uuid::Uuid, Path, description = "The interconnection"),
-    ),
-    responses(
-        (status = 200, description = "The invitations", body = Vec<wire::Invitation>),
-    ),
-)]
 pub async fn list_invitations(
-    State(state): State<AppState>,
-    caller: Caller,
-    Path(id): Path<InterconnectionId>,
-) -> ApiResult<Json<Vec<wire::Invitation>>> {
-    let ctx = admin_ctx(&state, &caller).await?;
-    let ic = my_interconnection(&state, &ctx, id).await?;
+    state: &AppState,
+    caller: &Caller,
+    id: InterconnectionId,
+) -> ApiResult<Vec<wire::Invitation>> {
+    let ctx = admin_ctx(state, caller).await?;
+    let ic = my_interconnection(state, &ctx, id).await?;
     if ic.initiator != ctx.campus.id {
         return Err(Refusal::NotInitiator.into());
     }
-    Ok(Json(state.store.pending_invitations(ic.id).await?.into_iter().map(Into::into).collect()))
+    Ok(state.store.pending_invitations(ic.id).await?.into_iter().map(Into::into).collect())
 }
 
 /// `POST /api/v1/invitations/{invitation_id}/revoke`
-#[utoipa::path(
-    post,
-    path = "/invitations/{invitation_id}/revoke",
-    tag = "interconnection",
-    operation_id = "revoke_invitation",
-    summary = "Revoke an invitation (initiator)",
-    params(
-        ("invitation_id" = uuid::Uuid, Path, description = "The invitation"),
-    ),
-    responses(
-        (status = 204, description = "Revoked"),
-    ),
-)]
-pub async fn revoke_invitation(
-    State(state): State<AppState>,
-    caller: Caller,
-    Path(id): Path<InvitationId>,
-) -> ApiResult<StatusCode> {
-    let ctx = admin_ctx(&state, &caller).await?;
+pub async fn revoke_invitation(state: &AppState, caller: &Caller, id: InvitationId) -> ApiResult<()> {
+    let ctx = admin_ctx(state, caller).await?;
     let inv = state.store.invitation(id).await?;
-    let ic = my_interconnection(&state, &ctx, inv.interconnection_id).await?;
+    let ic = my_interconnection(state, &ctx, inv.interconnection_id).await?;
     if ic.initiator != ctx.campus.id {
         return Err(Refusal::NotInitiator.into());
     }
     let audit = Audit {
-        actor: actor(&caller),
+        actor: actor(caller),
         action: "invitation_revoked",
         interconnection: Some(ic.id),
         campuses: vec![ctx.campus.id],
         detail: json!({"invitation": inv.id}).to_string(),
     };
     state.store.revoke_invitation(id, Effects { audits: vec![audit], ..Default::default() }).await?;
-    Ok(StatusCode::NO_CONTENT)
+    Ok(())
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -758,34 +621,17 @@ async fn invitation_check(
 }
 
 /// `GET /api/v1/invitations/preview?token=…` — what the accept page shows.
-#[utoipa::path(
-    get,
-    path = "/invitations/preview",
-    tag = "interconnection",
-    operation_id = "preview_invitation",
-    summary = "What an invitation link offers, and any refusal",
-    params(
-        TokenQuery,
-    ),
-    responses(
-        (status = 200, description = "The offer", body = InvitationPreview),
-    ),
-)]
-pub async fn preview_invitation(
-    State(state): State<AppState>,
-    caller: Caller,
-    Query(q): Query<TokenQuery>,
-) -> ApiResult<Json<InvitationPreview>> {
-    let (inv, ic, verdict) = invitation_check(&state, &caller, &q.token).await?;
+pub async fn preview_invitation(state: &AppState, caller: &Caller, q: TokenQuery) -> ApiResult<InvitationPreview> {
+    let (inv, ic, verdict) = invitation_check(state, caller, &q.token).await?;
     let inviting = state.store.campus(ic.initiator).await?;
     let school = state.store.school(ic.school_id).await?;
-    Ok(Json(InvitationPreview {
+    Ok(InvitationPreview {
         interconnection: IcRef { id: ic.id, name: ic.name },
         inviting_campus: inviting.into(),
         school: school.into(),
         expires_at: inv.expires_at,
         refusal: verdict.err().map(|r| r.as_str().to_owned()),
-    }))
+    })
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -795,31 +641,16 @@ pub struct TokenInput {
 }
 
 /// `POST /api/v1/invitations/accept` — S3: 建立互聯.
-#[utoipa::path(
-    post,
-    path = "/invitations/accept",
-    tag = "interconnection",
-    operation_id = "accept_invitation",
-    summary = "Establish the interconnection (S3: 建立互聯)",
-    request_body = TokenInput,
-    responses(
-        (status = 200, description = "Joined", body = InterconnectionOut),
-    ),
-)]
-pub async fn accept_invitation(
-    State(state): State<AppState>,
-    caller: Caller,
-    Json(input): Json<TokenInput>,
-) -> ApiResult<Json<InterconnectionOut>> {
-    let (inv, ic, verdict) = invitation_check(&state, &caller, &input.token).await?;
+pub async fn accept_invitation(state: &AppState, caller: &Caller, input: TokenInput) -> ApiResult<InterconnectionOut> {
+    let (inv, ic, verdict) = invitation_check(state, caller, &input.token).await?;
     verdict?;
-    let ctx = admin_ctx(&state, &caller).await?;
+    let ctx = admin_ctx(state, caller).await?;
     let mut mails = Vec::new();
     for to in state.store.admin_emails(ic.initiator).await? {
         mails.push(letters::campus_joined(&to, &ctx.campus, &ic.name));
     }
     let audit = Audit {
-        actor: actor(&caller),
+        actor: actor(caller),
         action: "invitation_accepted",
         interconnection: Some(ic.id),
         campuses: vec![ic.initiator, ctx.campus.id],
@@ -831,7 +662,7 @@ pub async fn accept_invitation(
     state.store.accept_invitation(&inv, ctx.campus.id, Effects { mails, audits: vec![audit], events }).await?;
     state.mailer.wake.notify_one();
     let ic = state.store.interconnection(ic.id).await?;
-    Ok(Json(interconnection_out(&state, &ic, Some(ctx.campus.id)).await?))
+    interconnection_out(state, &ic, Some(ctx.campus.id)).await
 }
 
 // ---- external directory (S4) and publishing (S5) ---------------------------------------
@@ -853,30 +684,16 @@ async fn exposure_out(
 }
 
 /// `GET /api/v1/interconnections/{ic_id}/exposure/{campus_id}`
-#[utoipa::path(
-    get,
-    path = "/interconnections/{ic_id}/exposure/{campus_id}",
-    tag = "interconnection",
-    operation_id = "get_exposure",
-    summary = "A campus's external directory (its own admin)",
-    params(
-        ("ic_id" = uuid::Uuid, Path, description = "The interconnection"),
-        ("campus_id" = uuid::Uuid, Path, description = "The campus"),
-    ),
-    responses(
-        (status = 200, description = "The external directory", body = ExposureOut),
-    ),
-)]
 pub async fn get_exposure(
-    State(state): State<AppState>,
-    caller: Caller,
-    Path((id, campus)): Path<(InterconnectionId, CampusId)>,
-) -> ApiResult<Json<ExposureOut>> {
-    let ctx = admin_ctx(&state, &caller).await?;
-    let ic = my_interconnection(&state, &ctx, id).await?;
+    state: &AppState,
+    caller: &Caller,
+    (id, campus): (InterconnectionId, CampusId),
+) -> ApiResult<ExposureOut> {
+    let ctx = admin_ctx(state, caller).await?;
+    let ic = my_interconnection(state, &ctx, id).await?;
     rules::may_set_exposure(&caller.viewer, campus, &ic.facts())?;
     let e = state.store.exposure(id, campus).await?;
-    Ok(Json(exposure_out(&state, id, campus, e).await?))
+    exposure_out(state, id, campus, e).await
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -894,29 +711,14 @@ pub struct ExposureInput {
 }
 
 /// `PUT /api/v1/interconnections/{ic_id}/exposure/{campus_id}` — S4: 導入部門/成員.
-#[utoipa::path(
-    put,
-    path = "/interconnections/{ic_id}/exposure/{campus_id}",
-    tag = "interconnection",
-    operation_id = "put_exposure",
-    summary = "Set a campus's external directory (S4: 導入部門/成員)",
-    params(
-        ("ic_id" = uuid::Uuid, Path, description = "The interconnection"),
-        ("campus_id" = uuid::Uuid, Path, description = "The campus"),
-    ),
-    request_body = ExposureInput,
-    responses(
-        (status = 200, description = "Set", body = ExposureOut),
-    ),
-)]
 pub async fn put_exposure(
-    State(state): State<AppState>,
-    caller: Caller,
-    Path((id, campus)): Path<(InterconnectionId, CampusId)>,
-    Json(input): Json<ExposureInput>,
-) -> ApiResult<Json<ExposureOut>> {
-    let ctx = admin_ctx(&state, &caller).await?;
-    let ic = my_interconnection(&state, &ctx, id).await?;
+    state: &AppState,
+    caller: &Caller,
+    (id, campus): (InterconnectionId, CampusId),
+    input: ExposureInput,
+) -> ApiResult<ExposureOut> {
+    let ctx = admin_ctx(state, caller).await?;
+    let ic = my_interconnection(state, &ctx, id).await?;
     rules::may_set_exposure(&caller.viewer, campus, &ic.facts())?;
     if input.department_ids.len() > 1000 || input.member_ids.len() > 20_000 {
         return Err(ApiError::field("department_ids", Invalid::TooLong));
@@ -928,7 +730,7 @@ pub async fn put_exposure(
         show_email: input.show_email,
     };
     let audit = Audit {
-        actor: actor(&caller),
+        actor: actor(caller),
         action: "exposure_set",
         interconnection: Some(id),
         campuses: vec![campus],
@@ -945,7 +747,7 @@ pub async fn put_exposure(
             e => e.into(),
         })?;
     let e = state.store.exposure(id, campus).await?;
-    Ok(Json(exposure_out(&state, id, campus, e).await?))
+    exposure_out(state, id, campus, e).await
 }
 
 /// What the open apps of an interconnection's campuses are told when it changes: the
@@ -973,29 +775,12 @@ fn interconnection_changed(id: InterconnectionId, campuses: &[CampusId], directo
 }
 
 /// `POST /api/v1/interconnections/{ic_id}/publish` — S5: 未發布 → 已發布.
-#[utoipa::path(
-    post,
-    path = "/interconnections/{ic_id}/publish",
-    tag = "interconnection",
-    operation_id = "publish",
-    summary = "Publish (S5: 未發布 → 已發布; initiator)",
-    params(
-        ("ic_id" = uuid::Uuid, Path, description = "The interconnection"),
-    ),
-    responses(
-        (status = 200, description = "Published", body = InterconnectionOut),
-    ),
-)]
-pub async fn publish(
-    State(state): State<AppState>,
-    caller: Caller,
-    Path(id): Path<InterconnectionId>,
-) -> ApiResult<Json<InterconnectionOut>> {
-    let ctx = admin_ctx(&state, &caller).await?;
-    let ic = my_interconnection(&state, &ctx, id).await?;
+pub async fn publish(state: &AppState, caller: &Caller, id: InterconnectionId) -> ApiResult<InterconnectionOut> {
+    let ctx = admin_ctx(state, caller).await?;
+    let ic = my_interconnection(state, &ctx, id).await?;
     rules::may_publish(&caller.viewer, &ic.facts())?;
     let audit = Audit {
-        actor: actor(&caller),
+        actor: actor(caller),
         action: "interconnection_published",
         interconnection: Some(id),
         campuses: ic.facts().members,
@@ -1004,34 +789,21 @@ pub async fn publish(
     let events = interconnection_changed(id, &ic.facts().members, true);
     state.store.publish(id, Effects { audits: vec![audit], events, ..Default::default() }).await?;
     let ic = state.store.interconnection(id).await?;
-    Ok(Json(interconnection_out(&state, &ic, Some(ctx.campus.id)).await?))
+    interconnection_out(state, &ic, Some(ctx.campus.id)).await
 }
 
 // ---- seeing across (V1, V2, C1) --------------------------------------------------------
 
 /// `GET /api/v1/connected-campuses` — the campuses whose external directory the caller
 /// sees; empty for anyone who is not in their own campus's external directory.
-#[utoipa::path(
-    get,
-    path = "/connected-campuses",
-    tag = "interconnection",
-    operation_id = "connected_campuses",
-    summary = "Campuses whose external directory the caller sees (V1, V2)",
-    responses(
-        (status = 200, description = "The campuses", body = Vec<ConnectedCampus>),
-    ),
-)]
-pub async fn connected_campuses(
-    State(state): State<AppState>,
-    caller: Caller,
-) -> ApiResult<Json<Vec<ConnectedCampus>>> {
-    let Some(own) = caller.viewer.campus_id else { return Ok(Json(Vec::new())) };
+pub async fn connected_campuses(state: &AppState, caller: &Caller) -> ApiResult<Vec<ConnectedCampus>> {
+    let Some(own) = caller.viewer.campus_id else { return Ok(Vec::new()) };
     let grants = state.hub.grants.get(&state.store, own, caller.member.id).await?;
     let mut out: Vec<ConnectedCampus> = Vec::new();
     let mut seen = std::collections::HashSet::new();
     let own_school = state.store.campus(own).await?.school_id;
     // Interconnections are within one school (R1): its campuses, loaded once.
-    let campuses = school_campuses(&state, own_school).await?;
+    let campuses = school_campuses(state, own_school).await?;
     for g in grants.iter() {
         let ic = state.store.interconnection(g.interconnection).await?;
         for c in &g.facts.members {
@@ -1047,7 +819,7 @@ pub async fn connected_campuses(
             }
         }
     }
-    Ok(Json(out))
+    Ok(out)
 }
 
 // ---- removal with identity confirmation (D1, D2) ---------------------------------------
@@ -1075,39 +847,22 @@ fn confirmation_out(c: &store::Confirmation, now: i64) -> ConfirmationOut {
 
 /// `POST /api/v1/interconnections/{ic_id}/campuses/{campus_id}/removal` — D2: a QR code
 /// bound to this admin and this action, valid two minutes, single use.
-#[utoipa::path(
-    post,
-    path = "/interconnections/{ic_id}/campuses/{campus_id}/removal",
-    tag = "interconnection",
-    operation_id = "start_removal",
-    summary = "Start removing a campus: identity confirmation QR code (D2)",
-    params(
-        ("ic_id" = uuid::Uuid, Path, description = "The interconnection"),
-        ("campus_id" = uuid::Uuid, Path, description = "The campus"),
-    ),
-    responses(
-        (status = 201, description = "Started", body = ConfirmationStarted),
-    ),
-)]
 pub async fn start_removal(
-    State(state): State<AppState>,
-    caller: Caller,
-    headers: HeaderMap,
-    Path((id, target)): Path<(InterconnectionId, CampusId)>,
-) -> ApiResult<(StatusCode, Json<ConfirmationStarted>)> {
-    let ctx = admin_ctx(&state, &caller).await?;
-    let ic = my_interconnection(&state, &ctx, id).await?;
+    state: &AppState,
+    caller: &Caller,
+    headers: &HeaderMap,
+    (id, target): (InterconnectionId, CampusId),
+) -> ApiResult<ConfirmationStarted> {
+    let ctx = admin_ctx(state, caller).await?;
+    let ic = my_interconnection(state, &ctx, id).await?;
     rules::may_remove(&caller.viewer, &ic.facts(), target)?;
     let token = random_token();
     let ttl = state.config.confirmation_ttl.as_millis() as i64;
     let c =
         state.store.create_confirmation(&token_hash(&token), caller.member.id, REMOVE_CAMPUS, id, target, ttl).await?;
-    let url = format!("{}/confirm?token={token}", base_url(&state, &headers));
+    let url = format!("{}/confirm?token={token}", base_url(state, headers));
     let qr_svg = crate::qr::svg(&url).map_err(ApiError::internal)?;
-    Ok((
-        StatusCode::CREATED,
-        Json(ConfirmationStarted { confirmation: confirmation_out(&c, state.store.now()), token, url, qr_svg }),
-    ))
+    Ok(ConfirmationStarted { confirmation: confirmation_out(&c, state.store.now()), token, url, qr_svg })
 }
 
 async fn own_confirmation(state: &AppState, caller: &Caller, id: ConfirmationId) -> ApiResult<store::Confirmation> {
@@ -1119,25 +874,8 @@ async fn own_confirmation(state: &AppState, caller: &Caller, id: ConfirmationId)
 }
 
 /// `GET /api/v1/confirmations/{confirmation_id}` — the console polls this.
-#[utoipa::path(
-    get,
-    path = "/confirmations/{confirmation_id}",
-    tag = "interconnection",
-    operation_id = "get_confirmation",
-    summary = "A confirmation's status",
-    params(
-        ("confirmation_id" = uuid::Uuid, Path, description = "The confirmation"),
-    ),
-    responses(
-        (status = 200, description = "The confirmation", body = ConfirmationOut),
-    ),
-)]
-pub async fn get_confirmation(
-    State(state): State<AppState>,
-    caller: Caller,
-    Path(id): Path<ConfirmationId>,
-) -> ApiResult<Json<ConfirmationOut>> {
-    Ok(Json(confirmation_out(&own_confirmation(&state, &caller, id).await?, state.store.now())))
+pub async fn get_confirmation(state: &AppState, caller: &Caller, id: ConfirmationId) -> ApiResult<ConfirmationOut> {
+    Ok(confirmation_out(&own_confirmation(state, caller, id).await?, state.store.now()))
 }
 
 /// The confirmation behind a token, only for the admin it is bound to.
@@ -1153,33 +891,16 @@ async fn confirmation_by_token(state: &AppState, caller: &Caller, token: &str) -
 }
 
 /// `GET /api/v1/confirmations/preview?token=…` — the phone's approve page.
-#[utoipa::path(
-    get,
-    path = "/confirmations/preview",
-    tag = "interconnection",
-    operation_id = "preview_confirmation",
-    summary = "What a confirmation link approves (the same admin)",
-    params(
-        TokenQuery,
-    ),
-    responses(
-        (status = 200, description = "The confirmation", body = ConfirmationPreview),
-    ),
-)]
-pub async fn preview_confirmation(
-    State(state): State<AppState>,
-    caller: Caller,
-    Query(q): Query<TokenQuery>,
-) -> ApiResult<Json<ConfirmationPreview>> {
-    let c = confirmation_by_token(&state, &caller, &q.token).await?;
+pub async fn preview_confirmation(state: &AppState, caller: &Caller, q: TokenQuery) -> ApiResult<ConfirmationPreview> {
+    let c = confirmation_by_token(state, caller, &q.token).await?;
     let ic = state.store.interconnection(c.interconnection_id).await?;
     let target = state.store.campus(c.target_campus_id).await?;
-    Ok(Json(ConfirmationPreview {
+    Ok(ConfirmationPreview {
         confirmation: confirmation_out(&c, state.store.now()),
         action: c.action.clone(),
         interconnection: IcRef { id: ic.id, name: ic.name },
         target: target.into(),
-    }))
+    })
 }
 
 /// Whether a confirmation can still be approved: `Ok(true)` if it already is (a second
@@ -1195,27 +916,12 @@ fn usable(c: &store::Confirmation, now: i64) -> ApiResult<bool> {
 }
 
 /// `POST /api/v1/confirmations/approve` — scanned and approved on the phone.
-#[utoipa::path(
-    post,
-    path = "/confirmations/approve",
-    tag = "interconnection",
-    operation_id = "approve_confirmation",
-    summary = "Approve from the phone (the same admin)",
-    request_body = TokenInput,
-    responses(
-        (status = 200, description = "Approved", body = ConfirmationOut),
-    ),
-)]
-pub async fn approve_confirmation(
-    State(state): State<AppState>,
-    caller: Caller,
-    Json(input): Json<TokenInput>,
-) -> ApiResult<Json<ConfirmationOut>> {
-    let c = confirmation_by_token(&state, &caller, &input.token).await?;
+pub async fn approve_confirmation(state: &AppState, caller: &Caller, input: TokenInput) -> ApiResult<ConfirmationOut> {
+    let c = confirmation_by_token(state, caller, &input.token).await?;
     if !usable(&c, state.store.now())? {
         state.store.approve_confirmation(&c).await?;
     }
-    Ok(Json(confirmation_out(&state.store.confirmation(c.id).await?, state.store.now())))
+    Ok(confirmation_out(&state.store.confirmation(c.id).await?, state.store.now()))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -1226,29 +932,15 @@ pub struct PasswordInput {
 
 /// `POST /api/v1/confirmations/{confirmation_id}/password` — the fallback: the admin
 /// types their password again.
-#[utoipa::path(
-    post,
-    path = "/confirmations/{confirmation_id}/password",
-    tag = "interconnection",
-    operation_id = "confirm_with_password",
-    summary = "Approve by re-entering the password (fallback)",
-    params(
-        ("confirmation_id" = uuid::Uuid, Path, description = "The confirmation"),
-    ),
-    request_body = PasswordInput,
-    responses(
-        (status = 200, description = "Approved", body = ConfirmationOut),
-    ),
-)]
 pub async fn confirm_with_password(
-    State(state): State<AppState>,
-    caller: Caller,
-    Path(id): Path<ConfirmationId>,
-    Json(input): Json<PasswordInput>,
-) -> ApiResult<Json<ConfirmationOut>> {
-    let c = own_confirmation(&state, &caller, id).await?;
+    state: &AppState,
+    caller: &Caller,
+    id: ConfirmationId,
+    input: PasswordInput,
+) -> ApiResult<ConfirmationOut> {
+    let c = own_confirmation(state, caller, id).await?;
     if usable(&c, state.store.now())? {
-        return Ok(Json(confirmation_out(&c, state.store.now())));
+        return Ok(confirmation_out(&c, state.store.now()));
     }
     let record = state.store.login_record(&caller.member.login).await?.ok_or_else(ApiError::unauthenticated)?;
     if !verify_password(&input.password, record.password_hash.as_deref()).await {
@@ -1265,7 +957,7 @@ pub async fn confirm_with_password(
         return Err(e);
     }
     state.store.approve_confirmation(&c).await?;
-    Ok(Json(confirmation_out(&state.store.confirmation(c.id).await?, state.store.now())))
+    Ok(confirmation_out(&state.store.confirmation(c.id).await?, state.store.now()))
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -1279,35 +971,20 @@ pub struct RemoveQuery {
 /// `DELETE /api/v1/interconnections/{ic_id}/campuses/{campus_id}?confirmation_id=…` —
 /// D1: 移除, after the confirmation and the final dialog. Removing the last other
 /// campus dissolves the interconnection. Both sides' admins are told by e-mail.
-#[utoipa::path(
-    delete,
-    path = "/interconnections/{ic_id}/campuses/{campus_id}",
-    tag = "interconnection",
-    operation_id = "remove_campus",
-    summary = "Remove a campus (D1: 移除) with an approved confirmation",
-    params(
-        ("ic_id" = uuid::Uuid, Path, description = "The interconnection"),
-        ("campus_id" = uuid::Uuid, Path, description = "The campus"),
-        RemoveQuery,
-    ),
-    responses(
-        (status = 200, description = "Removed", body = InterconnectionOut),
-    ),
-)]
 pub async fn remove_campus(
-    State(state): State<AppState>,
-    caller: Caller,
-    Path((id, target)): Path<(InterconnectionId, CampusId)>,
-    Query(q): Query<RemoveQuery>,
-) -> ApiResult<Json<InterconnectionOut>> {
-    let ctx = admin_ctx(&state, &caller).await?;
-    let ic = my_interconnection(&state, &ctx, id).await?;
+    state: &AppState,
+    caller: &Caller,
+    (id, target): (InterconnectionId, CampusId),
+    q: RemoveQuery,
+) -> ApiResult<InterconnectionOut> {
+    let ctx = admin_ctx(state, caller).await?;
+    let ic = my_interconnection(state, &ctx, id).await?;
     let facts = ic.facts();
     rules::may_remove(&caller.viewer, &facts, target)?;
     let Some(cid) = q.confirmation_id else {
         return Err(ApiError::new(StatusCode::FORBIDDEN, ErrorCode::ConfirmationRequired));
     };
-    let c = own_confirmation(&state, &caller, cid).await?;
+    let c = own_confirmation(state, caller, cid).await?;
     if c.action != REMOVE_CAMPUS
         || c.interconnection_id != id
         || c.target_campus_id != target
@@ -1324,7 +1001,7 @@ pub async fn remove_campus(
         }
     }
     let mut audits = vec![Audit {
-        actor: actor(&caller),
+        actor: actor(caller),
         action: "campus_removed",
         interconnection: Some(id),
         campuses: vec![ctx.campus.id, target],
@@ -1332,7 +1009,7 @@ pub async fn remove_campus(
     }];
     if dissolve {
         audits.push(Audit {
-            actor: actor(&caller),
+            actor: actor(caller),
             action: "interconnection_dissolved",
             interconnection: Some(id),
             campuses: facts.members.clone(),
@@ -1342,9 +1019,9 @@ pub async fn remove_campus(
     let events = interconnection_changed(id, &facts.members, true);
     state.store.remove_campus(id, target, cid, dissolve, Effects { mails, audits, events }).await?;
     state.mailer.wake.notify_one();
-    crate::chat::after_campus_removed(&state, &facts.members).await?;
+    crate::chat::after_campus_removed(state, &facts.members).await?;
     let ic = state.store.interconnection(id).await?;
-    Ok(Json(interconnection_out(&state, &ic, Some(ctx.campus.id)).await?))
+    interconnection_out(state, &ic, Some(ctx.campus.id)).await
 }
 
 // ---- audit log ------------------------------------------------------------------------
@@ -1358,76 +1035,4 @@ pub struct AuditQuery {
     pub until: Option<i64>,
     pub format: Option<String>,
     pub limit: Option<i64>,
-}
-
-/// `GET /api/v1/audit` — campus admins see the entries about their campus; the bureau
-/// sees all. `format=csv` downloads them.
-#[utoipa::path(
-    get,
-    path = "/audit",
-    tag = "interconnection",
-    operation_id = "audit",
-    summary = "Audit log (admin: their campus; bureau: all)",
-    params(
-        AuditQuery,
-    ),
-    responses(
-        (status = 200, description = "The entries (JSON, or CSV with format=csv)", content((Vec<AuditEntryOut> = "application/json"), (String = "text/csv"))),
-    ),
-)]
-pub async fn audit(State(state): State<AppState>, caller: Caller, Query(q): Query<AuditQuery>) -> ApiResult<Response> {
-    let campus = match oversight_scope(&caller.viewer) {
-        Some(Scope::All) => None,
-        Some(Scope::Campus(c)) => Some(c),
-        None => return Err(ApiError::forbidden()),
-    };
-    if q.action.as_ref().is_some_and(|a| a.len() > 64) {
-        return Err(ApiError::field("action", Invalid::TooLong));
-    }
-    let filter = AuditFilter {
-        campus,
-        action: q.action.filter(|a| !a.is_empty()),
-        since: q.since,
-        until: q.until,
-        limit: q.limit.unwrap_or(1000),
-    };
-    let entries = state.store.audit(&filter).await?;
-    let codes: HashMap<CampusId, String> =
-        state.store.list_schools().await?.into_iter().flat_map(|s| s.campuses).map(|c| (c.id, c.code)).collect();
-    let campus_codes = |ids: &[CampusId]| ids.iter().filter_map(|c| codes.get(c).cloned()).collect::<Vec<_>>();
-    match q.format.as_deref().unwrap_or("json") {
-        "json" => {
-            let out: Vec<AuditEntryOut> = entries
-                .iter()
-                .map(|e| AuditEntryOut {
-                    id: e.id.clone(),
-                    at: e.at,
-                    actor_login: e.actor_login.clone(),
-                    action: e.action.clone(),
-                    interconnection_id: e.interconnection_id,
-                    campus_codes: campus_codes(&e.campus_ids),
-                    detail: serde_json::from_str::<Value>(&e.detail).unwrap_or(Value::String(e.detail.clone())),
-                })
-                .collect();
-            Ok(axum::Json(out).into_response())
-        }
-        "csv" => {
-            let header: Vec<String> =
-                ["at", "actor", "action", "campuses", "detail"].iter().map(|s| s.to_string()).collect();
-            let rows: Vec<Vec<String>> = entries
-                .iter()
-                .map(|e| {
-                    vec![
-                        domain::time::iso(e.at),
-                        e.actor_login.clone(),
-                        e.action.clone(),
-                        campus_codes(&e.campus_ids).join(";"),
-                        e.detail.clone(),
-                    ]
-                })
-                .collect();
-            Ok(crate::files::csv_download("campuslink-audit.csv", &header, &rows))
-        }
-        _ => Err(ApiError::field("format", Invalid::InvalidFormat)),
-    }
 }
