@@ -82,12 +82,14 @@ impl From<StoreError> for ApiError {
         use domain::Invalid;
         match e {
             StoreError::NotFound => ApiError::not_found(),
-            StoreError::Duplicate("login") => {
+            StoreError::Duplicate(store::Unique::Login) => {
                 let mut e = ApiError::new(StatusCode::CONFLICT, ErrorCode::DuplicateLogin);
                 e.fields.push(FieldError::new("login", Invalid::DuplicateLogin));
                 e
             }
-            StoreError::Duplicate(_) => {
+            // Numbers are drawn again on a collision; one that still collides is ours.
+            StoreError::Duplicate(store::Unique::FilingNumber) => ApiError::internal("filing numbers collided"),
+            StoreError::Duplicate(store::Unique::Code) => {
                 let mut e = ApiError::new(StatusCode::CONFLICT, ErrorCode::DuplicateCode);
                 e.fields.push(FieldError::new("code", Invalid::DuplicateCode));
                 e

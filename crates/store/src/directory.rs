@@ -1,6 +1,7 @@
 //! A campus's directory: departments tree, members, their department links and search
 //! tokens. Every write that touches several tables runs in one transaction.
 
+use crate::Unique;
 use crate::db::{self, Row, Tx};
 use crate::sql::{self, dynq, dynq_bound, id, int, opt_id, opt_text, placeholders, text, unique};
 use crate::{Dialect, Result, Store, StoreError};
@@ -705,7 +706,7 @@ async fn insert_member(
     .bind(now)
     .execute(&mut *tx)
     .await
-    .map_err(unique("login"))?;
+    .map_err(unique(Unique::Login))?;
     if let Some(campus) = campus {
         set_departments(tx, campus, id, write.department_ids).await?;
         set_search_tokens(tx, campus, id, f).await?;
@@ -736,7 +737,7 @@ async fn write_member(
     .bind(member.to_string())
     .execute(&mut *tx)
     .await
-    .map_err(unique("login"))?;
+    .map_err(unique(Unique::Login))?;
     set_departments(tx, campus, member, write.department_ids).await?;
     set_search_tokens(tx, campus, member, f).await
 }
@@ -821,7 +822,7 @@ async fn write_imported(
                 .bind(now)
                 .bind(now);
         }
-        q.execute(&mut *tx).await.map_err(unique("login"))?;
+        q.execute(&mut *tx).await.map_err(unique(Unique::Login))?;
     }
     for chunk in updates.chunks(IMPORT_ROWS) {
         // UPDATE … FROM a VALUES list: both databases name its columns column1, column2…
@@ -844,7 +845,7 @@ async fn write_imported(
                 .bind(&f.staff_no)
                 .bind(now);
         }
-        q.execute(&mut *tx).await.map_err(unique("login"))?;
+        q.execute(&mut *tx).await.map_err(unique(Unique::Login))?;
         let ids: Vec<String> = chunk.iter().map(|m| m.id.to_string()).collect();
         for table in ["member_departments", "member_search"] {
             dynq_bound(format!("DELETE FROM {table} WHERE member_id IN ({})", placeholders(1, ids.len())), &ids)

@@ -254,7 +254,7 @@ impl Store {
         loop {
             attempt += 1;
             match self.try_create_filing(school, filed_by, campuses, &compose).await {
-                Err(StoreError::Duplicate("filing number")) if attempt < 5 => continue,
+                Err(StoreError::Duplicate(crate::Unique::FilingNumber)) if attempt < 5 => continue,
                 other => return other,
             }
         }
@@ -305,7 +305,7 @@ impl Store {
         .bind(now)
         .execute(&mut tx)
         .await
-        .map_err(crate::sql::unique("filing number"))?;
+        .map_err(crate::sql::unique(crate::Unique::FilingNumber))?;
         for c in campuses {
             db::query("INSERT INTO filing_campuses (filing_id, campus_id) VALUES ($1, $2)")
                 .bind(filing.id.to_string())

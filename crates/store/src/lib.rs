@@ -48,8 +48,8 @@ use std::time::Duration;
 pub enum StoreError {
     #[error("not found")]
     NotFound,
-    #[error("duplicate {0}")]
-    Duplicate(&'static str),
+    #[error("duplicate {0:?}")]
+    Duplicate(Unique),
     #[error("unknown department")]
     UnknownDepartment,
     #[error("department would become its own ancestor")]
@@ -82,6 +82,17 @@ pub enum StoreError {
     Corrupt(String),
     #[error(transparent)]
     Db(#[from] sqlx::Error),
+}
+
+/// Which unique value a write collided with.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Unique {
+    /// A member's login (unique across the installation, without case).
+    Login,
+    /// A school's or campus's code.
+    Code,
+    /// A filing's number.
+    FilingNumber,
 }
 
 /// Which state a step found instead of the one it needed.

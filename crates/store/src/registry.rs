@@ -1,5 +1,6 @@
 //! The bureau's registry: schools and their campuses.
 
+use crate::Unique;
 use crate::db::{self, Row};
 use crate::sql::{dynq, id, text, unique};
 use crate::{Result, Store, StoreError};
@@ -84,7 +85,7 @@ impl Store {
         .bind(self.now())
         .execute(&self.pool)
         .await
-        .map_err(unique("code"))?;
+        .map_err(unique(Unique::Code))?;
         Ok(s)
     }
 
@@ -161,7 +162,7 @@ impl Store {
         .bind(self.now())
         .execute(&self.pool)
         .await
-        .map_err(unique("code"))?;
+        .map_err(unique(Unique::Code))?;
         Ok(c)
     }
 

@@ -1,7 +1,7 @@
 //! Small helpers for portable SQL: numbered placeholders and row decoding.
 
 use crate::db::{self, Row};
-use crate::{Dialect, Result, StoreError};
+use crate::{Dialect, Result, StoreError, Unique};
 use std::str::FromStr;
 
 /// `$start, $start+1, …` for an `IN (…)` list of `n` values.
@@ -52,7 +52,7 @@ pub(crate) fn opt_id<T: FromStr>(row: &Row, col: &str) -> Result<Option<T>> {
 }
 
 /// Turns a unique-constraint violation into `Duplicate(what)`.
-pub(crate) fn unique(what: &'static str) -> impl Fn(StoreError) -> StoreError {
+pub(crate) fn unique(what: Unique) -> impl Fn(StoreError) -> StoreError {
     move |e| match &e {
         StoreError::Db(sqlx::Error::Database(d)) if d.is_unique_violation() => StoreError::Duplicate(what),
         _ => e,

@@ -23,7 +23,7 @@ async fn story(dialect: Dialect) {
     let names = |zh| Names { zh, pt: "Escola", en: "School" };
     let school = store.create_school(&Code::parse("SCH1").unwrap(), names("示範學校")).await.unwrap();
     let dup = store.create_school(&Code::parse("sch1").unwrap(), names("重複")).await;
-    assert!(matches!(dup, Err(StoreError::Duplicate("code"))), "codes are unique without case: {dup:?}");
+    assert!(matches!(dup, Err(StoreError::Duplicate(store::Unique::Code))), "codes are unique without case: {dup:?}");
     let a = store.create_campus(school.id, &Code::parse("SCH1-A").unwrap(), names("中學部")).await.unwrap();
     let b = store.create_campus(school.id, &Code::parse("SCH1-B").unwrap(), names("小學部")).await.unwrap();
     let listed = store.list_schools().await.unwrap();
@@ -77,7 +77,7 @@ async fn story(dialect: Dialect) {
             None,
         )
         .await;
-    assert!(matches!(taken, Err(StoreError::Duplicate("login"))), "{taken:?}");
+    assert!(matches!(taken, Err(StoreError::Duplicate(store::Unique::Login))), "{taken:?}");
     let wrong_dept = store
         .create_member(
             Some(b.id),
