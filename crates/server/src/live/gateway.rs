@@ -263,9 +263,12 @@ async fn run(state: AppState, caller: Caller, lang: Lang, socket: WebSocket) {
     ping.tick().await;
     let mut heard = Instant::now();
     let kick = registered.conn.kick.clone();
+    // One waiter for the whole connection, not a new one per turn of the loop.
+    let kick_fired = kick.wait();
+    tokio::pin!(kick_fired);
     loop {
         tokio::select! {
-            why = kick.wait() => return kicked(sink, registered, why).await,
+            why = &mut kick_fired => return kicked(sink, registered, why).await,
             frame = frames.recv() => {
                 let Some(first) = frame else { return };
                 // Writing may block on a reader that stopped reading: the hub then fires
@@ -287,7 +290,7 @@ async fn run(state: AppState, caller: Caller, lang: Lang, socket: WebSocket) {
                 };
                 let written = tokio::select! {
                     r = write => r.is_ok(),
-                    why = kick.wait() => return kicked(sink, registered, why).await,
+                    why = &mut kick_fired => return kicked(sink, registered, why).await,
                 };
                 if !written { return; }
             }
