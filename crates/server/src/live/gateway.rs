@@ -256,8 +256,11 @@ async fn run(state: AppState, caller: Caller, lang: Lang, socket: WebSocket) {
         return;
     }
 
-    let (acks_tx, mut acks) = mpsc::channel::<Message>(IN_FLIGHT);
-    let in_flight = Arc::new(Semaphore::new(IN_FLIGHT));
+    // The lane for answers to sends and read marks made over the socket, opened at the
+    // first frame the client sends: most connections only listen, and an idle one
+    // should cost as little as it can.
+    let mut lane: Option<Lane> = None;
+    let mut acks: Option<mpsc::Receiver<Message>> = None;
     let caller = Arc::new(caller);
     let mut ping = tokio::time::interval(PING_EVERY);
     ping.tick().await;
@@ -294,7 +297,12 @@ async fn run(state: AppState, caller: Caller, lang: Lang, socket: WebSocket) {
                 };
                 if !written { return; }
             }
-            Some(m) = acks.recv() => {
+            Some(m) = async {
+                match acks.as_mut() {
+                    Some(rx) => rx.recv().await,
+                    None => std::future::pending().await,
+                }
+            } => {
                 if sink.send(m).await.is_err() { return; }
             }
             _ = ping.tick() => {
@@ -313,7 +321,12 @@ async fn run(state: AppState, caller: Caller, lang: Lang, socket: WebSocket) {
                         return;
                     }
                     Message::Text(t) => {
-                        if let Some(reply) = handle(&state, &caller, lang, &t, &acks_tx, &in_flight)
+                        let lane = lane.get_or_insert_with(|| {
+                            let (tx, rx) = mpsc::channel::<Message>(IN_FLIGHT);
+                            acks = Some(rx);
+                            Lane { acks: tx, in_flight: Arc::new(Semaphore::new(IN_FLIGHT)) }
+                        });
+                        if let Some(reply) = handle(&state, &caller, lang, &t, &lane.acks, &lane.in_flight)
                             && sink.send(reply).await.is_err()
                         {
                             return;
@@ -328,6 +341,13 @@ async fn run(state: AppState, caller: Caller, lang: Lang, socket: WebSocket) {
             }
         }
     }
+}
+
+/// Where the answers to a connection's own sends and read marks come back, and how many
+/// may be under way at once.
+struct Lane {
+    acks: mpsc::Sender<Message>,
+    in_flight: Arc<Semaphore>,
 }
 
 /// How long a dropped connection may take to be told why before it is cut.
