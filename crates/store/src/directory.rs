@@ -695,12 +695,7 @@ async fn insert_member(
     .bind(campus.map(|c| c.to_string()))
     .bind(f.login.as_str())
     .bind(write.role.as_str())
-    .bind(&f.name_zh)
-    .bind(&f.name_pt)
-    .bind(&f.title)
-    .bind(&f.phone)
-    .bind(&f.email)
-    .bind(&f.staff_no)
+    .bind_card(f)
     .bind(password_hash.map(str::to_owned))
     .bind(now)
     .bind(now)
@@ -727,12 +722,7 @@ async fn write_member(
     )
     .bind(f.login.as_str())
     .bind(write.role.as_str())
-    .bind(&f.name_zh)
-    .bind(&f.name_pt)
-    .bind(&f.title)
-    .bind(&f.phone)
-    .bind(&f.email)
-    .bind(&f.staff_no)
+    .bind_card(f)
     .bind(now)
     .bind(member.to_string())
     .execute(&mut *tx)
@@ -740,6 +730,18 @@ async fn write_member(
     .map_err(unique(Unique::Login))?;
     set_departments(tx, campus, member, write.department_ids).await?;
     set_search_tokens(tx, campus, member, f).await
+}
+
+/// Binds a member's card fields in the order every members statement lists them:
+/// name_zh, name_pt, title, phone, email, staff_no.
+trait BindCard<'a> {
+    fn bind_card(self, f: &'a MemberFields) -> Self;
+}
+
+impl<'a> BindCard<'a> for db::Query<'a> {
+    fn bind_card(self, f: &'a MemberFields) -> Self {
+        self.bind(&f.name_zh).bind(&f.name_pt).bind(&f.title).bind(&f.phone).bind(&f.email).bind(&f.staff_no)
+    }
 }
 
 async fn set_departments(tx: &mut Tx, campus: CampusId, member: MemberId, depts: &[DepartmentId]) -> Result<()> {
@@ -812,12 +814,7 @@ async fn write_imported(
                 .bind(f.login.as_str())
                 .bind(Role::Member.as_str())
                 .bind(MemberStatus::Active.as_str())
-                .bind(&f.name_zh)
-                .bind(&f.name_pt)
-                .bind(&f.title)
-                .bind(&f.phone)
-                .bind(&f.email)
-                .bind(&f.staff_no)
+                .bind_card(f)
                 .bind(None::<String>)
                 .bind(now)
                 .bind(now);
@@ -834,16 +831,7 @@ async fn write_imported(
         ));
         for m in chunk {
             let f = m.fields;
-            q = q
-                .bind(m.id.to_string())
-                .bind(f.login.as_str())
-                .bind(&f.name_zh)
-                .bind(&f.name_pt)
-                .bind(&f.title)
-                .bind(&f.phone)
-                .bind(&f.email)
-                .bind(&f.staff_no)
-                .bind(now);
+            q = q.bind(m.id.to_string()).bind(f.login.as_str()).bind_card(f).bind(now);
         }
         q.execute(&mut *tx).await.map_err(unique(Unique::Login))?;
         let ids: Vec<String> = chunk.iter().map(|m| m.id.to_string()).collect();
