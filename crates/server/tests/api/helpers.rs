@@ -475,9 +475,10 @@ impl Ws {
 /// request the API tests make through `Client` goes through here, so the document's
 /// statuses and codes are as accurate as the tests are thorough.
 pub fn documented(method: &str, path: &str, status: StatusCode, body: &Value) {
+    static SPEC: std::sync::OnceLock<Value> = std::sync::OnceLock::new();
+    let spec = SPEC.get_or_init(server::openapi::spec);
     static OPS: std::sync::OnceLock<Vec<(String, Vec<String>, Value)>> = std::sync::OnceLock::new();
     let ops = OPS.get_or_init(|| {
-        let spec = server::openapi::spec();
         let mut out = Vec::new();
         for (p, item) in spec["paths"].as_object().unwrap() {
             for (m, op) in item.as_object().unwrap() {
@@ -504,6 +505,13 @@ pub fn documented(method: &str, path: &str, status: StatusCode, body: &Value) {
             op["responses"][status.as_str()].is_object(),
             "{method} {path} ({id}) answered {status}, which the document does not list"
         );
+        let schema = &op["responses"][status.as_str()]["content"]["application/json"]["schema"];
+        if schema.is_object()
+            && !body.is_null()
+            && let Err(e) = conforms(spec, schema, body, "body")
+        {
+            panic!("{method} {path} ({id}) answered {status} with a body unlike its schema: {e}\n{body}");
+        }
     } else if let Some(code) = body["code"].as_str() {
         let codes = op["x-problem-codes"].as_array().unwrap();
         assert!(
@@ -511,4 +519,80 @@ pub fn documented(method: &str, path: &str, status: StatusCode, body: &Value) {
             "{method} {path} ({id}) answered {status} {code}, which is not in its x-problem-codes {codes:?}"
         );
     }
+}
+
+/// Whether `value` has the shape `schema` documents: types, required keys, the
+/// properties and items within, following `$ref`s, `allOf` and `oneOf`/`anyOf` — what
+/// the web app's generated types rely on. Formats and patterns are not checked.
+fn conforms(spec: &Value, schema: &Value, value: &Value, at: &str) -> Result<(), String> {
+    if let Some(r) = schema["$ref"].as_str() {
+        let name = r.rsplit('/').next().unwrap_or(r);
+        return conforms(spec, &spec["components"]["schemas"][name], value, at);
+    }
+    if let Some(all) = schema["allOf"].as_array() {
+        for s in all {
+            conforms(spec, s, value, at)?;
+        }
+    }
+    for key in ["oneOf", "anyOf"] {
+        if let Some(any) = schema[key].as_array()
+            && !any.iter().any(|s| conforms(spec, s, value, at).is_ok())
+        {
+            return Err(format!("{at}: {value} matches none of its {key}"));
+        }
+    }
+    let kind = match value {
+        Value::Null => "null",
+        Value::Bool(_) => "boolean",
+        Value::Number(n) if n.is_i64() || n.is_u64() => "integer",
+        Value::Number(_) => "number",
+        Value::String(_) => "string",
+        Value::Array(_) => "array",
+        Value::Object(_) => "object",
+    };
+    let allowed: Vec<&str> = match &schema["type"] {
+        Value::String(t) => vec![t.as_str()],
+        Value::Array(ts) => ts.iter().filter_map(Value::as_str).collect(),
+        _ => vec![],
+    };
+    if !allowed.is_empty() && !allowed.iter().any(|t| *t == kind || (*t == "number" && kind == "integer")) {
+        return Err(format!("{at}: a {kind}, documented as {allowed:?}"));
+    }
+    if let Some(options) = schema["enum"].as_array()
+        && !options.contains(value)
+    {
+        return Err(format!("{at}: {value} is not one of {options:?}"));
+    }
+    if let Value::Object(fields) = value {
+        for key in schema["required"].as_array().into_iter().flatten().filter_map(Value::as_str) {
+            if !fields.contains_key(key) {
+                return Err(format!("{at}: required key {key:?} is missing"));
+            }
+        }
+        if let Some(props) = schema["properties"].as_object() {
+            for (key, v) in fields {
+                if let Some(s) = props.get(key) {
+                    conforms(spec, s, v, &format!("{at}.{key}"))?;
+                }
+            }
+        }
+    }
+    if let (Value::Array(items), Some(s)) = (value, schema.get("items")) {
+        for (i, v) in items.iter().enumerate() {
+            conforms(spec, s, v, &format!("{at}[{i}]"))?;
+        }
+    }
+    Ok(())
+}
+
+#[test]
+fn the_body_check_can_fail() {
+    let spec = json!({"components": {"schemas": {"Ref": {"type": "object", "required": ["id"],
+        "properties": {"id": {"type": "string"}, "n": {"type": ["integer", "null"]}}}}}});
+    let list = json!({"type": "array", "items": {"$ref": "#/components/schemas/Ref"}});
+    assert!(conforms(&spec, &list, &json!([{"id": "a", "n": null}, {"id": "b", "n": 2}]), "body").is_ok());
+    assert!(conforms(&spec, &list, &json!([{"n": 1}]), "body").unwrap_err().contains("\"id\""));
+    assert!(conforms(&spec, &list, &json!([{"id": 1}]), "body").unwrap_err().contains("body[0].id"));
+    assert!(conforms(&spec, &list, &json!([{"id": "a", "n": "x"}]), "body").is_err());
+    assert!(conforms(&spec, &list, &json!({"id": "a"}), "body").is_err());
 }
