@@ -7,7 +7,7 @@
 
 mod common;
 
-use common::{demo, login};
+use common::{demo, direct_chat, login};
 use serde_json::{Value, json};
 use std::collections::HashMap;
 
@@ -39,19 +39,7 @@ async fn a_backup_under_load_restores_every_acknowledged_message() {
     let http = reqwest::Client::builder().timeout(Duration::from_secs(30)).build().unwrap();
     let a1 = login(&http, &server.base, "teacher.a1").await;
     let a2 = login(&http, &server.base, "teacher.a2").await;
-    let me2: Value =
-        http.get(format!("{}/api/v1/me", server.base)).bearer_auth(&a2).send().await.unwrap().json().await.unwrap();
-    let conv: Value = http
-        .post(format!("{}/api/v1/conversations/direct", server.base))
-        .bearer_auth(&a1)
-        .json(&json!({"member_id": me2["id"]}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let conv = conv["id"].as_str().unwrap().to_owned();
+    let conv = direct_chat(&http, &server.base, &a1, &a2).await;
 
     // client id → message id, for every send the server acknowledged.
     let acked: Arc<Mutex<HashMap<String, String>>> = Arc::default();

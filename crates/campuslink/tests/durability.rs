@@ -9,7 +9,7 @@
 
 mod common;
 
-use common::{demo, login};
+use common::{demo, direct_chat, login};
 use serde_json::{Value, json};
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex, RwLock};
@@ -41,18 +41,7 @@ async fn story(dialect: Dialect) {
     let http = reqwest::Client::builder().timeout(Duration::from_secs(30)).build().unwrap();
     let a1 = login(&http, &server.base, "teacher.a1").await;
     let a2 = login(&http, &server.base, "teacher.a2").await;
-    let (_, me2) = get(&http, &server.base, &a2, "/api/v1/me").await;
-    let r: Value = http
-        .post(format!("{}/api/v1/conversations/direct", server.base))
-        .bearer_auth(&a1)
-        .json(&json!({"member_id": me2["id"]}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let conv = r["id"].as_str().unwrap().to_owned();
+    let conv = direct_chat(&http, &server.base, &a1, &a2).await;
     let (_, start_log) = get(&http, &server.base, &a2, "/api/v1/events?after=0&limit=1000").await;
     let p0 = start_log["position"].as_i64().unwrap();
 

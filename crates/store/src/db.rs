@@ -125,10 +125,9 @@ impl<'a> From<&'a mut Conn> for On<'a> {
 #[derive(Clone, Debug)]
 pub(crate) enum Arg<'a> {
     Text(Option<Cow<'a, str>>),
-    Int(Option<i64>),
+    Int(i64),
     /// A list: a `text[]` on PostgreSQL, a JSON array on SQLite.
     Texts(Vec<String>),
-    Ints(Vec<i64>),
 }
 
 impl<'a> From<&'a str> for Arg<'a> {
@@ -151,11 +150,6 @@ impl From<Option<String>> for Arg<'_> {
         Arg::Text(s.map(Cow::Owned))
     }
 }
-impl<'a> From<Option<&'a str>> for Arg<'a> {
-    fn from(s: Option<&'a str>) -> Self {
-        Arg::Text(s.map(Cow::Borrowed))
-    }
-}
 impl<'a> From<&'a Option<String>> for Arg<'a> {
     fn from(s: &'a Option<String>) -> Self {
         Arg::Text(s.as_deref().map(Cow::Borrowed))
@@ -163,22 +157,12 @@ impl<'a> From<&'a Option<String>> for Arg<'a> {
 }
 impl From<i64> for Arg<'_> {
     fn from(i: i64) -> Self {
-        Arg::Int(Some(i))
-    }
-}
-impl From<Option<i64>> for Arg<'_> {
-    fn from(i: Option<i64>) -> Self {
         Arg::Int(i)
     }
 }
 impl From<Vec<String>> for Arg<'_> {
     fn from(v: Vec<String>) -> Self {
         Arg::Texts(v)
-    }
-}
-impl From<Vec<i64>> for Arg<'_> {
-    fn from(v: Vec<i64>) -> Self {
-        Arg::Ints(v)
     }
 }
 
@@ -200,7 +184,7 @@ pub(crate) fn dynamic<'a>(sql: String) -> Query<'a> {
     Query { sql: Cow::Owned(sql), args: Vec::new() }
 }
 
-fn json<T: serde::Serialize>(v: &[T]) -> String {
+fn json(v: &[String]) -> String {
     serde_json::to_string(v).unwrap_or_else(|_| "[]".into())
 }
 
@@ -217,7 +201,6 @@ impl<'a> Query<'a> {
                 Arg::Text(s) => q.bind(s.as_deref()),
                 Arg::Int(i) => q.bind(i),
                 Arg::Texts(v) => q.bind(json(&v)),
-                Arg::Ints(v) => q.bind(json(&v)),
             };
         }
         q
@@ -230,7 +213,6 @@ impl<'a> Query<'a> {
                 Arg::Text(s) => q.bind(s.as_deref()),
                 Arg::Int(i) => q.bind(i),
                 Arg::Texts(v) => q.bind(v),
-                Arg::Ints(v) => q.bind(v),
             };
         }
         q

@@ -59,10 +59,7 @@ pub(crate) fn unique(what: Unique) -> impl Fn(StoreError) -> StoreError {
     }
 }
 
-/// A query whose text is assembled at run time (see `db::dynamic`).
-pub(crate) fn dynq<'a>(sql: String) -> db::Query<'a> {
-    db::dynamic(sql)
-}
+pub(crate) use crate::db::dynamic as dynq;
 
 /// `sql` with each of `values` bound in turn as text: for `IN (…)` lists of ids, whose
 /// placeholders `sql` already has (see `placeholders`).

@@ -60,3 +60,19 @@ pub async fn login(http: &reqwest::Client, base: &str, login: &str) -> String {
         .unwrap();
     r["token"].as_str().unwrap_or_else(|| panic!("login {login}: {r}")).to_owned()
 }
+
+/// Opens the direct chat of two signed-in people (`from` opens it); its id.
+pub async fn direct_chat(http: &reqwest::Client, base: &str, from: &str, to: &str) -> String {
+    let me: Value = http.get(format!("{base}/api/v1/me")).bearer_auth(to).send().await.unwrap().json().await.unwrap();
+    let conv: Value = http
+        .post(format!("{base}/api/v1/conversations/direct"))
+        .bearer_auth(from)
+        .json(&json!({"member_id": me["id"]}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    conv["id"].as_str().unwrap_or_else(|| panic!("no direct chat: {conv}")).to_owned()
+}

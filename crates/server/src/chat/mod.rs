@@ -65,10 +65,13 @@ async fn directs_open(
     caller: &Caller,
     chats: &[(ConversationId, Option<MemberId>)],
 ) -> ApiResult<HashMap<ConversationId, bool>> {
+    // Read before anything is loaded: what is loaded after a change is then kept under
+    // the older generation, and so never used.
+    let generation = state.store.generation();
     let mut out = HashMap::with_capacity(chats.len());
     let mut missing = Vec::new();
     for (c, peer) in chats {
-        match (state.hub.direct.get(&state.store, *c), peer) {
+        match (state.hub.direct.get(generation, c), peer) {
             (Some(v), _) => {
                 out.insert(*c, v);
             }
@@ -79,7 +82,6 @@ async fn directs_open(
         }
     }
     if !missing.is_empty() {
-        let generation = state.store.generation();
         let peers: Vec<MemberId> = missing.iter().map(|(_, p)| *p).collect();
         let reached = reach(state, caller, &peers).await?;
         for (c, p) in missing {

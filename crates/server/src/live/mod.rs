@@ -111,45 +111,65 @@ impl Memberships {
     }
 }
 
-/// A member's grants, with the store generation they were loaded at.
-type Stamped = (u64, Arc<Vec<Grant>>);
+/// Values that hold until the directory or an interconnection changes: each is kept
+/// with the store generation it was loaded at and counts only while that is current.
+/// A full map starts over rather than grow without bound.
+pub struct Generational<K, V> {
+    map: RwLock<HashMap<K, (u64, V)>>,
+    cap: usize,
+}
 
-/// A member's grants (`store.grants`), kept until the directory or an interconnection
-/// changes (the store's generation).
-#[derive(Default)]
-pub struct GrantCache {
-    map: RwLock<HashMap<MemberId, Stamped>>,
+impl<K: std::hash::Hash + Eq, V: Clone> Generational<K, V> {
+    pub fn new(cap: usize) -> Self {
+        Generational { map: RwLock::default(), cap }
+    }
+
+    /// The value for `key`, if it was loaded at `generation`.
+    pub fn get(&self, generation: u64, key: &K) -> Option<V> {
+        let m = self.map.read().ok()?;
+        m.get(key).filter(|(g, _)| *g == generation).map(|(_, v)| v.clone())
+    }
+
+    pub fn put(&self, generation: u64, key: K, value: V) {
+        if let Ok(mut m) = self.map.write() {
+            if m.len() >= self.cap {
+                m.clear();
+            }
+            m.insert(key, (generation, value));
+        }
+    }
+}
+
+/// A member's grants (`store.grants`).
+pub struct GrantCache(Generational<MemberId, Arc<Vec<Grant>>>);
+
+impl Default for GrantCache {
+    fn default() -> Self {
+        GrantCache(Generational::new(100_000))
+    }
 }
 
 impl GrantCache {
     pub async fn get(&self, store: &Store, campus: CampusId, member: MemberId) -> store::Result<Arc<Vec<Grant>>> {
         let generation = store.generation();
-        if let Some((g, v)) = self.map.read().ok().and_then(|m| m.get(&member).cloned())
-            && g == generation
-        {
+        if let Some(v) = self.0.get(generation, &member) {
             return Ok(v);
         }
         let v = Arc::new(store.grants(campus, member).await?);
-        if let Ok(mut m) = self.map.write() {
-            if m.len() > 100_000 {
-                m.clear();
-            }
-            m.insert(member, (generation, v.clone()));
-        }
+        self.0.put(generation, member, v.clone());
         Ok(v)
     }
 }
 
-/// What a campus shows through a set of interconnections (`store.exposed_set`), kept
-/// until the directory or an interconnection changes: a connected-campus directory
-/// page then costs no statement for it.
-#[derive(Default)]
-pub struct ExposedCache {
-    map: RwLock<HashMap<ExposedKey, (u64, Arc<ExposedSet>)>>,
-}
+/// What a campus shows through a set of interconnections (`store.exposed_set`): a
+/// connected-campus directory page then costs no statement for it.
+pub struct ExposedCache(Generational<(CampusId, Vec<InterconnectionId>), Arc<ExposedSet>>);
 
-/// A campus and the interconnections (sorted) through which it is seen.
-type ExposedKey = (CampusId, Vec<InterconnectionId>);
+impl Default for ExposedCache {
+    fn default() -> Self {
+        ExposedCache(Generational::new(10_000))
+    }
+}
 
 impl ExposedCache {
     pub async fn get(
@@ -161,43 +181,17 @@ impl ExposedCache {
         let generation = store.generation();
         let mut key = (campus, through.to_vec());
         key.1.sort();
-        if let Some((g, v)) = self.map.read().ok().and_then(|m| m.get(&key).cloned())
-            && g == generation
-        {
+        if let Some(v) = self.0.get(generation, &key) {
             return Ok(v);
         }
         let v = Arc::new(store.exposed_set(campus, &key.1).await?);
-        if let Ok(mut m) = self.map.write() {
-            if m.len() > 10_000 {
-                m.clear();
-            }
-            m.insert(key, (generation, v.clone()));
-        }
+        self.0.put(generation, key, v.clone());
         Ok(v)
     }
 }
 
-/// Whether the two people of a direct chat still reach each other, kept per
-/// conversation until the directory or an interconnection changes.
-#[derive(Default)]
-pub struct DirectCache {
-    map: RwLock<HashMap<ConversationId, (u64, bool)>>,
-}
-
-impl DirectCache {
-    pub fn get(&self, store: &Store, c: ConversationId) -> Option<bool> {
-        let generation = store.generation();
-        self.map.read().ok().and_then(|m| m.get(&c).copied()).filter(|(g, _)| *g == generation).map(|(_, v)| v)
-    }
-    pub fn put(&self, generation: u64, c: ConversationId, v: bool) {
-        if let Ok(mut m) = self.map.write() {
-            if m.len() > 100_000 {
-                m.clear();
-            }
-            m.insert(c, (generation, v));
-        }
-    }
-}
+/// Whether the two people of a direct chat still reach each other, per conversation.
+pub type DirectCache = Generational<ConversationId, bool>;
 
 pub struct Hub {
     store: Store,
@@ -226,7 +220,7 @@ impl Hub {
             refs: Refs::default(),
             grants: GrantCache::default(),
             exposed: ExposedCache::default(),
-            direct: DirectCache::default(),
+            direct: DirectCache::new(100_000),
         });
         tokio::spawn(run(Arc::downgrade(&hub), hub.store.clone(), rx));
         tokio::spawn(listen_to_other_nodes(Arc::downgrade(&hub), hub.store.clone()));
