@@ -592,5 +592,24 @@ chat-picker-more = { $count ->
     [one] { $count } more member is not listed; use search to find them.
    *[other] { $count } more members are not listed; use search to find them.
 }
+chat-tag-image = [Picture]
+chat-tag-voice = [Voice]
+chat-tag-file = [File]
+chat-attach-picture = Send a picture
+chat-attach-file = Send a file
+chat-image-open = View the picture { $name }
+chat-download = Download
+chat-uploading = Uploading
+chat-upload-cancelled = Upload cancelled.
+chat-drop-here = Drop to send
+chat-voice-hold = Hold to talk
+chat-voice-slide-cancel = Release to send, slide up to cancel
+chat-voice-release-cancel = Release to cancel
+chat-voice-too-short = Too short to send.
+chat-voice-denied = No access to the microphone: allow it in the browser's settings.
+chat-voice-unsupported = This browser cannot record voice messages.
+chat-voice-play = Play
+chat-voice-pause = Pause
+chat-voice-failed = Cannot play
 chat-confirm = OK ({ $count })
 chat-owner-leave-hint = To leave the group, its owner first makes another member the owner.

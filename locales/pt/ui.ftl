@@ -601,5 +601,24 @@ chat-picker-more = { $count ->
     [one] Falta { $count } membro na lista; use a pesquisa para o encontrar.
    *[other] Faltam { $count } membros na lista; use a pesquisa para os encontrar.
 }
+chat-tag-image = [Imagem]
+chat-tag-voice = [Voz]
+chat-tag-file = [Ficheiro]
+chat-attach-picture = Enviar imagem
+chat-attach-file = Enviar ficheiro
+chat-image-open = Ver a imagem { $name }
+chat-download = Descarregar
+chat-uploading = A carregar
+chat-upload-cancelled = Carregamento cancelado.
+chat-drop-here = Largue para enviar
+chat-voice-hold = Mantenha premido para falar
+chat-voice-slide-cancel = Solte para enviar, deslize para cima para cancelar
+chat-voice-release-cancel = Solte para cancelar
+chat-voice-too-short = Mensagem de voz demasiado curta.
+chat-voice-denied = Sem acesso ao microfone: permita-o nas definições do navegador.
+chat-voice-unsupported = Este navegador não grava mensagens de voz.
+chat-voice-play = Ouvir
+chat-voice-pause = Pausa
+chat-voice-failed = Não foi possível reproduzir
 chat-confirm = Confirmar ({ $count })
 chat-owner-leave-hint = Para sair do grupo, o dono tem primeiro de transferir a posse a outro membro.

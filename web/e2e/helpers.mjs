@@ -110,6 +110,10 @@ export function launchBrowser() {
       '--disable-sync',
       '--no-first-run',
       '--disable-quic',
+      // A fake microphone and camera, granted without asking: voice messages (and calls)
+      // record a test tone.
+      '--use-fake-device-for-media-stream',
+      '--use-fake-ui-for-media-stream',
     ],
   });
 }

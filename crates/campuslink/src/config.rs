@@ -91,11 +91,21 @@ pub struct ChatSection {
     pub recall_hours: u64,
     /// How long the event log keeps events; an app offline for longer reloads.
     pub event_retention_days: u64,
+    /// Largest file or picture sent in a chat, in megabytes.
+    pub max_attachment_mb: u64,
+    /// Where attachments are kept; empty: `attachments` in the data directory.
+    pub attachments_dir: PathBuf,
 }
 
 impl Default for ChatSection {
     fn default() -> Self {
-        Self { max_group_members: 2000, recall_hours: 24, event_retention_days: 30 }
+        Self {
+            max_group_members: 2000,
+            recall_hours: 24,
+            event_retention_days: 30,
+            max_attachment_mb: 100,
+            attachments_dir: PathBuf::new(),
+        }
     }
 }
 
@@ -257,6 +267,13 @@ impl Config {
             recall_window: Duration::from_secs(self.chat.recall_hours * 3600),
             event_retention: Duration::from_secs(self.chat.event_retention_days.max(1) * 24 * 3600),
             ws_queue: 1024,
+            max_attachment_bytes: self.chat.max_attachment_mb.clamp(1, 1_000_000) * 1024 * 1024,
+            attachments_dir: Some(if self.chat.attachments_dir.as_os_str().is_empty() {
+                self.server.data_dir.join("attachments")
+            } else {
+                self.chat.attachments_dir.clone()
+            }),
+            unsent_attachment_ttl: Duration::from_secs(24 * 3600),
         }
     }
 

@@ -97,6 +97,10 @@ id_type!(
     /// A message in a conversation.
     MessageId
 );
+id_type!(
+    /// A picture, file or voice message uploaded to a conversation.
+    AttachmentId
+);
 
 #[cfg(test)]
 mod tests {

@@ -2,6 +2,7 @@
 //! where a caller passes the time in. Handlers load data, ask these functions, and act.
 
 pub mod access;
+pub mod attachment;
 pub mod chat;
 pub mod error;
 pub mod ids;
@@ -15,6 +16,6 @@ pub mod values;
 pub use access::{Access, Role, Viewer};
 pub use error::{ErrorCode, FieldError, Invalid};
 pub use ids::{
-    CampusId, ConfirmationId, ConversationId, DepartmentId, FilingId, InterconnectionId, InvitationId, MemberId,
-    MessageId, SchoolId,
+    AttachmentId, CampusId, ConfirmationId, ConversationId, DepartmentId, FilingId, InterconnectionId, InvitationId,
+    MemberId, MessageId, SchoolId,
 };

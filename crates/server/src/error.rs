@@ -100,6 +100,7 @@ impl From<StoreError> for ApiError {
             StoreError::ImportRefused(lines) => ApiError::import(lines),
             StoreError::ClientIdReused => domain::chat::ChatRefusal::ClientIdReused.into(),
             StoreError::NotMember => domain::chat::ChatRefusal::ReadOnly.into(),
+            StoreError::AttachmentUnavailable => ApiError::field("attachment_id", Invalid::InvalidFormat),
             StoreError::Conflict(c) => {
                 use domain::interconnection::Refusal as R;
                 use store::Conflict as C;

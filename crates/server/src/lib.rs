@@ -4,6 +4,7 @@
 
 pub mod assets;
 pub mod auth;
+pub mod blobs;
 pub mod chat;
 pub mod directory;
 pub mod error;
@@ -69,6 +70,13 @@ pub struct ServerConfig {
     pub event_retention: Duration,
     /// Frames waiting for one WebSocket before it counts as fallen behind.
     pub ws_queue: usize,
+    /// Largest attachment (a file, a picture); voice messages have their own limit.
+    pub max_attachment_bytes: u64,
+    /// Where attachments are kept; `None`: a new folder under the system's temporary
+    /// directory (for tests and benchmarks; the program always names one).
+    pub attachments_dir: Option<std::path::PathBuf>,
+    /// How long an upload may wait to be sent before its bytes are deleted.
+    pub unsent_attachment_ttl: Duration,
 }
 
 impl Default for ServerConfig {
@@ -91,6 +99,9 @@ impl Default for ServerConfig {
             recall_window: Duration::from_secs(24 * 3600),
             event_retention: Duration::from_secs(30 * 24 * 3600),
             ws_queue: 1024,
+            max_attachment_bytes: 100 * 1024 * 1024,
+            attachments_dir: None,
+            unsent_attachment_ttl: Duration::from_secs(24 * 3600),
         }
     }
 }
@@ -108,16 +119,32 @@ pub struct AppState {
     /// The mail outbox worker, once `serve` has started it: `/readyz` asks whether it
     /// still runs.
     pub outbox: Arc<std::sync::Mutex<Option<tokio::task::AbortHandle>>>,
+    /// Attachment bytes.
+    pub blobs: Arc<blobs::Blobs>,
+}
+
+/// Why the server could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error(transparent)]
+    Store(#[from] store::StoreError),
+    #[error("cannot open the attachments folder {0}: {1}")]
+    Attachments(std::path::PathBuf, std::io::Error),
 }
 
 impl AppState {
     /// Starts the hub and the writer over `store`.
-    pub async fn new(store: Store, config: ServerConfig, mailer: Arc<mail::Mailer>) -> store::Result<Self> {
+    pub async fn new(store: Store, config: ServerConfig, mailer: Arc<mail::Mailer>) -> Result<Self, StartError> {
+        let dir = config
+            .attachments_dir
+            .clone()
+            .unwrap_or_else(|| std::env::temp_dir().join(format!("campuslink-attachments-{}", uuid::Uuid::now_v7())));
+        let blobs = Arc::new(blobs::Blobs::local(&dir).map_err(|e| StartError::Attachments(dir, e))?);
         let limiter = Arc::new(auth::LoginLimiter::new(config.login_per_minute));
         let hub = live::Hub::start(store.clone(), store.last_position().await?, config.ws_queue);
         let to_hub = hub.clone();
         let writer = store::Writer::start(store.clone(), move |committed| to_hub.publish(committed));
-        Ok(Self { store, config: Arc::new(config), limiter, mailer, hub, writer, outbox: Arc::default() })
+        Ok(Self { store, config: Arc::new(config), limiter, mailer, hub, writer, outbox: Arc::default(), blobs })
     }
 }
 
@@ -145,6 +172,9 @@ pub(crate) fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(c::recall))
         .routes(routes!(c::readers))
         .routes(routes!(c::mark_read))
+        .routes(routes!(c::upload_attachment))
+        .routes(routes!(c::get_attachment))
+        .routes(routes!(c::get_attachment_thumbnail))
         .routes(routes!(auth::login))
         .routes(routes!(auth::logout))
         .routes(routes!(auth::me))
@@ -289,7 +319,8 @@ frame-ancestors 'none'; base-uri 'none'; form-action 'self'; object-src 'none'";
 async fn security_headers(req: Request, next: Next) -> Response {
     let mut resp = next.run(req).await;
     let h = resp.headers_mut();
-    h.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(CONTENT_SECURITY_POLICY));
+    // A response with its own policy keeps it (attachments are served sandboxed).
+    h.entry(header::CONTENT_SECURITY_POLICY).or_insert(HeaderValue::from_static(CONTENT_SECURITY_POLICY));
     h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
     h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
     h.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
@@ -323,6 +354,7 @@ pub async fn serve(
     if let Ok(mut h) = state.outbox.lock() {
         *h = Some(outbox.0.abort_handle());
     }
+    let sweeper = AbortOnDrop(tokio::spawn(sweep_attachments(state.clone())));
     let app = app(state);
     // Small frames (an event, then its sender's ack) must not wait for the peer's
     // delayed ACK (Nagle's algorithm: ~40 ms on Linux).
@@ -334,7 +366,21 @@ pub async fn serve(
         .with_graceful_shutdown(shutdown)
         .await;
     drop(outbox);
+    drop(sweeper);
     served
+}
+
+/// Deletes, every hour, the bytes of recalled attachments and of uploads never sent.
+async fn sweep_attachments(state: AppState) {
+    let mut tick = tokio::time::interval(Duration::from_secs(3600));
+    loop {
+        tick.tick().await;
+        match chat::attachments::purge(&state).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(purged = n, "deleted attachments recalled or never sent"),
+            Err(e) => tracing::warn!(error = %e.code.as_str(), "attachment sweep failed"),
+        }
+    }
 }
 
 /// Stops the outbox worker with the server; unsent mail stays in the outbox for the

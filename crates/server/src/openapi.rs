@@ -241,6 +241,12 @@ pub const PROBLEMS: &[(&str, &[ErrorCode])] = &[
     ),
     ("readers", &[C::Chat(ChatRefusal::BureauCannotChat)]),
     ("mark_read", &[C::Chat(ChatRefusal::BureauCannotChat), C::InvalidInput]),
+    (
+        "upload_attachment",
+        &[C::Chat(ChatRefusal::BureauCannotChat), C::InvalidInput, C::Chat(ChatRefusal::ReadOnly), C::PayloadTooLarge],
+    ),
+    ("get_attachment", &[C::Chat(ChatRefusal::BureauCannotChat)]),
+    ("get_attachment_thumbnail", &[C::Chat(ChatRefusal::BureauCannotChat)]),
 ];
 
 /// Codes every operation of a shape may answer: any request may be too long or meet

@@ -208,6 +208,15 @@ pub enum MessageKind {
     System,
 }
 
+/// What an attachment is: a picture shown inline, a file to download, a voice message.
+#[derive(Clone, Copy, Debug, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum AttachmentKind {
+    Image,
+    File,
+    Voice,
+}
+
 /// What a system message says happened.
 #[derive(Clone, Copy, Debug, Serialize, ToSchema)]
 #[serde(rename_all = "snake_case")]

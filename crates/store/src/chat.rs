@@ -3,6 +3,7 @@
 //! recipients are found from the conversation's members at delivery, never written
 //! per recipient. Every change writes its events in the same transaction.
 
+use crate::attachments::AttachmentMeta;
 use crate::db::{self, Row, Tx};
 use crate::events::{self, Audience, Event, NewEvent, Positions};
 use crate::sql::{self, dynq, dynq_bound, id, int, opt_id, opt_int, opt_text, placeholders, text};
@@ -73,6 +74,7 @@ pub struct Message {
     pub mention_all: bool,
     pub reply_to: Option<MessageId>,
     pub system: Option<SystemNote>,
+    pub attachment: Option<AttachmentMeta>,
     pub created_at: i64,
     pub recalled_at: Option<i64>,
 }
@@ -87,6 +89,9 @@ pub struct NewText {
     pub mentions: Vec<MemberId>,
     pub mention_all: bool,
     pub reply_to: Option<MessageId>,
+    /// An upload of the sender's to this conversation, not sent yet (checked before
+    /// the writer; the writer claims it).
+    pub attachment: Option<AttachmentMeta>,
 }
 
 /// What a committed change hands to the hub: its events in position order, and for
@@ -115,7 +120,7 @@ pub struct ConversationRow {
 }
 
 const MESSAGE_COLS: &str = "m.id, m.conversation_id, m.position, m.sender_id, m.client_id, m.text, m.mentions, \
-     m.mention_all, m.reply_to, m.system, m.created_at, m.recalled_at";
+     m.mention_all, m.reply_to, m.system, m.attachment, m.created_at, m.recalled_at";
 const CONVERSATION_COLS: &str =
     "c.id, c.kind, c.name, c.home_campus_id, c.owner_id, c.created_by, c.created_at, c.dissolved_at";
 
@@ -150,6 +155,10 @@ fn message(r: &Row) -> Result<Message> {
         None => None,
         Some(s) => Some(serde_json::from_str(&s).map_err(|e| StoreError::Corrupt(format!("system note: {e}")))?),
     };
+    let attachment = match opt_text(r, "attachment")? {
+        None => None,
+        Some(s) => Some(serde_json::from_str(&s).map_err(|e| StoreError::Corrupt(format!("attachment: {e}")))?),
+    };
     Ok(Message {
         id: id(r, "id")?,
         conversation_id: id(r, "conversation_id")?,
@@ -161,6 +170,7 @@ fn message(r: &Row) -> Result<Message> {
         mention_all: int(r, "mention_all")? != 0,
         reply_to: opt_id(r, "reply_to")?,
         system,
+        attachment,
         created_at: int(r, "created_at")?,
         recalled_at: opt_int(r, "recalled_at")?,
     })
@@ -202,6 +212,7 @@ impl LogTx {
             mention_all: m.mention_all,
             reply_to: m.reply_to,
             system: m.system,
+            attachment: None,
             created_at: self.now,
             recalled_at: None,
         };
@@ -780,7 +791,8 @@ impl Store {
     pub async fn recall(&self, m: &Message) -> Result<Committed> {
         let mut t = self.log_tx().await?;
         let done = db::query(
-            "UPDATE messages SET recalled_at = $1, text = '', mentions = '[]', mention_all = 0 WHERE id = $2 AND recalled_at IS NULL",
+            "UPDATE messages SET recalled_at = $1, text = '', mentions = '[]', mention_all = 0, attachment = NULL \
+             WHERE id = $2 AND recalled_at IS NULL",
         )
         .bind(t.now)
         .bind(m.id.to_string())
@@ -789,6 +801,11 @@ impl Store {
         if done == 0 {
             return Ok(Committed::default());
         }
+        db::query("UPDATE attachments SET removed_at = $1 WHERE message_id = $2 AND removed_at IS NULL")
+            .bind(t.now)
+            .bind(m.id.to_string())
+            .execute(&mut t.tx)
+            .await?;
         let data = serde_json::json!({"conversation_id": m.conversation_id, "message_id": m.id}).to_string();
         t.event(self, "message_recalled", Audience::Conversation(m.conversation_id), data).await?;
         t.commit(self).await
@@ -898,21 +915,25 @@ fn message_event(m: &Message) -> Event {
 }
 
 /// Most rows in one `INSERT … VALUES`: well inside both databases' limits on
-/// placeholders (SQLite 32,766, PostgreSQL 65,535) at 12 columns.
+/// placeholders (SQLite 32,766, PostgreSQL 65,535) at 13 columns.
 const ROWS_PER_INSERT: usize = 256;
 
 /// Inserts `messages` with one statement per `ROWS_PER_INSERT`.
 async fn insert_messages(tx: &mut Tx, dialect: Dialect, messages: &[Arc<Message>]) -> Result<()> {
-    const COLS: usize = 12;
+    const COLS: usize = 13;
     for chunk in messages.chunks(ROWS_PER_INSERT) {
         let mut q = dynq(format!(
             "INSERT INTO messages (id, conversation_id, position, sender_id, client_id, kind, text, mentions, \
-             mention_all, reply_to, system, created_at) VALUES {}",
+             mention_all, reply_to, system, attachment, created_at) VALUES {}",
             sql::values(dialect, COLS, chunk.len())
         ));
         for m in chunk {
             let system = match &m.system {
                 Some(s) => Some(serde_json::to_string(s).map_err(|e| StoreError::Corrupt(e.to_string()))?),
+                None => None,
+            };
+            let attachment = match &m.attachment {
+                Some(a) => Some(serde_json::to_string(a).map_err(|e| StoreError::Corrupt(e.to_string()))?),
                 None => None,
             };
             q = q
@@ -927,11 +948,29 @@ async fn insert_messages(tx: &mut Tx, dialect: Dialect, messages: &[Arc<Message>
                 .bind(i64::from(m.mention_all))
                 .bind(m.reply_to.map(|r| r.to_string()))
                 .bind(system)
+                .bind(attachment)
                 .bind(m.created_at);
         }
         q.execute(&mut *tx).await?;
     }
     Ok(())
+}
+
+/// Claims an upload for the message sending it: only the uploader's, in the same
+/// conversation, neither sent nor removed. `false` when it is not available (a second
+/// send of it, a recall or the sweeper came first); the unit then fails alone.
+async fn claim(tx: &mut Tx, a: domain::AttachmentId, send: &NewText, message: MessageId) -> Result<bool> {
+    let done = db::query(
+        "UPDATE attachments SET message_id = $1 WHERE id = $2 AND conversation_id = $3 AND uploader_id = $4 \
+         AND message_id IS NULL AND removed_at IS NULL",
+    )
+    .bind(message.to_string())
+    .bind(a.to_string())
+    .bind(send.conversation_id.to_string())
+    .bind(send.sender.to_string())
+    .execute(&mut *tx)
+    .await?;
+    Ok(done == 1)
 }
 
 /// What a read mark needs about its member's place in the conversation.
@@ -972,8 +1011,10 @@ impl Store {
             match op {
                 WriteOp::Send(m) => {
                     if let Some(first) = earlier.get(&(m.sender, m.client_id.clone())) {
+                        let attached = |a: &Option<AttachmentMeta>| a.as_ref().map(|a| a.id);
                         let same = first.conversation_id == m.conversation_id
-                            && (first.recalled_at.is_some() || first.text == m.text);
+                            && (first.recalled_at.is_some()
+                                || (first.text == m.text && attached(&first.attachment) == attached(&m.attachment)));
                         results.push(if same {
                             Ok(WriteOutcome::Sent(Sent { message: first.clone(), duplicate: true }))
                         } else {
@@ -985,9 +1026,16 @@ impl Store {
                         results.push(Err(StoreError::NotMember));
                         continue;
                     }
+                    let id = MessageId::new();
+                    if let Some(a) = &m.attachment
+                        && !claim(&mut t.tx, a.id, m, id).await?
+                    {
+                        results.push(Err(StoreError::AttachmentUnavailable));
+                        continue;
+                    }
                     let position = t.positions.take(&mut t.tx, self).await?;
                     let msg = Arc::new(Message {
-                        id: MessageId::new(),
+                        id,
                         conversation_id: m.conversation_id,
                         position,
                         sender_id: Some(m.sender),
@@ -997,6 +1045,7 @@ impl Store {
                         mention_all: m.mention_all,
                         reply_to: m.reply_to,
                         system: None,
+                        attachment: m.attachment.clone(),
                         created_at: t.now,
                         recalled_at: None,
                     });

@@ -126,6 +126,7 @@ impl<'a> From<&'a mut Conn> for On<'a> {
 pub(crate) enum Arg<'a> {
     Text(Option<Cow<'a, str>>),
     Int(i64),
+    OptInt(Option<i64>),
     /// A list: a `text[]` on PostgreSQL, a JSON array on SQLite.
     Texts(Vec<String>),
 }
@@ -158,6 +159,11 @@ impl<'a> From<&'a Option<String>> for Arg<'a> {
 impl From<i64> for Arg<'_> {
     fn from(i: i64) -> Self {
         Arg::Int(i)
+    }
+}
+impl From<Option<i64>> for Arg<'_> {
+    fn from(i: Option<i64>) -> Self {
+        Arg::OptInt(i)
     }
 }
 impl From<Vec<String>> for Arg<'_> {
@@ -200,6 +206,7 @@ impl<'a> Query<'a> {
             q = match a {
                 Arg::Text(s) => q.bind(s.as_deref()),
                 Arg::Int(i) => q.bind(i),
+                Arg::OptInt(i) => q.bind(i),
                 Arg::Texts(v) => q.bind(json(&v)),
             };
         }
@@ -212,6 +219,7 @@ impl<'a> Query<'a> {
             q = match a {
                 Arg::Text(s) => q.bind(s.as_deref()),
                 Arg::Int(i) => q.bind(i),
+                Arg::OptInt(i) => q.bind(i),
                 Arg::Texts(v) => q.bind(v),
             };
         }

@@ -26,7 +26,7 @@ impl Dialect {
     }
 
     /// The migrations for this dialect, in order: (version, name, SQL).
-    pub(crate) fn migrations(self) -> [(i64, &'static str, &'static str); 6] {
+    pub(crate) fn migrations(self) -> [(i64, &'static str, &'static str); 7] {
         let (search, search_fields) = match self {
             Dialect::Sqlite => (
                 include_str!("../migrations/sqlite/0002_search.sql"),
@@ -44,6 +44,7 @@ impl Dialect {
             (4, "conversations", include_str!("../migrations/common/0004_conversations.sql")),
             (5, "search_fields", search_fields),
             (6, "message_client_index", include_str!("../migrations/common/0006_message_client_index.sql")),
+            (7, "attachments", include_str!("../migrations/common/0007_attachments.sql")),
         ]
     }
 

@@ -3,6 +3,7 @@
 //! and portable SQL. Ids are TEXT, times BIGINT milliseconds. What differs between the
 //! two lives in `dialect`, in `db`'s binding of lists, and in the two migration folders.
 
+pub mod attachments;
 pub mod backup;
 pub mod bus;
 mod chat;
@@ -20,6 +21,7 @@ mod sql;
 pub mod testing;
 mod writer;
 
+pub use attachments::{Attachment, AttachmentMeta};
 pub use chat::{Committed, Conversation, ConversationRow, Membership, Message, NewText, Published, Sent, SystemNote};
 pub use clock::Clock;
 pub use db::Pool;
@@ -65,6 +67,10 @@ pub enum StoreError {
     /// The member is not (or no longer) in the conversation.
     #[error("not a member of the conversation")]
     NotMember,
+    /// A send named an attachment that is not (or no longer) the sender's to send: sent
+    /// already, recalled, discarded, or uploaded to another conversation.
+    #[error("attachment unavailable")]
+    AttachmentUnavailable,
     #[error("commit failed: {0}")]
     CommitFailed(String),
     /// The writer stopped (the server is shutting down).

@@ -26,6 +26,7 @@ fn text(c: domain::ConversationId, sender: MemberId, client_id: String) -> Write
         mentions: vec![],
         mention_all: false,
         reply_to: None,
+        attachment: None,
     })
 }
 

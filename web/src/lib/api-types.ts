@@ -4,6 +4,40 @@
  */
 
 export interface paths {
+    "/api/v1/attachments/{attachment_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** An attachment's bytes, for members of its conversation (Range supported) */
+        get: operations["get_attachment"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/attachments/{attachment_id}/thumbnail": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A picture's thumbnail (JPEG, at most 480 px on its longer side) */
+        get: operations["get_attachment_thumbnail"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/audit": {
         parameters: {
             query?: never;
@@ -434,6 +468,23 @@ export interface paths {
         head?: never;
         /** Rename a group (owner) */
         patch: operations["rename_conversation"];
+        trace?: never;
+    };
+    "/api/v1/conversations/{conversation_id}/attachments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Upload a picture, file or voice message (the raw bytes as the body); send it with a message naming its id */
+        post: operations["upload_attachment"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/api/v1/conversations/{conversation_id}/members": {
@@ -945,6 +996,38 @@ export interface components {
             name_zh?: string;
             password?: string;
         };
+        /**
+         * @description What an attachment is: a picture shown inline, a file to download, a voice message.
+         * @enum {string}
+         */
+        AttachmentKind: "image" | "file" | "voice";
+        /** @description An attachment as clients see it (inside a message, or answering an upload). */
+        AttachmentOut: {
+            /**
+             * Format: int64
+             * @description A voice message's length.
+             */
+            duration_ms: number | null;
+            /** Format: int64 */
+            height: number | null;
+            /** Format: uuid */
+            id: string;
+            kind: components["schemas"]["AttachmentKind"];
+            /** @description The type it is served with. */
+            mime: string;
+            name: string;
+            /** Format: int64 */
+            size: number;
+            /** @description A JPEG at most 480 px on its longer side, for pictures. */
+            thumbnail_url: string | null;
+            /** @description `GET` gives the bytes (Range supported). */
+            url: string;
+            /**
+             * Format: int64
+             * @description A picture's size as displayed.
+             */
+            width: number | null;
+        };
         AuditEntryOut: {
             action: string;
             actor_login: string;
@@ -983,6 +1066,8 @@ export interface components {
             /** @enum {string} */
             type: "hello";
         } | {
+            /** Format: uuid */
+            attachment_id?: string | null;
             client_id?: string;
             /** Format: uuid */
             conversation_id: string;
@@ -1376,6 +1461,7 @@ export interface components {
         /** @enum {string} */
         MessageKind: "text" | "system";
         MessageOut: {
+            attachment: null | components["schemas"]["AttachmentOut"];
             client_id: string | null;
             /** Format: uuid */
             conversation_id: string;
@@ -1459,6 +1545,7 @@ export interface components {
             name?: string;
         };
         ReplyOut: {
+            attachment: null | components["schemas"]["AttachmentKind"];
             /** Format: uuid */
             id: string;
             recalled: boolean;
@@ -1492,6 +1579,12 @@ export interface components {
         };
         /** @description A send as it arrives, over REST or the WebSocket. */
         SendInput: {
+            /**
+             * Format: uuid
+             * @description An upload of the caller's to this conversation (`POST …/attachments`), sent with
+             *     this message; `text` is then an optional caption.
+             */
+            attachment_id?: string | null;
             client_id?: string;
             mention_all?: boolean;
             mentions?: string[];
@@ -1524,6 +1617,106 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
+    get_attachment: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The attachment */
+                attachment_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The bytes */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/octet-stream": number[];
+                };
+            };
+            /** @description The requested range */
+            206: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/octet-stream": number[];
+                };
+            };
+            /** @description Unchanged since the ETag sent */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The range is outside the file */
+            416: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description A problem, with one of the operation's codes */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "bureau_cannot_chat" | "internal" | "not_found" | "unauthenticated" | "uri_too_long";
+                    };
+                };
+            };
+        };
+    };
+    get_attachment_thumbnail: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The attachment */
+                attachment_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The thumbnail */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "image/jpeg": number[];
+                };
+            };
+            /** @description Unchanged since the ETag sent */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description A problem, with one of the operation's codes */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "bureau_cannot_chat" | "internal" | "not_found" | "unauthenticated" | "uri_too_long";
+                    };
+                };
+            };
+        };
+    };
     audit: {
         parameters: {
             query?: {
@@ -2720,6 +2913,54 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {unknown} */
                         code?: "body_not_object" | "bureau_cannot_chat" | "conversation_read_only" | "csrf_failed" | "internal" | "invalid_input" | "invalid_json" | "not_a_group" | "not_found" | "not_group_owner" | "payload_too_large" | "unauthenticated" | "unsupported_media_type" | "uri_too_long";
+                    };
+                };
+            };
+        };
+    };
+    upload_attachment: {
+        parameters: {
+            query?: {
+                /** @description The file's name as shown and offered on download. */
+                name?: string;
+                /**
+                 * @description `voice` for a recorded voice message (Opus, at most 60 s); otherwise what it is
+                 *     is decided from its bytes.
+                 */
+                kind?: string;
+            };
+            header?: never;
+            path: {
+                /** @description The conversation */
+                conversation_id: string;
+            };
+            cookie?: never;
+        };
+        /** @description The file's bytes; Content-Type says what it claims to be */
+        requestBody: {
+            content: {
+                "application/octet-stream": number[];
+            };
+        };
+        responses: {
+            /** @description Stored, not sent yet */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AttachmentOut"];
+                };
+            };
+            /** @description A problem, with one of the operation's codes */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "bureau_cannot_chat" | "conversation_read_only" | "csrf_failed" | "internal" | "invalid_input" | "invalid_query" | "not_found" | "payload_too_large" | "unauthenticated" | "unsupported_media_type" | "uri_too_long";
                     };
                 };
             };

@@ -94,6 +94,9 @@ export type SendInput = Schemas['SendInput'];
 export type EventFrame = Schemas['EventFrame'];
 /** A frame the server sends that is not an event. */
 export type ControlFrame = Schemas['ControlFrame'];
+/** A picture, file or voice message; `url` serves its bytes to the conversation's members. */
+export type Attachment = Schemas['AttachmentOut'];
+export type AttachmentKind = Schemas['AttachmentKind'];
 
 export class ApiError extends Error {
   readonly status: number;
@@ -223,6 +226,53 @@ async function readProblem(res: Response): Promise<Problem> {
     code: 'unexpected_response',
     detail: t('error-unexpected', { status: res.status }),
   };
+}
+
+/**
+ * Uploads an attachment's bytes (`upload_attachment`). XMLHttpRequest, not fetch: only it
+ * reports upload progress, which a teacher sending a 100 MB video on a phone wants to see.
+ */
+function upload(
+  path: string,
+  body: Blob,
+  contentType: string,
+  onProgress?: (fraction: number) => void,
+  signal?: AbortSignal,
+): Promise<Attachment> {
+  return new Promise((resolve, reject) => {
+    const xhr = new XMLHttpRequest();
+    xhr.open('POST', `/api/v1${path}`);
+    xhr.setRequestHeader('Accept', 'application/json, application/problem+json');
+    xhr.setRequestHeader('Accept-Language', locale.lang);
+    xhr.setRequestHeader('Content-Type', contentType || 'application/octet-stream');
+    const token = csrfToken();
+    if (token) xhr.setRequestHeader('X-CSRF-Token', token);
+    xhr.upload.onprogress = (e) => {
+      if (e.lengthComputable && onProgress) onProgress(e.loaded / e.total);
+    };
+    xhr.onload = () => {
+      let parsed: unknown = null;
+      try {
+        parsed = JSON.parse(xhr.responseText);
+      } catch {
+        // Not JSON: described below.
+      }
+      if (xhr.status === 201 && parsed) return resolve(parsed as Attachment);
+      const p = parsed as Partial<Problem> | null;
+      if (xhr.status === 401) unauthorized();
+      reject(
+        new ApiError(
+          p && typeof p.code === 'string'
+            ? { ...p, status: xhr.status, code: p.code, detail: p.detail || p.code }
+            : { status: xhr.status, code: 'unexpected_response', detail: t('error-unexpected', { status: xhr.status }) },
+        ),
+      );
+    };
+    xhr.onerror = () => reject(new ApiError({ status: 0, code: 'network_error', detail: t('error-network') }));
+    xhr.onabort = () => reject(new ApiError({ status: 0, code: 'aborted', detail: t('chat-upload-cancelled') }));
+    signal?.addEventListener('abort', () => xhr.abort());
+    xhr.send(body);
+  });
 }
 
 function fileType(file: File, fallback: string): string {
@@ -385,6 +435,18 @@ export const api = {
     request<'mark_read'>('POST', `/conversations/${enc(id)}/read`, { json: { position } }),
   readers: (id: Id, messageId: Id) =>
     request<'readers'>('GET', `/conversations/${enc(id)}/messages/${enc(messageId)}/readers`),
+  uploadAttachment: (
+    id: Id,
+    file: Blob,
+    opts: { name: string; voice?: boolean; onProgress?: (fraction: number) => void; signal?: AbortSignal },
+  ) =>
+    upload(
+      withQuery(`/conversations/${enc(id)}/attachments`, { name: opts.name, kind: opts.voice ? 'voice' : undefined }),
+      file,
+      file.type,
+      opts.onProgress,
+      opts.signal,
+    ),
 
   // Audit log
   audit: (q: AuditQuery = {}) => request<'audit'>('GET', '/audit', { query: { ...q } }),

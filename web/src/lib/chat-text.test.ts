@@ -2,7 +2,7 @@
 // recalls, previews, and dates with the month named (never "5/03").
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Conversation, Message, SystemAction } from './api';
-import { preview, recallSentence, systemSentence } from './chat-text';
+import { duration, fileSize, messageLine, preview, recallSentence, systemSentence } from './chat-text';
 import { dayLabel, shortWhen } from './format';
 import { locale, type Lang } from './i18n.svelte';
 
@@ -23,6 +23,7 @@ function message(extra: Partial<Message>): Message {
     mention_all: false,
     reply_to: null,
     system: null,
+    attachment: null,
     recalled: false,
     created_at: 0,
     ...extra,
@@ -114,5 +115,38 @@ describe('times', () => {
     expect(dayLabel(new Date(2026, 2, 5).getTime(), now)).toBe('quinta-feira, 5 de março');
     inLang('en');
     expect(dayLabel(new Date(2025, 2, 5).getTime(), now)).toMatch(/Wednesday,? 5 March 2025/);
+  });
+});
+
+describe('attachments', () => {
+  const attachment = (kind: 'image' | 'file' | 'voice', name = 'x') => ({
+    id: 'a',
+    kind,
+    name,
+    mime: 'application/octet-stream',
+    size: 1,
+    width: null,
+    height: null,
+    duration_ms: null,
+    url: '/api/v1/attachments/a',
+    thumbnail_url: null,
+  });
+
+  it('name what a message carries in lists and quotes', () => {
+    locale.lang = 'zh-Hant';
+    expect(messageLine(message({ text: '', attachment: attachment('image') }), null)).toBe('[圖片]');
+    expect(messageLine(message({ text: '白板', attachment: attachment('image') }), null)).toBe('[圖片] 白板');
+    expect(messageLine(message({ text: '', attachment: attachment('file', '課程表.pdf') }), null)).toBe('[文件] 課程表.pdf');
+    expect(messageLine(message({ text: '', attachment: attachment('voice') }), null)).toBe('[語音]');
+    locale.lang = 'pt';
+    expect(messageLine(message({ text: '', attachment: attachment('voice') }), null)).toBe('[Voz]');
+  });
+
+  it('show sizes and lengths as people read them', () => {
+    expect(fileSize(820)).toBe('820 B');
+    expect(fileSize(820 * 1024)).toBe('820 KB');
+    expect(fileSize(12.5 * 1024 * 1024)).toBe('12.5 MB');
+    expect(duration(7_400)).toBe('0:07');
+    expect(duration(60_000)).toBe('1:00');
   });
 });

@@ -1,6 +1,6 @@
 // How conversations and messages read in the UI language: titles, previews, system
 // messages as sentences, recalled messages, campus names.
-import type { CampusNames, Conversation, Id, MemberRef, Message } from './api';
+import type { AttachmentKind, CampusNames, Conversation, Id, MemberRef, Message } from './api';
 import { locale, nameOf, t } from './i18n.svelte';
 
 const LIST_LOCALE: Record<string, string> = { 'zh-Hant': 'zh-Hant', pt: 'pt', en: 'en-GB' };
@@ -68,7 +68,31 @@ export function recallSentence(m: Message, meId: Id | null): string {
 export function messageLine(m: Message, meId: Id | null): string {
   if (m.kind === 'system') return systemSentence(m, meId);
   if (m.recalled) return recallSentence(m, meId);
-  return m.text.replace(/\s+/g, ' ').trim();
+  const text = m.text.replace(/\s+/g, ' ').trim();
+  if (!m.attachment) return text;
+  const tag = attachmentTag(m.attachment.kind, m.attachment.name);
+  return text ? `${tag} ${text}` : tag;
+}
+
+/** How a list or a quote names an attachment: [圖片], [語音], [文件] name. */
+export function attachmentTag(kind: AttachmentKind, name = ''): string {
+  if (kind === 'image') return t('chat-tag-image');
+  if (kind === 'voice') return t('chat-tag-voice');
+  return name ? `${t('chat-tag-file')} ${name}` : t('chat-tag-file');
+}
+
+/** A file size as people read it: 820 KB, 12.5 MB. */
+export function fileSize(bytes: number): string {
+  if (bytes < 1024) return `${bytes} B`;
+  if (bytes < 1024 * 1024) return `${Math.round(bytes / 1024)} KB`;
+  if (bytes < 1024 * 1024 * 1024) return `${(bytes / 1024 / 1024).toFixed(1)} MB`;
+  return `${(bytes / 1024 / 1024 / 1024).toFixed(2)} GB`;
+}
+
+/** A voice message's length: 0:07, 1:00. */
+export function duration(ms: number): string {
+  const s = Math.round(ms / 1000);
+  return `${Math.floor(s / 60)}:${String(s % 60).padStart(2, '0')}`;
 }
 
 /** The last message under a conversation's name in the list (with the sender in a group). */

@@ -22,11 +22,24 @@ import { t } from './i18n.svelte';
 import { forgetSession } from './session.svelte';
 
 export interface PendingSend extends OutgoingSend {
-  status: 'sending' | 'failed';
+  status: 'uploading' | 'sending' | 'failed';
   problem: Problem | null;
   created_at: number;
   /** The message it answers, to show the quote before the server does. */
   quote: Message | null;
+  /** A picture, file or voice message being sent: its bytes go up first. */
+  upload?: PendingUpload;
+}
+
+export interface PendingUpload {
+  file: Blob;
+  name: string;
+  voice: boolean;
+  /** 0…1 while the bytes go up. */
+  progress: number;
+  /** A picture's local preview (an object URL), until the server's thumbnail is there. */
+  preview: string | null;
+  abort: AbortController | null;
 }
 
 export interface Thread {
@@ -169,6 +182,7 @@ function startClient() {
           reply_to: s.reply_to,
           mentions: s.mentions,
           mention_all: s.mention_all,
+          attachment_id: s.attachment_id,
         }),
     },
   });
@@ -353,22 +367,97 @@ export function sendMessage(
   client?.send(s);
 }
 
+/**
+ * Sends a picture, file or voice message: a pending message shows at once (a picture
+ * with its local preview), its bytes go up with their progress shown, then the message
+ * naming them goes like any other. A failed upload can be retried or discarded.
+ */
+export function sendAttachment(
+  conversationId: Id,
+  file: Blob,
+  opts: { name: string; voice?: boolean; text?: string; reply_to?: Message | null },
+): void {
+  const s: OutgoingSend = { conversation_id: conversationId, client_id: newClientId(), text: opts.text ?? '' };
+  if (opts.reply_to) s.reply_to = opts.reply_to.id;
+  const picture = !opts.voice && file.type.startsWith('image/') && typeof URL.createObjectURL === 'function';
+  chat.pending.push({
+    ...s,
+    status: 'uploading',
+    problem: null,
+    created_at: Date.now(),
+    quote: opts.reply_to ?? null,
+    upload: {
+      file,
+      name: opts.name,
+      voice: !!opts.voice,
+      progress: 0,
+      preview: picture ? URL.createObjectURL(file) : null,
+      abort: null,
+    },
+  });
+  void uploadThenSend(s.client_id);
+}
+
+async function uploadThenSend(clientId: string): Promise<void> {
+  const p = chat.pending.find((x) => x.client_id === clientId);
+  if (!p?.upload) return;
+  const u = p.upload;
+  u.abort = new AbortController();
+  p.status = 'uploading';
+  p.problem = null;
+  try {
+    const a = await api.uploadAttachment(p.conversation_id, u.file, {
+      name: u.name,
+      voice: u.voice,
+      signal: u.abort.signal,
+      onProgress: (f) => {
+        const q = chat.pending.find((x) => x.client_id === clientId);
+        if (q?.upload) q.upload.progress = f;
+      },
+    });
+    const q = chat.pending.find((x) => x.client_id === clientId);
+    if (!q) return;
+    q.attachment_id = a.id;
+    q.status = 'sending';
+    client?.send(frameOf(q));
+  } catch (e) {
+    const q = chat.pending.find((x) => x.client_id === clientId);
+    if (!q) return;
+    q.status = 'failed';
+    q.problem = problemOf(e);
+  }
+}
+
+/** The `send` frame of a pending message (without what only the screen needs). */
+function frameOf(p: PendingSend): OutgoingSend {
+  const { status: _s, problem: _p, created_at: _c, quote: _q, upload: _u, ...frame } = p;
+  return frame;
+}
+
 /** Sends a refused message again, with the same client id. */
 export function retrySend(clientId: string): void {
   const p = chat.pending.find((x) => x.client_id === clientId);
   if (!p || !client) return;
+  if (p.upload && !p.attachment_id) {
+    void uploadThenSend(clientId);
+    return;
+  }
   p.status = 'sending';
   p.problem = null;
-  const { status: _s, problem: _p, created_at: _c, quote: _q, ...frame } = p;
-  client.send(frame);
+  client.send(frameOf(p));
 }
 
 export function discardSend(clientId: string): void {
+  const p = chat.pending.find((x) => x.client_id === clientId);
+  p?.upload?.abort?.abort();
+  if (p?.upload?.preview) URL.revokeObjectURL(p.upload.preview);
   client?.discard(clientId);
   chat.pending = chat.pending.filter((x) => x.client_id !== clientId);
 }
 
 function acknowledged(clientId: string, m: Message | undefined) {
+  const p = chat.pending.find((x) => x.client_id === clientId);
+  if (p?.upload?.preview) URL.revokeObjectURL(p.upload.preview);
   chat.pending = chat.pending.filter((x) => x.client_id !== clientId);
   if (m && typeof m === 'object' && m.id) addMessage(m);
 }

@@ -27,6 +27,7 @@ function msg(id: string, position: number, extra: Partial<Message> = {}): Messag
     mention_all: false,
     reply_to: null,
     system: null,
+    attachment: null,
     recalled: false,
     created_at: position * 1000,
     ...extra,
@@ -76,7 +77,7 @@ describe('mergeMessages', () => {
 
 describe('applyRecall', () => {
   it('empties the message and the quotes of it', () => {
-    const list = [msg('m1', 1), msg('m2', 2, { reply_to: { id: 'm1', sender: ref('a'), text: 'text m1', recalled: false } })];
+    const list = [msg('m1', 1), msg('m2', 2, { reply_to: { id: 'm1', sender: ref('a'), text: 'text m1', attachment: null, recalled: false } })];
     const next = applyRecall(list, 'm1')!;
     expect(next[0]).toMatchObject({ recalled: true, text: '' });
     expect(next[1].reply_to).toMatchObject({ recalled: true, text: '' });

@@ -484,3 +484,191 @@ pub async fn events(
     let position = if has_more { list.last().map(|(p, _)| *p).unwrap_or(until) } else { until };
     Ok(Json(EventsOut { events: list.into_iter().map(|(_, v)| v).collect(), position, has_more }))
 }
+
+// ---- attachments ------------------------------------------------------------------------
+
+#[derive(Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct UploadQuery {
+    /// The file's name as shown and offered on download.
+    pub name: Option<String>,
+    /// `voice` for a recorded voice message (Opus, at most 60 s); otherwise what it is
+    /// is decided from its bytes.
+    pub kind: Option<String>,
+}
+
+/// `POST /api/v1/conversations/{conversation_id}/attachments`
+#[utoipa::path(
+    post,
+    path = "/conversations/{conversation_id}/attachments",
+    tag = "chat",
+    operation_id = "upload_attachment",
+    summary = "Upload a picture, file or voice message (the raw bytes as the body); send it with a message naming its id",
+    params(
+        ("conversation_id" = uuid::Uuid, Path, description = "The conversation"),
+        UploadQuery,
+    ),
+    request_body(content = Vec<u8>, content_type = "application/octet-stream", description = "The file's bytes; Content-Type says what it claims to be"),
+    responses(
+        (status = 201, description = "Stored, not sent yet", body = super::attachments::AttachmentOut),
+    ),
+)]
+pub async fn upload_attachment(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(c): Path<ConversationId>,
+    Query(q): Query<UploadQuery>,
+    headers: axum::http::HeaderMap,
+    body: axum::body::Body,
+) -> ApiResult<Response> {
+    let voice = match q.kind.as_deref() {
+        None | Some("") | Some("auto") => false,
+        Some("voice") => true,
+        Some(_) => return Err(ApiError::field("kind", Invalid::InvalidFormat)),
+    };
+    let header = |h| headers.get(h).and_then(|v: &axum::http::HeaderValue| v.to_str().ok());
+    let declared = super::attachments::Declared {
+        name: q.name.unwrap_or_default(),
+        content_type: header(axum::http::header::CONTENT_TYPE).unwrap_or("").to_owned(),
+        voice,
+        length: header(axum::http::header::CONTENT_LENGTH).and_then(|v| v.parse().ok()),
+    };
+    let out = super::attachments::upload(&state, &caller, c, declared, body).await?;
+    Ok((StatusCode::CREATED, Json(out)).into_response())
+}
+
+/// `GET /api/v1/attachments/{attachment_id}`
+#[utoipa::path(
+    get,
+    path = "/attachments/{attachment_id}",
+    tag = "chat",
+    operation_id = "get_attachment",
+    summary = "An attachment's bytes, for members of its conversation (Range supported)",
+    params(("attachment_id" = uuid::Uuid, Path, description = "The attachment")),
+    responses(
+        (status = 200, description = "The bytes", content_type = "application/octet-stream", body = Vec<u8>),
+        (status = 206, description = "The requested range", content_type = "application/octet-stream", body = Vec<u8>),
+        (status = 304, description = "Unchanged since the ETag sent"),
+        (status = 416, description = "The range is outside the file"),
+    ),
+)]
+pub async fn get_attachment(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(a): Path<domain::AttachmentId>,
+    headers: axum::http::HeaderMap,
+) -> ApiResult<Response> {
+    let found = super::attachments::fetchable(&state, &caller, a).await?;
+    serve_blob(&state, &found, false, &headers).await
+}
+
+/// `GET /api/v1/attachments/{attachment_id}/thumbnail`
+#[utoipa::path(
+    get,
+    path = "/attachments/{attachment_id}/thumbnail",
+    tag = "chat",
+    operation_id = "get_attachment_thumbnail",
+    summary = "A picture's thumbnail (JPEG, at most 480 px on its longer side)",
+    params(("attachment_id" = uuid::Uuid, Path, description = "The attachment")),
+    responses(
+        (status = 200, description = "The thumbnail", content_type = "image/jpeg", body = Vec<u8>),
+        (status = 304, description = "Unchanged since the ETag sent"),
+    ),
+)]
+pub async fn get_attachment_thumbnail(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(a): Path<domain::AttachmentId>,
+    headers: axum::http::HeaderMap,
+) -> ApiResult<Response> {
+    let found = super::attachments::fetchable(&state, &caller, a).await?;
+    serve_blob(&state, &found, true, &headers).await
+}
+
+/// Streams an attachment (or its thumbnail) with what a browser and a download manager
+/// need: its type, a name to save it under, ranges, and an ETag to revalidate against.
+/// Only pictures and voice messages are shown inline; anything else is a download, and
+/// nothing served here can run script (`sandbox`), whatever its bytes are.
+async fn serve_blob(
+    state: &AppState,
+    a: &store::Attachment,
+    thumbnail: bool,
+    headers: &axum::http::HeaderMap,
+) -> ApiResult<Response> {
+    use axum::http::{HeaderValue, header};
+    let key = super::attachments::key(a, thumbnail)?;
+    let etag = format!("\"{}{}\"", a.sha256, if thumbnail { "-t" } else { "" });
+    let mut resp = Response::new(axum::body::Body::empty());
+    let h = resp.headers_mut();
+    let value = |s: &str| HeaderValue::from_str(s).map_err(ApiError::internal);
+    h.insert(header::ETAG, value(&etag)?);
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("private, no-cache"));
+    h.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static("default-src 'none'; sandbox"));
+    h.insert(header::ACCEPT_RANGES, HeaderValue::from_static("bytes"));
+    let inline = thumbnail || matches!(a.meta.kind, domain::attachment::Kind::Image | domain::attachment::Kind::Voice);
+    let mime = if thumbnail { "image/jpeg" } else { a.meta.mime.as_str() };
+    h.insert(header::CONTENT_TYPE, value(mime).unwrap_or(HeaderValue::from_static("application/octet-stream")));
+    h.insert(header::CONTENT_DISPOSITION, value(&disposition(inline, &a.meta.name))?);
+    let matches = headers
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.split(',').any(|t| t.trim() == etag || t.trim() == "*"));
+    if matches {
+        *resp.status_mut() = StatusCode::NOT_MODIFIED;
+        return Ok(resp);
+    }
+    let len = state.blobs.len(&key).await.map_err(ApiError::internal)?.ok_or_else(ApiError::not_found)?;
+    let asked = headers.get(header::RANGE).and_then(|v| v.to_str().ok());
+    let span = match crate::blobs::range(asked, len) {
+        Ok(span) => span,
+        Err(crate::blobs::Unsatisfiable) => {
+            *resp.status_mut() = StatusCode::RANGE_NOT_SATISFIABLE;
+            resp.headers_mut().insert(header::CONTENT_RANGE, value(&format!("bytes */{len}"))?);
+            return Ok(resp);
+        }
+    };
+    let body = state.blobs.read(&key, span).await.map_err(ApiError::internal)?.ok_or_else(ApiError::not_found)?;
+    *resp.body_mut() = body;
+    let h = resp.headers_mut();
+    match span {
+        Some(s) => {
+            h.insert(header::CONTENT_RANGE, value(&format!("bytes {}-{}/{len}", s.start, s.end - 1))?);
+            h.insert(header::CONTENT_LENGTH, value(&(s.end - s.start).to_string())?);
+            *resp.status_mut() = StatusCode::PARTIAL_CONTENT;
+        }
+        None => {
+            h.insert(header::CONTENT_LENGTH, value(&len.to_string())?);
+        }
+    }
+    Ok(resp)
+}
+
+/// `Content-Disposition` with the name in UTF-8 (RFC 6266/8187) and an ASCII fallback
+/// for old clients.
+fn disposition(inline: bool, name: &str) -> String {
+    let kind = if inline { "inline" } else { "attachment" };
+    let ascii: String =
+        name.chars().map(|c| if c.is_ascii_graphic() && c != '"' && c != '\\' || c == ' ' { c } else { '_' }).collect();
+    let mut encoded = String::new();
+    for b in name.bytes() {
+        if b.is_ascii_alphanumeric() || b"!#$&+-.^_`|~".contains(&b) {
+            encoded.push(b as char);
+        } else {
+            encoded.push_str(&format!("%{b:02X}"));
+        }
+    }
+    format!("{kind}; filename=\"{ascii}\"; filename*=UTF-8''{encoded}")
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn dispositions_carry_any_name_safely() {
+        assert_eq!(
+            super::disposition(false, "課程表 v2.pdf"),
+            "attachment; filename=\"___ v2.pdf\"; filename*=UTF-8''%E8%AA%B2%E7%A8%8B%E8%A1%A8%20v2.pdf"
+        );
+        assert_eq!(super::disposition(true, "a\"b.jpg"), "inline; filename=\"a_b.jpg\"; filename*=UTF-8''a%22b.jpg");
+    }
+}

@@ -3,6 +3,7 @@
 //! rules (`domain::access::reaches`, `domain::chat`), commits its effects with their
 //! events, and hands the events to the hub. Nothing here decides visibility itself.
 
+pub mod attachments;
 pub mod http;
 pub mod render;
 
@@ -453,9 +454,14 @@ pub struct SendInput {
     pub mentions: Vec<MemberId>,
     #[serde(default)]
     pub mention_all: bool,
+    /// An upload of the caller's to this conversation (`POST …/attachments`), sent with
+    /// this message; `text` is then an optional caption.
+    #[serde(default)]
+    #[schema(value_type = Option<uuid::Uuid>)]
+    pub attachment_id: Option<domain::AttachmentId>,
 }
 
-/// Sends a text message; acknowledged once durable. A resend with the same client id
+/// Sends a message (text, or an attachment with an optional caption); acknowledged once durable. A resend with the same client id
 /// returns the first message (`true` for a duplicate).
 pub async fn send(
     state: &AppState,
@@ -465,7 +471,10 @@ pub async fn send(
 ) -> ApiResult<(MessageOut, bool)> {
     let mut errors = domain::error::Errors::default();
     let client_id = errors.take("client_id", rules::client_id(&input.client_id));
-    let text = errors.take("text", rules::message_text(&input.text));
+    let text = match input.attachment_id {
+        Some(_) if input.text.trim().is_empty() => Some(String::new()),
+        _ => errors.take("text", rules::message_text(&input.text)),
+    };
     let (Some(client_id), Some(text)) = (client_id, text) else { return Err(ApiError::invalid(errors.0)) };
     let (conv, members, me) = load(state, caller, c).await?;
     may_post(state, caller, &conv, &members, &me).await?;
@@ -485,6 +494,20 @@ pub async fn send(
             return Err(ApiError::field("reply_to", Invalid::InvalidFormat));
         }
     }
+    let attachment = match input.attachment_id {
+        None => None,
+        Some(a) => {
+            // Whether it is still unsent is the writer's to decide (a resend of this very
+            // message names an attachment its first send claimed).
+            let found = state.store.attachment(a).await?;
+            match found {
+                Some(f) if f.conversation_id == c && f.uploader_id == caller.member.id && f.removed_at.is_none() => {
+                    Some(f.meta)
+                }
+                _ => return Err(ApiError::field("attachment_id", Invalid::InvalidFormat)),
+            }
+        }
+    };
     let mut mentions = input.mentions.clone();
     mentions.sort();
     mentions.dedup();
@@ -496,6 +519,7 @@ pub async fn send(
         mentions,
         mention_all: input.mention_all,
         reply_to: input.reply_to,
+        attachment,
     });
     let sent = match state.writer.write(op).await? {
         WriteOutcome::Sent(s) => s,
@@ -516,6 +540,10 @@ pub async fn recall(state: &AppState, caller: &Caller, c: ConversationId, m: Mes
         rules::may_recall(caller.member.id, msg.sender_id, msg.created_at, state.store.now(), window)?;
         let committed = state.store.recall(&msg).await?;
         state.hub.publish(committed);
+        if msg.attachment.is_some() {
+            // Its bytes go now, not at the next hourly sweep.
+            attachments::purge(state).await?;
+        }
     }
     let msg = state.store.messages_by_id(&[m]).await?.pop().ok_or_else(ApiError::not_found)?;
     Ok(render::message(&state.store, &state.hub.refs, &msg).await?)

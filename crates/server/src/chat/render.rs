@@ -78,6 +78,9 @@ pub struct ReplyOut {
     #[schema(value_type = Option<MemberRef>, required = true)]
     pub sender: Option<Arc<MemberRef>>,
     pub text: String,
+    /// What the quoted message carried, if anything (the app shows "[圖片]"…).
+    #[schema(value_type = Option<crate::wire::AttachmentKind>, required = true)]
+    pub attachment: Option<domain::attachment::Kind>,
     pub recalled: bool,
 }
 
@@ -113,6 +116,9 @@ pub struct MessageOut {
     pub reply_to: Option<ReplyOut>,
     #[schema(required = true)]
     pub system: Option<SystemOut>,
+    /// A picture, file or voice message (gone once recalled).
+    #[schema(required = true)]
+    pub attachment: Option<super::attachments::AttachmentOut>,
     pub recalled: bool,
     pub created_at: i64,
 }
@@ -156,6 +162,7 @@ pub async fn messages(store: &Store, refs: &Refs, list: &[&Message]) -> store::R
                 id: r.id,
                 sender: r.sender_id.as_ref().and_then(person),
                 text: r.text.chars().take(200).collect(),
+                attachment: r.attachment.as_ref().map(|a| a.kind),
                 recalled: r.recalled_at.is_some(),
             }),
             system: m.system.as_ref().map(|s: &SystemNote| SystemOut {
@@ -164,6 +171,7 @@ pub async fn messages(store: &Store, refs: &Refs, list: &[&Message]) -> store::R
                 members: s.members.iter().filter_map(person).collect(),
                 name: s.name.clone(),
             }),
+            attachment: m.attachment.as_ref().filter(|_| m.recalled_at.is_none()).map(Into::into),
             recalled: m.recalled_at.is_some(),
             created_at: m.created_at,
         })

@@ -63,6 +63,9 @@ pub enum ClientFrame {
         mentions: Vec<MemberId>,
         #[serde(default)]
         mention_all: bool,
+        #[serde(default)]
+        #[schema(value_type = Option<uuid::Uuid>)]
+        attachment_id: Option<domain::AttachmentId>,
     },
     /// Mark read (no answer; the `read` event follows).
     Read {
@@ -397,14 +400,22 @@ fn handle(
     match frame {
         ClientFrame::Ping => Some(text(ControlFrame::Pong)),
         ClientFrame::Hello { .. } => Some(problem(lang, ErrorCode::InvalidInput, None)),
-        ClientFrame::Send { conversation_id, client_id, text: body, reply_to, mentions, mention_all } => {
+        ClientFrame::Send {
+            conversation_id,
+            client_id,
+            text: body,
+            reply_to,
+            mentions,
+            mention_all,
+            attachment_id,
+        } => {
             let Ok(permit) = in_flight.clone().try_acquire_owned() else {
                 return Some(problem(lang, ErrorCode::RateLimited, Some(&client_id)));
             };
             let (state, caller, acks) = (state.clone(), caller.clone(), acks.clone());
             tokio::spawn(async move {
                 let cid = client_id.clone();
-                let input = SendInput { client_id, text: body, reply_to, mentions, mention_all };
+                let input = SendInput { client_id, text: body, reply_to, mentions, mention_all, attachment_id };
                 let reply = match chat::send(&state, &caller, conversation_id, input).await {
                     Ok((m, _)) => text(ControlFrame::Ack { client_id: cid, message: m }),
                     Err(e) => problem(lang, e.code, Some(&cid)),

@@ -26,12 +26,12 @@ pub(crate) async fn published(app: &TestApp) -> (Client, Client, String) {
     (admin_a, admin_b, ic)
 }
 
-async fn me(c: &Client) -> String {
+pub(crate) async fn me(c: &Client) -> String {
     let (_, m) = c.get("/api/v1/me").await;
     m["id"].as_str().unwrap().to_owned()
 }
 
-async fn direct(from: &Client, to: &str) -> String {
+pub(crate) async fn direct(from: &Client, to: &str) -> String {
     let (s, c) = from.post("/api/v1/conversations/direct", json!({"member_id": to})).await;
     assert!(s == StatusCode::CREATED || s == StatusCode::OK, "{s} {c}");
     c["id"].as_str().unwrap().to_owned()

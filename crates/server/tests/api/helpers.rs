@@ -339,6 +339,28 @@ impl Client {
     pub async fn delete(&self, path: &str) -> (StatusCode, Value) {
         self.send(self.request(reqwest::Method::DELETE, path)).await
     }
+    /// A GET whose answer is bytes (an attachment): status, headers and body. The
+    /// status must be one the document lists.
+    pub async fn fetch(
+        &self,
+        path: &str,
+        headers: &[(&str, &str)],
+    ) -> (StatusCode, reqwest::header::HeaderMap, Vec<u8>) {
+        let mut r = self.request(reqwest::Method::GET, path);
+        for (k, v) in headers {
+            r = r.header(*k, *v);
+        }
+        let resp = r.send().await.unwrap();
+        let (status, h) = (resp.status(), resp.headers().clone());
+        let bytes = resp.bytes().await.unwrap().to_vec();
+        let problem = if h.get("content-type").is_some_and(|c| c.as_bytes().starts_with(b"application/problem+json")) {
+            serde_json::from_slice(&bytes).unwrap_or(Value::Null)
+        } else {
+            Value::Null
+        };
+        documented("get", path.split('?').next().unwrap_or(path), status, &problem);
+        (status, h, bytes)
+    }
     pub async fn upload(&self, path: &str, content_type: &str, bytes: Vec<u8>) -> (StatusCode, Value) {
         self.send(self.request(reqwest::Method::POST, path).header("content-type", content_type).body(bytes)).await
     }

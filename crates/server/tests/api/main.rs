@@ -6,6 +6,7 @@ mod helpers;
 
 mod accounts;
 mod assets;
+mod attachments;
 mod chat;
 mod directory;
 mod interconnection;
