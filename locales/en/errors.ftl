@@ -45,6 +45,7 @@ error-client_id_reused = This message id was already used for another message.
 error-bureau_cannot_chat = Bureau accounts have no conversations.
 error-not_a_group = This conversation is not a group.
 error-owner_cannot_leave = The group owner must transfer the group before leaving it.
+error-too_many_reactions = You have put as many reactions on this message as one person can.
 error-resync_required = You were offline too long; reload the page.
 error-invalid_position = The event position is not valid.
 error-body_not_object = The request body has the wrong shape: it must be an object.

@@ -45,6 +45,7 @@ error-client_id_reused = Este identificador de mensagem já foi usado noutra men
 error-bureau_cannot_chat = As contas da Direcção dos Serviços não têm conversas.
 error-not_a_group = Esta conversa não é um grupo.
 error-owner_cannot_leave = O dono do grupo tem de o transferir antes de sair.
+error-too_many_reactions = Já pôs nesta mensagem o número máximo de reações.
 error-resync_required = Esteve desligado durante demasiado tempo; recarregue a página.
 error-invalid_position = A posição do evento não é válida.
 error-body_not_object = O conteúdo do pedido não tem o formato esperado: deve ser um objecto.

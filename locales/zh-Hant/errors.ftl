@@ -45,6 +45,7 @@ error-client_id_reused = 這個消息編號已用於另一條消息。
 error-bureau_cannot_chat = 教育局帳號沒有對話。
 error-not_a_group = 這不是群聊。
 error-owner_cannot_leave = 群主須先轉讓群主才能退出群聊。
+error-too_many_reactions = 你對這條消息的表情回應已達上限。
 error-resync_required = 離線太久，請重新載入。
 error-invalid_position = 事件位置不正確。
 error-body_not_object = 請求內容格式不正確：應為一個物件。

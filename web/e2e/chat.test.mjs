@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { apiClient, assertFits, interconnectDemo, PHONE, setup, signIn } from './helpers.mjs';
+import { apiClient, assertFits, interconnectDemo, PHONE, setup, signedIn } from './helpers.mjs';
 
 const webDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const DESKTOP = { viewport: { width: 1280, height: 860 } };
@@ -41,14 +41,8 @@ describe('消息 (chat)', () => {
 
   /** A signed-in browser for `login` at `path` (a phone or a desktop). */
   async function person(login, { options = DESKTOP, at = '/chats' } = {}) {
-    const p = await env.open(options);
-    p.context.setDefaultTimeout(30_000);
-    p.login = login;
+    const p = await signedIn(env, login, { options, at });
     opened.push(p);
-    await p.page.goto(at);
-    await signIn(p.page, login);
-    await p.page.getByRole('navigation', { name: '消息與通訊錄' }).waitFor();
-    p.me = await (await p.page.request.get('/api/v1/me')).json();
     // Set once; a reload would lose it, so a test can tell that a page never reloaded.
     await p.page.evaluate(() => {
       window.__sameDocument = true;

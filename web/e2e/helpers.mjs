@@ -169,6 +169,21 @@ export async function openPage(browser, baseURL, options = {}) {
   };
 }
 
+/**
+ * A signed-in member app for `login`: a fresh context opened at `at`, signed in, with
+ * the 消息/通訊錄 navigation up. `p.me` is the member; `p.login` the login.
+ */
+export async function signedIn(env, login, { options, at = '/chats' } = {}) {
+  const p = await env.open(options);
+  p.context.setDefaultTimeout(30_000);
+  p.login = login;
+  await p.page.goto(at);
+  await signIn(p.page, login);
+  await p.page.getByRole('navigation', { name: '消息與通訊錄' }).waitFor();
+  p.me = await (await p.page.request.get('/api/v1/me')).json();
+  return p;
+}
+
 /** Signs in on the login screen shown at the current page (labels in zh-Hant). */
 export async function signIn(page, login, password = PASSWORD) {
   await page.getByLabel('登入名稱').fill(login);

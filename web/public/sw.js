@@ -55,3 +55,83 @@ self.addEventListener('fetch', (event) => {
     );
   }
 });
+
+// ---- Notifications with the app closed (Web Push) ------------------------------------
+// The server sends what happened, not the words: they are chosen here in the device's
+// language. Several messages of one chat collapse into one notification (its `tag`).
+const WORDS = {
+  zh: {
+    message: '你有一條新消息',
+    messages: (n) => `${n} 條新消息`,
+    mention: '[有人@你]',
+    image: '[圖片]',
+    file: '[文件]',
+    voice: '[語音]',
+  },
+  pt: {
+    message: 'Tem uma nova mensagem',
+    messages: (n) => `${n} novas mensagens`,
+    mention: '[Mencionou-o]',
+    image: '[Imagem]',
+    file: '[Ficheiro]',
+    voice: '[Voz]',
+  },
+  en: {
+    message: 'You have a new message',
+    messages: (n) => `${n} new messages`,
+    mention: '[You were mentioned]',
+    image: '[Picture]',
+    file: '[File]',
+    voice: '[Voice]',
+  },
+};
+
+function words() {
+  const lang = (self.navigator.language || 'zh').slice(0, 2);
+  return WORDS[lang] || WORDS.zh;
+}
+
+async function showPush(d) {
+  const w = words();
+  const lang = (self.navigator.language || 'zh').slice(0, 2);
+  const sender = (lang === 'pt' || lang === 'en') && d.sender_pt ? d.sender_pt : d.sender_zh || '';
+  const tag = d.conversation_id || 'campuslink';
+  const earlier = await self.registration.getNotifications({ tag });
+  const count = (earlier[0]?.data?.count || 0) + 1;
+  const title = d.kind === 'group' && d.group ? d.group : sender || 'campuslink';
+  let line = d.text || (d.attachment ? w[d.attachment] || '' : '');
+  if (!line && !sender) line = w.message;
+  if (d.kind === 'group' && sender && line) line = `${sender}: ${line}`;
+  if (count > 1) line = `${w.messages(count)} · ${line}`;
+  if (d.mention) line = `${w.mention} ${line}`;
+  return self.registration.showNotification(title, {
+    body: line,
+    tag,
+    renotify: true,
+    icon: '/icons/icon-192.png',
+    badge: '/icons/icon-192.png',
+    data: { url: d.url || '/chats', count },
+  });
+}
+
+self.addEventListener('push', (event) => {
+  let d = {};
+  try {
+    d = event.data ? event.data.json() : {};
+  } catch {
+    d = {};
+  }
+  event.waitUntil(showPush(d));
+});
+
+self.addEventListener('notificationclick', (event) => {
+  event.notification.close();
+  const url = new URL(event.notification.data?.url || '/chats', self.location.origin).href;
+  event.waitUntil(
+    self.clients.matchAll({ type: 'window', includeUncontrolled: true }).then((list) => {
+      const open = list.find((c) => new URL(c.url).origin === self.location.origin);
+      if (open) return open.focus().then((c) => c.navigate(url));
+      return self.clients.openWindow(url);
+    }),
+  );
+});

@@ -34,7 +34,16 @@ pub struct Config {
     pub mail: MailSection,
     pub interconnection: InterconnectionSection,
     pub chat: ChatSection,
+    pub push: PushSection,
     pub metrics: MetricsSection,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq, Default)]
+#[serde(deny_unknown_fields, default)]
+pub struct PushSection {
+    /// How the push services (Google, Mozilla, Apple) may reach whoever runs this
+    /// campuslink: `mailto:…` or `https:…`. Empty: `mailto:` and the address of `mail.from`.
+    pub contact: String,
 }
 
 #[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
@@ -225,6 +234,10 @@ impl Config {
         if self.server.data_dir.as_os_str().is_empty() {
             return bad("server.data_dir", "must not be empty".into());
         }
+        let contact = self.push.contact.trim();
+        if !contact.is_empty() && !contact.starts_with("mailto:") && !contact.starts_with("https://") {
+            return bad("push.contact", format!("must start with mailto: or https://, not {contact:?}"));
+        }
         Ok(())
     }
 
@@ -274,7 +287,22 @@ impl Config {
                 self.chat.attachments_dir.clone()
             }),
             unsent_attachment_ttl: Duration::from_secs(24 * 3600),
+            push_contact: self.push_contact(),
+            push_allow_loopback_http: false,
         }
+    }
+
+    /// The contact sent to push services: the configured one, or `mail.from`'s address.
+    fn push_contact(&self) -> String {
+        if !self.push.contact.trim().is_empty() {
+            return self.push.contact.trim().to_owned();
+        }
+        let from = &self.mail.from;
+        let address = match (from.rfind('<'), from.rfind('>')) {
+            (Some(a), Some(b)) if a < b => &from[a + 1..b],
+            _ => from.trim(),
+        };
+        format!("mailto:{address}")
     }
 
     /// The mail transport: SMTP when a host is set, `.eml` files otherwise.

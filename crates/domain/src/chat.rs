@@ -12,6 +12,12 @@ pub const TEXT_MAX: usize = 5000;
 pub const CLIENT_ID_MAX: usize = 64;
 /// Longest group name, in characters.
 pub const GROUP_NAME_MAX: usize = 60;
+/// Longest group announcement (群公告), in characters.
+pub const ANNOUNCEMENT_MAX: usize = 2000;
+/// Most different reactions one member puts on one message.
+pub const REACTIONS_PER_MEMBER: usize = 10;
+/// Most messages forwarded at once.
+pub const FORWARD_MAX: usize = 20;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -55,6 +61,8 @@ pub enum ChatRefusal {
     NotGroup,
     /// The owner must hand the group to someone else before leaving it.
     OwnerCannotLeave,
+    /// A member already put `REACTIONS_PER_MEMBER` reactions on the message.
+    TooManyReactions,
 }
 
 impl ChatRefusal {
@@ -71,6 +79,7 @@ impl ChatRefusal {
             Self::BureauCannotChat => "bureau_cannot_chat",
             Self::NotGroup => "not_a_group",
             Self::OwnerCannotLeave => "owner_cannot_leave",
+            Self::TooManyReactions => "too_many_reactions",
         }
     }
 }
@@ -103,6 +112,58 @@ pub fn client_id(raw: &str) -> Result<String, crate::Invalid> {
         return Err(crate::Invalid::InvalidFormat);
     }
     Ok(raw.to_owned())
+}
+
+/// A group announcement (群公告): at most `ANNOUNCEMENT_MAX` characters, in NFC, line
+/// breaks kept; empty (after trimming) clears it.
+pub fn announcement_text(raw: &str) -> Result<String, crate::Invalid> {
+    let text: String = raw.replace("\r\n", "\n").nfc().collect();
+    let text = text.trim().to_owned();
+    if text.chars().count() > ANNOUNCEMENT_MAX {
+        return Err(crate::Invalid::TooLong);
+    }
+    if text.chars().any(|c| c.is_control() && !matches!(c, '\n' | '\t')) {
+        return Err(crate::Invalid::InvalidFormat);
+    }
+    Ok(text)
+}
+
+/// A reaction: one emoji (with its skin tone, variation selector, or a ZWJ sequence
+/// like 👩‍🏫), at most 8 code points. Letters, words and other symbols are not emoji.
+pub fn reaction(raw: &str) -> Result<String, crate::Invalid> {
+    let chars: Vec<char> = raw.chars().collect();
+    if chars.is_empty() {
+        return Err(crate::Invalid::Required);
+    }
+    if chars.len() > 8 {
+        return Err(crate::Invalid::TooLong);
+    }
+    let keycap = chars.contains(&'\u{20E3}');
+    let pictographic = |c: char| {
+        matches!(c as u32,
+            0x1F000..=0x1FAFF | 0x2600..=0x27BF | 0x2B00..=0x2BFF | 0x2300..=0x23FF | 0x2190..=0x21FF
+            | 0x25A0..=0x25FF | 0x2934 | 0x2935 | 0x3030 | 0x303D | 0x3297 | 0x3299 | 0x00A9 | 0x00AE
+            | 0x203C | 0x2049 | 0x2122 | 0x2139)
+    };
+    let joiner = |c: char| matches!(c as u32, 0x200D | 0xFE0F | 0x20E3 | 0xE0020..=0xE007F);
+    let ok = chars.iter().all(|&c| pictographic(c) || joiner(c) || (keycap && matches!(c, '0'..='9' | '#' | '*')));
+    if !ok || !chars.iter().any(|&c| pictographic(c) || keycap) {
+        return Err(crate::Invalid::InvalidFormat);
+    }
+    Ok(raw.to_owned())
+}
+
+/// Another reaction by a member who has `already` on this message.
+pub fn may_react(already: usize) -> Result<(), ChatRefusal> {
+    if already >= REACTIONS_PER_MEMBER { Err(ChatRefusal::TooManyReactions) } else { Ok(()) }
+}
+
+/// Whether a forwarded copy may name its original sender: only when everyone now in
+/// the conversation it goes to reaches that person (`access::reaches`), so forwarding
+/// never tells anyone of a member they could not find themselves. Otherwise the copy
+/// says only that it was forwarded.
+pub fn forward_names_sender(reached_by_each_member: impl IntoIterator<Item = bool>) -> bool {
+    reached_by_each_member.into_iter().all(|r| r)
 }
 
 /// A group's name: may be empty (the app then names it after its members).
@@ -194,6 +255,37 @@ mod tests {
         assert_eq!(message_text(&"字".repeat(TEXT_MAX)).map(|t| t.chars().count()), Ok(TEXT_MAX));
         assert_eq!(message_text(&"字".repeat(TEXT_MAX + 1)), Err(crate::Invalid::TooLong));
         assert_eq!(message_text(" 開會 ").as_deref(), Ok(" 開會 "), "kept as written");
+    }
+
+    #[test]
+    fn reactions_are_single_emoji() {
+        for ok in ["👍", "❤️", "😂", "👩\u{200D}🏫", "👍🏽", "1\u{FE0F}\u{20E3}", "🇲🇴", "✅"] {
+            assert_eq!(reaction(ok).as_deref(), Ok(ok), "{ok}");
+        }
+        assert_eq!(reaction(""), Err(crate::Invalid::Required));
+        for bad in ["a", "好", "ok", "1", "👍 ", "\u{200D}", "<b>", "👍👍👍👍👍👍👍👍👍"] {
+            assert!(reaction(bad).is_err(), "{bad:?}");
+        }
+        assert_eq!(may_react(REACTIONS_PER_MEMBER - 1), Ok(()));
+        assert_eq!(may_react(REACTIONS_PER_MEMBER), Err(ChatRefusal::TooManyReactions));
+    }
+
+    #[test]
+    fn announcements_are_checked() {
+        assert_eq!(
+            announcement_text("  明天早會改在禮堂。\r\n請準時。 ").as_deref(),
+            Ok("明天早會改在禮堂。\n請準時。")
+        );
+        assert_eq!(announcement_text("   ").as_deref(), Ok(""), "clears it");
+        assert_eq!(announcement_text(&"字".repeat(ANNOUNCEMENT_MAX + 1)), Err(crate::Invalid::TooLong));
+        assert_eq!(announcement_text("a\u{7}"), Err(crate::Invalid::InvalidFormat));
+    }
+
+    #[test]
+    fn a_forward_names_its_sender_only_to_people_who_reach_them() {
+        assert!(forward_names_sender([true, true]));
+        assert!(!forward_names_sender([true, false]));
+        assert!(forward_names_sender([]), "nobody to tell");
     }
 
     #[test]

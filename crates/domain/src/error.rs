@@ -145,6 +145,7 @@ impl ErrorCode {
         Self::Chat(ChatRefusal::BureauCannotChat),
         Self::Chat(ChatRefusal::NotGroup),
         Self::Chat(ChatRefusal::OwnerCannotLeave),
+        Self::Chat(ChatRefusal::TooManyReactions),
         Self::ResyncRequired,
         Self::InvalidPosition,
         Self::Internal,

@@ -97,6 +97,21 @@ impl Blobs {
         self.keep(key, incoming).await
     }
 
+    /// Stores the bytes of `from` under `to` as well (a forwarded attachment): a hard
+    /// link, so the bytes are on disk once and deleting one key leaves the other.
+    pub async fn link(&self, from: &str, to: &str) -> io::Result<()> {
+        let (from, to) = (self.path(from)?, self.path(to)?);
+        if let Some(dir) = to.parent() {
+            tokio::fs::create_dir_all(dir).await?;
+        }
+        match tokio::fs::hard_link(&from, &to).await {
+            Ok(()) => Ok(()),
+            // A folder on another file system (or one without hard links): copy.
+            Err(e) if e.kind() != io::ErrorKind::NotFound => tokio::fs::copy(&from, &to).await.map(|_| ()),
+            Err(e) => Err(e),
+        }
+    }
+
     /// The blob's length, or `None` if there is none.
     pub async fn len(&self, key: &str) -> io::Result<Option<u64>> {
         match tokio::fs::metadata(self.path(key)?).await {

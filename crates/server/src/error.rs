@@ -71,7 +71,9 @@ impl From<domain::chat::ChatRefusal> for ApiError {
         let status = match r {
             R::NotOwner | R::NotSender | R::BureauCannotChat => StatusCode::FORBIDDEN,
             R::ReadOnly | R::RecallExpired | R::ClientIdReused | R::OwnerCannotLeave => StatusCode::CONFLICT,
-            R::GroupTooLarge | R::MentionNotMember | R::WithSelf | R::NotGroup => StatusCode::UNPROCESSABLE_ENTITY,
+            R::GroupTooLarge | R::MentionNotMember | R::WithSelf | R::NotGroup | R::TooManyReactions => {
+                StatusCode::UNPROCESSABLE_ENTITY
+            }
         };
         ApiError::new(status, ErrorCode::Chat(r))
     }
@@ -101,6 +103,7 @@ impl From<StoreError> for ApiError {
             StoreError::ClientIdReused => domain::chat::ChatRefusal::ClientIdReused.into(),
             StoreError::NotMember => domain::chat::ChatRefusal::ReadOnly.into(),
             StoreError::AttachmentUnavailable => ApiError::field("attachment_id", Invalid::InvalidFormat),
+            StoreError::TooManyReactions => domain::chat::ChatRefusal::TooManyReactions.into(),
             StoreError::Conflict(c) => {
                 use domain::interconnection::Refusal as R;
                 use store::Conflict as C;

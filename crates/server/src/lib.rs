@@ -16,6 +16,7 @@ pub mod letters;
 pub mod live;
 pub mod mail;
 pub mod openapi;
+pub mod push;
 pub mod qr;
 pub mod registry;
 pub mod wire;
@@ -77,6 +78,11 @@ pub struct ServerConfig {
     pub attachments_dir: Option<std::path::PathBuf>,
     /// How long an upload may wait to be sent before its bytes are deleted.
     pub unsent_attachment_ttl: Duration,
+    /// The contact push services may reach the operator at (`mailto:` or `https:`),
+    /// sent with every notification (RFC 8292).
+    pub push_contact: String,
+    /// Accept push subscriptions at `http://127.0.0.1…` (tests' own push service).
+    pub push_allow_loopback_http: bool,
 }
 
 impl Default for ServerConfig {
@@ -102,6 +108,8 @@ impl Default for ServerConfig {
             max_attachment_bytes: 100 * 1024 * 1024,
             attachments_dir: None,
             unsent_attachment_ttl: Duration::from_secs(24 * 3600),
+            push_contact: "mailto:no-reply@campuslink.invalid".into(),
+            push_allow_loopback_http: false,
         }
     }
 }
@@ -121,6 +129,8 @@ pub struct AppState {
     pub outbox: Arc<std::sync::Mutex<Option<tokio::task::AbortHandle>>>,
     /// Attachment bytes.
     pub blobs: Arc<blobs::Blobs>,
+    /// Notifications to devices with the app closed.
+    pub push: Arc<push::Push>,
 }
 
 /// Why the server could not start.
@@ -144,7 +154,11 @@ impl AppState {
         let hub = live::Hub::start(store.clone(), store.last_position().await?, config.ws_queue);
         let to_hub = hub.clone();
         let writer = store::Writer::start(store.clone(), move |committed| to_hub.publish(committed));
-        Ok(Self { store, config: Arc::new(config), limiter, mailer, hub, writer, outbox: Arc::default(), blobs })
+        let push = push::Push::start(&store, hub.clone(), config.push_contact.clone(), config.push_allow_loopback_http)
+            .await?;
+        let to_push = push.clone();
+        hub.on_message(Box::new(move |m| to_push.message(m)));
+        Ok(Self { store, config: Arc::new(config), limiter, mailer, hub, writer, outbox: Arc::default(), blobs, push })
     }
 }
 
@@ -175,6 +189,14 @@ pub(crate) fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(c::upload_attachment))
         .routes(routes!(c::get_attachment))
         .routes(routes!(c::get_attachment_thumbnail))
+        .routes(routes!(c::add_reaction, c::remove_reaction))
+        .routes(routes!(c::conversation_settings))
+        .routes(routes!(c::set_announcement))
+        .routes(routes!(c::see_announcement))
+        .routes(routes!(c::forward))
+        .routes(routes!(push::http::push_key))
+        .routes(routes!(push::http::subscribe))
+        .routes(routes!(push::http::unsubscribe))
         .routes(routes!(auth::login))
         .routes(routes!(auth::logout))
         .routes(routes!(auth::me))

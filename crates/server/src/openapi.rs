@@ -247,6 +247,40 @@ pub const PROBLEMS: &[(&str, &[ErrorCode])] = &[
     ),
     ("get_attachment", &[C::Chat(ChatRefusal::BureauCannotChat)]),
     ("get_attachment_thumbnail", &[C::Chat(ChatRefusal::BureauCannotChat)]),
+    (
+        "add_reaction",
+        &[
+            C::Chat(ChatRefusal::BureauCannotChat),
+            C::InvalidInput,
+            C::Chat(ChatRefusal::ReadOnly),
+            C::Chat(ChatRefusal::TooManyReactions),
+        ],
+    ),
+    ("remove_reaction", &[C::Chat(ChatRefusal::BureauCannotChat), C::InvalidInput, C::Chat(ChatRefusal::ReadOnly)]),
+    ("conversation_settings", &[C::Chat(ChatRefusal::BureauCannotChat)]),
+    (
+        "set_announcement",
+        &[
+            C::Chat(ChatRefusal::BureauCannotChat),
+            C::InvalidInput,
+            C::Chat(ChatRefusal::NotOwner),
+            C::Chat(ChatRefusal::NotGroup),
+            C::Chat(ChatRefusal::ReadOnly),
+        ],
+    ),
+    ("see_announcement", &[C::Chat(ChatRefusal::BureauCannotChat), C::Chat(ChatRefusal::NotGroup)]),
+    ("push_key", &[]),
+    ("subscribe_push", &[C::InvalidInput, C::Chat(ChatRefusal::BureauCannotChat)]),
+    ("unsubscribe_push", &[C::NotFound]),
+    (
+        "forward_messages",
+        &[
+            C::Chat(ChatRefusal::BureauCannotChat),
+            C::InvalidInput,
+            C::Chat(ChatRefusal::ReadOnly),
+            C::Chat(ChatRefusal::ClientIdReused),
+        ],
+    ),
 ];
 
 /// Codes every operation of a shape may answer: any request may be too long or meet
@@ -314,6 +348,10 @@ pub enum EventKind {
     DirectoryChanged,
     InterconnectionChanged,
     ConfirmationApproved,
+    /// `{conversation_id, message_id, reactions}`: a message's reactions now.
+    Reaction,
+    /// `{conversation_id}`: the caller's own settings for it changed (another device).
+    ConversationPrefs,
 }
 
 /// A problem answer (RFC 9457): a stable `code`, and `detail` in the caller's language.

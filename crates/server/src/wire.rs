@@ -229,4 +229,7 @@ pub enum SystemAction {
     OwnerChanged,
     Dissolved,
     CampusDisconnected,
+    /// The owner set the group announcement (its text is the note's `name`).
+    Announcement,
+    AnnouncementCleared,
 }

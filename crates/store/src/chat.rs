@@ -26,6 +26,10 @@ pub struct Conversation {
     pub created_by: MemberId,
     pub created_at: i64,
     pub dissolved_at: Option<i64>,
+    /// The group announcement (群公告), "" when there is none.
+    pub announcement: String,
+    pub announcement_at: Option<i64>,
+    pub announcement_by: Option<MemberId>,
 }
 
 /// One member's place in a conversation: they see its events in
@@ -37,6 +41,12 @@ pub struct Membership {
     pub joined_position: i64,
     pub left_position: Option<i64>,
     pub read_position: i64,
+    /// The member's own settings for the conversation.
+    pub pinned_at: Option<i64>,
+    pub muted: bool,
+    pub marked_unread: bool,
+    /// The time of the announcement the member has seen (0: none).
+    pub announcement_seen: i64,
 }
 
 impl Membership {
@@ -75,8 +85,34 @@ pub struct Message {
     pub reply_to: Option<MessageId>,
     pub system: Option<SystemNote>,
     pub attachment: Option<AttachmentMeta>,
+    pub reactions: Vec<Reaction>,
+    pub forwarded: Option<Forwarded>,
     pub created_at: i64,
     pub recalled_at: Option<i64>,
+}
+
+/// One emoji on a message and who put it there, first reaction first.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Reaction {
+    pub emoji: String,
+    /// Named as the API names it: the `reaction` event carries this summary as it is.
+    #[serde(rename = "member_ids")]
+    pub members: Vec<MemberId>,
+}
+
+/// Where a forwarded copy came from: its original sender, when they may be named to
+/// the conversation it went to (`domain::chat::forward_names_sender`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Forwarded {
+    pub sender: Option<MemberId>,
+}
+
+/// A member's own settings for a conversation; `None` leaves one as it is.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Prefs {
+    pub pinned: Option<bool>,
+    pub muted: Option<bool>,
+    pub marked_unread: Option<bool>,
 }
 
 /// A text message to send.
@@ -92,6 +128,7 @@ pub struct NewText {
     /// An upload of the sender's to this conversation, not sent yet (checked before
     /// the writer; the writer claims it).
     pub attachment: Option<AttachmentMeta>,
+    pub forwarded: Option<Forwarded>,
 }
 
 /// What a committed change hands to the hub: its events in position order, and for
@@ -120,9 +157,12 @@ pub struct ConversationRow {
 }
 
 const MESSAGE_COLS: &str = "m.id, m.conversation_id, m.position, m.sender_id, m.client_id, m.text, m.mentions, \
-     m.mention_all, m.reply_to, m.system, m.attachment, m.created_at, m.recalled_at";
-const CONVERSATION_COLS: &str =
-    "c.id, c.kind, c.name, c.home_campus_id, c.owner_id, c.created_by, c.created_at, c.dissolved_at";
+     m.mention_all, m.reply_to, m.system, m.attachment, m.reactions, m.forwarded, m.created_at, m.recalled_at";
+const CONVERSATION_COLS: &str = "c.id, c.kind, c.name, c.home_campus_id, c.owner_id, c.created_by, c.created_at, \
+     c.dissolved_at, c.announcement, c.announcement_at, c.announcement_by";
+/// A member's place, from `conversation_members cm`.
+const MEMBERSHIP_COLS: &str = "cm.member_id, cm.role, cm.joined_position, cm.left_position, cm.read_position, \
+     cm.pinned_at, cm.muted, cm.marked_unread, cm.announcement_seen";
 
 fn conversation(r: &Row) -> Result<Conversation> {
     let kind = text(r, "kind")?;
@@ -135,6 +175,9 @@ fn conversation(r: &Row) -> Result<Conversation> {
         created_by: id(r, "created_by")?,
         created_at: int(r, "created_at")?,
         dissolved_at: opt_int(r, "dissolved_at")?,
+        announcement: text(r, "announcement")?,
+        announcement_at: opt_int(r, "announcement_at")?,
+        announcement_by: opt_id(r, "announcement_by")?,
     })
 }
 
@@ -145,7 +188,19 @@ fn membership(r: &Row) -> Result<Membership> {
         joined_position: int(r, "joined_position")?,
         left_position: opt_int(r, "left_position")?,
         read_position: int(r, "read_position")?,
+        pinned_at: opt_int(r, "pinned_at")?,
+        muted: int(r, "muted")? != 0,
+        marked_unread: int(r, "marked_unread")? != 0,
+        announcement_seen: int(r, "announcement_seen")?,
     })
+}
+
+/// A JSON column, or `None` when NULL.
+fn json_col<T: serde::de::DeserializeOwned>(r: &Row, col: &str) -> Result<Option<T>> {
+    match opt_text(r, col)? {
+        None => Ok(None),
+        Some(s) => serde_json::from_str(&s).map(Some).map_err(|e| StoreError::Corrupt(format!("{col}: {e}"))),
+    }
 }
 
 fn message(r: &Row) -> Result<Message> {
@@ -155,10 +210,7 @@ fn message(r: &Row) -> Result<Message> {
         None => None,
         Some(s) => Some(serde_json::from_str(&s).map_err(|e| StoreError::Corrupt(format!("system note: {e}")))?),
     };
-    let attachment = match opt_text(r, "attachment")? {
-        None => None,
-        Some(s) => Some(serde_json::from_str(&s).map_err(|e| StoreError::Corrupt(format!("attachment: {e}")))?),
-    };
+    let attachment = json_col(r, "attachment")?;
     Ok(Message {
         id: id(r, "id")?,
         conversation_id: id(r, "conversation_id")?,
@@ -171,9 +223,15 @@ fn message(r: &Row) -> Result<Message> {
         reply_to: opt_id(r, "reply_to")?,
         system,
         attachment,
+        reactions: json_col(r, "reactions")?.unwrap_or_default(),
+        forwarded: json_col(r, "forwarded")?,
         created_at: int(r, "created_at")?,
         recalled_at: opt_int(r, "recalled_at")?,
     })
+}
+
+fn json(v: &impl Serialize) -> Result<String> {
+    serde_json::to_string(v).map_err(|e| StoreError::Corrupt(e.to_string()))
 }
 
 fn ids_json(ids: &[MemberId]) -> String {
@@ -213,6 +271,8 @@ impl LogTx {
             reply_to: m.reply_to,
             system: m.system,
             attachment: None,
+            reactions: Vec::new(),
+            forwarded: None,
             created_at: self.now,
             recalled_at: None,
         };
@@ -454,19 +514,17 @@ impl Store {
 
     /// Every member a conversation ever had, with their windows.
     pub async fn memberships(&self, c: ConversationId) -> Result<Vec<Membership>> {
-        let rows = db::query(
-            "SELECT member_id, role, joined_position, left_position, read_position FROM conversation_members WHERE conversation_id = $1",
-        )
-        .bind(c.to_string())
-        .fetch_all(&self.pool)
-        .await?;
+        let rows = dynq(format!("SELECT {MEMBERSHIP_COLS} FROM conversation_members cm WHERE cm.conversation_id = $1"))
+            .bind(c.to_string())
+            .fetch_all(&self.pool)
+            .await?;
         rows.iter().map(membership).collect()
     }
 
     pub async fn membership(&self, c: ConversationId, member: MemberId) -> Result<Option<Membership>> {
-        let row = db::query(
-            "SELECT member_id, role, joined_position, left_position, read_position FROM conversation_members WHERE conversation_id = $1 AND member_id = $2",
-        )
+        let row = dynq(format!(
+            "SELECT {MEMBERSHIP_COLS} FROM conversation_members cm WHERE cm.conversation_id = $1 AND cm.member_id = $2"
+        ))
         .bind(c.to_string())
         .bind(member.to_string())
         .fetch_optional(&self.pool)
@@ -486,7 +544,7 @@ impl Store {
     /// statements however many conversations.
     pub async fn conversations_of(&self, member: MemberId) -> Result<Vec<ConversationRow>> {
         let rows = dynq(format!(
-            "SELECT {CONVERSATION_COLS}, cm.member_id, cm.role, cm.joined_position, cm.left_position, cm.read_position, \
+            "SELECT {CONVERSATION_COLS}, {MEMBERSHIP_COLS}, \
                (SELECT COUNT(*) FROM conversation_members x WHERE x.conversation_id = c.id AND x.left_position IS NULL) AS member_count, \
                (SELECT MAX(y.member_id) FROM conversation_members y WHERE y.conversation_id = c.id AND y.member_id <> $1 AND c.kind = 'direct') AS peer, \
                (SELECT MAX(m.position) FROM messages m WHERE m.conversation_id = c.id AND m.position > cm.joined_position \
@@ -528,6 +586,23 @@ impl Store {
             .collect();
         list.sort_by_key(|r| std::cmp::Reverse(r.0));
         Ok(list.into_iter().map(|(_, r)| r).collect())
+    }
+
+    /// What `sender` already sent under each of `client_ids`, by client id.
+    pub async fn sent_by(&self, sender: MemberId, client_ids: &[String]) -> Result<HashMap<String, Message>> {
+        if client_ids.is_empty() {
+            return Ok(HashMap::new());
+        }
+        let sql = format!(
+            "SELECT {MESSAGE_COLS} FROM messages m WHERE m.sender_id = $1 AND m.client_id IN ({})",
+            placeholders(2, client_ids.len())
+        );
+        let mut q = dynq(sql).bind(sender.to_string());
+        for c in client_ids {
+            q = q.bind(c.as_str());
+        }
+        let rows = q.fetch_all(&self.pool).await?;
+        rows.iter().map(|r| message(r).map(|m| (m.client_id.clone().unwrap_or_default(), m))).collect()
     }
 
     /// Messages at the given positions (for the log's message events and list previews).
@@ -616,6 +691,9 @@ impl Store {
             created_by: a,
             created_at: t.now,
             dissolved_at: None,
+            announcement: String::new(),
+            announcement_at: None,
+            announcement_by: None,
         };
         let inserted = db::query(
             "INSERT INTO conversations (id, kind, name, home_campus_id, owner_id, direct_key, created_by, created_at) \
@@ -661,6 +739,9 @@ impl Store {
             created_by: creator,
             created_at: t.now,
             dissolved_at: None,
+            announcement: String::new(),
+            announcement_at: None,
+            announcement_by: None,
         };
         db::query(
             "INSERT INTO conversations (id, kind, name, home_campus_id, owner_id, direct_key, created_by, created_at) \
@@ -811,6 +892,156 @@ impl Store {
         t.commit(self).await
     }
 
+    /// Puts (`on`) or takes away one member's reaction on a message, at most
+    /// `domain::chat::REACTIONS_PER_MEMBER` different ones each (checked in the same
+    /// statement, so two at once cannot pass it). The message's summary is rewritten and
+    /// the conversation told. Returns the summary, and nothing to publish if nothing
+    /// changed.
+    pub async fn react(
+        &self,
+        m: &Message,
+        member: MemberId,
+        emoji: &str,
+        on: bool,
+    ) -> Result<(Vec<Reaction>, Committed)> {
+        let mut t = self.log_tx().await?;
+        let (mid, who) = (m.id.to_string(), member.to_string());
+        let changed = if on {
+            let done = db::query(
+                "INSERT INTO reactions (message_id, member_id, emoji, created_at) SELECT $1, $2, $3, $4 \
+                 WHERE (SELECT COUNT(*) FROM reactions WHERE message_id = $1 AND member_id = $2) < $5 \
+                 ON CONFLICT DO NOTHING",
+            )
+            .bind(mid.as_str())
+            .bind(who.as_str())
+            .bind(emoji)
+            .bind(t.now)
+            .bind(domain::chat::REACTIONS_PER_MEMBER as i64)
+            .execute(&mut t.tx)
+            .await?;
+            if done == 0 {
+                let there = db::query(
+                    "SELECT COUNT(*) AS n FROM reactions WHERE message_id = $1 AND member_id = $2 AND emoji = $3",
+                )
+                .bind(mid.as_str())
+                .bind(who.as_str())
+                .bind(emoji)
+                .fetch_one(&mut t.tx)
+                .await?;
+                if int(&there, "n")? == 0 {
+                    return Err(StoreError::TooManyReactions);
+                }
+            }
+            done > 0
+        } else {
+            db::query("DELETE FROM reactions WHERE message_id = $1 AND member_id = $2 AND emoji = $3")
+                .bind(mid.as_str())
+                .bind(who.as_str())
+                .bind(emoji)
+                .execute(&mut t.tx)
+                .await?
+                > 0
+        };
+        if !changed {
+            return Ok((m.reactions.clone(), Committed::default()));
+        }
+        let rows =
+            db::query("SELECT emoji, member_id FROM reactions WHERE message_id = $1 ORDER BY created_at, member_id")
+                .bind(mid.as_str())
+                .fetch_all(&mut t.tx)
+                .await?;
+        let mut summary: Vec<Reaction> = Vec::new();
+        for r in &rows {
+            let (e, who): (String, MemberId) = (text(r, "emoji")?, id(r, "member_id")?);
+            match summary.iter_mut().find(|x| x.emoji == e) {
+                Some(x) => x.members.push(who),
+                None => summary.push(Reaction { emoji: e, members: vec![who] }),
+            }
+        }
+        let stored = if summary.is_empty() { None } else { Some(json(&summary)?) };
+        db::query("UPDATE messages SET reactions = $1 WHERE id = $2")
+            .bind(stored)
+            .bind(mid.as_str())
+            .execute(&mut t.tx)
+            .await?;
+        let data = json(&serde_json::json!({
+            "conversation_id": m.conversation_id, "message_id": m.id, "reactions": summary
+        }))?;
+        t.event(self, "reaction", Audience::Conversation(m.conversation_id), data).await?;
+        Ok((summary, t.commit(self).await?))
+    }
+
+    /// Changes a member's own settings for a conversation (pin, mute, mark unread); all
+    /// their devices are told.
+    pub async fn set_prefs(&self, c: ConversationId, member: MemberId, p: Prefs) -> Result<Committed> {
+        let mut t = self.log_tx().await?;
+        let flag = |v: Option<bool>| v.map(i64::from);
+        db::query(
+            "UPDATE conversation_members SET \
+               pinned_at = CASE WHEN $1 IS NULL THEN pinned_at WHEN $1 = 1 THEN COALESCE(pinned_at, $4) ELSE NULL END, \
+               muted = COALESCE($2, muted), marked_unread = COALESCE($3, marked_unread) \
+             WHERE conversation_id = $5 AND member_id = $6",
+        )
+        .bind(flag(p.pinned))
+        .bind(flag(p.muted))
+        .bind(flag(p.marked_unread))
+        .bind(t.now)
+        .bind(c.to_string())
+        .bind(member.to_string())
+        .execute(&mut t.tx)
+        .await?;
+        t.event(self, "conversation_prefs", Audience::Member(member), conversation_event(c)).await?;
+        t.commit(self).await
+    }
+
+    /// Sets (or, with "", clears) a group's announcement (群公告), with a system message
+    /// everyone sees; its author has seen it.
+    pub async fn set_announcement(&self, c: ConversationId, actor: MemberId, text: &str) -> Result<Committed> {
+        let mut t = self.log_tx().await?;
+        let at = (!text.is_empty()).then_some(t.now);
+        db::query(
+            "UPDATE conversations SET announcement = $1, announcement_at = $2, announcement_by = $3 WHERE id = $4",
+        )
+        .bind(text)
+        .bind(at)
+        .bind(at.map(|_| actor.to_string()))
+        .bind(c.to_string())
+        .execute(&mut t.tx)
+        .await?;
+        db::query(
+            "UPDATE conversation_members SET announcement_seen = $1 WHERE conversation_id = $2 AND member_id = $3",
+        )
+        .bind(t.now)
+        .bind(c.to_string())
+        .bind(actor.to_string())
+        .execute(&mut t.tx)
+        .await?;
+        let action = if text.is_empty() { "announcement_cleared" } else { "announcement" };
+        let note = SystemNote { action: action.into(), actor: Some(actor), members: Vec::new(), name: text.to_owned() };
+        t.system(self, c, note).await?;
+        t.event(self, "conversation", Audience::Conversation(c), conversation_event(c)).await?;
+        t.commit(self).await
+    }
+
+    /// Records that a member has seen the announcement of time `at`.
+    pub async fn see_announcement(&self, c: ConversationId, member: MemberId, at: i64) -> Result<Committed> {
+        let mut t = self.log_tx().await?;
+        let done = db::query(
+            "UPDATE conversation_members SET announcement_seen = $1 WHERE conversation_id = $2 AND member_id = $3 \
+             AND announcement_seen < $1",
+        )
+        .bind(at)
+        .bind(c.to_string())
+        .bind(member.to_string())
+        .execute(&mut t.tx)
+        .await?;
+        if done == 0 {
+            return Ok(Committed::default());
+        }
+        t.event(self, "conversation_prefs", Audience::Member(member), conversation_event(c)).await?;
+        t.commit(self).await
+    }
+
     /// Cross-campus groups after a campus leaves an interconnection: in every live group
     /// whose home campus no longer connects to a member's campus, that member is removed
     /// with a system message. `connected(home)` gives the campuses still connected.
@@ -915,16 +1146,16 @@ fn message_event(m: &Message) -> Event {
 }
 
 /// Most rows in one `INSERT … VALUES`: well inside both databases' limits on
-/// placeholders (SQLite 32,766, PostgreSQL 65,535) at 13 columns.
+/// placeholders (SQLite 32,766, PostgreSQL 65,535) at 14 columns.
 const ROWS_PER_INSERT: usize = 256;
 
 /// Inserts `messages` with one statement per `ROWS_PER_INSERT`.
 async fn insert_messages(tx: &mut Tx, dialect: Dialect, messages: &[Arc<Message>]) -> Result<()> {
-    const COLS: usize = 13;
+    const COLS: usize = 14;
     for chunk in messages.chunks(ROWS_PER_INSERT) {
         let mut q = dynq(format!(
             "INSERT INTO messages (id, conversation_id, position, sender_id, client_id, kind, text, mentions, \
-             mention_all, reply_to, system, attachment, created_at) VALUES {}",
+             mention_all, reply_to, system, attachment, forwarded, created_at) VALUES {}",
             sql::values(dialect, COLS, chunk.len())
         ));
         for m in chunk {
@@ -932,10 +1163,8 @@ async fn insert_messages(tx: &mut Tx, dialect: Dialect, messages: &[Arc<Message>
                 Some(s) => Some(serde_json::to_string(s).map_err(|e| StoreError::Corrupt(e.to_string()))?),
                 None => None,
             };
-            let attachment = match &m.attachment {
-                Some(a) => Some(serde_json::to_string(a).map_err(|e| StoreError::Corrupt(e.to_string()))?),
-                None => None,
-            };
+            let attachment = m.attachment.as_ref().map(json).transpose()?;
+            let forwarded = m.forwarded.as_ref().map(json).transpose()?;
             q = q
                 .bind(m.id.to_string())
                 .bind(m.conversation_id.to_string())
@@ -949,6 +1178,7 @@ async fn insert_messages(tx: &mut Tx, dialect: Dialect, messages: &[Arc<Message>
                 .bind(m.reply_to.map(|r| r.to_string()))
                 .bind(system)
                 .bind(attachment)
+                .bind(forwarded)
                 .bind(m.created_at);
         }
         q.execute(&mut *tx).await?;
@@ -991,7 +1221,7 @@ impl Store {
     pub async fn write_batch(&self, ops: &[&WriteOp]) -> Result<(Committed, Vec<Result<WriteOutcome>>)> {
         let mut t = self.log_tx().await?;
         let sends: Vec<&NewText> =
-            ops.iter().filter_map(|o| if let WriteOp::Send(m) = o { Some(m) } else { None }).collect();
+            ops.iter().filter_map(|o| if let WriteOp::Send(m) = o { Some(m.as_ref()) } else { None }).collect();
         let marks: Vec<(ConversationId, MemberId)> = ops
             .iter()
             .filter_map(|o| {
@@ -1046,6 +1276,8 @@ impl Store {
                         reply_to: m.reply_to,
                         system: None,
                         attachment: m.attachment.clone(),
+                        reactions: Vec::new(),
+                        forwarded: m.forwarded.clone(),
                         created_at: t.now,
                         recalled_at: None,
                     });
@@ -1092,7 +1324,7 @@ impl Store {
         events::insert(&mut t.tx, self.dialect, &new_events).await?;
         for ((c, member), target) in moved {
             db::query(
-                "UPDATE conversation_members SET read_position = $1 WHERE conversation_id = $2 AND member_id = $3",
+                "UPDATE conversation_members SET read_position = $1, marked_unread = 0 WHERE conversation_id = $2 AND member_id = $3",
             )
             .bind(target)
             .bind(c.to_string())

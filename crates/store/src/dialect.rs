@@ -26,7 +26,7 @@ impl Dialect {
     }
 
     /// The migrations for this dialect, in order: (version, name, SQL).
-    pub(crate) fn migrations(self) -> [(i64, &'static str, &'static str); 7] {
+    pub(crate) fn migrations(self) -> [(i64, &'static str, &'static str); 9] {
         let (search, search_fields) = match self {
             Dialect::Sqlite => (
                 include_str!("../migrations/sqlite/0002_search.sql"),
@@ -45,6 +45,8 @@ impl Dialect {
             (5, "search_fields", search_fields),
             (6, "message_client_index", include_str!("../migrations/common/0006_message_client_index.sql")),
             (7, "attachments", include_str!("../migrations/common/0007_attachments.sql")),
+            (8, "conversation_extras", include_str!("../migrations/common/0008_conversation_extras.sql")),
+            (9, "push", include_str!("../migrations/common/0009_push.sql")),
         ]
     }
 

@@ -15,6 +15,7 @@ mod events;
 mod interconnect;
 mod migrate;
 mod outbox;
+pub mod push;
 mod registry;
 mod sessions;
 mod sql;
@@ -22,7 +23,10 @@ pub mod testing;
 mod writer;
 
 pub use attachments::{Attachment, AttachmentMeta};
-pub use chat::{Committed, Conversation, ConversationRow, Membership, Message, NewText, Published, Sent, SystemNote};
+pub use chat::{
+    Committed, Conversation, ConversationRow, Forwarded, Membership, Message, NewText, Prefs, Published, Reaction,
+    Sent, SystemNote,
+};
 pub use clock::Clock;
 pub use db::Pool;
 pub use dialect::Dialect;
@@ -34,6 +38,7 @@ pub use interconnect::{
 };
 pub use migrate::SCHEMA_VERSION;
 pub use outbox::OutboxMail;
+pub use push::PushSubscription;
 pub use registry::{Campus, Names, RegistryRow, School, SchoolWithCampuses};
 pub use sessions::{Session, SessionMember};
 pub use writer::{WriteOp, WriteOutcome, Writer};
@@ -71,6 +76,9 @@ pub enum StoreError {
     /// already, recalled, discarded, or uploaded to another conversation.
     #[error("attachment unavailable")]
     AttachmentUnavailable,
+    /// The member already put as many reactions on the message as one may.
+    #[error("too many reactions")]
+    TooManyReactions,
     #[error("commit failed: {0}")]
     CommitFailed(String),
     /// The writer stopped (the server is shutting down).

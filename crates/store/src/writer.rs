@@ -20,7 +20,7 @@ const MAX_BATCH: usize = 256;
 
 #[derive(Clone, Debug)]
 pub enum WriteOp {
-    Send(NewText),
+    Send(Box<NewText>),
     Read { conversation: ConversationId, member: MemberId, position: i64, audience: Audience },
 }
 

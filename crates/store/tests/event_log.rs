@@ -18,7 +18,7 @@ fn fields(login: &str) -> MemberFields {
 }
 
 fn text(c: domain::ConversationId, sender: MemberId, client_id: String) -> WriteOp {
-    WriteOp::Send(NewText {
+    WriteOp::Send(Box::new(NewText {
         conversation_id: c,
         sender,
         client_id,
@@ -27,7 +27,8 @@ fn text(c: domain::ConversationId, sender: MemberId, client_id: String) -> Write
         mention_all: false,
         reply_to: None,
         attachment: None,
-    })
+        forwarded: None,
+    }))
 }
 
 async fn log_story(dialect: Dialect) {

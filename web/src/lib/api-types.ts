@@ -470,6 +470,40 @@ export interface paths {
         patch: operations["rename_conversation"];
         trace?: never;
     };
+    "/api/v1/conversations/{conversation_id}/announcement": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Set or clear a group's announcement (群公告): its owner's */
+        put: operations["set_announcement"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/conversations/{conversation_id}/announcement/seen": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** The caller has read the group's announcement: no longer shown on entry */
+        post: operations["see_announcement"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/conversations/{conversation_id}/attachments": {
         parameters: {
             query?: never;
@@ -481,6 +515,23 @@ export interface paths {
         put?: never;
         /** Upload a picture, file or voice message (the raw bytes as the body); send it with a message naming its id */
         post: operations["upload_attachment"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/conversations/{conversation_id}/forward": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Forward (轉發) messages one sees into this conversation, one by one */
+        post: operations["forward_messages"];
         delete?: never;
         options?: never;
         head?: never;
@@ -534,6 +585,24 @@ export interface paths {
         /** Send a message; a client id used before answers 200 with the first message */
         post: operations["send_message"];
         delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/conversations/{conversation_id}/messages/{message_id}/reactions/{emoji}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Put an emoji reaction on a message (again: no change) */
+        put: operations["add_reaction"];
+        post?: never;
+        /** Take one's emoji reaction off a message */
+        delete: operations["remove_reaction"];
         options?: never;
         head?: never;
         patch?: never;
@@ -605,6 +674,23 @@ export interface paths {
         options?: never;
         head?: never;
         patch?: never;
+        trace?: never;
+    };
+    "/api/v1/conversations/{conversation_id}/settings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /** The caller's own settings for a conversation: pin, mute, mark as unread */
+        patch: operations["conversation_settings"];
         trace?: never;
     };
     "/api/v1/events": {
@@ -883,6 +969,57 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/push/key": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The key a browser subscribes to campuslink's notifications with */
+        get: operations["push_key"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/push/subscriptions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Receive notifications on this device (its PushSubscription, as toJSON() gives it) */
+        post: operations["subscribe_push"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/push/subscriptions/delete": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** No more notifications on this device */
+        post: operations["unsubscribe_push"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/registry/import": {
         parameters: {
             query?: never;
@@ -995,6 +1132,16 @@ export interface components {
             name_pt?: string;
             name_zh?: string;
             password?: string;
+        };
+        AnnouncementInput: {
+            /** @description "" clears the announcement. */
+            text?: string;
+        };
+        AnnouncementOut: {
+            /** Format: int64 */
+            at: number;
+            by: null | components["schemas"]["MemberRef"];
+            text: string;
         };
         /**
          * @description What an attachment is: a picture shown inline, a file to download, a voice message.
@@ -1152,6 +1299,8 @@ export interface components {
         /** @enum {string} */
         ConversationKind: "direct" | "group";
         ConversationOut: {
+            /** @description A group announcement the caller has not seen yet. */
+            announcement_unseen: boolean;
             dissolved: boolean;
             /** Format: uuid */
             home_campus_id: string;
@@ -1162,12 +1311,21 @@ export interface components {
             /** Format: int64 */
             last_position: number;
             left: boolean;
+            /** @description Marked as unread by the caller; cleared once they read it. */
+            marked_unread: boolean;
             /** Format: int64 */
             member_count: number;
+            /** @description 消息免打擾: no sound or notification, except for an @mention of the caller. */
+            muted: boolean;
             name: string;
             /** Format: uuid */
             owner_id: string | null;
             peer: null | components["schemas"]["MemberRef"];
+            /**
+             * Format: int64
+             * @description Pinned to the top of the caller's list, since then (ms).
+             */
+            pinned_at: number | null;
             read_only: boolean;
             /** Format: int64 */
             read_position: number;
@@ -1210,6 +1368,7 @@ export interface components {
             exposed?: boolean;
         };
         DetailOut: components["schemas"]["ConversationOut"] & {
+            announcement: null | components["schemas"]["AnnouncementOut"];
             /** @description The names of the members' campuses, by campus id. */
             campuses: {
                 [key: string]: components["schemas"]["CampusName"];
@@ -1243,7 +1402,7 @@ export interface components {
             type: "event";
         };
         /** @enum {string} */
-        EventKind: "message" | "message_recalled" | "read" | "conversation" | "conversation_left" | "directory_changed" | "interconnection_changed" | "confirmation_approved";
+        EventKind: "message" | "message_recalled" | "read" | "conversation" | "conversation_left" | "directory_changed" | "interconnection_changed" | "confirmation_approved" | "reaction" | "conversation_prefs";
         EventsOut: {
             events: components["schemas"]["EventFrame"][];
             has_more: boolean;
@@ -1301,6 +1460,20 @@ export interface components {
         };
         /** @enum {string} */
         FilingStatus: "pending" | "confirmed" | "rejected";
+        /**
+         * @description Messages to forward, and the client id they go under (each copy takes
+         *     `client_id:n`, so a resend of the same forward gives the same copies back).
+         */
+        ForwardInput: {
+            client_id?: string;
+            message_ids?: string[];
+        };
+        ForwardOut: {
+            messages: components["schemas"]["MessageOut"][];
+        };
+        ForwardedOut: {
+            sender: null | components["schemas"]["MemberRef"];
+        };
         GroupInput: {
             member_ids?: string[];
             name?: string;
@@ -1467,6 +1640,7 @@ export interface components {
             conversation_id: string;
             /** Format: int64 */
             created_at: number;
+            forwarded: null | components["schemas"]["ForwardedOut"];
             /** Format: uuid */
             id: string;
             kind: components["schemas"]["MessageKind"];
@@ -1474,6 +1648,8 @@ export interface components {
             mentions: string[];
             /** Format: int64 */
             position: number;
+            /** @description Emoji reactions, first put first, with who put each. */
+            reactions: components["schemas"]["ReactionOut"][];
             recalled: boolean;
             reply_to: null | components["schemas"]["ReplyOut"];
             sender: null | components["schemas"]["MemberRef"];
@@ -1505,6 +1681,15 @@ export interface components {
         PasswordInput: {
             password?: string;
         };
+        /** @description The caller's settings for a conversation, each optional. */
+        PrefsInput: {
+            /** @description Mark as unread (標為未讀); reading it clears the mark. */
+            marked_unread?: boolean | null;
+            /** @description 消息免打擾. */
+            muted?: boolean | null;
+            /** @description Pin to the top of the list (置頂). */
+            pinned?: boolean | null;
+        };
         /** @description A problem answer (RFC 9457): a stable `code`, and `detail` in the caller's language. */
         Problem: {
             /** @description One of the operation's `x-problem-codes`. */
@@ -1518,6 +1703,17 @@ export interface components {
             status: number;
             title: string;
             type: string;
+        };
+        PushKeyOut: {
+            /** @description The VAPID public key (base64url, uncompressed P-256): `applicationServerKey`. */
+            public_key: string;
+        };
+        ReactionOut: {
+            emoji: string;
+            member_ids: string[];
+        };
+        ReactionsOut: {
+            reactions: components["schemas"]["ReactionOut"][];
         };
         ReadInput: {
             /** Format: int64 */
@@ -1595,10 +1791,34 @@ export interface components {
         /** @description A frame the server sends on /api/v1/ws. */
         ServerFrame: components["schemas"]["EventFrame"] | components["schemas"]["ControlFrame"];
         /**
+         * @description What a device sends to subscribe (`PushSubscription.toJSON()`, and whether it
+         *     wants previews).
+         */
+        SubscribeInput: {
+            endpoint?: string;
+            /**
+             * Format: double
+             * @description Ignored: what `toJSON()` also gives.
+             */
+            expirationTime?: number | null;
+            keys?: components["schemas"]["SubscriptionKeys"];
+            /** @description Show who wrote and what (default); off: only that a message came, and from which chat. */
+            preview?: boolean;
+        };
+        SubscriptionKeys: {
+            auth?: string;
+            p256dh?: string;
+        };
+        /** @description A device's subscription as the API shows it back. */
+        SubscriptionOut: {
+            endpoint: string;
+            preview: boolean;
+        };
+        /**
          * @description What a system message says happened.
          * @enum {string}
          */
-        SystemAction: "created" | "added" | "removed" | "left" | "renamed" | "owner_changed" | "dissolved" | "campus_disconnected";
+        SystemAction: "created" | "added" | "removed" | "left" | "renamed" | "owner_changed" | "dissolved" | "campus_disconnected" | "announcement" | "announcement_cleared";
         SystemOut: {
             action: components["schemas"]["SystemAction"];
             actor: null | components["schemas"]["MemberRef"];
@@ -1607,6 +1827,9 @@ export interface components {
         };
         TokenInput: {
             token?: string;
+        };
+        UnsubscribeInput: {
+            endpoint?: string;
         };
     };
     responses: never;
@@ -2918,6 +3141,78 @@ export interface operations {
             };
         };
     };
+    set_announcement: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The group */
+                conversation_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AnnouncementInput"];
+            };
+        };
+        responses: {
+            /** @description The group */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DetailOut"];
+                };
+            };
+            /** @description A problem, with one of the operation's codes */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "body_not_object" | "bureau_cannot_chat" | "conversation_read_only" | "csrf_failed" | "internal" | "invalid_input" | "invalid_json" | "not_a_group" | "not_found" | "not_group_owner" | "payload_too_large" | "unauthenticated" | "unsupported_media_type" | "uri_too_long";
+                    };
+                };
+            };
+        };
+    };
+    see_announcement: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The group */
+                conversation_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Noted */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description A problem, with one of the operation's codes */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "bureau_cannot_chat" | "csrf_failed" | "internal" | "not_a_group" | "not_found" | "unauthenticated" | "uri_too_long";
+                    };
+                };
+            };
+        };
+    };
     upload_attachment: {
         parameters: {
             query?: {
@@ -2961,6 +3256,45 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {unknown} */
                         code?: "bureau_cannot_chat" | "conversation_read_only" | "csrf_failed" | "internal" | "invalid_input" | "invalid_query" | "not_found" | "payload_too_large" | "unauthenticated" | "unsupported_media_type" | "uri_too_long";
+                    };
+                };
+            };
+        };
+    };
+    forward_messages: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Where they go */
+                conversation_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ForwardInput"];
+            };
+        };
+        responses: {
+            /** @description The copies, in order */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ForwardOut"];
+                };
+            };
+            /** @description A problem, with one of the operation's codes */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "body_not_object" | "bureau_cannot_chat" | "client_id_reused" | "conversation_read_only" | "csrf_failed" | "internal" | "invalid_input" | "invalid_json" | "not_found" | "payload_too_large" | "unauthenticated" | "unsupported_media_type" | "uri_too_long";
                     };
                 };
             };
@@ -3130,6 +3464,84 @@ export interface operations {
             };
         };
     };
+    add_reaction: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The conversation */
+                conversation_id: string;
+                /** @description The message */
+                message_id: string;
+                /** @description One emoji, URL-encoded */
+                emoji: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The message's reactions now */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReactionsOut"];
+                };
+            };
+            /** @description A problem, with one of the operation's codes */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "bureau_cannot_chat" | "conversation_read_only" | "csrf_failed" | "internal" | "invalid_input" | "not_found" | "too_many_reactions" | "unauthenticated" | "uri_too_long";
+                    };
+                };
+            };
+        };
+    };
+    remove_reaction: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The conversation */
+                conversation_id: string;
+                /** @description The message */
+                message_id: string;
+                /** @description One emoji, URL-encoded */
+                emoji: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The message's reactions now */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReactionsOut"];
+                };
+            };
+            /** @description A problem, with one of the operation's codes */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "bureau_cannot_chat" | "conversation_read_only" | "csrf_failed" | "internal" | "invalid_input" | "not_found" | "unauthenticated" | "uri_too_long";
+                    };
+                };
+            };
+        };
+    };
     readers: {
         parameters: {
             query?: never;
@@ -3277,6 +3689,45 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {unknown} */
                         code?: "body_not_object" | "bureau_cannot_chat" | "csrf_failed" | "internal" | "invalid_input" | "invalid_json" | "not_found" | "payload_too_large" | "unauthenticated" | "unsupported_media_type" | "uri_too_long";
+                    };
+                };
+            };
+        };
+    };
+    conversation_settings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The conversation */
+                conversation_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PrefsInput"];
+            };
+        };
+        responses: {
+            /** @description The conversation as the caller now sees it */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConversationOut"];
+                };
+            };
+            /** @description A problem, with one of the operation's codes */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "body_not_object" | "bureau_cannot_chat" | "csrf_failed" | "internal" | "invalid_json" | "not_found" | "payload_too_large" | "unauthenticated" | "unsupported_media_type" | "uri_too_long";
                     };
                 };
             };
@@ -3989,6 +4440,108 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {unknown} */
                         code?: "forbidden" | "internal" | "not_admin" | "unauthenticated" | "uri_too_long";
+                    };
+                };
+            };
+        };
+    };
+    push_key: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The key */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PushKeyOut"];
+                };
+            };
+            /** @description A problem, with one of the operation's codes */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "internal" | "unauthenticated" | "uri_too_long";
+                    };
+                };
+            };
+        };
+    };
+    subscribe_push: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SubscribeInput"];
+            };
+        };
+        responses: {
+            /** @description Subscribed */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SubscriptionOut"];
+                };
+            };
+            /** @description A problem, with one of the operation's codes */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "body_not_object" | "bureau_cannot_chat" | "csrf_failed" | "internal" | "invalid_input" | "invalid_json" | "payload_too_large" | "unauthenticated" | "unsupported_media_type" | "uri_too_long";
+                    };
+                };
+            };
+        };
+    };
+    unsubscribe_push: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UnsubscribeInput"];
+            };
+        };
+        responses: {
+            /** @description Unsubscribed */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description A problem, with one of the operation's codes */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "body_not_object" | "csrf_failed" | "internal" | "invalid_json" | "not_found" | "payload_too_large" | "unauthenticated" | "unsupported_media_type" | "uri_too_long";
                     };
                 };
             };

@@ -97,6 +97,10 @@ export type ControlFrame = Schemas['ControlFrame'];
 /** A picture, file or voice message; `url` serves its bytes to the conversation's members. */
 export type Attachment = Schemas['AttachmentOut'];
 export type AttachmentKind = Schemas['AttachmentKind'];
+export type Reaction = Schemas['ReactionOut'];
+/** My own settings for a conversation; each optional. */
+export type ConversationPrefs = Input<'conversation_settings'>;
+export type Announcement = Schemas['AnnouncementOut'];
 
 export class ApiError extends Error {
   readonly status: number;
@@ -435,6 +439,17 @@ export const api = {
     request<'mark_read'>('POST', `/conversations/${enc(id)}/read`, { json: { position } }),
   readers: (id: Id, messageId: Id) =>
     request<'readers'>('GET', `/conversations/${enc(id)}/messages/${enc(messageId)}/readers`),
+  addReaction: (id: Id, messageId: Id, emoji: string) =>
+    request<'add_reaction'>('PUT', `/conversations/${enc(id)}/messages/${enc(messageId)}/reactions/${enc(emoji)}`),
+  removeReaction: (id: Id, messageId: Id, emoji: string) =>
+    request<'remove_reaction'>('DELETE', `/conversations/${enc(id)}/messages/${enc(messageId)}/reactions/${enc(emoji)}`),
+  conversationSettings: (id: Id, prefs: ConversationPrefs) =>
+    request<'conversation_settings'>('PATCH', `/conversations/${enc(id)}/settings`, { json: prefs }),
+  setAnnouncement: (id: Id, text: string) =>
+    request<'set_announcement'>('PUT', `/conversations/${enc(id)}/announcement`, { json: { text } }),
+  seeAnnouncement: (id: Id) => request<'see_announcement'>('POST', `/conversations/${enc(id)}/announcement/seen`),
+  forward: (id: Id, input: Input<'forward_messages'>) =>
+    request<'forward_messages'>('POST', `/conversations/${enc(id)}/forward`, { json: input }),
   uploadAttachment: (
     id: Id,
     file: Blob,
@@ -447,6 +462,12 @@ export const api = {
       opts.onProgress,
       opts.signal,
     ),
+
+  // Notifications on this device (Web Push)
+  pushKey: () => request<'push_key'>('GET', '/push/key'),
+  subscribePush: (input: Input<'subscribe_push'>) => request<'subscribe_push'>('POST', '/push/subscriptions', { json: input }),
+  unsubscribePush: (endpoint: string) =>
+    request<'unsubscribe_push'>('POST', '/push/subscriptions/delete', { json: { endpoint } }),
 
   // Audit log
   audit: (q: AuditQuery = {}) => request<'audit'>('GET', '/audit', { query: { ...q } }),

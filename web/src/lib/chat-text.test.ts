@@ -24,6 +24,8 @@ function message(extra: Partial<Message>): Message {
     reply_to: null,
     system: null,
     attachment: null,
+    reactions: [],
+    forwarded: null,
     recalled: false,
     created_at: 0,
     ...extra,
@@ -84,6 +86,10 @@ describe('previews', () => {
     read_only: false,
     left: false,
     dissolved: false,
+    pinned_at: null,
+    muted: false,
+    marked_unread: false,
+    announcement_unseen: false,
   };
 
   it('show the sender in a group and keep to one line', () => {

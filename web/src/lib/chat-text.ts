@@ -53,6 +53,8 @@ export function systemSentence(m: Message, meId: Id | null): string {
     'owner_changed',
     'dissolved',
     'campus_disconnected',
+    'announcement',
+    'announcement_cleared',
   ];
   if (!known.includes(s.action)) return m.text || t('chat-system-other');
   return t(`chat-system-${s.action}`, { actor, members, name: s.name, count: s.members.length });

@@ -11,6 +11,7 @@ import {
   type CampusNames,
   type Conversation,
   type ConversationDetail,
+  type ConversationPrefs,
   type Id,
   type Me,
   type Message,
@@ -20,6 +21,7 @@ import { LiveClient, type LiveEvent, type LiveStatus, type OutgoingSend, type So
 import { applyRecall, byActivity, mergeConversation, mergeMessages, newClientId } from './messages';
 import { t } from './i18n.svelte';
 import { forgetSession } from './session.svelte';
+import { alertFor } from './notify';
 
 export interface PendingSend extends OutgoingSend {
   status: 'uploading' | 'sending' | 'failed';
@@ -68,7 +70,10 @@ class ChatState {
   openId = $state<Id | null>(null);
 
   list = $derived(byActivity(Object.values(this.conversations)));
-  unreadTotal = $derived(Object.values(this.conversations).reduce((n, c) => n + (c.unread > 0 ? c.unread : 0), 0));
+  /** The tab's badge: unread messages outside muted conversations (消息免打擾). */
+  unreadTotal = $derived(
+    Object.values(this.conversations).reduce((n, c) => n + (c.unread > 0 && !c.muted ? c.unread : 0), 0),
+  );
 }
 
 export const chat = new ChatState();
@@ -485,7 +490,11 @@ function apply(e: LiveEvent) {
       if (chatUsers > 0) refreshConversation(String(d.conversation_id));
       break;
     case 'conversation_left':
+    case 'conversation_prefs':
       if (chatUsers > 0) refreshConversation(String(d.conversation_id));
+      break;
+    case 'reaction':
+      reactionsChanged(String(d.conversation_id), String(d.message_id), d.reactions as Message['reactions']);
       break;
     case 'directory_changed':
       if (chatUsers > 0) {
@@ -522,6 +531,7 @@ function addMessage(m: Message) {
     return;
   }
   if (m.position <= c.last_position) return;
+  if (me) alertFor(m, c, me.id, chat.openId);
   c.last_position = m.position;
   c.last_message = m;
   const mine = m.sender?.id === me?.id;
@@ -548,6 +558,48 @@ function recallLocally(conversationId: Id, messageId: Id) {
   if (c && c.unread > 0 && chatUsers > 0) refreshConversation(conversationId);
 }
 
+function reactionsChanged(conversationId: Id, messageId: Id, reactions: Message['reactions']) {
+  if (!Array.isArray(reactions)) return;
+  const t = chat.threads[conversationId];
+  if (t) t.messages = t.messages.map((m) => (m.id === messageId ? { ...m, reactions } : m));
+  const c = chat.conversations[conversationId];
+  if (c?.last_message?.id === messageId) c.last_message = { ...c.last_message, reactions };
+}
+
+/** Puts my `emoji` on a message, or takes it off if it is there. */
+export async function toggleReaction(m: Message, emoji: string): Promise<void> {
+  const mine = !!me && m.reactions.some((r) => r.emoji === emoji && r.member_ids.includes(me!.id));
+  const r = mine ? await api.removeReaction(m.conversation_id, m.id, emoji) : await api.addReaction(m.conversation_id, m.id, emoji);
+  reactionsChanged(m.conversation_id, m.id, r.reactions);
+}
+
+/** My own settings for a conversation: pin, mute, mark unread. */
+export async function setPrefs(id: Id, prefs: ConversationPrefs): Promise<void> {
+  const c = await api.conversationSettings(id, prefs);
+  chat.conversations[id] = mergeConversation(chat.conversations[id], c);
+  const d = chat.details[id];
+  if (d) chat.details[id] = { ...d, pinned_at: c.pinned_at, muted: c.muted, marked_unread: c.marked_unread };
+}
+
+/** Forwards messages into `target`; the copies arrive as messages there. */
+export async function forwardMessages(target: Id, messageIds: Id[]): Promise<void> {
+  const r = await api.forward(target, { client_id: newClientId(), message_ids: messageIds });
+  for (const m of r.messages) addMessage(m);
+}
+
+export async function setAnnouncement(id: Id, text: string): Promise<void> {
+  storeDetail(await api.setAnnouncement(id, text));
+}
+
+/** The announcement was read: it is no longer shown on entry, on any of my devices. */
+export async function seeAnnouncement(id: Id): Promise<void> {
+  const c = chat.conversations[id];
+  if (c) c.announcement_unseen = false;
+  const d = chat.details[id];
+  if (d) d.announcement_unseen = false;
+  await api.seeAnnouncement(id);
+}
+
 function readMoved(conversationId: Id, memberId: Id, position: number) {
   if (!Number.isFinite(position)) return;
   const detail = chat.details[conversationId];
@@ -557,6 +609,7 @@ function readMoved(conversationId: Id, memberId: Id, position: number) {
   const c = chat.conversations[conversationId];
   if (!c || position <= c.read_position) return;
   c.read_position = position;
+  c.marked_unread = false;
   if (position >= c.last_position) c.unread = 0;
   // Read up to somewhere in the middle (on another device): only the server can count.
   else refreshConversation(conversationId);

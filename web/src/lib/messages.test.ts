@@ -28,6 +28,8 @@ function msg(id: string, position: number, extra: Partial<Message> = {}): Messag
     reply_to: null,
     system: null,
     attachment: null,
+    reactions: [],
+    forwarded: null,
     recalled: false,
     created_at: position * 1000,
     ...extra,
@@ -50,9 +52,20 @@ function conv(id: string, extra: Partial<Conversation> = {}): Conversation {
     read_only: false,
     left: false,
     dissolved: false,
+    pinned_at: null,
+    muted: false,
+    marked_unread: false,
+    announcement_unseen: false,
     ...extra,
   };
 }
+
+describe('byActivity', () => {
+  it('puts pinned conversations first, then the most recent', () => {
+    const list = [conv('a', { last_position: 5 }), conv('b', { last_position: 9 }), conv('c', { last_position: 1, pinned_at: 100 })];
+    expect(byActivity(list).map((c) => c.id)).toEqual(['c', 'b', 'a']);
+  });
+});
 
 describe('mergeMessages', () => {
   it('keeps each message once, ordered by position', () => {

@@ -50,8 +50,12 @@ export function unreadBy(m: Message, members: ConversationMember[]): Conversatio
  * Conversations as the list shows them: most recent activity first (the server's order
  * for the same positions), ties by id so the order never flickers.
  */
+/** The list's order: pinned conversations (置頂) first, then by latest activity. */
 export function byActivity(list: Conversation[]): Conversation[] {
-  return [...list].sort((a, b) => b.last_position - a.last_position || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  const pinned = (c: Conversation) => (c.pinned_at == null ? 0 : 1);
+  return [...list].sort(
+    (a, b) => pinned(b) - pinned(a) || b.last_position - a.last_position || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0),
+  );
 }
 
 /**

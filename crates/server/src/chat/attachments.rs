@@ -312,6 +312,25 @@ pub fn key(a: &Attachment, thumbnail: bool) -> ApiResult<String> {
     }
 }
 
+/// A copy of an attachment the caller may fetch, for a message forwarded into
+/// `target`: a new, unsent upload of the caller's there, sharing the bytes.
+pub async fn copy(
+    state: &AppState,
+    caller: &Caller,
+    a: AttachmentId,
+    target: ConversationId,
+) -> ApiResult<AttachmentMeta> {
+    let from = fetchable(state, caller, a).await?;
+    let id = AttachmentId::new();
+    state.blobs.link(&from.meta.id.to_string(), &id.to_string()).await.map_err(ApiError::internal)?;
+    if from.meta.thumbnail {
+        state.blobs.link(&thumb_key(from.meta.id), &thumb_key(id)).await.map_err(ApiError::internal)?;
+    }
+    let meta = AttachmentMeta { id, ..from.meta.clone() };
+    let row = state.store.insert_attachment(&meta, target, caller.member.id, &from.sha256).await?;
+    Ok(row.meta)
+}
+
 /// Deletes the bytes of recalled attachments and of uploads not sent within the
 /// configured time. Run hourly, and after a recall. Returns how many it purged.
 pub async fn purge(state: &AppState) -> ApiResult<usize> {

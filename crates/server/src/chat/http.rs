@@ -672,3 +672,147 @@ mod tests {
         assert_eq!(super::disposition(true, "a\"b.jpg"), "inline; filename=\"a_b.jpg\"; filename*=UTF-8''a%22b.jpg");
     }
 }
+
+// ---- reactions, settings, announcement, forwarding -------------------------------------
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct ReactionsOut {
+    pub reactions: Vec<super::render::ReactionOut>,
+}
+
+/// `PUT /api/v1/conversations/{conversation_id}/messages/{message_id}/reactions/{emoji}`
+#[utoipa::path(
+    put,
+    path = "/conversations/{conversation_id}/messages/{message_id}/reactions/{emoji}",
+    tag = "chat",
+    operation_id = "add_reaction",
+    summary = "Put an emoji reaction on a message (again: no change)",
+    params(
+        ("conversation_id" = uuid::Uuid, Path, description = "The conversation"),
+        ("message_id" = uuid::Uuid, Path, description = "The message"),
+        ("emoji" = String, Path, description = "One emoji, URL-encoded"),
+    ),
+    responses((status = 200, description = "The message's reactions now", body = ReactionsOut)),
+)]
+pub async fn add_reaction(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((c, m, emoji)): Path<(ConversationId, MessageId, String)>,
+) -> ApiResult<Json<ReactionsOut>> {
+    Ok(Json(ReactionsOut { reactions: super::extras::react(&state, &caller, c, m, &emoji, true).await? }))
+}
+
+/// `DELETE /api/v1/conversations/{conversation_id}/messages/{message_id}/reactions/{emoji}`
+#[utoipa::path(
+    delete,
+    path = "/conversations/{conversation_id}/messages/{message_id}/reactions/{emoji}",
+    tag = "chat",
+    operation_id = "remove_reaction",
+    summary = "Take one's emoji reaction off a message",
+    params(
+        ("conversation_id" = uuid::Uuid, Path, description = "The conversation"),
+        ("message_id" = uuid::Uuid, Path, description = "The message"),
+        ("emoji" = String, Path, description = "One emoji, URL-encoded"),
+    ),
+    responses((status = 200, description = "The message's reactions now", body = ReactionsOut)),
+)]
+pub async fn remove_reaction(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((c, m, emoji)): Path<(ConversationId, MessageId, String)>,
+) -> ApiResult<Json<ReactionsOut>> {
+    Ok(Json(ReactionsOut { reactions: super::extras::react(&state, &caller, c, m, &emoji, false).await? }))
+}
+
+/// `PATCH /api/v1/conversations/{conversation_id}/settings`
+#[utoipa::path(
+    patch,
+    path = "/conversations/{conversation_id}/settings",
+    tag = "chat",
+    operation_id = "conversation_settings",
+    summary = "The caller's own settings for a conversation: pin, mute, mark as unread",
+    params(("conversation_id" = uuid::Uuid, Path, description = "The conversation")),
+    request_body = super::extras::PrefsInput,
+    responses((status = 200, description = "The conversation as the caller now sees it", body = super::ConversationOut)),
+)]
+pub async fn conversation_settings(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(c): Path<ConversationId>,
+    Json(input): Json<super::extras::PrefsInput>,
+) -> ApiResult<Json<super::ConversationOut>> {
+    Ok(Json(super::extras::set_prefs(&state, &caller, c, input).await?))
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AnnouncementInput {
+    /// "" clears the announcement.
+    #[serde(default)]
+    pub text: String,
+}
+
+/// `PUT /api/v1/conversations/{conversation_id}/announcement`
+#[utoipa::path(
+    put,
+    path = "/conversations/{conversation_id}/announcement",
+    tag = "chat",
+    operation_id = "set_announcement",
+    summary = "Set or clear a group's announcement (群公告): its owner's",
+    params(("conversation_id" = uuid::Uuid, Path, description = "The group")),
+    request_body = AnnouncementInput,
+    responses((status = 200, description = "The group", body = DetailOut)),
+)]
+pub async fn set_announcement(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(c): Path<ConversationId>,
+    Json(input): Json<AnnouncementInput>,
+) -> ApiResult<Json<DetailOut>> {
+    Ok(Json(super::extras::set_announcement(&state, &caller, c, &input.text).await?))
+}
+
+/// `POST /api/v1/conversations/{conversation_id}/announcement/seen`
+#[utoipa::path(
+    post,
+    path = "/conversations/{conversation_id}/announcement/seen",
+    tag = "chat",
+    operation_id = "see_announcement",
+    summary = "The caller has read the group's announcement: no longer shown on entry",
+    params(("conversation_id" = uuid::Uuid, Path, description = "The group")),
+    responses((status = 204, description = "Noted")),
+)]
+pub async fn see_announcement(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(c): Path<ConversationId>,
+) -> ApiResult<StatusCode> {
+    super::extras::see_announcement(&state, &caller, c).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct ForwardOut {
+    pub messages: Vec<super::render::MessageOut>,
+}
+
+/// `POST /api/v1/conversations/{conversation_id}/forward`
+#[utoipa::path(
+    post,
+    path = "/conversations/{conversation_id}/forward",
+    tag = "chat",
+    operation_id = "forward_messages",
+    summary = "Forward (轉發) messages one sees into this conversation, one by one",
+    params(("conversation_id" = uuid::Uuid, Path, description = "Where they go")),
+    request_body = super::extras::ForwardInput,
+    responses((status = 201, description = "The copies, in order", body = ForwardOut)),
+)]
+pub async fn forward(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(c): Path<ConversationId>,
+    Json(input): Json<super::extras::ForwardInput>,
+) -> ApiResult<Response> {
+    let messages = super::extras::forward(&state, &caller, c, input).await?;
+    Ok((StatusCode::CREATED, Json(ForwardOut { messages })).into_response())
+}

@@ -4,6 +4,7 @@
 //! events, and hands the events to the hub. Nothing here decides visibility itself.
 
 pub mod attachments;
+pub mod extras;
 pub mod http;
 pub mod render;
 
@@ -170,6 +171,15 @@ pub struct ConversationOut {
     pub read_only: bool,
     pub left: bool,
     pub dissolved: bool,
+    /// Pinned to the top of the caller's list, since then (ms).
+    #[schema(required = true)]
+    pub pinned_at: Option<i64>,
+    /// 消息免打擾: no sound or notification, except for an @mention of the caller.
+    pub muted: bool,
+    /// Marked as unread by the caller; cleared once they read it.
+    pub marked_unread: bool,
+    /// A group announcement the caller has not seen yet.
+    pub announcement_unseen: bool,
 }
 
 #[derive(Serialize, utoipa::ToSchema)]
@@ -198,6 +208,17 @@ pub struct DetailOut {
     /// The names of the members' campuses, by campus id.
     #[schema(value_type = HashMap<String, CampusName>)]
     pub campuses: HashMap<CampusId, CampusName>,
+    /// The group announcement (群公告), if there is one.
+    #[schema(required = true)]
+    pub announcement: Option<AnnouncementOut>,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct AnnouncementOut {
+    pub text: String,
+    pub at: i64,
+    #[schema(value_type = Option<MemberRef>, required = true)]
+    pub by: Option<Arc<MemberRef>>,
 }
 
 /// A conversation as `me` sees it. `open`: for a direct chat, whether the two still
@@ -226,6 +247,10 @@ fn conversation_out(
         read_only: !me.current() || conv.dissolved_at.is_some() || (conv.kind == Kind::Direct && !open),
         left: !me.current(),
         dissolved: conv.dissolved_at.is_some(),
+        pinned_at: me.pinned_at,
+        muted: me.muted,
+        marked_unread: me.marked_unread,
+        announcement_unseen: conv.announcement_at.is_some_and(|at| at > me.announcement_seen) && me.current(),
     }
 }
 
@@ -259,7 +284,7 @@ pub async fn detail(state: &AppState, caller: &Caller, c: ConversationId) -> Api
     let members = state.store.memberships(c).await?;
     let me = members.iter().find(|m| m.member_id == caller.member.id).copied().ok_or_else(ApiError::not_found)?;
     let current: Vec<&Membership> = members.iter().filter(|m| m.current()).collect();
-    let ids: Vec<MemberId> = current.iter().map(|m| m.member_id).collect();
+    let ids: Vec<MemberId> = current.iter().map(|m| m.member_id).chain(conv.announcement_by).collect();
     let refs = state.hub.refs.many(&state.store, &ids).await?;
     let peer = match conv.kind {
         Kind::Direct => peer_of(&members, me.member_id),
@@ -304,6 +329,11 @@ pub async fn detail(state: &AppState, caller: &Caller, c: ConversationId) -> Api
         conversation: conversation_out(&conv, &me, current.len() as i64, peer_ref, last, unread, open),
         members: member_list,
         campuses,
+        announcement: conv.announcement_at.map(|at| AnnouncementOut {
+            text: conv.announcement.clone(),
+            at,
+            by: conv.announcement_by.and_then(|b| refs.get(&b).cloned()),
+        }),
     })
 }
 
@@ -511,7 +541,7 @@ pub async fn send(
     let mut mentions = input.mentions.clone();
     mentions.sort();
     mentions.dedup();
-    let op = WriteOp::Send(NewText {
+    let op = WriteOp::Send(Box::new(NewText {
         conversation_id: c,
         sender: caller.member.id,
         client_id,
@@ -520,7 +550,8 @@ pub async fn send(
         mention_all: input.mention_all,
         reply_to: input.reply_to,
         attachment,
-    });
+        forwarded: None,
+    }));
     let sent = match state.writer.write(op).await? {
         WriteOutcome::Sent(s) => s,
         WriteOutcome::Read(_) => return Err(ApiError::internal("writer answered a send with a read")),

@@ -119,12 +119,37 @@ pub struct MessageOut {
     /// A picture, file or voice message (gone once recalled).
     #[schema(required = true)]
     pub attachment: Option<super::attachments::AttachmentOut>,
+    /// Emoji reactions, first put first, with who put each.
+    pub reactions: Vec<ReactionOut>,
+    /// A forwarded copy (转发): its original sender, when they may be named here.
+    #[schema(required = true)]
+    pub forwarded: Option<ForwardedOut>,
     pub recalled: bool,
     pub created_at: i64,
 }
 
+#[derive(Clone, Serialize, utoipa::ToSchema)]
+pub struct ReactionOut {
+    pub emoji: String,
+    #[schema(value_type = Vec<uuid::Uuid>)]
+    pub member_ids: Vec<MemberId>,
+}
+
+impl From<&store::Reaction> for ReactionOut {
+    fn from(r: &store::Reaction) -> Self {
+        ReactionOut { emoji: r.emoji.clone(), member_ids: r.members.clone() }
+    }
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct ForwardedOut {
+    #[schema(value_type = Option<MemberRef>, required = true)]
+    pub sender: Option<Arc<MemberRef>>,
+}
+
 fn ids_of(m: &Message, into: &mut Vec<MemberId>) {
     into.extend(m.sender_id);
+    into.extend(m.forwarded.as_ref().and_then(|f| f.sender));
     if let Some(s) = &m.system {
         into.extend(s.actor);
         into.extend(s.members.iter().copied());
@@ -172,6 +197,8 @@ pub async fn messages(store: &Store, refs: &Refs, list: &[&Message]) -> store::R
                 name: s.name.clone(),
             }),
             attachment: m.attachment.as_ref().filter(|_| m.recalled_at.is_none()).map(Into::into),
+            reactions: m.reactions.iter().map(Into::into).collect(),
+            forwarded: m.forwarded.as_ref().map(|f| ForwardedOut { sender: f.sender.as_ref().and_then(person) }),
             recalled: m.recalled_at.is_some(),
             created_at: m.created_at,
         })

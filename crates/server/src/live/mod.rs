@@ -204,7 +204,12 @@ pub struct Hub {
     pub grants: GrantCache,
     pub exposed: ExposedCache,
     pub direct: DirectCache,
+    /// Told of each message committed on this node (Web Push).
+    on_message: std::sync::OnceLock<MessageListener>,
 }
+
+/// Told of a message committed on this node; must not block.
+pub type MessageListener = Box<dyn Fn(Arc<store::Message>) + Send + Sync>;
 
 impl Hub {
     /// Starts the hub's delivery task. `start` is the log's last position: what came
@@ -221,6 +226,7 @@ impl Hub {
             grants: GrantCache::default(),
             exposed: ExposedCache::default(),
             direct: DirectCache::new(100_000),
+            on_message: std::sync::OnceLock::new(),
         });
         tokio::spawn(run(Arc::downgrade(&hub), hub.store.clone(), rx));
         tokio::spawn(listen_to_other_nodes(Arc::downgrade(&hub), hub.store.clone()));
@@ -236,8 +242,26 @@ impl Hub {
         !self.input.is_closed()
     }
 
-    /// Hands committed events to the delivery task.
+    /// Sets who is told of each message committed on this node (once).
+    pub fn on_message(&self, listener: MessageListener) {
+        let _ = self.on_message.set(listener);
+    }
+
+    /// Which of `members` have no connection to this node.
+    pub fn offline(&self, members: &[MemberId]) -> Vec<MemberId> {
+        let r = self.registry();
+        members.iter().copied().filter(|m| !r.by_member.contains_key(m)).collect()
+    }
+
+    /// Hands committed events to the delivery task. Only this node's own commits come
+    /// here (other nodes' are read from the log), so a listener hears of each message once
+    /// across the cluster.
     pub fn publish(&self, c: Committed) {
+        if let Some(listen) = self.on_message.get() {
+            for m in c.events.iter().filter_map(|p| p.message.clone()) {
+                listen(m);
+            }
+        }
         if !c.events.is_empty() {
             let _ = self.input.send(Input::Committed(c));
         }

@@ -1,20 +1,22 @@
-// Pictures, files and voice messages between teachers of two interconnected campuses,
-// in real browsers on one server: a photo picked from the gallery arrives live as a
-// thumbnail and opens full size; a PDF dropped onto the chat downloads with its name and
-// bytes on the other side; a voice message held on the microphone (Chromium's fake
-// microphone) plays back with its length.
+// More than text, between teachers of two interconnected campuses, in real browsers on
+// one server: a photo picked from the gallery arrives live as a thumbnail and opens full
+// size; a PDF dropped onto the chat downloads with its name and bytes on the other side;
+// a voice message held on the microphone (Chromium's fake microphone) plays back with
+// its length. Then reactions arrive live, a message is forwarded into a group with its
+// sender named, a chat is pinned and muted, and a group announcement is shown on entry
+// until read.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { apiClient, interconnectDemo, setup, signIn } from './helpers.mjs';
+import { apiClient, interconnectDemo, setup, signedIn } from './helpers.mjs';
 
 const webDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const fixtures = path.resolve(webDir, '../crates/media/tests/fixtures');
 const DESKTOP = { viewport: { width: 1280, height: 860 } };
 
-describe('attachments (圖片、文件、語音)', () => {
+describe('消息: attachments, reactions, forwarding, settings, announcements', () => {
   const env = setup();
   const opened = [];
 
@@ -26,15 +28,9 @@ describe('attachments (圖片、文件、語音)', () => {
     for (const p of opened) await p.context.close().catch(() => {});
   });
 
-  async function person(login, at = '/chats') {
-    const p = await env.open(DESKTOP);
-    p.context.setDefaultTimeout(30_000);
-    p.login = login;
+  async function person(login) {
+    const p = await signedIn(env, login, { options: DESKTOP });
     opened.push(p);
-    await p.page.goto(at);
-    await signIn(p.page, login);
-    await p.page.getByRole('navigation', { name: '消息與通訊錄' }).waitFor();
-    p.me = await (await p.page.request.get('/api/v1/me')).json();
     return p;
   }
 
@@ -49,7 +45,8 @@ describe('attachments (圖片、文件、語音)', () => {
       const dir = path.join(webDir, 'test-results');
       await mkdir(dir, { recursive: true });
       for (const p of people) {
-        await p.page.screenshot({ path: path.join(dir, `attachments-${name}-${p.login}.png`), fullPage: true }).catch(() => {});
+        await p.page.screenshot({ path: path.join(dir, `chat-more-${name}-${p.login}.png`), fullPage: true }).catch(() => {});
+        e.message += `\n${p.login}'s console:\n${p.console.slice(-10).join('\n')}`;
       }
       throw e;
     }
@@ -131,6 +128,76 @@ describe('attachments (圖片、文件、語音)', () => {
       await A.page.getByTestId('voice-time').waitFor({ state: 'detached' });
       assert.equal(await A.page.locator('li.msg[data-pending]').count(), 0, 'nothing pending');
       assert.equal(await sent(A.page).count(), before, 'nothing sent');
+    });
+  });
+
+  /** Opens the message menu of the message with `text` (right click on a computer). */
+  async function menuOf(page, text) {
+    await sent(page).filter({ hasText: text }).locator('.bubble').click({ button: 'right' });
+    return page.getByRole('menu');
+  }
+
+  it('reactions, forwarding, pin and mute, and the group announcement', { timeout: 240_000 }, async () => {
+    const A = await person('teacher.a2');
+    const B = await person('teacher.b2');
+    await shots('extras', [A, B], async () => {
+      const a = await apiClient(env.server.url, 'teacher.a2');
+      const b = await apiClient(env.server.url, 'teacher.b2');
+      const a3 = await apiClient(env.server.url, 'teacher.a3');
+      const dm = await a.call('POST', '/conversations/direct', { member_id: B.me.id });
+      await b.call('POST', `/conversations/${dm.id}/messages`, { client_id: 'x-1', text: '週五下午教研會議' });
+      await A.page.goto(`/chats/${dm.id}`);
+      await B.page.goto(`/chats/${dm.id}`);
+
+      // B reacts from the message's menu; A sees it live and adds theirs.
+      const menu = await menuOf(B.page, '週五下午教研會議');
+      await menu.getByRole('menuitem', { name: '回應 👍' }).click();
+      const chipA = sent(A.page).filter({ hasText: '週五下午教研會議' }).locator('.reaction');
+      await chipA.filter({ hasText: '1' }).waitFor();
+      await chipA.click();
+      await sent(B.page).locator('.reaction[aria-pressed="true"]', { hasText: '2' }).waitFor();
+
+      // A forwards B's message into a group with 中學部's teacher.a3, who sees who wrote it.
+      const g = await a.call('POST', '/conversations/group', { name: '教研組', member_ids: [a3.me.id] });
+      await A.page.goto(`/chats/${dm.id}`);
+      const menu2 = await menuOf(A.page, '週五下午教研會議');
+      await menu2.getByRole('menuitem', { name: '轉發' }).click();
+      const dialog = A.page.getByRole('dialog', { name: '轉發給' });
+      await dialog.getByRole('option', { name: /教研組/ }).click();
+      await dialog.getByRole('button', { name: '轉發給 教研組' }).click();
+      await dialog.waitFor({ state: 'detached' });
+      const page = await a3.call('GET', `/conversations/${g.id}/messages`);
+      const copy = page.messages.find((m) => m.text === '週五下午教研會議');
+      assert.ok(copy, 'the copy is in the group');
+      assert.equal(copy.forwarded.sender.id, B.me.id, 'naming its sender, whom the group reaches');
+
+      // Pin and mute, from the chat's own menu: the list shows both.
+      await A.page.goto(`/chats/${dm.id}`);
+      await A.page.getByRole('button', { name: '聊天設定' }).click();
+      await A.page.getByRole('menuitemcheckbox', { name: '置頂聊天' }).click();
+      await A.page.locator(`a.chat-row.pinned[data-conversation="${dm.id}"]`).waitFor();
+      const first = await A.page.locator('a.chat-row').first().getAttribute('data-conversation');
+      assert.equal(first, dm.id, 'the pinned chat is first');
+      await A.page.getByRole('button', { name: '聊天設定' }).click();
+      await A.page.getByRole('menuitemcheckbox', { name: '消息免打擾' }).click();
+      await A.page.locator(`a.chat-row[data-conversation="${dm.id}"]`).getByRole('img', { name: '已開啟消息免打擾' }).waitFor();
+
+      // B owns a group with A: the announcement B sets is shown to A on entry until read.
+      const g2 = await b.call('POST', '/conversations/group', { name: '跨校部活動', member_ids: [A.me.id] });
+      await B.page.goto(`/chats/${g2.id}`);
+      await B.page.getByRole('button', { name: '群聊資料' }).click();
+      await B.page.getByRole('button', { name: '編輯群公告' }).click();
+      await B.page.getByRole('dialog').locator('textarea').fill('下週三聯合升旗，請八時前到操場。');
+      await B.page.getByRole('dialog').getByRole('button', { name: '儲存' }).click();
+      await B.page.getByRole('dialog').getByText('下週三聯合升旗，請八時前到操場。').waitFor();
+      await A.page.goto(`/chats/${g2.id}`);
+      const note = A.page.getByRole('note', { name: '群公告' });
+      await note.getByText('下週三聯合升旗，請八時前到操場。').waitFor();
+      await note.getByRole('button', { name: '知道了' }).click();
+      await note.waitFor({ state: 'detached' });
+      await A.page.reload();
+      await pane(A.page).getByRole('textbox', { name: '消息', exact: true }).waitFor();
+      assert.equal(await A.page.getByRole('note', { name: '群公告' }).count(), 0, 'read: not shown again');
     });
   });
 });

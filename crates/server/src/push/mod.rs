@@ -1,0 +1,333 @@
+//! Web Push (RFC 8030) to the installed app on a phone or a closed browser tab: each
+//! device subscribes with its browser's push service; when a message is committed on
+//! this node, the notifier works out who should hear of it on a device without an open
+//! connection, and posts each of their subscriptions an encrypted notification
+//! (RFC 8291, campuslink-webpush) signed with the server's VAPID key (RFC 8292).
+//!
+//! Who is told: the conversation's current members but its sender, except where it is
+//! muted (消息免打擾) — an @mention of them (or @所有人) is told even then — and except
+//! members with a live connection to this node (their open app shows it). A device can
+//! ask for no preview: it is then told only that a message came, from which chat.
+//! Several messages of one chat collapse into one notification (the push `Topic` on the
+//! way, the notification `tag` on the device).
+//!
+//! Best effort by design: a notification that cannot be delivered is not retried
+//! forever (the message itself is durable and the app catches up when opened); a push
+//! service saying the subscription is gone (404, 410) removes it.
+
+pub mod http;
+
+use crate::AppState;
+use crate::auth::Caller;
+use crate::error::{ApiError, ApiResult};
+use domain::{ConversationId, Invalid, MemberId};
+use serde::{Deserialize, Serialize};
+use std::sync::Arc;
+use std::time::Duration;
+use store::{Message, PushSubscription, Store};
+use tokio::sync::mpsc;
+
+/// Messages waiting for the notifier; beyond this, new ones are not pushed (the open
+/// apps and the log still have them).
+const QUEUE: usize = 4096;
+/// Pushes in flight at once.
+const CONCURRENCY: usize = 16;
+/// How long a push service keeps a notification for a device that is offline.
+const TTL_SECONDS: u32 = 24 * 3600;
+/// Longest text a notification carries (the whole payload must stay under 3,993 bytes).
+const PREVIEW_CHARS: usize = 200;
+
+/// What the server needs to push.
+pub struct Push {
+    key: webpush::VapidKey,
+    /// `mailto:` or `https:` contact the push services may reach the operator at.
+    subject: String,
+    client: reqwest::Client,
+    /// Subscriptions may name `http://127.0.0.1…` (tests' own push endpoint).
+    pub allow_loopback_http: bool,
+    tx: mpsc::Sender<Arc<Message>>,
+}
+
+impl Push {
+    /// The server's key (made once, kept in the database) and the notifier task.
+    pub async fn start(
+        store: &Store,
+        hub: Arc<crate::live::Hub>,
+        subject: String,
+        allow_loopback_http: bool,
+    ) -> store::Result<Arc<Push>> {
+        let secret = store.server_secret("vapid", || webpush::VapidKey::generate().to_secret_base64url()).await?;
+        let key = webpush::VapidKey::from_secret_base64url(&secret)
+            .map_err(|e| store::StoreError::Corrupt(format!("the stored VAPID key: {e}")))?;
+        let client = reqwest::Client::builder()
+            .timeout(Duration::from_secs(20))
+            .connect_timeout(Duration::from_secs(10))
+            .build()
+            .map_err(|e| store::StoreError::Corrupt(format!("push client: {e}")))?;
+        let (tx, rx) = mpsc::channel(QUEUE);
+        let push = Arc::new(Push { key, subject, client, allow_loopback_http, tx });
+        tokio::spawn(notify(Arc::downgrade(&push), store.clone(), hub, rx));
+        Ok(push)
+    }
+
+    /// The public key browsers subscribe with (`applicationServerKey`).
+    pub fn public_key(&self) -> String {
+        self.key.public_base64url()
+    }
+
+    /// Hands a message committed on this node to the notifier; never waits.
+    pub fn message(&self, m: Arc<Message>) {
+        if m.system.is_none() && m.sender_id.is_some() {
+            let _ = self.tx.try_send(m);
+        }
+    }
+}
+
+/// What a device sends to subscribe (`PushSubscription.toJSON()`, and whether it
+/// wants previews).
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SubscribeInput {
+    #[serde(default)]
+    pub endpoint: String,
+    #[serde(default)]
+    pub keys: SubscriptionKeys,
+    /// Show who wrote and what (default); off: only that a message came, and from which chat.
+    #[serde(default = "yes")]
+    pub preview: bool,
+    /// Ignored: what `toJSON()` also gives.
+    #[serde(default, rename = "expirationTime")]
+    #[schema(value_type = Option<f64>)]
+    pub expiration_time: Option<serde_json::Value>,
+}
+
+fn yes() -> bool {
+    true
+}
+
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SubscriptionKeys {
+    #[serde(default)]
+    pub p256dh: String,
+    #[serde(default)]
+    pub auth: String,
+}
+
+/// A device's subscription as the API shows it back.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct SubscriptionOut {
+    pub endpoint: String,
+    pub preview: bool,
+}
+
+/// Subscribes the caller's device. A malformed endpoint or key is refused with its field.
+pub async fn subscribe(state: &AppState, caller: &Caller, input: SubscribeInput) -> ApiResult<SubscriptionOut> {
+    if caller.member.campus_id.is_none() {
+        return Err(domain::chat::ChatRefusal::BureauCannotChat.into());
+    }
+    let sub = webpush::parse_subscription(
+        &input.endpoint,
+        &input.keys.p256dh,
+        &input.keys.auth,
+        state.push.allow_loopback_http,
+    )
+    .map_err(|e| {
+        let field = match e.field() {
+            Some("p256dh") => "keys.p256dh",
+            Some("auth") => "keys.auth",
+            _ => "endpoint",
+        };
+        let why =
+            if input.endpoint.is_empty() && field == "endpoint" { Invalid::Required } else { Invalid::InvalidFormat };
+        ApiError::field(field, why)
+    })?;
+    let row = PushSubscription {
+        endpoint: sub.endpoint.clone(),
+        member_id: caller.member.id,
+        p256dh: input.keys.p256dh.clone(),
+        auth: input.keys.auth.clone(),
+        preview: input.preview,
+        created_at: state.store.now(),
+    };
+    state.store.save_subscription(&row).await?;
+    Ok(SubscriptionOut { endpoint: row.endpoint, preview: row.preview })
+}
+
+/// Unsubscribes one of the caller's devices; another member's is left alone (as absent).
+pub async fn unsubscribe(state: &AppState, caller: &Caller, endpoint: &str) -> ApiResult<()> {
+    if state.store.delete_subscription(caller.member.id, endpoint).await? { Ok(()) } else { Err(ApiError::not_found()) }
+}
+
+/// What a notification carries: the service worker words it in the device's language.
+#[derive(Debug, Serialize, Deserialize, PartialEq, Eq)]
+pub struct Payload {
+    pub conversation_id: ConversationId,
+    /// "direct" or "group".
+    pub kind: String,
+    /// The group's name ("" for a direct chat).
+    pub group: String,
+    /// The sender's names; empty without a preview.
+    pub sender_zh: String,
+    pub sender_pt: String,
+    /// The text (at most 200 characters), "" without a preview or for an attachment.
+    pub text: String,
+    /// "image" | "file" | "voice" when it carries one (and previews are on).
+    pub attachment: Option<String>,
+    /// The reader is @mentioned (or @所有人).
+    pub mention: bool,
+    /// Where the app opens.
+    pub url: String,
+}
+
+/// The notifier: for each message, who should hear of it and on which devices.
+async fn notify(
+    push: std::sync::Weak<Push>,
+    store: Store,
+    hub: Arc<crate::live::Hub>,
+    mut rx: mpsc::Receiver<Arc<Message>>,
+) {
+    let limit = Arc::new(tokio::sync::Semaphore::new(CONCURRENCY));
+    while let Some(m) = rx.recv().await {
+        let Some(push) = push.upgrade() else { return };
+        match deliveries(&store, &hub, &m).await {
+            Ok(list) => {
+                for (sub, payload) in list {
+                    let Ok(permit) = limit.clone().acquire_owned().await else { return };
+                    let (push, store) = (push.clone(), store.clone());
+                    tokio::spawn(async move {
+                        send(&push, &store, &sub, &payload).await;
+                        drop(permit);
+                    });
+                }
+            }
+            Err(e) => tracing::warn!(error = %e, "push: cannot work out who to notify"),
+        }
+    }
+}
+
+/// Each subscription to push for `m`, with what to tell it.
+async fn deliveries(
+    store: &Store,
+    hub: &crate::live::Hub,
+    m: &Message,
+) -> store::Result<Vec<(PushSubscription, Payload)>> {
+    let Some(sender) = m.sender_id else { return Ok(Vec::new()) };
+    let facts = hub.memberships.get(store, m.conversation_id).await?;
+    let mentioned = |who: MemberId| m.mention_all || m.mentions.contains(&who);
+    let candidates: Vec<MemberId> = facts
+        .members
+        .iter()
+        .filter(|x| x.current() && x.member_id != sender && x.sees(m.position))
+        .filter(|x| !x.muted || mentioned(x.member_id))
+        .map(|x| x.member_id)
+        .collect();
+    let told = hub.offline(&candidates);
+    if told.is_empty() {
+        return Ok(Vec::new());
+    }
+    let subs = store.subscriptions_of(&told).await?;
+    if subs.is_empty() {
+        return Ok(Vec::new());
+    }
+    let refs = hub.refs.many(store, &[sender]).await?;
+    let who = refs.get(&sender);
+    let conv = &facts.conversation;
+    Ok(subs
+        .into_iter()
+        .map(|s| {
+            let preview = s.preview;
+            let payload = Payload {
+                conversation_id: m.conversation_id,
+                kind: conv.kind.as_str().to_owned(),
+                group: conv.name.clone(),
+                sender_zh: if preview { who.map(|w| w.name_zh.clone()).unwrap_or_default() } else { String::new() },
+                sender_pt: if preview { who.map(|w| w.name_pt.clone()).unwrap_or_default() } else { String::new() },
+                text: if preview { m.text.chars().take(PREVIEW_CHARS).collect() } else { String::new() },
+                attachment: m.attachment.as_ref().filter(|_| preview).map(|a| a.kind.as_str().to_owned()),
+                mention: mentioned(s.member_id),
+                url: format!("/chats/{}", m.conversation_id),
+            };
+            (s, payload)
+        })
+        .collect())
+}
+
+/// Encrypts and posts one notification; a subscription the push service no longer
+/// knows is removed.
+async fn send(push: &Push, store: &Store, sub: &PushSubscription, payload: &Payload) {
+    let Ok(parsed) = webpush::parse_subscription(&sub.endpoint, &sub.p256dh, &sub.auth, push.allow_loopback_http)
+    else {
+        let _ = store.drop_subscription(&sub.endpoint).await;
+        return;
+    };
+    let body = match serde_json::to_vec(payload)
+        .map_err(|e| e.to_string())
+        .and_then(|b| webpush::encrypt(&parsed, &b).map_err(|e| e.to_string()))
+    {
+        Ok(b) => b,
+        Err(e) => {
+            tracing::warn!(error = %e, "push: cannot encrypt a notification");
+            return;
+        }
+    };
+    let now = (store.now() / 1000).max(0) as u64;
+    let auth = match push.key.authorization(&sub.endpoint, &push.subject, now) {
+        Ok(a) => a,
+        Err(e) => {
+            tracing::warn!(error = %e, "push: cannot sign for the push service");
+            return;
+        }
+    };
+    // Several messages of one chat replace each other while the device is offline.
+    let topic = topic(payload.conversation_id);
+    let urgency = if payload.mention { webpush::Urgency::High } else { webpush::Urgency::Normal };
+    let headers =
+        match webpush::headers(&webpush::PushHeaders { ttl_seconds: TTL_SECONDS, urgency, topic: Some(topic) }) {
+            Ok(h) => h,
+            Err(e) => {
+                tracing::warn!(error = %e, "push: bad headers");
+                return;
+            }
+        };
+    let mut req = push.client.post(&sub.endpoint).header("authorization", auth).body(body);
+    for (k, v) in headers {
+        req = req.header(k, v);
+    }
+    match req.send().await {
+        Ok(r) if r.status().is_success() => {
+            metrics::counter!("campuslink_push_sent_total").increment(1);
+        }
+        Ok(r) if matches!(r.status().as_u16(), 404 | 410) => {
+            tracing::info!("push: a subscription is gone; removing it");
+            let _ = store.drop_subscription(&sub.endpoint).await;
+        }
+        Ok(r) => {
+            metrics::counter!("campuslink_push_failed_total").increment(1);
+            tracing::warn!(status = r.status().as_u16(), "push: the push service refused a notification");
+        }
+        Err(e) => {
+            metrics::counter!("campuslink_push_failed_total").increment(1);
+            tracing::warn!(error = %e, "push: cannot reach the push service");
+        }
+    }
+}
+
+/// A chat's push `Topic`: 22 base64url characters from its id (RFC 8030 §5.4 allows 32).
+fn topic(c: ConversationId) -> String {
+    use base64::Engine;
+    use sha2::Digest;
+    let digest = sha2::Sha256::digest(c.to_string().as_bytes());
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(&digest[..16])
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn topics_are_short_and_per_chat() {
+        let (a, b) = (domain::ConversationId::new(), domain::ConversationId::new());
+        assert_eq!(super::topic(a).len(), 22);
+        assert_eq!(super::topic(a), super::topic(a));
+        assert_ne!(super::topic(a), super::topic(b));
+    }
+}
