@@ -3,15 +3,22 @@
 # the API tests on PostgreSQL (a throw-away cluster started here), and the browser
 # tests in headless Chromium, and the Debian package. Needs: Rust, Node.js + npm,
 # PostgreSQL 15 server binaries in /usr/lib/postgresql/15/bin, Debian's chromium at
-# /usr/bin/chromium, and cargo-deb (cargo install cargo-deb --version 3.8.0 --locked).
+# /usr/bin/chromium, cargo-deb (cargo install cargo-deb --version 3.8.0 --locked), and
+# moto's S3-compatible server (python3 -m pip install 'moto[server]==5.2.5').
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 pgdir=$(mktemp -d /tmp/campuslink-pg.XXXXXX)
-cleanup() { scripts/postgres.sh stop "$pgdir"; }
+s3dir=$(mktemp -d /tmp/campuslink-s3.XXXXXX)
+cleanup() {
+  scripts/postgres.sh stop "$pgdir"
+  scripts/s3.sh stop "$s3dir"
+}
 trap cleanup EXIT
 eval "$(scripts/postgres.sh start "$pgdir")"
 export CAMPUSLINK_TEST_POSTGRES
+eval "$(scripts/s3.sh start "$s3dir")"
+export CAMPUSLINK_TEST_S3
 
 step() { printf '\n==> %s\n' "$*"; }
 

@@ -35,7 +35,23 @@ pub struct Config {
     pub interconnection: InterconnectionSection,
     pub chat: ChatSection,
     pub push: PushSection,
+    pub s3: S3Section,
     pub metrics: MetricsSection,
+}
+
+/// Attachments in S3-compatible object storage instead of `chat.attachments_dir`.
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq, Default)]
+#[serde(deny_unknown_fields, default)]
+pub struct S3Section {
+    /// The bucket; empty: attachments stay on this machine's disk.
+    pub bucket: String,
+    /// e.g. `https://s3.ap-east-1.amazonaws.com`, or a MinIO's `http://10.0.0.5:9000`.
+    pub endpoint: String,
+    pub region: String,
+    pub access_key: String,
+    pub secret_key: Secret,
+    /// Keys go under this prefix in the bucket ("" for none).
+    pub prefix: String,
 }
 
 #[derive(Clone, Debug, Deserialize, Serialize, PartialEq, Default)]
@@ -234,6 +250,12 @@ impl Config {
         if self.server.data_dir.as_os_str().is_empty() {
             return bad("server.data_dir", "must not be empty".into());
         }
+        if !self.s3.bucket.is_empty()
+            && !self.s3.endpoint.starts_with("https://")
+            && !self.s3.endpoint.starts_with("http://")
+        {
+            return bad("s3.endpoint", format!("must start with https:// or http://, not {:?}", self.s3.endpoint));
+        }
         let contact = self.push.contact.trim();
         if !contact.is_empty() && !contact.starts_with("mailto:") && !contact.starts_with("https://") {
             return bad("push.contact", format!("must start with mailto: or https://, not {contact:?}"));
@@ -281,6 +303,14 @@ impl Config {
             event_retention: Duration::from_secs(self.chat.event_retention_days.max(1) * 24 * 3600),
             ws_queue: 1024,
             max_attachment_bytes: self.chat.max_attachment_mb.clamp(1, 1_000_000) * 1024 * 1024,
+            attachments_s3: (!self.s3.bucket.is_empty()).then(|| server::blobs_s3::S3Settings {
+                endpoint: self.s3.endpoint.clone(),
+                bucket: self.s3.bucket.clone(),
+                region: self.s3.region.clone(),
+                access_key: self.s3.access_key.clone(),
+                secret_key: self.s3.secret_key.0.clone(),
+                prefix: self.s3.prefix.clone(),
+            }),
             attachments_dir: Some(if self.chat.attachments_dir.as_os_str().is_empty() {
                 self.server.data_dir.join("attachments")
             } else {

@@ -1,8 +1,9 @@
 //! Where attachment bytes live: the blob store. By default a directory (the data
 //! directory's `attachments/`); an upload is written to `incoming/` as it arrives and
 //! moved into place (a rename, on the same file system) only once it is accepted, so a
-//! reader never sees half a file. Keys are attachment ids (and `<id>.thumb`); the
-//! database says who may read them.
+//! reader never sees half a file. Or S3-compatible object storage (`blobs_s3`), which
+//! uploads are streamed to from `incoming/` once accepted. Keys are attachment ids (and
+//! `<id>.thumb`); the database says who may read them.
 
 use axum::body::Body;
 use futures_util::stream;
@@ -15,7 +16,14 @@ const CHUNK: usize = 64 * 1024;
 
 #[derive(Debug)]
 pub enum Blobs {
-    Local { root: PathBuf },
+    Local {
+        root: PathBuf,
+    },
+    /// `root` keeps only `incoming/`.
+    S3 {
+        root: PathBuf,
+        s3: crate::blobs_s3::S3,
+    },
 }
 
 /// A file being uploaded: deleted when dropped unless `Blobs::keep` took it.
@@ -53,15 +61,19 @@ impl Blobs {
         Ok(Blobs::Local { root })
     }
 
-    fn path(&self, key: &str) -> io::Result<PathBuf> {
-        let Blobs::Local { root } = self;
-        // Keys are ids of our own making; refuse anything that could leave the folder.
-        if key.is_empty()
-            || !key.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.')
-            || key.contains("..")
-        {
-            return Err(io::Error::new(io::ErrorKind::InvalidInput, "bad blob key"));
+    /// Blobs in S3-compatible storage; uploads arrive in `root/incoming` first.
+    pub fn s3(root: impl Into<PathBuf>, settings: &crate::blobs_s3::S3Settings) -> io::Result<Blobs> {
+        let root = root.into();
+        std::fs::create_dir_all(root.join("incoming"))?;
+        for entry in std::fs::read_dir(root.join("incoming"))?.flatten() {
+            let _ = std::fs::remove_file(entry.path());
         }
+        Ok(Blobs::S3 { root, s3: crate::blobs_s3::S3::new(settings)? })
+    }
+
+    fn path(&self, key: &str) -> io::Result<PathBuf> {
+        let root = self.root();
+        check_key(key)?;
         // Spread over 256 folders by the id's last two characters (v7 ids start with
         // the time, so the front would put a day's uploads in one folder).
         let id = key.split('.').next().unwrap_or(key);
@@ -71,14 +83,18 @@ impl Blobs {
 
     /// A new file to write an upload into.
     pub async fn incoming(&self) -> io::Result<(Incoming, tokio::fs::File)> {
-        let Blobs::Local { root } = self;
-        let path = root.join("incoming").join(uuid::Uuid::now_v7().to_string());
+        let path = self.root().join("incoming").join(uuid::Uuid::now_v7().to_string());
         let file = tokio::fs::File::create_new(&path).await?;
         Ok((Incoming { path, kept: false }, file))
     }
 
     /// Stores an accepted upload under `key`.
     pub async fn keep(&self, key: &str, mut incoming: Incoming) -> io::Result<()> {
+        if let Blobs::S3 { s3, .. } = self {
+            check_key(key)?;
+            // `incoming` is dropped after, which deletes the local copy.
+            return s3.put_file(key, &incoming.path).await;
+        }
         let to = self.path(key)?;
         if let Some(dir) = to.parent() {
             tokio::fs::create_dir_all(dir).await?;
@@ -90,6 +106,10 @@ impl Blobs {
 
     /// Stores small bytes (a thumbnail) under `key`, through `incoming/`.
     pub async fn put(&self, key: &str, bytes: &[u8]) -> io::Result<()> {
+        if let Blobs::S3 { s3, .. } = self {
+            check_key(key)?;
+            return s3.put(key, bytes).await;
+        }
         let (incoming, mut file) = self.incoming().await?;
         tokio::io::AsyncWriteExt::write_all(&mut file, bytes).await?;
         file.sync_all().await?;
@@ -100,6 +120,11 @@ impl Blobs {
     /// Stores the bytes of `from` under `to` as well (a forwarded attachment): a hard
     /// link, so the bytes are on disk once and deleting one key leaves the other.
     pub async fn link(&self, from: &str, to: &str) -> io::Result<()> {
+        if let Blobs::S3 { s3, .. } = self {
+            check_key(from)?;
+            check_key(to)?;
+            return s3.copy(from, to).await;
+        }
         let (from, to) = (self.path(from)?, self.path(to)?);
         if let Some(dir) = to.parent() {
             tokio::fs::create_dir_all(dir).await?;
@@ -114,6 +139,10 @@ impl Blobs {
 
     /// The blob's length, or `None` if there is none.
     pub async fn len(&self, key: &str) -> io::Result<Option<u64>> {
+        if let Blobs::S3 { s3, .. } = self {
+            check_key(key)?;
+            return s3.len(key).await;
+        }
         match tokio::fs::metadata(self.path(key)?).await {
             Ok(m) => Ok(Some(m.len())),
             Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
@@ -124,6 +153,10 @@ impl Blobs {
     /// A body streaming `span` of the blob (all of it when `None`), read in chunks:
     /// never the whole file in memory.
     pub async fn read(&self, key: &str, span: Option<Span>) -> io::Result<Option<Body>> {
+        if let Blobs::S3 { s3, .. } = self {
+            check_key(key)?;
+            return s3.read(key, span.map(|s| (s.start, s.end))).await;
+        }
         let mut file = match tokio::fs::File::open(self.path(key)?).await {
             Ok(f) => f,
             Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
@@ -152,6 +185,10 @@ impl Blobs {
 
     /// Deletes a blob; one already gone is not an error.
     pub async fn delete(&self, key: &str) -> io::Result<()> {
+        if let Blobs::S3 { s3, .. } = self {
+            check_key(key)?;
+            return s3.delete(key).await;
+        }
         match tokio::fs::remove_file(self.path(key)?).await {
             Ok(()) => Ok(()),
             Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(()),
@@ -159,11 +196,23 @@ impl Blobs {
         }
     }
 
-    /// Where a local store keeps its files (for the backup to include them).
+    /// Where this node keeps its files: all of them for a local store, the uploads
+    /// arriving for S3.
     pub fn root(&self) -> &Path {
-        let Blobs::Local { root } = self;
-        root
+        match self {
+            Blobs::Local { root } | Blobs::S3 { root, .. } => root,
+        }
     }
+}
+
+/// Keys are ids of our own making; refuse anything that could leave the store's folder
+/// (or name another prefix of a bucket).
+fn check_key(key: &str) -> io::Result<()> {
+    if key.is_empty() || !key.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.') || key.contains("..")
+    {
+        return Err(io::Error::new(io::ErrorKind::InvalidInput, "bad blob key"));
+    }
+    Ok(())
 }
 
 /// A `Range` that cannot be satisfied (416).

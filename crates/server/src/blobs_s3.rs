@@ -11,7 +11,7 @@ use std::sync::Arc;
 use tokio::io::AsyncReadExt;
 
 /// Where an S3-compatible store is and how to sign in to it.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Default)]
 pub struct S3Settings {
     /// e.g. `https://s3.ap-east-1.amazonaws.com` or `http://127.0.0.1:9000`.
     pub endpoint: String,
@@ -21,6 +21,19 @@ pub struct S3Settings {
     pub secret_key: String,
     /// Keys are `<prefix>/<id>`; empty for none.
     pub prefix: String,
+}
+
+impl std::fmt::Debug for S3Settings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("S3Settings")
+            .field("endpoint", &self.endpoint)
+            .field("bucket", &self.bucket)
+            .field("region", &self.region)
+            .field("access_key", &self.access_key)
+            .field("secret_key", &"****")
+            .field("prefix", &self.prefix)
+            .finish()
+    }
 }
 
 /// Bytes read from a file per part of a multipart upload (S3's minimum part is 5 MiB).

@@ -5,6 +5,7 @@
 pub mod assets;
 pub mod auth;
 pub mod blobs;
+pub mod blobs_s3;
 pub mod chat;
 pub mod directory;
 pub mod error;
@@ -78,6 +79,9 @@ pub struct ServerConfig {
     pub attachments_dir: Option<std::path::PathBuf>,
     /// How long an upload may wait to be sent before its bytes are deleted.
     pub unsent_attachment_ttl: Duration,
+    /// Keep attachments in S3-compatible storage instead of `attachments_dir` (which
+    /// then only receives uploads on their way).
+    pub attachments_s3: Option<blobs_s3::S3Settings>,
     /// The contact push services may reach the operator at (`mailto:` or `https:`),
     /// sent with every notification (RFC 8292).
     pub push_contact: String,
@@ -108,6 +112,7 @@ impl Default for ServerConfig {
             max_attachment_bytes: 100 * 1024 * 1024,
             attachments_dir: None,
             unsent_attachment_ttl: Duration::from_secs(24 * 3600),
+            attachments_s3: None,
             push_contact: "mailto:no-reply@campuslink.invalid".into(),
             push_allow_loopback_http: false,
         }
@@ -149,7 +154,11 @@ impl AppState {
             .attachments_dir
             .clone()
             .unwrap_or_else(|| std::env::temp_dir().join(format!("campuslink-attachments-{}", uuid::Uuid::now_v7())));
-        let blobs = Arc::new(blobs::Blobs::local(&dir).map_err(|e| StartError::Attachments(dir, e))?);
+        let blobs = match &config.attachments_s3 {
+            None => blobs::Blobs::local(&dir),
+            Some(s3) => blobs::Blobs::s3(&dir, s3),
+        };
+        let blobs = Arc::new(blobs.map_err(|e| StartError::Attachments(dir, e))?);
         let limiter = Arc::new(auth::LoginLimiter::new(config.login_per_minute));
         let hub = live::Hub::start(store.clone(), store.last_position().await?, config.ws_queue);
         let to_hub = hub.clone();

@@ -311,3 +311,55 @@ async fn recalled_unreached_and_unsent_attachments_are_gone() {
     assert_eq!(server::chat::attachments::purge(&app.state).await.unwrap(), 0, "each once");
     app.stop().await;
 }
+
+/// The S3-compatible server `scripts/s3.sh` starts (`CAMPUSLINK_TEST_S3`, endpoint/bucket).
+fn s3_settings() -> server::blobs_s3::S3Settings {
+    let url = std::env::var("CAMPUSLINK_TEST_S3").unwrap_or_else(|_| {
+        panic!("CAMPUSLINK_TEST_S3 is not set: run the tests with scripts/test.sh, which starts one")
+    });
+    let (endpoint, bucket) = url.rsplit_once('/').expect("endpoint/bucket");
+    server::blobs_s3::S3Settings {
+        endpoint: endpoint.to_owned(),
+        bucket: bucket.to_owned(),
+        region: "us-east-1".into(),
+        access_key: "campuslink".into(),
+        secret_key: "campuslink-secret".into(),
+        prefix: format!("test-{}", domain::AttachmentId::new()),
+    }
+}
+
+#[tokio::test]
+async fn attachments_live_in_s3_compatible_storage_when_configured() {
+    let app = TestApp::spawn_with(ServerConfig { attachments_s3: Some(s3_settings()), ..Default::default() }).await;
+    published(&app).await;
+    let ta = app.login("teacher.a").await;
+    let tb = app.login("teacher.b").await;
+    let conv = direct(&ta, &me(&tb).await).await;
+    let original = fixture(PHOTO);
+    let (s, a) = upload(&ta, &conv, "s3.jpg", "image/jpeg", original.clone()).await;
+    assert_eq!((s, a["kind"].as_str()), (StatusCode::CREATED, Some("image")), "{a}");
+    let id = a["id"].as_str().unwrap().to_owned();
+    assert!(app.state.blobs.len(&id).await.unwrap().is_some(), "the bytes are in the bucket");
+    let incoming = std::fs::read_dir(app.state.blobs.root().join("incoming")).unwrap().count();
+    assert_eq!(incoming, 0, "and not left on this machine");
+    let (_, m) = send(&ta, &conv, "s3-1", &a, "").await;
+    let (s, _, served) = tb.fetch(&url(&a, "url"), &[]).await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(!contains(&served, b"GPS"));
+    let (s, _, part) = tb.fetch(&url(&a, "url"), &[("range", "bytes=2-11")]).await;
+    assert_eq!((s, part.as_slice()), (StatusCode::PARTIAL_CONTENT, &served[2..12]));
+    let (s, _, thumb) = tb.fetch(&url(&a, "thumbnail_url"), &[]).await;
+    assert_eq!((s, &thumb[..2]), (StatusCode::OK, &[0xFF, 0xD8][..]));
+
+    // Forwarding copies the object; a recall deletes the original's only.
+    let (_, g) = ta.post("/api/v1/conversations/group", json!({"member_ids": [me(&tb).await]})).await;
+    let gid = g["id"].as_str().unwrap();
+    let (_, out) = ta
+        .post(&format!("/api/v1/conversations/{gid}/forward"), json!({"client_id": "s3-f", "message_ids": [m["id"]]}))
+        .await;
+    let copy = out["messages"][0]["attachment"].clone();
+    ta.post(&format!("/api/v1/conversations/{conv}/messages/{}/recall", m["id"].as_str().unwrap()), json!({})).await;
+    assert_eq!(app.state.blobs.len(&id).await.unwrap(), None, "deleted from the bucket");
+    assert_eq!(tb.fetch(&url(&copy, "url"), &[]).await.0, StatusCode::OK, "the forwarded copy stays");
+    app.stop().await;
+}
