@@ -26,15 +26,19 @@ impl Dialect {
     }
 
     /// The migrations for this dialect, in order: (version, name, SQL).
-    pub(crate) fn migrations(self) -> [(i64, &'static str, &'static str); 7] {
-        let (search, search_fields) = match self {
+    /// Versions need not be consecutive: one added on a branch may land before the
+    /// version below it, which is applied when it arrives (see `migrate`).
+    pub(crate) fn migrations(self) -> [(i64, &'static str, &'static str); 8] {
+        let (search, search_fields, message_search) = match self {
             Dialect::Sqlite => (
                 include_str!("../migrations/sqlite/0002_search.sql"),
                 include_str!("../migrations/sqlite/0005_search_fields.sql"),
+                include_str!("../migrations/sqlite/0009_message_search.sql"),
             ),
             Dialect::Postgres => (
                 include_str!("../migrations/postgres/0002_search.sql"),
                 include_str!("../migrations/postgres/0005_search_fields.sql"),
+                include_str!("../migrations/postgres/0009_message_search.sql"),
             ),
         };
         [
@@ -45,7 +49,13 @@ impl Dialect {
             (5, "search_fields", search_fields),
             (6, "message_client_index", include_str!("../migrations/common/0006_message_client_index.sql")),
             (7, "attachments", include_str!("../migrations/common/0007_attachments.sql")),
+            (9, "message_search", message_search),
         ]
+    }
+
+    /// The versions of the migrations this build knows, in order.
+    pub fn migration_versions(self) -> Vec<i64> {
+        self.migrations().iter().map(|m| m.0).collect()
     }
 
     /// A derived table `k(a, b)` of pairs, bound by `bind_pairs` as the statement's
