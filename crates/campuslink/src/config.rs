@@ -95,6 +95,8 @@ pub struct ChatSection {
     pub max_attachment_mb: u64,
     /// Where attachments are kept; empty: `attachments` in the data directory.
     pub attachments_dir: PathBuf,
+    /// Whether this node indexes messages for history search.
+    pub search_index: bool,
 }
 
 impl Default for ChatSection {
@@ -105,6 +107,7 @@ impl Default for ChatSection {
             event_retention_days: 30,
             max_attachment_mb: 100,
             attachments_dir: PathBuf::new(),
+            search_index: true,
         }
     }
 }
@@ -274,6 +277,7 @@ impl Config {
                 self.chat.attachments_dir.clone()
             }),
             unsent_attachment_ttl: Duration::from_secs(24 * 3600),
+            search_indexer: self.chat.search_index,
         }
     }
 

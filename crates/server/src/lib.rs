@@ -77,6 +77,9 @@ pub struct ServerConfig {
     pub attachments_dir: Option<std::path::PathBuf>,
     /// How long an upload may wait to be sent before its bytes are deleted.
     pub unsent_attachment_ttl: Duration,
+    /// Index messages for history search on this node (`chat::search::follow`). Off,
+    /// search finds only what another node (on the same PostgreSQL database) indexed.
+    pub search_indexer: bool,
 }
 
 impl Default for ServerConfig {
@@ -102,6 +105,7 @@ impl Default for ServerConfig {
             max_attachment_bytes: 100 * 1024 * 1024,
             attachments_dir: None,
             unsent_attachment_ttl: Duration::from_secs(24 * 3600),
+            search_indexer: true,
         }
     }
 }
@@ -121,6 +125,9 @@ pub struct AppState {
     pub outbox: Arc<std::sync::Mutex<Option<tokio::task::AbortHandle>>>,
     /// Attachment bytes.
     pub blobs: Arc<blobs::Blobs>,
+    /// The search indexer's cursor as this node last moved or read it: every message at
+    /// or below it is searchable (`chat::search`).
+    pub indexed: Arc<tokio::sync::watch::Sender<i64>>,
 }
 
 /// Why the server could not start.
@@ -144,7 +151,18 @@ impl AppState {
         let hub = live::Hub::start(store.clone(), store.last_position().await?, config.ws_queue);
         let to_hub = hub.clone();
         let writer = store::Writer::start(store.clone(), move |committed| to_hub.publish(committed));
-        Ok(Self { store, config: Arc::new(config), limiter, mailer, hub, writer, outbox: Arc::default(), blobs })
+        let indexed = Arc::new(tokio::sync::watch::channel(store.search_cursor().await?).0);
+        Ok(Self {
+            store,
+            config: Arc::new(config),
+            limiter,
+            mailer,
+            hub,
+            writer,
+            outbox: Arc::default(),
+            blobs,
+            indexed,
+        })
     }
 }
 
@@ -172,6 +190,7 @@ pub(crate) fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(c::recall))
         .routes(routes!(c::readers))
         .routes(routes!(c::mark_read))
+        .routes(routes!(c::search_messages))
         .routes(routes!(c::upload_attachment))
         .routes(routes!(c::get_attachment))
         .routes(routes!(c::get_attachment_thumbnail))
@@ -355,6 +374,7 @@ pub async fn serve(
         *h = Some(outbox.0.abort_handle());
     }
     let sweeper = AbortOnDrop(tokio::spawn(sweep_attachments(state.clone())));
+    let indexer = state.config.search_indexer.then(|| AbortOnDrop(tokio::spawn(chat::search::follow(state.clone()))));
     let app = app(state);
     // Small frames (an event, then its sender's ack) must not wait for the peer's
     // delayed ACK (Nagle's algorithm: ~40 ms on Linux).
@@ -367,6 +387,7 @@ pub async fn serve(
         .await;
     drop(outbox);
     drop(sweeper);
+    drop(indexer);
     served
 }
 

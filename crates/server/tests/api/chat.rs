@@ -37,7 +37,7 @@ pub(crate) async fn direct(from: &Client, to: &str) -> String {
     c["id"].as_str().unwrap().to_owned()
 }
 
-async fn say(c: &Client, conv: &str, client_id: &str, text: &str) -> Value {
+pub(crate) async fn say(c: &Client, conv: &str, client_id: &str, text: &str) -> Value {
     let (s, m) =
         c.post(&format!("/api/v1/conversations/{conv}/messages"), json!({"client_id": client_id, "text": text})).await;
     assert_eq!(s, StatusCode::CREATED, "{m}");
@@ -192,7 +192,7 @@ async fn published_after_connect(app: &TestApp) {
     assert_eq!(s, StatusCode::OK, "{e}");
 }
 
-async fn group(c: &Client, members: &[&str]) -> Value {
+pub(crate) async fn group(c: &Client, members: &[&str]) -> Value {
     let (s, g) = c.post("/api/v1/conversations/group", json!({"member_ids": members})).await;
     assert_eq!(s, StatusCode::CREATED, "{g}");
     g

@@ -14,3 +14,4 @@ mod isolation;
 mod ops;
 mod probe;
 mod registry;
+mod search;
