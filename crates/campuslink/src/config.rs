@@ -120,6 +120,8 @@ pub struct ChatSection {
     pub max_attachment_mb: u64,
     /// Where attachments are kept; empty: `attachments` in the data directory.
     pub attachments_dir: PathBuf,
+    /// Whether this node indexes messages for history search.
+    pub search_index: bool,
 }
 
 impl Default for ChatSection {
@@ -130,6 +132,7 @@ impl Default for ChatSection {
             event_retention_days: 30,
             max_attachment_mb: 100,
             attachments_dir: PathBuf::new(),
+            search_index: true,
         }
     }
 }
@@ -319,6 +322,7 @@ impl Config {
             unsent_attachment_ttl: Duration::from_secs(24 * 3600),
             push_contact: self.push_contact(),
             push_allow_loopback_http: false,
+            search_indexer: self.chat.search_index,
         }
     }
 

@@ -87,6 +87,9 @@ pub struct ServerConfig {
     pub push_contact: String,
     /// Accept push subscriptions at `http://127.0.0.1…` (tests' own push service).
     pub push_allow_loopback_http: bool,
+    /// Index messages for history search on this node (`chat::search::follow`). Off,
+    /// search finds only what another node (on the same PostgreSQL database) indexed.
+    pub search_indexer: bool,
 }
 
 impl Default for ServerConfig {
@@ -115,6 +118,7 @@ impl Default for ServerConfig {
             attachments_s3: None,
             push_contact: "mailto:no-reply@campuslink.invalid".into(),
             push_allow_loopback_http: false,
+            search_indexer: true,
         }
     }
 }
@@ -136,6 +140,9 @@ pub struct AppState {
     pub blobs: Arc<blobs::Blobs>,
     /// Notifications to devices with the app closed.
     pub push: Arc<push::Push>,
+    /// The search indexer's cursor as this node last moved or read it: every message at
+    /// or below it is searchable (`chat::search`).
+    pub indexed: Arc<tokio::sync::watch::Sender<i64>>,
 }
 
 /// Why the server could not start.
@@ -167,7 +174,19 @@ impl AppState {
             .await?;
         let to_push = push.clone();
         hub.on_message(Box::new(move |m| to_push.message(m)));
-        Ok(Self { store, config: Arc::new(config), limiter, mailer, hub, writer, outbox: Arc::default(), blobs, push })
+        let indexed = Arc::new(tokio::sync::watch::channel(store.search_cursor().await?).0);
+        Ok(Self {
+            store,
+            config: Arc::new(config),
+            limiter,
+            mailer,
+            hub,
+            writer,
+            outbox: Arc::default(),
+            blobs,
+            push,
+            indexed,
+        })
     }
 }
 
@@ -195,6 +214,7 @@ pub(crate) fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(c::recall))
         .routes(routes!(c::readers))
         .routes(routes!(c::mark_read))
+        .routes(routes!(c::search_messages))
         .routes(routes!(c::upload_attachment))
         .routes(routes!(c::get_attachment))
         .routes(routes!(c::get_attachment_thumbnail))
@@ -386,6 +406,7 @@ pub async fn serve(
         *h = Some(outbox.0.abort_handle());
     }
     let sweeper = AbortOnDrop(tokio::spawn(sweep_attachments(state.clone())));
+    let indexer = state.config.search_indexer.then(|| AbortOnDrop(tokio::spawn(chat::search::follow(state.clone()))));
     let app = app(state);
     // Small frames (an event, then its sender's ack) must not wait for the peer's
     // delayed ACK (Nagle's algorithm: ~40 ms on Linux).
@@ -398,6 +419,7 @@ pub async fn serve(
         .await;
     drop(outbox);
     drop(sweeper);
+    drop(indexer);
     served
 }
 

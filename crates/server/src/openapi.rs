@@ -218,6 +218,7 @@ pub const PROBLEMS: &[(&str, &[ErrorCode])] = &[
         ],
     ),
     ("list_messages", &[C::Chat(ChatRefusal::BureauCannotChat), C::InvalidInput]),
+    ("search_messages", &[C::Chat(ChatRefusal::BureauCannotChat), C::InvalidInput, C::NotFound]),
     (
         "send_message",
         &[

@@ -156,7 +156,7 @@ pub struct ConversationRow {
     pub unread: i64,
 }
 
-const MESSAGE_COLS: &str = "m.id, m.conversation_id, m.position, m.sender_id, m.client_id, m.text, m.mentions, \
+pub(crate) const MESSAGE_COLS: &str = "m.id, m.conversation_id, m.position, m.sender_id, m.client_id, m.text, m.mentions, \
      m.mention_all, m.reply_to, m.system, m.attachment, m.reactions, m.forwarded, m.created_at, m.recalled_at";
 const CONVERSATION_COLS: &str = "c.id, c.kind, c.name, c.home_campus_id, c.owner_id, c.created_by, c.created_at, \
      c.dissolved_at, c.announcement, c.announcement_at, c.announcement_by";
@@ -203,7 +203,7 @@ fn json_col<T: serde::de::DeserializeOwned>(r: &Row, col: &str) -> Result<Option
     }
 }
 
-fn message(r: &Row) -> Result<Message> {
+pub(crate) fn message(r: &Row) -> Result<Message> {
     let mentions: Vec<MemberId> = serde_json::from_str(&text(r, "mentions")?)
         .map_err(|e| StoreError::Corrupt(format!("message mentions: {e}")))?;
     let system = match opt_text(r, "system")? {
@@ -666,6 +666,44 @@ impl Store {
         list.truncate(limit as usize);
         list.sort_by_key(|m| m.position);
         Ok((list, more))
+    }
+
+    /// A page of a conversation's history within `window` centred on `position` (a
+    /// search result to open at), oldest first: up to half of `limit` at or before it and
+    /// the rest after it, more of one side when the other runs out. Returns the page and
+    /// whether there is more before it and after it.
+    pub async fn history_around(
+        &self,
+        c: ConversationId,
+        window: &Membership,
+        position: i64,
+        limit: i64,
+    ) -> Result<(Vec<Message>, bool, bool)> {
+        let upper = window.left_position.unwrap_or(i64::MAX);
+        let side = |cond: &str, order: &str| {
+            dynq(format!(
+                "SELECT {MESSAGE_COLS} FROM messages m WHERE m.conversation_id = $1 AND m.position > $2 \
+                 AND m.position <= $3 AND {cond} ORDER BY m.position {order} LIMIT $5"
+            ))
+            .bind(c.to_string())
+            .bind(window.joined_position)
+            .bind(upper)
+            .bind(position)
+            .bind(limit + 1)
+        };
+        let older: Vec<Message> =
+            side("m.position <= $4", "DESC").fetch_all(&self.pool).await?.iter().map(message).collect::<Result<_>>()?;
+        let newer: Vec<Message> =
+            side("m.position > $4", "ASC").fetch_all(&self.pool).await?.iter().map(message).collect::<Result<_>>()?;
+        let half = (limit + 1) / 2;
+        let take_older = (older.len() as i64).min(half.max(limit - newer.len() as i64));
+        let take_newer = (newer.len() as i64).min(limit - take_older);
+        let more_before = older.len() as i64 > take_older;
+        let more_after = newer.len() as i64 > take_newer;
+        let mut list: Vec<Message> = older.into_iter().take(take_older as usize).collect();
+        list.reverse();
+        list.extend(newer.into_iter().take(take_newer as usize));
+        Ok((list, more_before, more_after))
     }
 
     // ---- changes ------------------------------------------------------------------------
@@ -1219,6 +1257,7 @@ impl Store {
     /// first message, or is refused if the content differs; a sender must still be a
     /// member. Any database error fails the whole batch.
     pub async fn write_batch(&self, ops: &[&WriteOp]) -> Result<(Committed, Vec<Result<WriteOutcome>>)> {
+        let _turn = self.write_turn().await;
         let mut t = self.log_tx().await?;
         let sends: Vec<&NewText> =
             ops.iter().filter_map(|o| if let WriteOp::Send(m) = o { Some(m.as_ref()) } else { None }).collect();

@@ -26,15 +26,17 @@ impl Dialect {
     }
 
     /// The migrations for this dialect, in order: (version, name, SQL).
-    pub(crate) fn migrations(self) -> [(i64, &'static str, &'static str); 9] {
-        let (search, search_fields) = match self {
+    pub(crate) fn migrations(self) -> [(i64, &'static str, &'static str); 10] {
+        let (search, search_fields, message_search) = match self {
             Dialect::Sqlite => (
                 include_str!("../migrations/sqlite/0002_search.sql"),
                 include_str!("../migrations/sqlite/0005_search_fields.sql"),
+                include_str!("../migrations/sqlite/0010_message_search.sql"),
             ),
             Dialect::Postgres => (
                 include_str!("../migrations/postgres/0002_search.sql"),
                 include_str!("../migrations/postgres/0005_search_fields.sql"),
+                include_str!("../migrations/postgres/0010_message_search.sql"),
             ),
         };
         [
@@ -47,7 +49,13 @@ impl Dialect {
             (7, "attachments", include_str!("../migrations/common/0007_attachments.sql")),
             (8, "conversation_extras", include_str!("../migrations/common/0008_conversation_extras.sql")),
             (9, "push", include_str!("../migrations/common/0009_push.sql")),
+            (10, "message_search", message_search),
         ]
+    }
+
+    /// The versions of the migrations this build knows, in order.
+    pub fn migration_versions(self) -> Vec<i64> {
+        self.migrations().iter().map(|m| m.0).collect()
     }
 
     /// A derived table `k(a, b)` of pairs, bound by `bind_pairs` as the statement's

@@ -17,6 +17,7 @@ mod migrate;
 mod outbox;
 pub mod push;
 mod registry;
+mod search;
 mod sessions;
 mod sql;
 pub mod testing;
@@ -40,6 +41,7 @@ pub use migrate::SCHEMA_VERSION;
 pub use outbox::OutboxMail;
 pub use push::PushSubscription;
 pub use registry::{Campus, Names, RegistryRow, School, SchoolWithCampuses};
+pub use search::{IndexStep, MessageSearch};
 pub use sessions::{Session, SessionMember};
 pub use writer::{WriteOp, WriteOutcome, Writer};
 
@@ -134,6 +136,8 @@ pub struct Store {
     /// shown (directory, registry, interconnection): caches of those facts compare it.
     generation: Arc<AtomicU64>,
     events_written: Arc<tokio::sync::Notify>,
+    /// See `write_turn`.
+    write_queue: Arc<tokio::sync::Mutex<()>>,
     /// This process among the nodes on one PostgreSQL database (to skip its own
     /// notifications), and where to listen for the others'.
     node: Arc<str>,
@@ -178,6 +182,7 @@ impl Store {
             clock,
             generation: Arc::new(AtomicU64::new(0)),
             events_written: Arc::default(),
+            write_queue: Arc::default(),
             node: uuid::Uuid::now_v7().simple().to_string().into(),
             url: url.into(),
         };
@@ -197,6 +202,19 @@ impl Store {
             Pool::Sqlite(p) => db::Tx::Sqlite(p.begin_with("BEGIN IMMEDIATE").await?),
             Pool::Postgres(p) => db::Tx::Postgres(p.begin().await?),
         })
+    }
+
+    /// On SQLite, a turn at writing among this process's two busiest writers — the
+    /// writer's group commits and the search indexer — held until the caller's
+    /// transaction ends. They queue here, each woken the moment the other commits,
+    /// instead of meeting at SQLite's write lock, whose busy handler retries after
+    /// sleeping 1, 2, 5, 10… ms: those sleeps would land on sends' acknowledgements.
+    /// `None` on PostgreSQL, whose writers lock rows, not the database.
+    pub(crate) async fn write_turn(&self) -> Option<tokio::sync::MutexGuard<'_, ()>> {
+        match self.dialect {
+            Dialect::Sqlite => Some(self.write_queue.lock().await),
+            Dialect::Postgres => None,
+        }
     }
 
     /// Milliseconds since the epoch, by the store's clock.

@@ -579,7 +579,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** History, oldest first */
+        /** History, oldest first: the latest page, or before, after or around a position */
         get: operations["list_messages"];
         put?: never;
         /** Send a message; a client id used before answers 200 with the first message */
@@ -1106,6 +1106,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/search/messages": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Find messages in the caller's conversations, newest first (only those they are in now, inside their window) */
+        get: operations["search_messages"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/ws": {
         parameters: {
             query?: never;
@@ -1331,6 +1348,15 @@ export interface components {
             read_position: number;
             /** Format: int64 */
             unread: number;
+        };
+        /** @description A found message's conversation, as a result line names it. */
+        ConversationRef: {
+            /** Format: uuid */
+            id: string;
+            kind: components["schemas"]["ConversationKind"];
+            /** @description "" for a direct chat: the app shows the peer's name. */
+            name: string;
+            peer: null | components["schemas"]["MemberRef"];
         };
         /** @enum {string} */
         ConversationRole: "owner" | "member";
@@ -1675,7 +1701,13 @@ export interface components {
             member_id: string;
         };
         PageOut: {
+            /**
+             * @description More in the page's direction: older ones (newer ones for `after`); for `around`,
+             *     older ones.
+             */
             has_more: boolean;
+            /** @description For `around` only: more after the page. */
+            has_newer?: boolean;
             messages: components["schemas"]["MessageOut"][];
         };
         PasswordInput: {
@@ -1772,6 +1804,21 @@ export interface components {
         /** @description A school with its campuses (the bureau's registry). */
         SchoolWithCampuses: components["schemas"]["School"] & {
             campuses: components["schemas"]["Campus"][];
+        };
+        SearchHit: {
+            conversation: components["schemas"]["ConversationRef"];
+            message: components["schemas"]["MessageOut"];
+        };
+        SearchOut: {
+            /** @description More, older, with `before` = the last result's position. */
+            has_more: boolean;
+            /** @description Newest first. */
+            results: components["schemas"]["SearchHit"][];
+            /**
+             * @description The query as the terms it was matched by (folded: lowercase, no accents; CJK
+             *     characters and pairs), for the app to mark them in the results.
+             */
+            terms: string[];
         };
         /** @description A send as it arrives, over REST or the WebSocket. */
         SendInput: {
@@ -3381,6 +3428,11 @@ export interface operations {
                 before?: number;
                 /** @description Messages after this position (the oldest of them). */
                 after?: number;
+                /**
+                 * @description The page around this position (a search result to open at): half before it,
+                 *     the message there, the rest after it. Not with `before` or `after`.
+                 */
+                around?: number;
                 /** @description 1–200, default 50. */
                 limit?: number;
             };
@@ -4757,6 +4809,51 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {unknown} */
                         code?: "body_not_object" | "csrf_failed" | "duplicate_code" | "forbidden" | "internal" | "invalid_input" | "invalid_json" | "not_found" | "payload_too_large" | "unauthenticated" | "unsupported_media_type" | "uri_too_long";
+                    };
+                };
+            };
+        };
+    };
+    search_messages: {
+        parameters: {
+            query: {
+                /**
+                 * @description What to find: words (with or without accents, any case; the last one may be
+                 *     unfinished), Chinese characters or words. Every term must match. At most 200
+                 *     characters.
+                 */
+                q: string;
+                /** @description Only in this conversation (one the caller is in). */
+                conversation_id?: string;
+                /** @description Only messages before this position: the last result of the previous page. */
+                before?: number;
+                /** @description 1–50, default 20. */
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of results */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SearchOut"];
+                };
+            };
+            /** @description A problem, with one of the operation's codes */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "bureau_cannot_chat" | "internal" | "invalid_input" | "invalid_query" | "not_found" | "unauthenticated" | "uri_too_long";
                     };
                 };
             };

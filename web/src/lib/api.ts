@@ -94,6 +94,10 @@ export type SendInput = Schemas['SendInput'];
 export type EventFrame = Schemas['EventFrame'];
 /** A frame the server sends that is not an event. */
 export type ControlFrame = Schemas['ControlFrame'];
+/** A message found by history search, with its conversation. */
+export type SearchHit = Schemas['SearchHit'];
+export type SearchResults = Schemas['SearchOut'];
+export type SearchQuery = QueryOf<'search_messages'>;
 /** A picture, file or voice message; `url` serves its bytes to the conversation's members. */
 export type Attachment = Schemas['AttachmentOut'];
 export type AttachmentKind = Schemas['AttachmentKind'];
@@ -431,6 +435,7 @@ export const api = {
   dissolveGroup: (id: Id) => request<'dissolve_conversation'>('DELETE', `/conversations/${enc(id)}`),
   messages: (id: Id, q: QueryOf<'list_messages'> = {}) =>
     request<'list_messages'>('GET', `/conversations/${enc(id)}/messages`, { query: { ...q } }),
+  searchMessages: (q: SearchQuery) => request<'search_messages'>('GET', '/search/messages', { query: { ...q } }),
   sendMessage: (id: Id, input: SendInput) =>
     request<'send_message'>('POST', `/conversations/${enc(id)}/messages`, { json: input }),
   recallMessage: (id: Id, messageId: Id) =>

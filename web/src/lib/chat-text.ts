@@ -21,13 +21,16 @@ export function who(m: MemberRef | null | undefined, meId: Id | null): string {
   return m.id === meId ? t('chat-you') : nameOf(m);
 }
 
-export function conversationTitle(c: Conversation): string {
+/** What names a conversation: a list row, a search result's conversation. */
+type Named = Pick<Conversation, 'kind' | 'name' | 'peer'>;
+
+export function conversationTitle(c: Named): string {
   if (c.kind === 'direct') return c.peer ? nameOf(c.peer) : t('chat-direct');
   return c.name || t('chat-group');
 }
 
 /** The first character of the title, for the round avatar. */
-export function initial(c: Conversation): string {
+export function initial(c: Named): string {
   const source = c.kind === 'direct' ? (c.peer?.name_zh ?? '') : c.name || t('chat-group');
   return Array.from(source)[0] ?? '?';
 }

@@ -44,15 +44,42 @@ export interface PendingUpload {
   abort: AbortController | null;
 }
 
+/**
+ * The loaded part of a conversation's history: one unbroken run of messages, oldest
+ * first. Usually it reaches the latest message and live ones are added to it; opened at
+ * a search result it may stop short (`hasNewer`), and then live messages wait to be
+ * loaded with the rest when the reader scrolls down (or goes to the latest).
+ */
 export interface Thread {
   messages: Message[];
   hasMore: boolean;
+  hasNewer: boolean;
   loaded: boolean;
   loadingOlder: boolean;
+  loadingNewer: boolean;
   problem: Problem | null;
 }
 
 export const PAGE = 50;
+
+function emptyThread(): Thread {
+  return {
+    messages: [],
+    hasMore: false,
+    hasNewer: false,
+    loaded: false,
+    loadingOlder: false,
+    loadingNewer: false,
+    problem: null,
+  };
+}
+
+/** A message to open its conversation at (a search result), until it has been shown. */
+export interface Focus {
+  id: Id;
+  messageId: Id;
+  position: number;
+}
 
 class ChatState {
   status = $state<LiveStatus>('closed');
@@ -68,6 +95,8 @@ class ChatState {
   notice = $state<Problem | null>(null);
   /** The conversation on screen, if any. */
   openId = $state<Id | null>(null);
+  /** Where to open a conversation: at a search result instead of its latest message. */
+  focus = $state<Focus | null>(null);
 
   list = $derived(byActivity(Object.values(this.conversations)));
   /** The tab's badge: unread messages outside muted conversations (消息免打擾). */
@@ -240,9 +269,7 @@ async function reset(): Promise<void> {
   }
   // Loaded pages may have gaps now: keep only the open one, loaded again.
   const open = chat.openId;
-  chat.threads = open
-    ? { [open]: { messages: [], hasMore: false, loaded: false, loadingOlder: false, problem: null } }
-    : {};
+  chat.threads = open ? { [open]: emptyThread() } : {};
   chat.details = {};
   chat.loaded = true;
   if (open) {
@@ -276,33 +303,80 @@ function storeDetail(d: ConversationDetail) {
   for (const [id, names] of Object.entries(d.campuses ?? {})) chat.campuses[id] = names;
 }
 
-/** Opening a conversation: its members and its latest messages. */
+/** Whether the conversation is known to have a message after the thread's last one. */
+function laterKnown(id: Id, messages: Message[]): boolean {
+  const latest = chat.conversations[id]?.last_message?.position ?? 0;
+  return latest > (messages[messages.length - 1]?.position ?? 0);
+}
+
+/** Opening a conversation: its members and its latest messages, or those around the
+ *  message it is opened at. */
 export async function loadConversation(id: Id): Promise<void> {
   const thread = chat.threads[id];
+  const focus = chat.focus?.id === id ? chat.focus : null;
   const [detail, page] = await Promise.all([
     api.conversation(id),
-    thread?.loaded ? Promise.resolve(null) : api.messages(id, { limit: PAGE }),
+    thread?.loaded
+      ? Promise.resolve(null)
+      : focus
+        ? api.messages(id, { around: focus.position, limit: PAGE })
+        : api.messages(id, { limit: PAGE }),
   ]);
   storeDetail(detail);
   if (page) {
     const t = chat.threads[id];
+    // Live messages that came meanwhile join the latest page; a page around a message
+    // may end before them, and then they are loaded with what lies between.
+    const messages = focus ? page.messages : mergeMessages(page.messages, t?.messages ?? []);
     chat.threads[id] = {
-      messages: mergeMessages(page.messages, t?.messages ?? []),
+      ...emptyThread(),
+      messages,
       hasMore: page.has_more,
+      hasNewer: !!focus && (page.has_newer === true || laterKnown(id, messages)),
       loaded: true,
-      loadingOlder: false,
-      problem: null,
     };
   }
+}
+
+/**
+ * Opens `id` at message `m` (a search result): the page around it is loaded, and the
+ * screen scrolls to it and marks it for a moment. The caller shows the conversation.
+ */
+export function jumpTo(id: Id, m: { id: Id; position: number }): void {
+  chat.focus = { id, messageId: m.id, position: m.position };
+  const t = chat.threads[id];
+  // Already on screen in an unbroken run: just scroll there.
+  if (t?.loaded && t.messages.some((x) => x.id === m.id)) return;
+  chat.threads[id] = emptyThread();
+  if (chat.openId === id) {
+    loadConversation(id).catch((e) => {
+      const t = chat.threads[id];
+      if (t) t.problem = problemOf(e);
+    });
+  }
+}
+
+/** Back to the latest messages of a conversation opened further back. */
+export function showLatest(id: Id): void {
+  if (chat.focus?.id === id) chat.focus = null;
+  if (!chat.threads[id]?.hasNewer) return;
+  chat.threads[id] = emptyThread();
+  loadConversation(id).catch((e) => {
+    const t = chat.threads[id];
+    if (t) t.problem = problemOf(e);
+  });
+}
+
+/** The focus has been shown: later loads start from the latest message again. */
+export function focusShown(id: Id): void {
+  if (chat.focus?.id === id) chat.focus = null;
 }
 
 /** Shows `id` (null: none) and marks it read while it stays on screen. */
 export function openConversation(id: Id | null): void {
   chat.openId = id;
   if (!id) return;
-  if (!chat.threads[id]) {
-    chat.threads[id] = { messages: [], hasMore: false, loaded: false, loadingOlder: false, problem: null };
-  }
+  if (!chat.threads[id]) chat.threads[id] = emptyThread();
   // Before the first load the list and the open conversation come with it (reset), from
   // the position the socket starts at, so that no message falls between the two.
   if (!chat.loaded) return;
@@ -329,6 +403,22 @@ export async function loadOlder(id: Id): Promise<void> {
     t.problem = problemOf(e);
   } finally {
     t.loadingOlder = false;
+  }
+}
+
+/** The messages after the thread's last one, when it stops short of the latest. */
+export async function loadNewer(id: Id): Promise<void> {
+  const t = chat.threads[id];
+  if (!t || !t.loaded || !t.hasNewer || t.loadingNewer || !t.messages.length) return;
+  t.loadingNewer = true;
+  try {
+    const page = await api.messages(id, { after: t.messages[t.messages.length - 1].position, limit: PAGE });
+    t.messages = mergeMessages(t.messages, page.messages);
+    t.hasNewer = page.has_more || laterKnown(id, t.messages);
+  } catch (e) {
+    t.problem = problemOf(e);
+  } finally {
+    t.loadingNewer = false;
   }
 }
 
@@ -523,7 +613,8 @@ function addMessage(m: Message) {
     chat.pending = chat.pending.filter((x) => x.client_id !== m.client_id);
   }
   const t = chat.threads[id];
-  if (t) t.messages = mergeMessages(t.messages, [m]);
+  // A thread that stops short of the latest gets it when the reader scrolls down.
+  if (t && !t.hasNewer) t.messages = mergeMessages(t.messages, [m]);
   const c = chat.conversations[id];
   if (!c) {
     // A conversation we have not seen yet (someone wrote to us first).

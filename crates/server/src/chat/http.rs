@@ -262,6 +262,10 @@ pub struct HistoryQuery {
     /// Messages after this position (the oldest of them).
     #[param(value_type = Option<i64>)]
     pub after: Option<String>,
+    /// The page around this position (a search result to open at): half before it,
+    /// the message there, the rest after it. Not with `before` or `after`.
+    #[param(value_type = Option<i64>)]
+    pub around: Option<String>,
     /// 1–200, default 50.
     #[param(value_type = Option<i64>)]
     pub limit: Option<String>,
@@ -282,7 +286,13 @@ pub fn number(field: &str, raw: Option<&str>, min: i64, max: i64) -> ApiResult<O
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct PageOut {
     messages: Vec<super::render::MessageOut>,
+    /// More in the page's direction: older ones (newer ones for `after`); for `around`,
+    /// older ones.
     has_more: bool,
+    /// For `around` only: more after the page.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    has_newer: Option<bool>,
 }
 
 /// `GET /api/v1/conversations/{conversation_id}/messages`
@@ -291,7 +301,7 @@ pub struct PageOut {
     path = "/conversations/{conversation_id}/messages",
     tag = "chat",
     operation_id = "list_messages",
-    summary = "History, oldest first",
+    summary = "History, oldest first: the latest page, or before, after or around a position",
     params(
         ("conversation_id" = uuid::Uuid, Path, description = "The conversation"),
         HistoryQuery,
@@ -308,9 +318,16 @@ pub async fn history(
 ) -> ApiResult<Json<PageOut>> {
     let before = number("before", q.before.as_deref(), 0, i64::MAX)?;
     let after = number("after", q.after.as_deref(), 0, i64::MAX)?;
+    let around = number("around", q.around.as_deref(), 0, i64::MAX)?;
     let limit = number("limit", q.limit.as_deref(), 1, 200)?.unwrap_or(50);
-    let page = super::history(&state, &caller, c, before, after, limit).await?;
-    Ok(Json(PageOut { messages: page.messages, has_more: page.has_more }))
+    let page = match around {
+        Some(_) if before.is_some() || after.is_some() => {
+            return Err(ApiError::field("around", Invalid::InvalidFormat));
+        }
+        Some(p) => super::history_around(&state, &caller, c, p, limit).await?,
+        None => super::history(&state, &caller, c, before, after, limit).await?,
+    };
+    Ok(Json(PageOut { messages: page.messages, has_more: page.has_more, has_newer: page.has_newer }))
 }
 
 /// `POST /api/v1/conversations/{conversation_id}/messages`
@@ -431,6 +448,60 @@ pub async fn readers(
 ) -> ApiResult<Json<ReadersOut>> {
     let (read, unread) = super::readers(&state, &caller, c, m).await?;
     Ok(Json(ReadersOut { read, unread }))
+}
+
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct SearchQuery {
+    /// What to find: words (with or without accents, any case; the last one may be
+    /// unfinished), Chinese characters or words. Every term must match. At most 200
+    /// characters.
+    #[param(required = true)]
+    pub q: Option<String>,
+    /// Only in this conversation (one the caller is in).
+    #[param(value_type = Option<uuid::Uuid>)]
+    pub conversation_id: Option<String>,
+    /// Only messages before this position: the last result of the previous page.
+    #[param(value_type = Option<i64>)]
+    pub before: Option<String>,
+    /// 1–50, default 20.
+    #[param(value_type = Option<i64>)]
+    pub limit: Option<String>,
+}
+
+/// `GET /api/v1/search/messages`
+#[utoipa::path(
+    get,
+    path = "/search/messages",
+    tag = "chat",
+    operation_id = "search_messages",
+    summary = "Find messages in the caller's conversations, newest first (only those they are in now, inside their window)",
+    params(
+        SearchQuery,
+    ),
+    responses(
+        (status = 200, description = "A page of results", body = super::search::SearchOut),
+    ),
+)]
+pub async fn search_messages(
+    State(state): State<AppState>,
+    caller: Caller,
+    Query(q): Query<SearchQuery>,
+) -> ApiResult<Json<super::search::SearchOut>> {
+    let conversation_id = match q.conversation_id.as_deref().filter(|s| !s.is_empty()) {
+        None => None,
+        Some(s) => {
+            Some(s.parse::<ConversationId>().map_err(|_| ApiError::field("conversation_id", Invalid::InvalidFormat))?)
+        }
+    };
+    let input = super::search::SearchInput {
+        q: q.q.unwrap_or_default(),
+        conversation_id,
+        before: number("before", q.before.as_deref(), 0, i64::MAX)?,
+        limit: number("limit", q.limit.as_deref(), 1, super::search::LIMIT_MAX)?
+            .unwrap_or(super::search::LIMIT_DEFAULT),
+    };
+    Ok(Json(super::search::search(&state, &caller, input).await?))
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]

@@ -7,6 +7,7 @@ pub mod attachments;
 pub mod extras;
 pub mod http;
 pub mod render;
+pub mod search;
 
 use crate::AppState;
 use crate::auth::Caller;
@@ -594,7 +595,11 @@ pub async fn mark_read(state: &AppState, caller: &Caller, c: ConversationId, pos
 
 pub struct Page {
     pub messages: Vec<MessageOut>,
+    /// More in the page's direction (older; newer for `after`); for a page around a
+    /// position, more before it.
     pub has_more: bool,
+    /// For a page around a position: more after it.
+    pub has_newer: Option<bool>,
 }
 
 pub async fn history(
@@ -608,7 +613,26 @@ pub async fn history(
     let (_, _, me) = load(state, caller, c).await?;
     let (list, has_more) = state.store.history(c, &me, before, after, limit).await?;
     let refs: Vec<&store::Message> = list.iter().collect();
-    Ok(Page { messages: render::messages(&state.store, &state.hub.refs, &refs).await?, has_more })
+    Ok(Page { messages: render::messages(&state.store, &state.hub.refs, &refs).await?, has_more, has_newer: None })
+}
+
+/// The page of history around `position` (to open a conversation at a search result),
+/// inside the caller's window like any other page.
+pub async fn history_around(
+    state: &AppState,
+    caller: &Caller,
+    c: ConversationId,
+    position: i64,
+    limit: i64,
+) -> ApiResult<Page> {
+    let (_, _, me) = load(state, caller, c).await?;
+    let (list, before, after) = state.store.history_around(c, &me, position, limit).await?;
+    let refs: Vec<&store::Message> = list.iter().collect();
+    Ok(Page {
+        messages: render::messages(&state.store, &state.hub.refs, &refs).await?,
+        has_more: before,
+        has_newer: Some(after),
+    })
 }
 
 pub async fn readers(

@@ -20,7 +20,7 @@ use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 use store::{Audience, Committed, Event, ExposedSet, Membership, Message, Published, Store};
-use tokio::sync::{Notify, mpsc};
+use tokio::sync::{Notify, mpsc, watch};
 
 /// Why the server closes a connection.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -206,6 +206,8 @@ pub struct Hub {
     pub direct: DirectCache,
     /// Told of each message committed on this node (Web Push).
     on_message: std::sync::OnceLock<MessageListener>,
+    /// The highest position delivered, for followers of the log (the search indexer).
+    delivered: watch::Sender<i64>,
 }
 
 /// Told of a message committed on this node; must not block.
@@ -227,6 +229,7 @@ impl Hub {
             exposed: ExposedCache::default(),
             direct: DirectCache::new(100_000),
             on_message: std::sync::OnceLock::new(),
+            delivered: watch::channel(start).0,
         });
         tokio::spawn(run(Arc::downgrade(&hub), hub.store.clone(), rx));
         tokio::spawn(listen_to_other_nodes(Arc::downgrade(&hub), hub.store.clone()));
@@ -235,6 +238,13 @@ impl Hub {
 
     pub fn store(&self) -> &Store {
         &self.store
+    }
+
+    /// Changes each time the hub has delivered new events (its value: the position
+    /// delivered up to), including what other nodes committed: what a follower of the
+    /// log waits on.
+    pub fn delivered(&self) -> watch::Receiver<i64> {
+        self.delivered.subscribe()
     }
 
     /// Whether the delivery task still runs (it owns the receiving end), for `/readyz`.
@@ -515,6 +525,9 @@ async fn deliver(hub: &Hub, events: Vec<Published>) -> store::Result<()> {
         r.delivered = position;
     }
     metrics::gauge!("campuslink_hub_position").set(r.delivered as f64);
+    let delivered = r.delivered;
+    drop(r);
+    hub.delivered.send_replace(delivered);
     Ok(())
 }
 

@@ -16,3 +16,4 @@ mod ops;
 mod probe;
 mod push;
 mod registry;
+mod search;
