@@ -1,0 +1,446 @@
+//! A participant made of str0m, for tests and benchmarks: it sends real RTP (Opus-sized
+//! audio frames every 20 ms, VP8-framed video in three simulcast layers at 30 frames a
+//! second) from its own UDP socket on loopback, answers the server's offers on its data
+//! channel, and counts what it receives per forwarded stream. The payload is not real
+//! Opus or VP8 — the server never decodes — but the VP8 keyframe bit is, since the
+//! server switches layers on keyframes. Each frame carries the time it was written, so
+//! a receiver in the same process can measure what the server adds.
+
+use crate::{PeerId, layers::Layer};
+use serde::Deserialize;
+use std::collections::{BTreeMap, HashMap};
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use str0m::change::{SdpAnswer, SdpOffer, SdpPendingOffer};
+use str0m::channel::ChannelId;
+use str0m::format::Codec;
+use str0m::media::{Direction, Frequency, MediaKind, MediaTime, Mid, Rid, Simulcast, SimulcastLayer};
+use str0m::net::{Protocol, Receive};
+use str0m::{Candidate, Event, IceConnectionState, Input, Output, Rtc};
+use tokio::net::UdpSocket;
+use tokio::sync::{mpsc, oneshot, watch};
+
+#[derive(Clone, Copy, Debug)]
+pub struct Sends {
+    pub audio: bool,
+    pub video: bool,
+    /// Video in three layers (`q`, `h`, `f`) rather than one.
+    pub simulcast: bool,
+    /// Bytes per video frame of the full layer (halved per layer down).
+    pub video_frame: usize,
+}
+
+impl Default for Sends {
+    fn default() -> Self {
+        Sends { audio: true, video: true, simulcast: true, video_frame: 2_000 }
+    }
+}
+
+/// What arrived on one forwarded stream.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Arrived {
+    pub frames: u64,
+    pub keyframes: u64,
+    pub bytes: u64,
+    /// Frames per size class: which simulcast layer the server chose (`q`, `h`, `f`).
+    pub layers: BTreeMap<&'static str, u64>,
+}
+
+/// What the participant has seen so far.
+#[derive(Clone, Debug, Default)]
+pub struct Seen {
+    pub connected: bool,
+    /// By the forwarded stream's id (`"<peer>"`, `"<peer>-screen"`) and kind.
+    pub arrived: HashMap<(String, MediaKind), Arrived>,
+    pub speaker: Option<PeerId>,
+    /// Whether the server's session ended (it closed the connection).
+    pub closed: bool,
+}
+
+impl Seen {
+    pub fn frames(&self, stream: &str, kind: MediaKind) -> u64 {
+        self.arrived.get(&(stream.to_owned(), kind)).map_or(0, |a| a.frames)
+    }
+}
+
+enum Cmd {
+    Mute(bool),
+    Send(String),
+    Latencies(oneshot::Sender<Vec<u32>>),
+}
+
+/// A participant that has offered but not yet been answered.
+pub struct Client {
+    rtc: Rtc,
+    socket: UdpSocket,
+    local: SocketAddr,
+    pending: Option<SdpPendingOffer>,
+    offer: String,
+    sends: Sends,
+    audio: Option<Mid>,
+    video: Option<Mid>,
+    epoch: Instant,
+}
+
+/// A running participant.
+pub struct Participant {
+    commands: mpsc::UnboundedSender<Cmd>,
+    seen: watch::Receiver<Seen>,
+    pub local: SocketAddr,
+}
+
+impl Client {
+    /// Binds a socket on loopback and makes the first offer. `epoch` is the instant
+    /// every participant of a benchmark measures frame times from.
+    pub async fn new(sends: Sends, epoch: Instant) -> std::io::Result<Client> {
+        let socket = UdpSocket::bind("127.0.0.1:0").await?;
+        let local = socket.local_addr()?;
+        let mut rtc = Rtc::builder()
+            .set_crypto_provider(Arc::new(str0m::crypto::from_feature_flags()))
+            .clear_codecs()
+            .enable_opus(true, false)
+            .enable_vp8(true)
+            .build(Instant::now());
+        if let Ok(c) = Candidate::host(local, "udp") {
+            rtc.add_local_candidate(c);
+        }
+        let mut change = rtc.sdp_api();
+        let audio = sends.audio.then(|| change.add_media(MediaKind::Audio, Direction::SendOnly, None, None, None));
+        let video = sends.video.then(|| {
+            let simulcast = sends.simulcast.then(|| {
+                let mut s = Simulcast::new();
+                for l in Layer::ALL {
+                    s.add_send_layer(SimulcastLayer::new(l.rid()));
+                }
+                s
+            });
+            change.add_media(MediaKind::Video, Direction::SendOnly, None, None, simulcast)
+        });
+        change.add_channel("campuslink".into());
+        let (offer, pending) = change.apply().ok_or_else(|| std::io::Error::other("nothing to offer"))?;
+        Ok(Client {
+            rtc,
+            socket,
+            local,
+            pending: Some(pending),
+            offer: offer.to_sdp_string(),
+            sends,
+            audio,
+            video,
+            epoch,
+        })
+    }
+
+    pub fn offer(&self) -> &str {
+        &self.offer
+    }
+
+    /// Takes the server's answer and starts the participant's loop.
+    pub fn start(mut self, answer: &str) -> Result<Participant, String> {
+        let answer = SdpAnswer::from_sdp_string(answer).map_err(|e| e.to_string())?;
+        let pending = self.pending.take().ok_or("answered twice")?;
+        self.rtc.sdp_api().accept_answer(pending, answer).map_err(|e| e.to_string())?;
+        let (commands, rx) = mpsc::unbounded_channel();
+        let (seen_tx, seen) = watch::channel(Seen::default());
+        let local = self.local;
+        tokio::spawn(run(self, rx, seen_tx));
+        Ok(Participant { commands, seen, local })
+    }
+}
+
+impl Participant {
+    pub fn seen(&self) -> Seen {
+        self.seen.borrow().clone()
+    }
+
+    /// Waits until `cond` holds of what was seen, or `within` passes: whether it held.
+    pub async fn wait_for(&self, within: Duration, cond: impl Fn(&Seen) -> bool) -> bool {
+        let mut seen = self.seen.clone();
+        tokio::time::timeout(within, seen.wait_for(|s| cond(s))).await.is_ok_and(|r| r.is_ok())
+    }
+
+    /// Stops (or starts again) sending audio and video.
+    pub fn mute(&self, muted: bool) {
+        let _ = self.commands.send(Cmd::Mute(muted));
+    }
+
+    /// Asks for another participant's camera at this height (0: not at all).
+    pub fn want(&self, peer: PeerId, height: u32) {
+        let text = serde_json::json!({ "type": "want", "peer": peer, "height": height }).to_string();
+        let _ = self.commands.send(Cmd::Send(text));
+    }
+
+    /// Sends raw text on the data channel (tests of what the server refuses).
+    pub fn send_text(&self, text: &str) {
+        let _ = self.commands.send(Cmd::Send(text.to_owned()));
+    }
+
+    /// Microseconds from writing to receiving of every audio frame since the last call.
+    pub async fn take_latencies(&self) -> Vec<u32> {
+        let (tx, rx) = oneshot::channel();
+        let _ = self.commands.send(Cmd::Latencies(tx));
+        rx.await.unwrap_or_default()
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+enum FromServer {
+    Offer { sdp: String },
+    Answer {},
+    Speaker { peer: PeerId },
+}
+
+struct Loop {
+    c: Client,
+    channel: Option<ChannelId>,
+    /// Forwarded streams by the mid they arrive on: stream id and kind.
+    streams: HashMap<Mid, (String, MediaKind)>,
+    muted: bool,
+    next_audio: Instant,
+    next_video: Instant,
+    frame: u64,
+    keyframe_due: bool,
+    latencies: Vec<u32>,
+    outbox: Vec<String>,
+}
+
+async fn run(c: Client, mut commands: mpsc::UnboundedReceiver<Cmd>, seen: watch::Sender<Seen>) {
+    let now = Instant::now();
+    let mut l = Loop {
+        c,
+        channel: None,
+        streams: HashMap::new(),
+        muted: false,
+        next_audio: now,
+        next_video: now,
+        frame: 0,
+        keyframe_due: true,
+        latencies: Vec::new(),
+        outbox: Vec::new(),
+    };
+    let mut buf = vec![0u8; 2048];
+    loop {
+        let due = match l.drain(&seen) {
+            Some(t) => t,
+            None => {
+                seen.send_modify(|s| s.closed = true);
+                return;
+            }
+        };
+        let now = Instant::now();
+        l.write_media(now);
+        let wake = due.min(l.next_audio).min(l.next_video).max(now + Duration::from_millis(1));
+        tokio::select! {
+            cmd = commands.recv() => match cmd {
+                None => return,
+                Some(Cmd::Mute(m)) => l.muted = m,
+                Some(Cmd::Send(t)) => l.outbox.push(t),
+                Some(Cmd::Latencies(tx)) => { let _ = tx.send(std::mem::take(&mut l.latencies)); }
+            },
+            r = l.c.socket.recv_from(&mut buf) => {
+                if let Ok((n, source)) = r {
+                    l.input(source, &buf[..n]);
+                    while let Ok((n, source)) = l.c.socket.try_recv_from(&mut buf) {
+                        l.input(source, &buf[..n]);
+                    }
+                }
+            }
+            _ = tokio::time::sleep_until(wake.into()) => {
+                let _ = l.c.rtc.handle_input(Input::Timeout(Instant::now()));
+            }
+        }
+    }
+}
+
+impl Loop {
+    fn input(&mut self, source: SocketAddr, bytes: &[u8]) {
+        let Ok(contents) = bytes.try_into() else { return };
+        let input = Input::Receive(
+            Instant::now(),
+            Receive { proto: Protocol::Udp, source, destination: self.c.local, contents },
+        );
+        let _ = self.c.rtc.handle_input(input);
+    }
+
+    /// Polls until the session has nothing more to say; its next timeout, or `None`
+    /// once it is closed.
+    fn drain(&mut self, seen: &watch::Sender<Seen>) -> Option<Instant> {
+        if let Some(mut ch) = self.channel.and_then(|id| self.c.rtc.channel(id)) {
+            for t in self.outbox.drain(..) {
+                let _ = ch.write(false, t.as_bytes());
+            }
+        }
+        loop {
+            if !self.c.rtc.is_alive() {
+                return None;
+            }
+            match self.c.rtc.poll_output().ok()? {
+                Output::Timeout(t) => return Some(t),
+                Output::Transmit(t) => {
+                    let _ = self.c.socket.try_send_to(&t.contents, t.destination);
+                }
+                Output::Event(e) => self.event(e, seen),
+            }
+        }
+    }
+
+    fn event(&mut self, e: Event, seen: &watch::Sender<Seen>) {
+        match e {
+            Event::IceConnectionStateChange(s) => {
+                let up = matches!(s, IceConnectionState::Connected | IceConnectionState::Completed);
+                seen.send_modify(|seen| seen.connected = up);
+            }
+            Event::ChannelOpen(id, _) => self.channel = Some(id),
+            Event::ChannelData(d) => match serde_json::from_slice::<FromServer>(&d.data) {
+                Ok(FromServer::Offer { sdp }) => self.answer(&sdp),
+                Ok(FromServer::Speaker { peer }) => seen.send_modify(|s| s.speaker = Some(peer)),
+                Ok(FromServer::Answer {}) | Err(_) => {}
+            },
+            Event::KeyframeRequest(_) => self.keyframe_due = true,
+            Event::MediaData(d) => {
+                let Some(key) = self.streams.get(&d.mid).cloned() else { return };
+                if key.1 == MediaKind::Audio && d.data.len() >= 8 {
+                    let mut at = [0u8; 8];
+                    at.copy_from_slice(&d.data[..8]);
+                    let sent = Duration::from_micros(u64::from_le_bytes(at));
+                    let latency = self.c.epoch.elapsed().saturating_sub(sent);
+                    if self.latencies.len() < 1_000_000 {
+                        self.latencies.push(latency.as_micros().min(u32::MAX as u128) as u32);
+                    }
+                }
+                let layer = layer_of_size(d.data.len(), self.c.sends.video_frame);
+                let keyframe = d.is_keyframe();
+                seen.send_modify(|s| {
+                    let a = s.arrived.entry(key).or_default();
+                    a.frames += 1;
+                    a.bytes += d.data.len() as u64;
+                    a.keyframes += u64::from(keyframe);
+                    if let Some(l) = layer {
+                        *a.layers.entry(l).or_default() += 1;
+                    }
+                });
+            }
+            _ => {}
+        }
+    }
+
+    fn answer(&mut self, sdp: &str) {
+        let Ok(offer) = SdpOffer::from_sdp_string(sdp) else { return };
+        for (mid, stream, kind) in forwarded_streams(sdp) {
+            self.streams.insert(mid, (stream, kind));
+        }
+        let Ok(answer) = self.c.rtc.sdp_api().accept_offer(offer) else { return };
+        let text = serde_json::json!({ "type": "answer", "sdp": answer.to_sdp_string() }).to_string();
+        if let Some(mut ch) = self.channel.and_then(|id| self.c.rtc.channel(id)) {
+            let _ = ch.write(false, text.as_bytes());
+        }
+    }
+
+    fn stamp(&self, into: &mut [u8], from: usize) {
+        let at = (self.c.epoch.elapsed().as_micros() as u64).to_le_bytes();
+        if into.len() >= from + 8 {
+            into[from..from + 8].copy_from_slice(&at);
+        }
+    }
+
+    fn write_media(&mut self, now: Instant) {
+        if self.muted {
+            self.next_audio = now + Duration::from_millis(20);
+            self.next_video = now + Duration::from_millis(33);
+            return;
+        }
+        if let Some(mid) = self.c.audio
+            && now >= self.next_audio
+        {
+            self.next_audio += Duration::from_millis(20);
+            if self.next_audio < now {
+                self.next_audio = now + Duration::from_millis(20);
+            }
+            let mut data = vec![0u8; 80];
+            self.stamp(&mut data, 0);
+            let time = MediaTime::new(self.frame * 960, Frequency::FORTY_EIGHT_KHZ);
+            if let Some(pt) = self.pt(mid, Codec::Opus)
+                && let Some(w) = self.c.rtc.writer(mid)
+            {
+                let _ = w.audio_level(-30, true).write(pt, now, time, data);
+            }
+        }
+        if let Some(mid) = self.c.video
+            && now >= self.next_video
+        {
+            self.next_video += Duration::from_millis(33);
+            if self.next_video < now {
+                self.next_video = now + Duration::from_millis(33);
+            }
+            let keyframe = std::mem::take(&mut self.keyframe_due) || self.frame.is_multiple_of(60);
+            let time = MediaTime::new(self.frame * 3_000, Frequency::NINETY_KHZ);
+            let Some(pt) = self.pt(mid, Codec::Vp8) else { return };
+            let rids: Vec<Option<Layer>> =
+                if self.c.sends.simulcast { Layer::ALL.into_iter().map(Some).collect() } else { vec![None] };
+            for layer in rids {
+                let size = frame_size(self.c.sends.video_frame, layer);
+                let mut data = vec![0u8; size];
+                // The VP8 frame tag's lowest bit is 0 on a keyframe.
+                data[0] = if keyframe { 0x10 } else { 0x11 };
+                self.stamp(&mut data, 1);
+                let Some(mut w) = self.c.rtc.writer(mid) else { return };
+                if let Some(l) = layer {
+                    w = w.rid(Rid::from(l.rid()));
+                }
+                let _ = w.write(pt, now, time, data);
+            }
+        }
+        self.frame += 1;
+    }
+
+    fn pt(&mut self, mid: Mid, codec: Codec) -> Option<str0m::media::Pt> {
+        let w = self.c.rtc.writer(mid)?;
+        w.payload_params().find(|p| p.spec().codec == codec).map(|p| p.pt())
+    }
+}
+
+/// A video frame's size per layer: the full size, half, a quarter.
+fn frame_size(full: usize, layer: Option<Layer>) -> usize {
+    match layer {
+        None | Some(Layer::F) => full,
+        Some(Layer::H) => full / 2,
+        Some(Layer::Q) => full / 4,
+    }
+    .max(16)
+}
+
+fn layer_of_size(size: usize, full: usize) -> Option<&'static str> {
+    Layer::ALL.into_iter().find(|l| frame_size(full, Some(*l)) == size).map(|l| l.rid())
+}
+
+/// The forwarded streams an offer of the server's describes: each m-line's mid, its
+/// msid's stream id and its kind.
+fn forwarded_streams(sdp: &str) -> Vec<(Mid, String, MediaKind)> {
+    let mut out = Vec::new();
+    let (mut kind, mut mid, mut stream) = (None, None, None);
+    let mut flush = |kind: &mut Option<MediaKind>, mid: &mut Option<String>, stream: &mut Option<String>| {
+        if let (Some(k), Some(m), Some(s)) = (kind.take(), mid.take(), stream.take()) {
+            out.push((Mid::from(m.as_str()), s, k));
+        }
+    };
+    for line in sdp.lines() {
+        if let Some(rest) = line.strip_prefix("m=") {
+            flush(&mut kind, &mut mid, &mut stream);
+            kind = if rest.starts_with("audio") {
+                Some(MediaKind::Audio)
+            } else if rest.starts_with("video") {
+                Some(MediaKind::Video)
+            } else {
+                None
+            };
+        } else if let Some(m) = line.strip_prefix("a=mid:") {
+            mid = Some(m.trim().to_owned());
+        } else if let Some(m) = line.strip_prefix("a=msid:") {
+            stream = m.split(' ').next().map(str::to_owned);
+        }
+    }
+    flush(&mut kind, &mut mid, &mut stream);
+    out
+}

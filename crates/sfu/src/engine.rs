@@ -1,0 +1,771 @@
+//! The engine: every session, one socket, one loop.
+//!
+//! Each turn: read what datagrams are waiting (a bounded number), hand each to its
+//! session, let time pass in the sessions that are due, then drain every session that
+//! has something to say — datagrams to send, and events (media, keyframe requests,
+//! data-channel text) that become work for the other sessions of its room. Sessions
+//! hold one another only by ids, so a session can go at any point.
+
+use crate::layers::{self, Layer};
+use crate::signal::{self, FromPeer, ToPeer};
+use crate::{Command, EngineClock, Notice, PeerId, RoomId, SfuConfig, SfuError, Stats};
+use std::collections::{HashMap, VecDeque};
+use std::net::SocketAddr;
+use std::time::{Duration, Instant};
+use str0m::bwe::Bitrate;
+use str0m::change::{SdpAnswer, SdpOffer, SdpPendingOffer};
+use str0m::channel::ChannelId;
+use str0m::media::{Direction, KeyframeRequestKind, MediaData, MediaKind, Mid, Rid};
+use str0m::net::{Protocol, Receive};
+use str0m::{Candidate, Event, IceConnectionState, Input, Output, Rtc};
+use tokio::net::UdpSocket;
+use tokio::sync::mpsc;
+
+/// Datagrams read in one turn before the sessions are drained.
+const READ_BATCH: usize = 64;
+/// The longest a turn waits when no session has a timeout sooner.
+const IDLE_TURN: Duration = Duration::from_millis(100);
+/// How often a source is asked for a keyframe at most.
+const KEYFRAME_EVERY: Duration = Duration::from_millis(500);
+/// How often the loudest speaker is looked for.
+const SPEAKER_EVERY: Duration = Duration::from_millis(400);
+
+/// Index of a session in the engine's table.
+type Slot = usize;
+
+struct TrackIn {
+    mid: Mid,
+    kind: MediaKind,
+    screen: bool,
+    simulcast: bool,
+    last_keyframe_request: Option<Instant>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum OutState {
+    ToOpen,
+    Negotiating(Mid),
+    Open(Mid),
+    ToStop(Mid),
+    Stopping(Mid),
+}
+
+struct TrackOut {
+    /// The source: its participant and the mid of the track on the source's session.
+    from: PeerId,
+    from_mid: Mid,
+    kind: MediaKind,
+    screen: bool,
+    state: OutState,
+    /// The layer forwarded now, and the one wanted (switched to at its next keyframe).
+    layer: Option<Layer>,
+    target: Option<Layer>,
+}
+
+impl TrackOut {
+    fn mid(&self) -> Option<Mid> {
+        match self.state {
+            OutState::ToOpen => None,
+            OutState::Negotiating(m) | OutState::Open(m) | OutState::ToStop(m) | OutState::Stopping(m) => Some(m),
+        }
+    }
+}
+
+struct Session {
+    room: RoomId,
+    peer: PeerId,
+    rtc: Rtc,
+    channel: Option<ChannelId>,
+    pending: Option<SdpPendingOffer>,
+    tracks_in: Vec<TrackIn>,
+    tracks_out: Vec<TrackOut>,
+    /// Heights this participant shows others' cameras at (absent: the default).
+    wants: HashMap<PeerId, u32>,
+    /// The estimate of what can be sent to it.
+    budget: Option<u64>,
+    /// Since when it has no working connection (from the start, until ICE completes).
+    down_since: Option<Instant>,
+    connected: bool,
+    due: Instant,
+    /// The loudest recent audio level (RFC 6464: 0 is loudest, 127 silence).
+    level: u8,
+}
+
+/// What one session's output asks of the others in its room.
+// Nearly every item is media, so boxing the big variant would only add an allocation
+// per frame.
+#[allow(clippy::large_enum_variant)]
+enum Work {
+    TrackOpened { room: RoomId, from: PeerId, mid: Mid, kind: MediaKind, screen: bool },
+    TrackClosed { room: RoomId, from: PeerId, mid: Mid },
+    Media { room: RoomId, from: PeerId, data: MediaData },
+    Keyframe { room: RoomId, to: PeerId, mid: Mid, rid: Option<Rid>, kind: KeyframeRequestKind },
+}
+
+pub(crate) struct Engine {
+    config: SfuConfig,
+    candidates: Vec<Candidate>,
+    socket: UdpSocket,
+    clock: EngineClock,
+    notices: mpsc::UnboundedSender<Notice>,
+    sessions: Vec<Option<Session>>,
+    free: Vec<Slot>,
+    by_addr: HashMap<SocketAddr, Slot>,
+    by_peer: HashMap<(RoomId, PeerId), Slot>,
+    rooms: HashMap<RoomId, Vec<Slot>>,
+    speakers: HashMap<RoomId, PeerId>,
+    next_speaker_check: Instant,
+    work: VecDeque<Work>,
+    unmatched: u64,
+    local: SocketAddr,
+    crypto: std::sync::Arc<str0m::crypto::CryptoProvider>,
+}
+
+/// Default camera height a receiver gets until it says otherwise.
+const DEFAULT_HEIGHT: u32 = 360;
+
+impl Engine {
+    pub(crate) fn new(
+        config: SfuConfig,
+        advertise: Vec<SocketAddr>,
+        socket: UdpSocket,
+        clock: EngineClock,
+        notices: mpsc::UnboundedSender<Notice>,
+    ) -> Engine {
+        let candidates = advertise.iter().filter_map(|a| Candidate::host(*a, "udp").ok()).collect();
+        let local = socket.local_addr().unwrap_or(config.bind);
+        let now = clock.now();
+        Engine {
+            config,
+            candidates,
+            socket,
+            clock,
+            notices,
+            sessions: Vec::new(),
+            free: Vec::new(),
+            by_addr: HashMap::new(),
+            by_peer: HashMap::new(),
+            rooms: HashMap::new(),
+            speakers: HashMap::new(),
+            next_speaker_check: now,
+            work: VecDeque::new(),
+            unmatched: 0,
+            local,
+            crypto: std::sync::Arc::new(str0m::crypto::from_feature_flags()),
+        }
+    }
+
+    pub(crate) async fn run(mut self, mut commands: mpsc::UnboundedReceiver<Command>) {
+        let mut buf = vec![0u8; 2048];
+        loop {
+            let now = self.clock.now();
+            self.drain_all(now);
+            let wake = self
+                .sessions
+                .iter()
+                .flatten()
+                .map(|s| s.due)
+                .min()
+                .unwrap_or(now + IDLE_TURN)
+                .min(now + IDLE_TURN)
+                .max(now + Duration::from_millis(1));
+            let sleep_for = wake.saturating_duration_since(now);
+            tokio::select! {
+                c = commands.recv() => match c {
+                    Some(c) => self.command(c),
+                    None => return,
+                },
+                r = self.socket.recv_from(&mut buf) => {
+                    if let Ok((n, source)) = r {
+                        self.receive(source, &buf[..n]);
+                    }
+                    // Then whatever else is waiting, without waiting for more.
+                    for _ in 1..READ_BATCH {
+                        match self.socket.try_recv_from(&mut buf) {
+                            Ok((n, source)) => self.receive(source, &buf[..n]),
+                            Err(_) => break,
+                        }
+                    }
+                },
+                _ = tokio::time::sleep(sleep_for) => {}
+            }
+            let now = self.clock.now();
+            self.expire(now);
+        }
+    }
+
+    fn command(&mut self, c: Command) {
+        let now = self.clock.now();
+        match c {
+            Command::Join { room, peer, offer, reply } => {
+                let _ = reply.send(self.join(now, room, peer, &offer));
+            }
+            Command::Renegotiate { room, peer, offer, reply } => {
+                let answer = match self.by_peer.get(&(room, peer)).copied() {
+                    None => Err(SfuError::UnknownPeer),
+                    Some(slot) => match parse_offer(&offer) {
+                        Err(e) => Err(e),
+                        Ok(offer) => self.accept_offer(slot, offer).map(|a| a.to_sdp_string()),
+                    },
+                };
+                let _ = reply.send(answer);
+            }
+            Command::Leave { room, peer } => {
+                if let Some(slot) = self.by_peer.get(&(room, peer)).copied() {
+                    self.remove(slot, false);
+                }
+            }
+            Command::CloseRoom { room } => {
+                for slot in self.rooms.get(&room).cloned().unwrap_or_default() {
+                    self.remove(slot, false);
+                }
+            }
+            Command::Stats { reply } => {
+                let live = self.sessions.iter().flatten();
+                let _ = reply.send(Stats {
+                    rooms: self.rooms.len(),
+                    peers: live.clone().count(),
+                    connected: live.clone().filter(|s| s.connected).count(),
+                    down_tracks: live
+                        .map(|s| s.tracks_out.iter().filter(|t| matches!(t.state, OutState::Open(_))).count())
+                        .sum(),
+                    unmatched: self.unmatched,
+                });
+            }
+            Command::Tick => {}
+        }
+    }
+
+    fn join(&mut self, now: Instant, room: RoomId, peer: PeerId, offer: &str) -> Result<String, SfuError> {
+        let offer = parse_offer(offer)?;
+        if !offer.to_sdp_string().contains("m=application") {
+            return Err(SfuError::NoDataChannel);
+        }
+        if let Some(old) = self.by_peer.get(&(room, peer)).copied() {
+            self.remove(old, false);
+        }
+        if self.rooms.get(&room).map_or(0, |r| r.len()) >= self.config.max_per_room {
+            return Err(SfuError::RoomFull);
+        }
+        let mut rtc = Rtc::builder()
+            .set_crypto_provider(self.crypto.clone())
+            .set_ice_lite(true)
+            .clear_codecs()
+            .enable_opus(true, false)
+            .enable_vp8(true)
+            .enable_h264(true)
+            .enable_bwe(Some(Bitrate::kbps(1_000)))
+            .build(now);
+        for c in &self.candidates {
+            rtc.add_local_candidate(c.clone());
+        }
+        let answer = rtc.sdp_api().accept_offer(offer).map_err(|e| SfuError::BadSdp(e.to_string()))?;
+        let sdp = answer.to_sdp_string();
+        if !has_media(&sdp) {
+            return Err(SfuError::NoCommonCodec);
+        }
+        let session = Session {
+            room,
+            peer,
+            rtc,
+            channel: None,
+            pending: None,
+            tracks_in: Vec::new(),
+            tracks_out: Vec::new(),
+            wants: HashMap::new(),
+            budget: None,
+            down_since: Some(now),
+            connected: false,
+            due: now,
+            level: 127,
+        };
+        let slot = match self.free.pop() {
+            Some(s) => {
+                self.sessions[s] = Some(session);
+                s
+            }
+            None => {
+                self.sessions.push(Some(session));
+                self.sessions.len() - 1
+            }
+        };
+        self.by_peer.insert((room, peer), slot);
+        let members = self.rooms.entry(room).or_default();
+        // What the others already send, this one is offered once its channel opens.
+        let existing: Vec<(PeerId, Mid, MediaKind, bool)> = members
+            .iter()
+            .filter_map(|s| self.sessions[*s].as_ref())
+            .flat_map(|s| s.tracks_in.iter().map(|t| (s.peer, t.mid, t.kind, t.screen)))
+            .collect();
+        members.push(slot);
+        if let Some(s) = self.sessions[slot].as_mut() {
+            for (from, from_mid, kind, screen) in existing {
+                s.tracks_out.push(new_out(from, from_mid, kind, screen));
+            }
+        }
+        Ok(sdp)
+    }
+
+    fn accept_offer(&mut self, slot: Slot, offer: SdpOffer) -> Result<SdpAnswer, SfuError> {
+        let s = self.sessions[slot].as_mut().ok_or(SfuError::UnknownPeer)?;
+        let answer = s.rtc.sdp_api().accept_offer(offer).map_err(|e| SfuError::BadSdp(e.to_string()))?;
+        // An offer of theirs voids ours: what was being negotiated is offered again.
+        s.pending = None;
+        for t in &mut s.tracks_out {
+            match t.state {
+                OutState::Negotiating(_) => t.state = OutState::ToOpen,
+                OutState::Stopping(m) => t.state = OutState::ToStop(m),
+                _ => {}
+            }
+        }
+        s.due = self.clock.now();
+        Ok(answer)
+    }
+
+    fn receive(&mut self, source: SocketAddr, bytes: &[u8]) {
+        let Ok(contents) = bytes.try_into() else {
+            self.unmatched += 1;
+            return;
+        };
+        let now = self.clock.now();
+        let input = Input::Receive(now, Receive { proto: Protocol::Udp, source, destination: self.local, contents });
+        let slot = match self.by_addr.get(&source).copied() {
+            Some(slot) if self.sessions[slot].as_ref().is_some_and(|s| s.rtc.accepts(&input)) => Some(slot),
+            _ => {
+                // A new address (or one that changed hands): only a STUN request naming a
+                // session's credentials is taken.
+                let found = self
+                    .sessions
+                    .iter()
+                    .enumerate()
+                    .find(|(_, s)| s.as_ref().is_some_and(|s| s.rtc.accepts(&input)))
+                    .map(|(i, _)| i);
+                if let Some(slot) = found {
+                    self.by_addr.insert(source, slot);
+                }
+                found
+            }
+        };
+        let Some(slot) = slot else {
+            self.unmatched += 1;
+            return;
+        };
+        if let Some(s) = self.sessions[slot].as_mut() {
+            if let Err(e) = s.rtc.handle_input(input) {
+                tracing::debug!(error = %e, peer = %s.peer, "media session failed");
+                s.rtc.disconnect();
+            }
+            s.due = now;
+        }
+    }
+
+    /// Sessions whose time has come, and everything their output leads to.
+    fn drain_all(&mut self, now: Instant) {
+        for slot in 0..self.sessions.len() {
+            let due = self.sessions[slot].as_ref().is_some_and(|s| s.due <= now);
+            if due {
+                if let Some(s) = self.sessions[slot].as_mut()
+                    && let Err(e) = s.rtc.handle_input(Input::Timeout(now))
+                {
+                    tracing::debug!(error = %e, peer = %s.peer, "media session failed");
+                    s.rtc.disconnect();
+                }
+                self.drain(slot, now);
+            }
+        }
+        while let Some(w) = self.work.pop_front() {
+            self.apply(w, now);
+        }
+        if now >= self.next_speaker_check {
+            self.next_speaker_check = now + SPEAKER_EVERY;
+            self.announce_speakers();
+        }
+    }
+
+    /// Polls one session until it has nothing more to say now.
+    fn drain(&mut self, slot: Slot, now: Instant) {
+        loop {
+            let Some(s) = self.sessions[slot].as_mut() else { return };
+            if !s.rtc.is_alive() {
+                s.due = now + IDLE_TURN;
+                return;
+            }
+            negotiate(s);
+            let output = match s.rtc.poll_output() {
+                Ok(o) => o,
+                Err(e) => {
+                    tracing::debug!(error = %e, peer = %s.peer, "media session failed");
+                    s.rtc.disconnect();
+                    return;
+                }
+            };
+            match output {
+                Output::Timeout(t) => {
+                    s.due = t;
+                    return;
+                }
+                Output::Transmit(t) => {
+                    // A full send buffer drops the datagram, as the network would.
+                    let _ = self.socket.try_send_to(&t.contents, t.destination);
+                }
+                Output::Event(e) => self.event(slot, e, now),
+            }
+        }
+    }
+
+    fn event(&mut self, slot: Slot, e: Event, now: Instant) {
+        let Some(s) = self.sessions[slot].as_mut() else { return };
+        let (room, peer) = (s.room, s.peer);
+        match e {
+            Event::IceConnectionStateChange(state) => match state {
+                IceConnectionState::Connected | IceConnectionState::Completed => {
+                    s.down_since = None;
+                    s.connected = true;
+                }
+                IceConnectionState::Disconnected => {
+                    s.connected = false;
+                    s.down_since.get_or_insert(now);
+                }
+                _ => {}
+            },
+            Event::ChannelOpen(id, _) => {
+                s.channel = Some(id);
+            }
+            Event::ChannelData(d) if !d.binary => {
+                if let Ok(m) = serde_json::from_slice::<FromPeer>(&d.data) {
+                    self.said(slot, m);
+                }
+            }
+            Event::MediaAdded(m) if matches!(m.direction, Direction::RecvOnly | Direction::SendRecv) => {
+                if s.tracks_in.iter().any(|t| t.mid == m.mid) || s.tracks_out.iter().any(|t| t.mid() == Some(m.mid)) {
+                    return;
+                }
+                let screen = m.kind == MediaKind::Video && s.tracks_in.iter().any(|t| t.kind == MediaKind::Video);
+                s.tracks_in.push(TrackIn {
+                    mid: m.mid,
+                    kind: m.kind,
+                    screen,
+                    simulcast: m.simulcast.is_some(),
+                    last_keyframe_request: None,
+                });
+                self.work.push_back(Work::TrackOpened { room, from: peer, mid: m.mid, kind: m.kind, screen });
+            }
+            Event::MediaChanged(m) => {
+                let receiving = matches!(m.direction, Direction::RecvOnly | Direction::SendRecv);
+                if !receiving && let Some(i) = s.tracks_in.iter().position(|t| t.mid == m.mid) {
+                    s.tracks_in.remove(i);
+                    self.work.push_back(Work::TrackClosed { room, from: peer, mid: m.mid });
+                }
+            }
+            Event::MediaData(data) => {
+                if data.params.spec().codec.is_audio()
+                    && let Some(level) = data.ext_vals.audio_level
+                {
+                    s.level = s.level.min(level.unsigned_abs());
+                }
+                if !data.contiguous {
+                    request_keyframe(s, data.mid, data.rid, KeyframeRequestKind::Fir, now);
+                }
+                self.work.push_back(Work::Media { room, from: peer, data });
+            }
+            Event::KeyframeRequest(req) => {
+                if let Some(t) = s.tracks_out.iter().find(|t| t.mid() == Some(req.mid)) {
+                    let rid = t.layer.map(|l| Rid::from(l.rid()));
+                    self.work.push_back(Work::Keyframe { room, to: t.from, mid: t.from_mid, rid, kind: req.kind });
+                }
+            }
+            Event::EgressBitrateEstimate(kind) => {
+                let estimate = match kind {
+                    str0m::bwe::BweKind::Twcc { estimate, .. } | str0m::bwe::BweKind::Remb { estimate, .. } => estimate,
+                    _ => return,
+                };
+                s.budget = Some(estimate.as_u64());
+                choose_layers(s);
+            }
+            _ => {}
+        }
+    }
+
+    fn said(&mut self, slot: Slot, m: FromPeer) {
+        let Some(s) = self.sessions[slot].as_mut() else { return };
+        match m {
+            FromPeer::Offer { sdp } => {
+                if s.pending.is_some() {
+                    // Ours goes first; theirs comes again after they answer it.
+                    return;
+                }
+                let Ok(offer) = SdpOffer::from_sdp_string(&sdp) else { return };
+                if let Ok(answer) = self.accept_offer(slot, offer)
+                    && let Some(s) = self.sessions[slot].as_mut()
+                {
+                    send(s, &ToPeer::Answer { sdp: &answer.to_sdp_string() });
+                }
+            }
+            FromPeer::Answer { sdp } => {
+                let (Some(pending), Ok(answer)) = (s.pending.take(), SdpAnswer::from_sdp_string(&sdp)) else {
+                    return;
+                };
+                if s.rtc.sdp_api().accept_answer(pending, answer).is_err() {
+                    s.rtc.disconnect();
+                    return;
+                }
+                for t in &mut s.tracks_out {
+                    if let OutState::Negotiating(m) = t.state {
+                        t.state = OutState::Open(m);
+                    }
+                }
+                s.tracks_out.retain(|t| !matches!(t.state, OutState::Stopping(_)));
+                choose_layers(s);
+            }
+            FromPeer::Want { peer, height } => {
+                s.wants.insert(peer, height.min(4320));
+                choose_layers(s);
+            }
+        }
+        if let Some(s) = self.sessions[slot].as_mut() {
+            s.due = self.clock.now();
+        }
+    }
+
+    fn apply(&mut self, w: Work, now: Instant) {
+        let room = match &w {
+            Work::TrackOpened { room, .. }
+            | Work::TrackClosed { room, .. }
+            | Work::Media { room, .. }
+            | Work::Keyframe { room, .. } => *room,
+        };
+        let Some(members) = self.rooms.get(&room) else { return };
+        let mut wanted_keyframes: Vec<(PeerId, Mid, Rid)> = Vec::new();
+        for &slot in members {
+            let Some(s) = self.sessions[slot].as_mut() else { continue };
+            match &w {
+                Work::TrackOpened { from, mid, kind, screen, .. } if *from != s.peer => {
+                    s.tracks_out.push(new_out(*from, *mid, *kind, *screen));
+                    choose_layers(s);
+                    s.due = now;
+                }
+                Work::TrackClosed { from, mid, .. } if *from != s.peer => {
+                    let this = |t: &TrackOut| t.from == *from && t.from_mid == *mid;
+                    // Never offered: nothing to take back.
+                    s.tracks_out.retain(|t| !(this(t) && t.state == OutState::ToOpen));
+                    for t in s.tracks_out.iter_mut().filter(|t| this(t)) {
+                        if let OutState::Negotiating(m) | OutState::Open(m) = t.state {
+                            t.state = OutState::ToStop(m);
+                        }
+                    }
+                    s.due = now;
+                }
+                Work::Media { from, data, .. } if *from != s.peer => {
+                    if let Some(k) = forward(s, *from, data) {
+                        wanted_keyframes.push(k);
+                    }
+                }
+                Work::Keyframe { to, mid, rid, kind, .. } if *to == s.peer => {
+                    request_keyframe(s, *mid, *rid, *kind, now);
+                }
+                _ => {}
+            }
+        }
+        // Receivers waiting to switch layers need a keyframe of the new one.
+        for (to, mid, rid) in wanted_keyframes {
+            if let Some(slot) = self.by_peer.get(&(room, to)).copied()
+                && let Some(s) = self.sessions[slot].as_mut()
+            {
+                request_keyframe(s, mid, Some(rid), KeyframeRequestKind::Pli, now);
+            }
+        }
+    }
+
+    /// Removes sessions that stayed down too long, or whose session ended.
+    fn expire(&mut self, now: Instant) {
+        let gone: Vec<Slot> = self
+            .sessions
+            .iter()
+            .enumerate()
+            .filter_map(|(i, s)| {
+                let s = s.as_ref()?;
+                let timed_out =
+                    s.down_since.is_some_and(|t| now.saturating_duration_since(t) >= self.config.drop_after);
+                (timed_out || !s.rtc.is_alive()).then_some(i)
+            })
+            .collect();
+        for slot in gone {
+            self.remove(slot, true);
+        }
+    }
+
+    fn remove(&mut self, slot: Slot, notify: bool) {
+        let Some(mut s) = self.sessions[slot].take() else { return };
+        s.rtc.disconnect();
+        self.free.push(slot);
+        self.by_peer.remove(&(s.room, s.peer));
+        self.by_addr.retain(|_, v| *v != slot);
+        if let Some(members) = self.rooms.get_mut(&s.room) {
+            members.retain(|m| *m != slot);
+            if members.is_empty() {
+                self.rooms.remove(&s.room);
+                self.speakers.remove(&s.room);
+            }
+        }
+        for t in &s.tracks_in {
+            self.work.push_back(Work::TrackClosed { room: s.room, from: s.peer, mid: t.mid });
+        }
+        if notify {
+            let _ = self.notices.send(Notice::Dropped { room: s.room, peer: s.peer });
+        }
+        let now = self.clock.now();
+        while let Some(w) = self.work.pop_front() {
+            self.apply(w, now);
+        }
+    }
+
+    /// Tells each room who is loudest, when that changed.
+    fn announce_speakers(&mut self) {
+        for (room, members) in &self.rooms {
+            let loudest = members
+                .iter()
+                .filter_map(|s| self.sessions[*s].as_ref())
+                .filter(|s| s.level < 60)
+                .min_by_key(|s| s.level)
+                .map(|s| s.peer);
+            if let Some(peer) = loudest
+                && self.speakers.get(room) != Some(&peer)
+            {
+                self.speakers.insert(*room, peer);
+                let text = serde_json::to_string(&ToPeer::Speaker { peer }).unwrap_or_default();
+                for slot in members {
+                    if let Some(s) = self.sessions.get_mut(*slot).and_then(|s| s.as_mut())
+                        && let Some(mut ch) = s.channel.and_then(|c| s.rtc.channel(c))
+                    {
+                        let _ = ch.write(false, text.as_bytes());
+                    }
+                }
+            }
+        }
+        for s in self.sessions.iter_mut().flatten() {
+            s.level = 127;
+        }
+    }
+}
+
+fn parse_offer(sdp: &str) -> Result<SdpOffer, SfuError> {
+    if sdp.len() > 64 * 1024 {
+        return Err(SfuError::BadSdp("longer than 64 KiB".into()));
+    }
+    SdpOffer::from_sdp_string(sdp).map_err(|e| SfuError::BadSdp(e.to_string()))
+}
+
+/// Whether an answer accepts some audio or video (a rejected m-line has port 0).
+fn has_media(answer: &str) -> bool {
+    answer.lines().any(|l| {
+        (l.starts_with("m=audio ") || l.starts_with("m=video ")) && l.split(' ').nth(1).is_none_or(|p| p != "0")
+    })
+}
+
+fn new_out(from: PeerId, from_mid: Mid, kind: MediaKind, screen: bool) -> TrackOut {
+    TrackOut { from, from_mid, kind, screen, state: OutState::ToOpen, layer: None, target: None }
+}
+
+fn send(s: &mut Session, m: &ToPeer) {
+    let Ok(text) = serde_json::to_string(m) else { return };
+    if let Some(mut ch) = s.channel.and_then(|c| s.rtc.channel(c)) {
+        let _ = ch.write(false, text.as_bytes());
+    }
+}
+
+/// Offers the participant what changed among the others' tracks, when nothing is
+/// being negotiated and its channel is open.
+fn negotiate(s: &mut Session) {
+    if s.channel.is_none() || s.pending.is_some() {
+        return;
+    }
+    if !s.tracks_out.iter().any(|t| matches!(t.state, OutState::ToOpen | OutState::ToStop(_))) {
+        return;
+    }
+    let mut change = s.rtc.sdp_api();
+    for t in &mut s.tracks_out {
+        match t.state {
+            OutState::ToOpen => {
+                let stream = signal::stream_id(t.from, t.screen);
+                let track = format!("{}-{}", t.from, t.from_mid);
+                let mid = change.add_media(t.kind, Direction::SendOnly, Some(stream), Some(track), None);
+                t.state = OutState::Negotiating(mid);
+            }
+            OutState::ToStop(m) => {
+                change.stop_media(m);
+                t.state = OutState::Stopping(m);
+            }
+            _ => {}
+        }
+    }
+    let Some((offer, pending)) = change.apply() else { return };
+    s.pending = Some(pending);
+    send(s, &ToPeer::Offer { sdp: &offer.to_sdp_string() });
+}
+
+/// Re-chooses the layer of each camera this participant receives.
+fn choose_layers(s: &mut Session) {
+    let cams: Vec<usize> = (0..s.tracks_out.len())
+        .filter(|i| s.tracks_out[*i].kind == MediaKind::Video && !s.tracks_out[*i].screen)
+        .collect();
+    let heights: Vec<u32> =
+        cams.iter().map(|i| *s.wants.get(&s.tracks_out[*i].from).unwrap_or(&DEFAULT_HEIGHT)).collect();
+    // A shared screen is always sent whole; the cameras share what is left.
+    let screens: u64 = s.tracks_out.iter().filter(|t| t.screen).count() as u64 * Layer::F.rate();
+    let budget = s.budget.map(|b| b.saturating_sub(screens));
+    for (i, layer) in cams.into_iter().zip(layers::choose(&heights, budget)) {
+        s.tracks_out[i].target = layer;
+    }
+    // What it would take to send every tile its layer: the estimator probes up to it.
+    let audio = s.tracks_out.iter().filter(|t| t.kind == MediaKind::Audio).count() as u64 * AUDIO_RATE;
+    let wanted: u64 = heights.iter().filter_map(|h| layers::for_height(*h)).map(|l| l.rate()).sum();
+    let desired = (wanted + screens + audio) * 11 / 10;
+    s.rtc.bwe().set_desired_bitrate(Bitrate::bps(desired.max(AUDIO_RATE)));
+}
+
+/// What one forwarded Opus stream takes, about.
+const AUDIO_RATE: u64 = 64_000;
+
+/// Writes a frame to the receiver's copy of the source track, if it wants this layer.
+/// Returns the keyframe to ask the source for when the receiver waits to switch.
+fn forward(s: &mut Session, from: PeerId, data: &MediaData) -> Option<(PeerId, Mid, Rid)> {
+    let t = s.tracks_out.iter_mut().find(|t| t.from == from && t.from_mid == data.mid)?;
+    let OutState::Open(mid) = t.state else { return None };
+    if let Some(rid) = data.rid.as_ref().and_then(|r| Layer::from_rid(r)) {
+        // Simulcast: only the layer chosen for this receiver goes through, and a switch
+        // happens on a keyframe of the new layer, so the picture never breaks; until
+        // then the old layer goes on.
+        let target = if t.screen { Layer::F } else { t.target? };
+        if t.layer != Some(target) && rid == target && data.is_keyframe() {
+            t.layer = Some(target);
+        }
+        if t.layer != Some(rid) {
+            let waiting = t.layer != Some(target) && rid == target;
+            return waiting.then(|| (from, data.mid, Rid::from(target.rid())));
+        }
+    } else if t.kind == MediaKind::Video && !t.screen && s.wants.get(&from) == Some(&0) {
+        return None;
+    }
+    let writer = s.rtc.writer(mid)?;
+    let pt = writer.match_params(data.params)?;
+    if writer.write(pt, data.network_time, data.time, data.data.clone()).is_err() {
+        s.rtc.disconnect();
+    }
+    None
+}
+
+fn request_keyframe(s: &mut Session, mid: Mid, rid: Option<Rid>, kind: KeyframeRequestKind, now: Instant) {
+    let Some(t) = s.tracks_in.iter_mut().find(|t| t.mid == mid) else { return };
+    if t.kind != MediaKind::Video {
+        return;
+    }
+    if t.last_keyframe_request.is_some_and(|at| now.saturating_duration_since(at) < KEYFRAME_EVERY) {
+        return;
+    }
+    t.last_keyframe_request = Some(now);
+    let rid = if t.simulcast { rid } else { None };
+    if let Some(mut w) = s.rtc.writer(mid) {
+        let _ = w.request_keyframe(rid, kind);
+    }
+    s.due = now;
+}

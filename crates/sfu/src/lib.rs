@@ -1,0 +1,253 @@
+//! campuslink's media server: a selective forwarding unit (SFU) for calls and meetings.
+//!
+//! Every participant has one WebRTC session with the server, never with another
+//! participant, so people's addresses stay private and a 1:1 call and a thirty-person
+//! meeting take the same path. Media is forwarded frame by frame, never decoded: Opus
+//! audio, VP8 and H.264 video, simulcast layers chosen per receiver.
+//!
+//! All sessions live in one engine task on a thread of its own (so it can be pinned
+//! and never competes with HTTP for a runtime), behind one UDP socket: a datagram is
+//! matched to its session by its source address, or for a new address by its STUN
+//! username, and anything else is dropped unread. [`Sfu`] is the handle the server
+//! talks to: join with an SDP offer, renegotiate, leave, close a room. What the server
+//! must know back (a participant's network died) comes as a [`Notice`].
+//!
+//! Signalling after the first offer runs over a data channel each participant opens
+//! (see [`signal`]): the server offers the other participants' tracks as they come and
+//! go, the participant answers, and says which layer it wants of each video.
+
+#[cfg(feature = "client")]
+pub mod client;
+mod engine;
+pub mod layers;
+pub mod signal;
+
+use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+use tokio::sync::{mpsc, oneshot};
+
+/// A call or meeting: participants are forwarded each other's media only within a room.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct RoomId(pub u128);
+
+/// One participant's session (a device in a call), chosen by the server.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+#[serde(transparent)]
+pub struct PeerId(pub u64);
+
+impl std::fmt::Display for PeerId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", self.0)
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct SfuConfig {
+    /// The UDP address media arrives on.
+    pub bind: SocketAddr,
+    /// The addresses put in the server's ICE candidates, with the bound port. Empty:
+    /// the bound address, which must then not be unspecified.
+    pub advertise: Vec<IpAddr>,
+    /// Participants one room may hold.
+    pub max_per_room: usize,
+    /// How long a participant whose connection dropped (or never completed) is kept
+    /// before it is removed and the server told.
+    pub drop_after: Duration,
+}
+
+impl SfuConfig {
+    /// A server on loopback with an OS-chosen port: tests and benchmarks.
+    pub fn loopback() -> SfuConfig {
+        SfuConfig {
+            bind: SocketAddr::from(([127, 0, 0, 1], 0)),
+            advertise: Vec::new(),
+            max_per_room: 50,
+            drop_after: Duration::from_secs(20),
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum SfuError {
+    #[error("the SDP offer could not be read: {0}")]
+    BadSdp(String),
+    #[error("the offer has no audio or video in a codec the server forwards (Opus, VP8, H.264)")]
+    NoCommonCodec,
+    #[error("the offer opens no data channel")]
+    NoDataChannel,
+    #[error("the room is full")]
+    RoomFull,
+    #[error("no such participant")]
+    UnknownPeer,
+    #[error("the media server has stopped")]
+    Stopped,
+}
+
+/// What the engine tells the server on its own.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Notice {
+    /// A participant's connection dropped and did not come back within `drop_after`,
+    /// or never completed: its session is gone.
+    Dropped { room: RoomId, peer: PeerId },
+}
+
+/// Counts for health checks and benchmarks.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Stats {
+    pub rooms: usize,
+    pub peers: usize,
+    pub connected: usize,
+    /// Outgoing tracks being forwarded (one per receiver per source track).
+    pub down_tracks: usize,
+    /// Datagrams dropped unread: no session matched them.
+    pub unmatched: u64,
+}
+
+/// Time as the engine sees it: the monotonic clock plus an offset a test can move on,
+/// so a test can make a dropped connection time out without waiting.
+#[derive(Clone, Default)]
+pub struct EngineClock(Arc<AtomicU64>);
+
+impl EngineClock {
+    pub fn now(&self) -> Instant {
+        Instant::now() + Duration::from_millis(self.0.load(Ordering::Relaxed))
+    }
+    /// Moves time on by `d` (tests).
+    pub fn advance(&self, d: Duration) {
+        self.0.fetch_add(d.as_millis() as u64, Ordering::Relaxed);
+    }
+}
+
+pub(crate) enum Command {
+    Join {
+        room: RoomId,
+        peer: PeerId,
+        offer: String,
+        reply: oneshot::Sender<Result<String, SfuError>>,
+    },
+    Renegotiate {
+        room: RoomId,
+        peer: PeerId,
+        offer: String,
+        reply: oneshot::Sender<Result<String, SfuError>>,
+    },
+    Leave {
+        room: RoomId,
+        peer: PeerId,
+    },
+    CloseRoom {
+        room: RoomId,
+    },
+    Stats {
+        reply: oneshot::Sender<Stats>,
+    },
+    /// Look at the clock now (after a test moved it).
+    Tick,
+}
+
+/// The handle to a running media server. Cloning shares it; the engine stops when the
+/// last handle is dropped.
+#[derive(Clone)]
+pub struct Sfu {
+    commands: mpsc::UnboundedSender<Command>,
+    local: SocketAddr,
+    clock: EngineClock,
+}
+
+impl Sfu {
+    /// Binds the UDP socket and starts the engine on a thread of its own.
+    pub fn start(config: SfuConfig) -> std::io::Result<(Sfu, mpsc::UnboundedReceiver<Notice>)> {
+        Sfu::start_with_clock(config, EngineClock::default())
+    }
+
+    pub fn start_with_clock(
+        config: SfuConfig,
+        clock: EngineClock,
+    ) -> std::io::Result<(Sfu, mpsc::UnboundedReceiver<Notice>)> {
+        let socket = std::net::UdpSocket::bind(config.bind)?;
+        socket.set_nonblocking(true)?;
+        let local = socket.local_addr()?;
+        let advertise: Vec<SocketAddr> = if config.advertise.is_empty() {
+            if local.ip().is_unspecified() {
+                return Err(std::io::Error::new(
+                    std::io::ErrorKind::InvalidInput,
+                    "the media server binds every address: name the addresses to advertise",
+                ));
+            }
+            vec![local]
+        } else {
+            config.advertise.iter().map(|ip| SocketAddr::new(*ip, local.port())).collect()
+        };
+        let (commands, rx) = mpsc::unbounded_channel();
+        let (notices, notices_rx) = mpsc::unbounded_channel();
+        let engine_clock = clock.clone();
+        std::thread::Builder::new().name("campuslink-sfu".into()).spawn(move || {
+            let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+                Ok(r) => r,
+                Err(e) => {
+                    tracing::error!(error = %e, "the media server could not start its runtime");
+                    return;
+                }
+            };
+            runtime.block_on(async move {
+                match tokio::net::UdpSocket::from_std(socket) {
+                    Ok(socket) => engine::Engine::new(config, advertise, socket, engine_clock, notices).run(rx).await,
+                    Err(e) => tracing::error!(error = %e, "the media server could not use its socket"),
+                }
+            });
+        })?;
+        Ok((Sfu { commands, local, clock }, notices_rx))
+    }
+
+    /// The bound UDP address.
+    pub fn local_addr(&self) -> SocketAddr {
+        self.local
+    }
+
+    pub fn clock(&self) -> &EngineClock {
+        &self.clock
+    }
+
+    /// Adds a participant to a room (created on first join) from its SDP offer, which
+    /// must open a data channel; answers with the SDP answer. Joining again with the
+    /// same peer id replaces the old session.
+    pub async fn join(&self, room: RoomId, peer: PeerId, offer: &str) -> Result<String, SfuError> {
+        let (reply, rx) = oneshot::channel();
+        self.send(Command::Join { room, peer, offer: offer.to_owned(), reply })?;
+        rx.await.map_err(|_| SfuError::Stopped)?
+    }
+
+    /// A participant's new offer outside the data channel: an ICE restart after its
+    /// network changed, when the channel cannot carry it.
+    pub async fn renegotiate(&self, room: RoomId, peer: PeerId, offer: &str) -> Result<String, SfuError> {
+        let (reply, rx) = oneshot::channel();
+        self.send(Command::Renegotiate { room, peer, offer: offer.to_owned(), reply })?;
+        rx.await.map_err(|_| SfuError::Stopped)?
+    }
+
+    pub fn leave(&self, room: RoomId, peer: PeerId) {
+        let _ = self.send(Command::Leave { room, peer });
+    }
+
+    /// Ends every session in the room.
+    pub fn close_room(&self, room: RoomId) {
+        let _ = self.send(Command::CloseRoom { room });
+    }
+
+    pub async fn stats(&self) -> Result<Stats, SfuError> {
+        let (reply, rx) = oneshot::channel();
+        self.send(Command::Stats { reply })?;
+        rx.await.map_err(|_| SfuError::Stopped)
+    }
+
+    /// Makes the engine look at its clock (after a test moved it on).
+    pub fn tick(&self) {
+        let _ = self.send(Command::Tick);
+    }
+
+    fn send(&self, c: Command) -> Result<(), SfuError> {
+        self.commands.send(c).map_err(|_| SfuError::Stopped)
+    }
+}

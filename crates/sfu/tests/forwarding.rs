@@ -1,0 +1,252 @@
+//! The media server driven by str0m participants on loopback: real ICE, DTLS, SRTP and
+//! RTP, no browser. Waits are for something to arrive, bounded; none waits for time to
+//! pass (the one timeout, a dead participant's, is driven by the engine's clock).
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly on purpose
+
+use sfu::client::{Client, Participant, Seen, Sends};
+use sfu::{Notice, PeerId, RoomId, Sfu, SfuConfig, SfuError};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use str0m::media::{Direction, MediaKind};
+
+const WITHIN: Duration = Duration::from_secs(30);
+
+async fn join(sfu: &Sfu, room: u128, peer: u64, sends: Sends) -> Participant {
+    let c = Client::new(sends, Instant::now()).await.expect("a client");
+    let answer = sfu.join(RoomId(room), PeerId(peer), c.offer()).await.expect("joined");
+    c.start(&answer).expect("started")
+}
+
+fn audio(s: &Seen, from: u64) -> u64 {
+    s.frames(&from.to_string(), MediaKind::Audio)
+}
+
+fn video(s: &Seen, from: u64) -> u64 {
+    s.frames(&from.to_string(), MediaKind::Video)
+}
+
+/// Waits until `p` has `more` frames of `from`'s audio beyond what it has now.
+async fn hears_more(p: &Participant, from: u64, more: u64) -> bool {
+    let now = audio(&p.seen(), from);
+    p.wait_for(WITHIN, |s| audio(s, from) >= now + more).await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_participants_get_each_others_audio_and_video_and_mute_stops_it() {
+    let (sfu, _notices) = Sfu::start(SfuConfig::loopback()).expect("sfu");
+    let a = join(&sfu, 1, 1, Sends::default()).await;
+    let b = join(&sfu, 1, 2, Sends::default()).await;
+    for (p, from) in [(&a, 2), (&b, 1)] {
+        assert!(p.wait_for(WITHIN, |s| audio(s, from) >= 50 && video(s, from) >= 20).await, "{:?}", p.seen());
+    }
+    // Simulcast: one layer reaches a receiver — the default, half size.
+    let layers = b.seen().arrived[&("1".to_owned(), MediaKind::Video)].layers.clone();
+    assert_eq!(layers.keys().copied().collect::<Vec<_>>(), vec!["h"], "{layers:?}");
+
+    a.mute(true);
+    // Frames already in flight may still arrive; then nothing more while B hears A's
+    // silence for as long as A goes on hearing B.
+    assert!(hears_more(&a, 2, 10).await);
+    let muted_at = audio(&b.seen(), 1);
+    assert!(hears_more(&a, 2, 100).await);
+    assert!(audio(&b.seen(), 1) <= muted_at + 3, "{} after {muted_at}", audio(&b.seen(), 1));
+
+    a.mute(false);
+    assert!(hears_more(&b, 1, 50).await, "unmuted audio flows again");
+    let stats = sfu.stats().await.expect("stats");
+    assert_eq!((stats.rooms, stats.peers, stats.connected, stats.down_tracks), (1, 2, 2, 4));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_receiver_gets_the_layer_its_tile_needs() {
+    let (sfu, _notices) = Sfu::start(SfuConfig::loopback()).expect("sfu");
+    let a = join(&sfu, 7, 1, Sends::default()).await;
+    let b = join(&sfu, 7, 2, Sends { audio: false, ..Sends::default() }).await;
+    let layer = |s: &Seen, l: &str| {
+        s.arrived.get(&("1".to_owned(), MediaKind::Video)).and_then(|a| a.layers.get(l).copied()).unwrap_or(0)
+    };
+    assert!(b.wait_for(WITHIN, |s| layer(s, "h") >= 10).await);
+    b.want(PeerId(1), 720);
+    assert!(b.wait_for(WITHIN, |s| layer(s, "f") >= 10).await, "{:?}", b.seen());
+    b.want(PeerId(1), 120);
+    assert!(b.wait_for(WITHIN, |s| layer(s, "q") >= 10).await, "{:?}", b.seen());
+    // A switch happens on a keyframe: each new layer starts with one.
+    let arrived = b.seen().arrived[&("1".to_owned(), MediaKind::Video)].clone();
+    assert!(arrived.keyframes >= 3, "{arrived:?}");
+    // Not shown at all: no video, while the audio goes on.
+    b.want(PeerId(1), 0);
+    assert!(hears_more(&b, 1, 10).await);
+    let stopped_at = video(&b.seen(), 1);
+    assert!(hears_more(&b, 1, 60).await);
+    assert!(video(&b.seen(), 1) <= stopped_at + 2);
+    drop(a);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rooms_do_not_hear_each_other() {
+    let (sfu, _notices) = Sfu::start(SfuConfig::loopback()).expect("sfu");
+    let a = join(&sfu, 1, 1, Sends::default()).await;
+    let b = join(&sfu, 1, 2, Sends::default()).await;
+    let c = join(&sfu, 2, 3, Sends::default()).await;
+    assert!(c.wait_for(WITHIN, |s| s.connected).await);
+    assert!(hears_more(&b, 1, 100).await);
+    assert!(hears_more(&a, 2, 100).await);
+    assert!(c.seen().arrived.is_empty(), "{:?}", c.seen().arrived.keys());
+    for p in [&a, &b] {
+        assert_eq!(audio(&p.seen(), 3), 0);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_late_joiner_gets_everyone_and_everyone_gets_it() {
+    let (sfu, _notices) = Sfu::start(SfuConfig::loopback()).expect("sfu");
+    let mut all = Vec::new();
+    for peer in 1..=4u64 {
+        all.push((peer, join(&sfu, 9, peer, Sends::default()).await));
+    }
+    for (me, p) in &all {
+        for from in (1..=4u64).filter(|f| f != me) {
+            assert!(p.wait_for(WITHIN, |s| audio(s, from) >= 20 && video(s, from) >= 5).await, "{me} from {from}");
+        }
+    }
+    // One leaves: the others stop getting it and go on with each other.
+    let (gone, p) = all.remove(0);
+    sfu.leave(RoomId(9), PeerId(gone));
+    drop(p);
+    let stats = sfu.stats().await.expect("stats");
+    assert_eq!(stats.peers, 3);
+    let (_, b) = &all[0];
+    assert!(hears_more(b, 3, 50).await);
+    let at = audio(&b.seen(), gone);
+    assert!(hears_more(b, 3, 50).await);
+    assert_eq!(audio(&b.seen(), gone), at);
+    assert!(b.wait_for(WITHIN, |_| true).await);
+    // Three participants send two tracks each, to two others.
+    assert!(sfu_down_tracks(&sfu, 12).await, "{:?}", sfu.stats().await);
+}
+
+async fn sfu_down_tracks(sfu: &Sfu, want: usize) -> bool {
+    // The departure is renegotiated with each remaining participant over its channel.
+    let deadline = Instant::now() + WITHIN;
+    while Instant::now() < deadline {
+        if sfu.stats().await.is_ok_and(|s| s.down_tracks == want) {
+            return true;
+        }
+        tokio::task::yield_now().await;
+    }
+    false
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bad_offers_are_refused_and_keep_no_session() {
+    let (sfu, _notices) = Sfu::start(SfuConfig::loopback()).expect("sfu");
+    let room = RoomId(5);
+    assert!(matches!(sfu.join(room, PeerId(1), "not sdp").await, Err(SfuError::BadSdp(_))));
+    assert!(matches!(sfu.join(room, PeerId(1), &"v=0\r\n".repeat(20_000)).await, Err(SfuError::BadSdp(_))));
+
+    // Media but no data channel.
+    let provider = Arc::new(str0m::crypto::from_feature_flags());
+    let mut rtc = str0m::Rtc::builder().set_crypto_provider(provider.clone()).build(Instant::now());
+    let mut change = rtc.sdp_api();
+    change.add_media(MediaKind::Audio, Direction::SendOnly, None, None, None);
+    let (offer, _) = change.apply().expect("offer");
+    assert_eq!(sfu.join(room, PeerId(1), &offer.to_sdp_string()).await, Err(SfuError::NoDataChannel));
+
+    // Only codecs the server does not forward.
+    let mut rtc = str0m::Rtc::builder()
+        .set_crypto_provider(provider)
+        .clear_codecs()
+        .enable_g722(true, false)
+        .enable_vp9(true)
+        .build(Instant::now());
+    let mut change = rtc.sdp_api();
+    change.add_media(MediaKind::Audio, Direction::SendOnly, None, None, None);
+    change.add_media(MediaKind::Video, Direction::SendOnly, None, None, None);
+    change.add_channel("campuslink".into());
+    let (offer, _) = change.apply().expect("offer");
+    assert_eq!(sfu.join(room, PeerId(1), &offer.to_sdp_string()).await, Err(SfuError::NoCommonCodec));
+
+    let stats = sfu.stats().await.expect("stats");
+    assert_eq!((stats.rooms, stats.peers), (0, 0));
+    assert_eq!(sfu.renegotiate(room, PeerId(1), "v=0").await, Err(SfuError::UnknownPeer));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_room_holds_no_more_than_its_limit() {
+    let (sfu, _notices) = Sfu::start(SfuConfig { max_per_room: 2, ..SfuConfig::loopback() }).expect("sfu");
+    let _a = join(&sfu, 1, 1, Sends::default()).await;
+    let _b = join(&sfu, 1, 2, Sends::default()).await;
+    let c = Client::new(Sends::default(), Instant::now()).await.expect("client");
+    assert_eq!(sfu.join(RoomId(1), PeerId(3), c.offer()).await, Err(SfuError::RoomFull));
+    // Another room is another count; the same peer joining again replaces itself.
+    assert!(sfu.join(RoomId(2), PeerId(3), c.offer()).await.is_ok());
+    let again = Client::new(Sends::default(), Instant::now()).await.expect("client");
+    assert!(sfu.join(RoomId(1), PeerId(2), again.offer()).await.is_ok());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn junk_on_the_port_changes_nothing_for_a_call() {
+    let (sfu, _notices) = Sfu::start(SfuConfig::loopback()).expect("sfu");
+    let a = join(&sfu, 1, 1, Sends::default()).await;
+    let b = join(&sfu, 1, 2, Sends::default()).await;
+    assert!(hears_more(&b, 1, 20).await);
+
+    let junk = tokio::net::UdpSocket::bind("127.0.0.1:0").await.expect("socket");
+    let target = sfu.local_addr();
+    let flood = tokio::spawn(async move {
+        let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+        for i in 0..20_000u32 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            let mut d = x.to_le_bytes().repeat(1 + (i % 150) as usize);
+            match i % 4 {
+                // Looks like RTP, like STUN with a made-up username, like DTLS.
+                0 => d[0] = 0x80,
+                1 => {
+                    d[0] = 0;
+                    d[1] = 1;
+                }
+                2 => d[0] = 22,
+                _ => {}
+            }
+            let _ = junk.send_to(&d, target).await;
+            if i % 500 == 0 {
+                tokio::task::yield_now().await;
+            }
+        }
+    });
+    assert!(hears_more(&b, 1, 100).await);
+    assert!(hears_more(&a, 2, 100).await);
+    flood.await.expect("flood");
+    assert!(hears_more(&b, 1, 50).await, "the call goes on after the flood");
+    let stats = sfu.stats().await.expect("stats");
+    assert!(stats.unmatched > 1_000, "{stats:?}");
+    assert_eq!((stats.peers, stats.connected), (2, 2));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_participant_whose_network_dies_is_dropped_and_can_rejoin() {
+    let (sfu, mut notices) =
+        Sfu::start(SfuConfig { drop_after: Duration::from_secs(20), ..SfuConfig::loopback() }).expect("sfu");
+    let a = join(&sfu, 3, 1, Sends::default()).await;
+    let b = join(&sfu, 3, 2, Sends::default()).await;
+    assert!(hears_more(&b, 1, 20).await);
+    // A's network dies: its socket goes, nothing more comes from it. B stays, and
+    // keeps its session alive with its own checks as time runs on.
+    drop(a);
+    for _ in 0..4 {
+        sfu.clock().advance(Duration::from_secs(15));
+        sfu.tick();
+        if let Ok(Some(n)) = tokio::time::timeout(Duration::from_secs(5), notices.recv()).await {
+            assert_eq!(n, Notice::Dropped { room: RoomId(3), peer: PeerId(1) });
+            break;
+        }
+    }
+    assert_eq!(sfu.stats().await.expect("stats").peers, 1);
+    // A comes back, from a new address, under the same id.
+    let a = join(&sfu, 3, 1, Sends::default()).await;
+    assert!(hears_more(&b, 1, 20).await);
+    assert!(hears_more(&a, 2, 20).await);
+}
