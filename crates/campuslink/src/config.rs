@@ -35,6 +35,7 @@ pub struct Config {
     pub interconnection: InterconnectionSection,
     pub chat: ChatSection,
     pub push: PushSection,
+    pub calls: CallsSection,
     pub s3: S3Section,
     pub metrics: MetricsSection,
 }
@@ -53,6 +54,43 @@ pub struct S3Section {
     /// Keys go under this prefix in the bucket ("" for none).
     pub prefix: String,
 }
+
+/// Calls and meetings through the built-in media server.
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct CallsSection {
+    pub enabled: bool,
+    /// The UDP address media arrives on. Empty: `server.listen`'s host, port 3480.
+    pub media_listen: String,
+    /// The addresses phones and PCs reach the media server at (this machine's LAN or
+    /// public addresses). Empty: the media address if it names one, otherwise this
+    /// machine's address on its default route, and 127.0.0.1.
+    pub advertise: Vec<String>,
+    pub ring_timeout_seconds: u64,
+    pub max_participants: usize,
+    /// STUN and TURN servers for networks the media server cannot be reached from
+    /// directly, e.g. `["turn:turn.school.edu.mo:3478?transport=udp"]`.
+    pub ice_servers: Vec<String>,
+    /// The TURN server's shared secret (coturn's `static-auth-secret`).
+    pub turn_secret: Secret,
+}
+
+impl Default for CallsSection {
+    fn default() -> Self {
+        Self {
+            enabled: true,
+            media_listen: String::new(),
+            advertise: Vec::new(),
+            ring_timeout_seconds: 45,
+            max_participants: 50,
+            ice_servers: Vec::new(),
+            turn_secret: Secret::default(),
+        }
+    }
+}
+
+/// The port media arrives on when `calls.media_listen` does not say.
+pub const MEDIA_PORT: u16 = 3480;
 
 #[derive(Clone, Debug, Deserialize, Serialize, PartialEq, Default)]
 #[serde(deny_unknown_fields, default)]
@@ -259,6 +297,22 @@ impl Config {
         {
             return bad("s3.endpoint", format!("must start with https:// or http://, not {:?}", self.s3.endpoint));
         }
+        if self.calls.enabled {
+            let media = self.media_listen();
+            if media.parse::<std::net::SocketAddr>().is_err() {
+                return bad("calls.media_listen", format!("must be ip:port, e.g. 0.0.0.0:{MEDIA_PORT}, not {media:?}"));
+            }
+            if let Some(a) = self.calls.advertise.iter().find(|a| a.parse::<std::net::IpAddr>().is_err()) {
+                return bad("calls.advertise", format!("must be IP addresses, not {a:?}"));
+            }
+            let ice = ["stun:", "turn:", "turns:"];
+            if let Some(u) = self.calls.ice_servers.iter().find(|u| !ice.iter().any(|p| u.starts_with(p))) {
+                return bad("calls.ice_servers", format!("must be stun:, turn: or turns: URLs, not {u:?}"));
+            }
+            if self.calls.ice_servers.iter().any(|u| u.starts_with("turn")) && self.calls.turn_secret.0.is_empty() {
+                return bad("calls.turn_secret", "must be set when ice_servers names a TURN server".into());
+            }
+        }
         let contact = self.push.contact.trim();
         if !contact.is_empty() && !contact.starts_with("mailto:") && !contact.starts_with("https://") {
             return bad("push.contact", format!("must start with mailto: or https://, not {contact:?}"));
@@ -323,6 +377,47 @@ impl Config {
             push_contact: self.push_contact(),
             push_allow_loopback_http: false,
             search_indexer: self.chat.search_index,
+            calls: self.call_settings(),
+        }
+    }
+
+    fn media_listen(&self) -> String {
+        if !self.calls.media_listen.is_empty() {
+            return self.calls.media_listen.clone();
+        }
+        let host = self.server.listen.rsplit_once(':').map_or("127.0.0.1", |(h, _)| h);
+        let host = host.trim_start_matches('[').trim_end_matches(']');
+        let host = if host == "localhost" { "127.0.0.1" } else { host };
+        if host.contains(':') { format!("[{host}]:{MEDIA_PORT}") } else { format!("{host}:{MEDIA_PORT}") }
+    }
+
+    fn call_settings(&self) -> server::calls::CallSettings {
+        use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+        let c = &self.calls;
+        let sfu = c.enabled.then(|| self.media_listen().parse::<SocketAddr>().ok()).flatten().map(|bind| {
+            let mut advertise: Vec<IpAddr> = c.advertise.iter().filter_map(|a| a.parse().ok()).collect();
+            if advertise.is_empty() {
+                if bind.ip().is_unspecified() {
+                    advertise.extend(default_route_address());
+                    advertise.push(IpAddr::V4(Ipv4Addr::LOCALHOST));
+                } else {
+                    advertise.push(bind.ip());
+                }
+            }
+            server::sfu::SfuConfig {
+                bind,
+                advertise,
+                max_per_room: c.max_participants.clamp(2, 500),
+                drop_after: std::time::Duration::from_secs(20),
+            }
+        });
+        server::calls::CallSettings {
+            sfu,
+            ring_timeout: std::time::Duration::from_secs(c.ring_timeout_seconds.clamp(5, 600)),
+            max_participants: c.max_participants.clamp(2, 500),
+            ice_servers: c.ice_servers.clone(),
+            turn_secret: Some(c.turn_secret.0.clone()).filter(|s| !s.is_empty()),
+            turn_ttl: std::time::Duration::from_secs(12 * 3600),
         }
     }
 
@@ -376,6 +471,14 @@ fn unknown_key(message: &str) -> String {
 }
 
 /// `host:port`, as the listener binds it (the host may be a name).
+/// This machine's address on its default route: the one a phone on the school's
+/// network reaches it at. Connecting a UDP socket only picks the route; nothing is sent.
+fn default_route_address() -> Option<std::net::IpAddr> {
+    let s = std::net::UdpSocket::bind("0.0.0.0:0").ok()?;
+    s.connect("192.0.2.1:9").ok()?;
+    s.local_addr().ok().map(|a| a.ip()).filter(|ip| !ip.is_loopback() && !ip.is_unspecified())
+}
+
 fn address(a: &str) -> Result<(), String> {
     match a.rsplit_once(':') {
         Some((host, port)) if !host.is_empty() && port.parse::<u16>().is_ok() => Ok(()),

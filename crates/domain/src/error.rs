@@ -1,6 +1,7 @@
 //! Stable error codes. The API sends them as snake_case `code`s; the web app and the
 //! server translate them with the same `.ftl` files (`error-<code>` and `field-<code>`).
 
+use crate::call::CallRefusal;
 use crate::chat::ChatRefusal;
 use crate::interconnection::Refusal;
 use serde::Serialize;
@@ -46,6 +47,8 @@ pub enum ErrorCode {
     FilingNotPending,
     /// A conversation step refused by its rule.
     Chat(ChatRefusal),
+    /// A call step refused by its rule.
+    Call(CallRefusal),
     /// The client's last event position is older than the kept log: reload and start over.
     ResyncRequired,
     /// An event position that is not one (malformed, or in the future).
@@ -86,6 +89,7 @@ impl ErrorCode {
             Self::ConfirmationUsed => "confirmation_used",
             Self::FilingNotPending => "filing_not_pending",
             Self::Chat(r) => r.as_str(),
+            Self::Call(r) => r.as_str(),
             Self::ResyncRequired => "resync_required",
             Self::InvalidPosition => "invalid_position",
             Self::Internal => "internal",
@@ -146,6 +150,12 @@ impl ErrorCode {
         Self::Chat(ChatRefusal::NotGroup),
         Self::Chat(ChatRefusal::OwnerCannotLeave),
         Self::Chat(ChatRefusal::TooManyReactions),
+        Self::Call(CallRefusal::Busy),
+        Self::Call(CallRefusal::Ended),
+        Self::Call(CallRefusal::Full),
+        Self::Call(CallRefusal::NotHost),
+        Self::Call(CallRefusal::BadOffer),
+        Self::Call(CallRefusal::Unavailable),
         Self::ResyncRequired,
         Self::InvalidPosition,
         Self::Internal,

@@ -101,6 +101,10 @@ id_type!(
     /// A picture, file or voice message uploaded to a conversation.
     AttachmentId
 );
+id_type!(
+    /// A call or meeting in a conversation.
+    CallId
+);
 
 #[cfg(test)]
 mod tests {

@@ -3,6 +3,7 @@
 
 pub mod access;
 pub mod attachment;
+pub mod call;
 pub mod chat;
 pub mod error;
 pub mod ids;
@@ -16,6 +17,6 @@ pub mod values;
 pub use access::{Access, Role, Viewer};
 pub use error::{ErrorCode, FieldError, Invalid};
 pub use ids::{
-    AttachmentId, CampusId, ConfirmationId, ConversationId, DepartmentId, FilingId, InterconnectionId, InvitationId,
-    MemberId, MessageId, SchoolId,
+    AttachmentId, CallId, CampusId, ConfirmationId, ConversationId, DepartmentId, FilingId, InterconnectionId,
+    InvitationId, MemberId, MessageId, SchoolId,
 };

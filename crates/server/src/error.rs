@@ -79,6 +79,20 @@ impl From<domain::chat::ChatRefusal> for ApiError {
     }
 }
 
+impl From<domain::call::CallRefusal> for ApiError {
+    fn from(r: domain::call::CallRefusal) -> Self {
+        use domain::call::CallRefusal as R;
+        let status = match r {
+            R::NotHost => StatusCode::FORBIDDEN,
+            R::Busy | R::Full => StatusCode::CONFLICT,
+            R::Ended => StatusCode::GONE,
+            R::BadOffer => StatusCode::UNPROCESSABLE_ENTITY,
+            R::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+        };
+        ApiError::new(status, ErrorCode::Call(r))
+    }
+}
+
 impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> Self {
         use domain::Invalid;

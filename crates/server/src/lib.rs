@@ -6,6 +6,7 @@ pub mod assets;
 pub mod auth;
 pub mod blobs;
 pub mod blobs_s3;
+pub mod calls;
 pub mod chat;
 pub mod directory;
 pub mod error;
@@ -21,6 +22,9 @@ pub mod push;
 pub mod qr;
 pub mod registry;
 pub mod wire;
+
+/// The media server, for the program to configure.
+pub use sfu;
 
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, MatchedPath, Request, State};
@@ -90,6 +94,8 @@ pub struct ServerConfig {
     /// Index messages for history search on this node (`chat::search::follow`). Off,
     /// search finds only what another node (on the same PostgreSQL database) indexed.
     pub search_indexer: bool,
+    /// Calls and meetings (the media server, ring timeout, ICE servers).
+    pub calls: calls::CallSettings,
 }
 
 impl Default for ServerConfig {
@@ -119,6 +125,7 @@ impl Default for ServerConfig {
             push_contact: "mailto:no-reply@campuslink.invalid".into(),
             push_allow_loopback_http: false,
             search_indexer: true,
+            calls: calls::CallSettings::default(),
         }
     }
 }
@@ -143,6 +150,8 @@ pub struct AppState {
     /// The search indexer's cursor as this node last moved or read it: every message at
     /// or below it is searchable (`chat::search`).
     pub indexed: Arc<tokio::sync::watch::Sender<i64>>,
+    /// Calls and meetings going on on this node, and its media server.
+    pub calls: Arc<calls::Calls>,
 }
 
 /// Why the server could not start.
@@ -152,6 +161,8 @@ pub enum StartError {
     Store(#[from] store::StoreError),
     #[error("cannot open the attachments folder {0}: {1}")]
     Attachments(std::path::PathBuf, std::io::Error),
+    #[error("cannot start the media server: {0}")]
+    MediaServer(std::io::Error),
 }
 
 impl AppState {
@@ -175,6 +186,7 @@ impl AppState {
         let to_push = push.clone();
         hub.on_message(Box::new(move |m| to_push.message(m)));
         let indexed = Arc::new(tokio::sync::watch::channel(store.search_cursor().await?).0);
+        let calls = Arc::new(calls::Calls::start(&config.calls).map_err(StartError::MediaServer)?);
         Ok(Self {
             store,
             config: Arc::new(config),
@@ -186,6 +198,7 @@ impl AppState {
             blobs,
             push,
             indexed,
+            calls,
         })
     }
 }
@@ -223,6 +236,14 @@ pub(crate) fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(c::set_announcement))
         .routes(routes!(c::see_announcement))
         .routes(routes!(c::forward))
+        .routes(routes!(calls::http::start))
+        .routes(routes!(calls::http::list))
+        .routes(routes!(calls::http::join))
+        .routes(routes!(calls::http::renegotiate))
+        .routes(routes!(calls::http::decline))
+        .routes(routes!(calls::http::leave))
+        .routes(routes!(calls::http::set_state))
+        .routes(routes!(calls::http::host_action))
         .routes(routes!(push::http::push_key))
         .routes(routes!(push::http::subscribe))
         .routes(routes!(push::http::unsubscribe))
@@ -407,6 +428,7 @@ pub async fn serve(
     }
     let sweeper = AbortOnDrop(tokio::spawn(sweep_attachments(state.clone())));
     let indexer = state.config.search_indexer.then(|| AbortOnDrop(tokio::spawn(chat::search::follow(state.clone()))));
+    let calls = AbortOnDrop(tokio::spawn(calls::follow(state.clone())));
     let app = app(state);
     // Small frames (an event, then its sender's ack) must not wait for the peer's
     // delayed ACK (Nagle's algorithm: ~40 ms on Linux).
@@ -420,6 +442,7 @@ pub async fn serve(
     drop(outbox);
     drop(sweeper);
     drop(indexer);
+    drop(calls);
     served
 }
 

@@ -10,6 +10,7 @@
 //! the security schemes, and the WebSocket frames as JSON Schema components.
 
 use crate::AppState;
+use domain::call::CallRefusal;
 use domain::chat::ChatRefusal;
 use domain::interconnection::Refusal;
 use domain::{ErrorCode, ErrorCode as C};
@@ -270,6 +271,44 @@ pub const PROBLEMS: &[(&str, &[ErrorCode])] = &[
         ],
     ),
     ("see_announcement", &[C::Chat(ChatRefusal::BureauCannotChat), C::Chat(ChatRefusal::NotGroup)]),
+    (
+        "start_call",
+        &[
+            C::Chat(ChatRefusal::BureauCannotChat),
+            C::Chat(ChatRefusal::ReadOnly),
+            C::Call(CallRefusal::Busy),
+            C::Call(CallRefusal::Unavailable),
+        ],
+    ),
+    ("list_calls", &[]),
+    (
+        "join_call",
+        &[
+            C::InvalidInput,
+            C::Chat(ChatRefusal::ReadOnly),
+            C::Call(CallRefusal::Ended),
+            C::Call(CallRefusal::Full),
+            C::Call(CallRefusal::BadOffer),
+            C::Call(CallRefusal::Unavailable),
+        ],
+    ),
+    (
+        "renegotiate_call",
+        &[
+            C::InvalidInput,
+            C::Chat(ChatRefusal::ReadOnly),
+            C::Call(CallRefusal::Ended),
+            C::Call(CallRefusal::BadOffer),
+            C::Call(CallRefusal::Unavailable),
+        ],
+    ),
+    ("decline_call", &[C::Chat(ChatRefusal::ReadOnly), C::Call(CallRefusal::Ended)]),
+    ("leave_call", &[C::Call(CallRefusal::Ended)]),
+    ("set_call_state", &[C::InvalidInput, C::Call(CallRefusal::Ended)]),
+    (
+        "host_action",
+        &[C::InvalidInput, C::Chat(ChatRefusal::ReadOnly), C::Call(CallRefusal::Ended), C::Call(CallRefusal::NotHost)],
+    ),
     ("push_key", &[]),
     ("subscribe_push", &[C::InvalidInput, C::Chat(ChatRefusal::BureauCannotChat)]),
     ("unsubscribe_push", &[C::NotFound]),

@@ -232,4 +232,20 @@ pub enum SystemAction {
     /// The owner set the group announcement (its text is the note's `name`).
     Announcement,
     AnnouncementCleared,
+    /// A direct call's record (the note's `call` says how it went).
+    Call,
+    /// A meeting's join card (outcome `ongoing`) or its record.
+    Meeting,
+}
+
+/// How a call ended (`domain::call::Outcome`).
+#[derive(Clone, Copy, Debug, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum CallOutcome {
+    Completed,
+    Missed,
+    Declined,
+    Cancelled,
+    Busy,
+    Ongoing,
 }

@@ -63,13 +63,27 @@ impl Membership {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SystemNote {
     /// "created" | "added" | "removed" | "left" | "renamed" | "owner_changed" |
-    /// "dissolved" | "campus_disconnected"
+    /// "dissolved" | "campus_disconnected" | "announcement" | "announcement_cleared" |
+    /// "call" | "meeting"
     pub action: String,
     pub actor: Option<MemberId>,
     #[serde(default)]
     pub members: Vec<MemberId>,
     #[serde(default)]
     pub name: String,
+    /// A call's record (`call`) or a meeting's join card (`meeting`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub call: Option<CallNote>,
+}
+
+/// What the record of a call says: which call, with video or not, how it ended, and
+/// how long it lasted.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CallNote {
+    pub id: domain::CallId,
+    pub video: bool,
+    pub outcome: domain::call::Outcome,
+    pub seconds: u32,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -793,8 +807,13 @@ impl Store {
         .execute(&mut t.tx)
         .await?;
         let others: Vec<MemberId> = members.iter().copied().filter(|m| *m != creator).collect();
-        let note =
-            SystemNote { action: "created".into(), actor: Some(creator), members: others, name: name.to_owned() };
+        let note = SystemNote {
+            action: "created".into(),
+            actor: Some(creator),
+            members: others,
+            name: name.to_owned(),
+            call: None,
+        };
         let msg = t.system(self, c.id, note).await?;
         let mut seen = HashSet::new();
         for m in std::iter::once(creator).chain(members.iter().copied()).filter(|m| seen.insert(*m)) {
@@ -806,8 +825,13 @@ impl Store {
     /// Adds members (already checked by the rules) with a system message they see.
     pub async fn add_members(&self, c: ConversationId, actor: MemberId, members: &[MemberId]) -> Result<Committed> {
         let mut t = self.log_tx().await?;
-        let note =
-            SystemNote { action: "added".into(), actor: Some(actor), members: members.to_vec(), name: String::new() };
+        let note = SystemNote {
+            action: "added".into(),
+            actor: Some(actor),
+            members: members.to_vec(),
+            name: String::new(),
+            call: None,
+        };
         let msg = t.system(self, c, note).await?;
         for m in members {
             join(&mut t.tx, c, *m, false, msg.position - 1).await?;
@@ -838,7 +862,8 @@ impl Store {
         members: &[MemberId],
         action: &str,
     ) -> Result<()> {
-        let note = SystemNote { action: action.into(), actor, members: members.to_vec(), name: String::new() };
+        let note =
+            SystemNote { action: action.into(), actor, members: members.to_vec(), name: String::new(), call: None };
         let msg = t.system(self, c, note).await?;
         for m in members {
             db::query(
@@ -862,8 +887,13 @@ impl Store {
             .bind(c.to_string())
             .execute(&mut t.tx)
             .await?;
-        let note =
-            SystemNote { action: "renamed".into(), actor: Some(actor), members: Vec::new(), name: name.to_owned() };
+        let note = SystemNote {
+            action: "renamed".into(),
+            actor: Some(actor),
+            members: Vec::new(),
+            name: name.to_owned(),
+            call: None,
+        };
         t.system(self, c, note).await?;
         t.event(self, "conversation", Audience::Conversation(c), conversation_event(c)).await?;
         t.commit(self).await
@@ -884,8 +914,13 @@ impl Store {
                 .execute(&mut t.tx)
                 .await?;
         }
-        let note =
-            SystemNote { action: "owner_changed".into(), actor: Some(actor), members: vec![to], name: String::new() };
+        let note = SystemNote {
+            action: "owner_changed".into(),
+            actor: Some(actor),
+            members: vec![to],
+            name: String::new(),
+            call: None,
+        };
         t.system(self, c, note).await?;
         t.event(self, "conversation", Audience::Conversation(c), conversation_event(c)).await?;
         t.commit(self).await
@@ -899,8 +934,13 @@ impl Store {
             .bind(c.to_string())
             .execute(&mut t.tx)
             .await?;
-        let note =
-            SystemNote { action: "dissolved".into(), actor: Some(actor), members: Vec::new(), name: String::new() };
+        let note = SystemNote {
+            action: "dissolved".into(),
+            actor: Some(actor),
+            members: Vec::new(),
+            name: String::new(),
+            call: None,
+        };
         t.system(self, c, note).await?;
         t.event(self, "conversation", Audience::Conversation(c), conversation_event(c)).await?;
         t.commit(self).await
@@ -1055,9 +1095,36 @@ impl Store {
         .execute(&mut t.tx)
         .await?;
         let action = if text.is_empty() { "announcement_cleared" } else { "announcement" };
-        let note = SystemNote { action: action.into(), actor: Some(actor), members: Vec::new(), name: text.to_owned() };
+        let note = SystemNote {
+            action: action.into(),
+            actor: Some(actor),
+            members: Vec::new(),
+            name: text.to_owned(),
+            call: None,
+        };
         t.system(self, c, note).await?;
         t.event(self, "conversation", Audience::Conversation(c), conversation_event(c)).await?;
+        t.commit(self).await
+    }
+
+    /// A call's state changed: a `call` event with `data` to the conversation's members
+    /// and to each of `also` (people just taken out of it, told it ended for them), and
+    /// the call's record or a meeting's join card in the chat when there is one.
+    pub async fn call_changed(
+        &self,
+        c: ConversationId,
+        data: String,
+        also: &[MemberId],
+        note: Option<SystemNote>,
+    ) -> Result<Committed> {
+        let mut t = self.log_tx().await?;
+        t.event(self, "call", Audience::Conversation(c), data.clone()).await?;
+        for m in also {
+            t.event(self, "call", Audience::Member(*m), data.clone()).await?;
+        }
+        if let Some(note) = note {
+            t.system(self, c, note).await?;
+        }
         t.commit(self).await
     }
 

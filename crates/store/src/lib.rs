@@ -25,8 +25,8 @@ mod writer;
 
 pub use attachments::{Attachment, AttachmentMeta};
 pub use chat::{
-    Committed, Conversation, ConversationRow, Forwarded, Membership, Message, NewText, Prefs, Published, Reaction,
-    Sent, SystemNote,
+    CallNote, Committed, Conversation, ConversationRow, Forwarded, Membership, Message, NewText, Prefs, Published,
+    Reaction, Sent, SystemNote,
 };
 pub use clock::Clock;
 pub use db::Pool;

@@ -89,6 +89,125 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/calls": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The calls going on in the caller's conversations (an app that opens catches up here) */
+        get: operations["list_calls"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/calls/{call_id}/decline": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Decline a call ringing for the caller */
+        post: operations["decline_call"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/calls/{call_id}/join": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Join (or, for the one called, answer) with this device's SDP offer */
+        post: operations["join_call"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/calls/{call_id}/leave": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Hang up (a direct call ends for both; a meeting goes on without the caller) */
+        post: operations["leave_call"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/calls/{call_id}/participants/{member_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** The meeting's host mutes a participant or takes them out */
+        post: operations["host_action"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/calls/{call_id}/renegotiate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** A new offer from a participant's device (an ICE restart after its network changed) */
+        post: operations["renegotiate_call"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/calls/{call_id}/state": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** What the caller shows of itself in the call: muted, camera, screen, raised hand */
+        post: operations["set_call_state"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/campuses/{campus_id}": {
         parameters: {
             query?: never;
@@ -515,6 +634,23 @@ export interface paths {
         put?: never;
         /** Upload a picture, file or voice message (the raw bytes as the body); send it with a message naming its id */
         post: operations["upload_attachment"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/conversations/{conversation_id}/calls": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Call the other person of a direct chat, or start the group's meeting (or get the one going on) */
+        post: operations["start_call"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1160,6 +1296,9 @@ export interface components {
             by: null | components["schemas"]["MemberRef"];
             text: string;
         };
+        AnswerOut: {
+            sdp: string;
+        };
         /**
          * @description What an attachment is: a picture shown inline, a file to download, a voice message.
          * @enum {string}
@@ -1204,6 +1343,52 @@ export interface components {
             /** Format: uuid */
             interconnection_id: string | null;
         };
+        CallNoteOut: {
+            /** Format: uuid */
+            id: string;
+            outcome: components["schemas"]["CallOutcome"];
+            /** Format: int32 */
+            seconds: number;
+            video: boolean;
+        };
+        /** @description A call as the apps see it (the `call` event's data, and every answer here). */
+        CallOut: {
+            /** Format: int64 */
+            answered_at: number | null;
+            /** Format: uuid */
+            callee_id: string | null;
+            /** Format: uuid */
+            conversation_id: string;
+            /** @description A direct chat's call (rings) rather than a group's meeting. */
+            direct: boolean;
+            /** Format: uuid */
+            host_id: string;
+            /** Format: uuid */
+            id: string;
+            notice: null | components["schemas"]["Notice"];
+            outcome: null | components["schemas"]["CallOutcome"];
+            participants: components["schemas"]["ParticipantOut"][];
+            /** @description People this change took out of the call, and why. */
+            removed: string[];
+            /**
+             * Format: int64
+             * @description Until when it rings (ms since the epoch), while it does.
+             */
+            ring_until: number | null;
+            /** Format: int32 */
+            seconds: number;
+            /** Format: int64 */
+            started_at: number;
+            status: components["schemas"]["CallStatus"];
+            video: boolean;
+        };
+        /**
+         * @description How a call ended (`domain::call::Outcome`).
+         * @enum {string}
+         */
+        CallOutcome: "completed" | "missed" | "declined" | "cancelled" | "busy" | "ongoing";
+        /** @enum {string} */
+        CallStatus: "ringing" | "active" | "ended";
         Campus: {
             code: string;
             /** Format: uuid */
@@ -1504,6 +1689,14 @@ export interface components {
             member_ids?: string[];
             name?: string;
         };
+        /**
+         * @description What the host of a meeting does to a participant.
+         * @enum {string}
+         */
+        HostAction: "mute" | "remove";
+        HostInput: {
+            action: components["schemas"]["HostAction"];
+        };
         /** @description A campus in an interconnection. */
         IcCampusOut: components["schemas"]["Campus"] & {
             /** Format: int64 */
@@ -1516,6 +1709,11 @@ export interface components {
             /** Format: uuid */
             id: string;
             name: string;
+        };
+        IceServer: {
+            credential?: string;
+            urls: string[];
+            username?: string;
         };
         ImportOutcome: {
             created: number;
@@ -1571,6 +1769,15 @@ export interface components {
             inviting_campus: components["schemas"]["Campus"];
             refusal: string | null;
             school: components["schemas"]["School"];
+        };
+        /** @description What `join` answers: the media server's SDP answer and how to reach it. */
+        JoinOut: {
+            call: components["schemas"]["CallOut"];
+            ice_servers: components["schemas"]["IceServer"][];
+            /** Format: int64 */
+            peer_id: number;
+            /** @description The SDP answer to the offer. */
+            sdp: string;
         };
         LineProblem: {
             code: string;
@@ -1696,6 +1903,15 @@ export interface components {
         NameInput: {
             name?: string;
         };
+        /**
+         * @description Why someone left a call other than by hanging up (what the app tells them).
+         * @enum {string}
+         */
+        Notice: "no_longer_allowed" | "removed_by_host" | "connection_lost";
+        OfferInput: {
+            /** @description The device's SDP offer: its audio and video, and a data channel. */
+            sdp: string;
+        };
         OwnerInput: {
             /** Format: uuid */
             member_id: string;
@@ -1709,6 +1925,22 @@ export interface components {
             /** @description For `around` only: more after the page. */
             has_newer?: boolean;
             messages: components["schemas"]["MessageOut"][];
+        };
+        ParticipantOut: components["schemas"]["ParticipantState"] & {
+            /** Format: uuid */
+            member_id: string;
+            /**
+             * Format: int64
+             * @description The id its media carries (a forwarded track's stream id).
+             */
+            peer_id: number;
+        };
+        /** @description What a participant shows of itself. */
+        ParticipantState: {
+            hand?: boolean;
+            muted?: boolean;
+            screen?: boolean;
+            video?: boolean;
         };
         PasswordInput: {
             password?: string;
@@ -1837,6 +2069,10 @@ export interface components {
         };
         /** @description A frame the server sends on /api/v1/ws. */
         ServerFrame: components["schemas"]["EventFrame"] | components["schemas"]["ControlFrame"];
+        StartInput: {
+            /** @description With the camera on (視頻通話) rather than voice only (語音通話). */
+            video?: boolean;
+        };
         /**
          * @description What a device sends to subscribe (`PushSubscription.toJSON()`, and whether it
          *     wants previews).
@@ -1865,10 +2101,11 @@ export interface components {
          * @description What a system message says happened.
          * @enum {string}
          */
-        SystemAction: "created" | "added" | "removed" | "left" | "renamed" | "owner_changed" | "dissolved" | "campus_disconnected" | "announcement" | "announcement_cleared";
+        SystemAction: "created" | "added" | "removed" | "left" | "renamed" | "owner_changed" | "dissolved" | "campus_disconnected" | "announcement" | "announcement_cleared" | "call" | "meeting";
         SystemOut: {
             action: components["schemas"]["SystemAction"];
             actor: null | components["schemas"]["MemberRef"];
+            call: null | components["schemas"]["CallNoteOut"];
             members: components["schemas"]["MemberRef"][];
             name: string;
         };
@@ -2088,6 +2325,260 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {unknown} */
                         code?: "csrf_failed" | "internal" | "unauthenticated" | "uri_too_long";
+                    };
+                };
+            };
+        };
+    };
+    list_calls: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The calls, oldest first */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CallOut"][];
+                };
+            };
+            /** @description A problem, with one of the operation's codes */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "internal" | "unauthenticated" | "uri_too_long";
+                    };
+                };
+            };
+        };
+    };
+    decline_call: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The call */
+                call_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Declined */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description A problem, with one of the operation's codes */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "call_ended" | "conversation_read_only" | "csrf_failed" | "internal" | "not_found" | "unauthenticated" | "uri_too_long";
+                    };
+                };
+            };
+        };
+    };
+    join_call: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The call */
+                call_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["OfferInput"];
+            };
+        };
+        responses: {
+            /** @description The media server's answer */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JoinOut"];
+                };
+            };
+            /** @description A problem, with one of the operation's codes */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "bad_offer" | "body_not_object" | "call_ended" | "call_full" | "calls_unavailable" | "conversation_read_only" | "csrf_failed" | "internal" | "invalid_input" | "invalid_json" | "not_found" | "payload_too_large" | "unauthenticated" | "unsupported_media_type" | "uri_too_long";
+                    };
+                };
+            };
+        };
+    };
+    leave_call: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The call */
+                call_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Left */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description A problem, with one of the operation's codes */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "call_ended" | "csrf_failed" | "internal" | "not_found" | "unauthenticated" | "uri_too_long";
+                    };
+                };
+            };
+        };
+    };
+    host_action: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The call */
+                call_id: string;
+                /** @description The participant */
+                member_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["HostInput"];
+            };
+        };
+        responses: {
+            /** @description Done */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description A problem, with one of the operation's codes */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "body_not_object" | "call_ended" | "conversation_read_only" | "csrf_failed" | "internal" | "invalid_input" | "invalid_json" | "not_call_host" | "not_found" | "payload_too_large" | "unauthenticated" | "unsupported_media_type" | "uri_too_long";
+                    };
+                };
+            };
+        };
+    };
+    renegotiate_call: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The call */
+                call_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["OfferInput"];
+            };
+        };
+        responses: {
+            /** @description The media server's answer */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AnswerOut"];
+                };
+            };
+            /** @description A problem, with one of the operation's codes */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "bad_offer" | "body_not_object" | "call_ended" | "calls_unavailable" | "conversation_read_only" | "csrf_failed" | "internal" | "invalid_input" | "invalid_json" | "not_found" | "payload_too_large" | "unauthenticated" | "unsupported_media_type" | "uri_too_long";
+                    };
+                };
+            };
+        };
+    };
+    set_call_state: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The call */
+                call_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ParticipantState"];
+            };
+        };
+        responses: {
+            /** @description The call */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CallOut"];
+                };
+            };
+            /** @description A problem, with one of the operation's codes */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "body_not_object" | "call_ended" | "csrf_failed" | "internal" | "invalid_input" | "invalid_json" | "not_found" | "payload_too_large" | "unauthenticated" | "unsupported_media_type" | "uri_too_long";
                     };
                 };
             };
@@ -3303,6 +3794,45 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {unknown} */
                         code?: "bureau_cannot_chat" | "conversation_read_only" | "csrf_failed" | "internal" | "invalid_input" | "invalid_query" | "not_found" | "payload_too_large" | "unauthenticated" | "unsupported_media_type" | "uri_too_long";
+                    };
+                };
+            };
+        };
+    };
+    start_call: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The conversation */
+                conversation_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["StartInput"];
+            };
+        };
+        responses: {
+            /** @description The call, ringing (direct) or on (meeting) */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CallOut"];
+                };
+            };
+            /** @description A problem, with one of the operation's codes */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "body_not_object" | "bureau_cannot_chat" | "callee_busy" | "calls_unavailable" | "conversation_read_only" | "csrf_failed" | "internal" | "invalid_json" | "not_found" | "payload_too_large" | "unauthenticated" | "unsupported_media_type" | "uri_too_long";
                     };
                 };
             };

@@ -129,6 +129,19 @@ async fn may_post(
     rules::may_send(conv.kind, me.current(), conv.dissolved_at.is_some(), open).map_err(Into::into)
 }
 
+/// The caller may take part in a call in the conversation: whoever may post there
+/// (calls have no rule of their own). The conversation and the other members.
+pub(crate) async fn may_call(
+    state: &AppState,
+    caller: &Caller,
+    c: ConversationId,
+) -> ApiResult<(Conversation, Vec<MemberId>)> {
+    let (conv, members, me) = load(state, caller, c).await?;
+    may_post(state, caller, &conv, &members, &me).await?;
+    let others = members.iter().filter(|m| m.current() && m.member_id != me.member_id).map(|m| m.member_id).collect();
+    Ok((conv, others))
+}
+
 fn group_only(conv: &Conversation) -> ApiResult<()> {
     if conv.kind == Kind::Group { Ok(()) } else { Err(ChatRefusal::NotGroup.into()) }
 }
@@ -145,7 +158,8 @@ fn live_group(conv: &Conversation, me: &Membership) -> ApiResult<()> {
 async fn publish(state: &AppState, c: ConversationId, committed: store::Committed) -> ApiResult<()> {
     state.hub.memberships.refresh(&state.store, c).await?;
     state.hub.publish(committed);
-    Ok(())
+    // Someone who left or was removed from the group leaves its meeting too.
+    crate::calls::recheck(state, Some(&[c])).await
 }
 
 // ---- what the list and the detail show ------------------------------------------------
@@ -712,5 +726,6 @@ pub async fn after_campus_removed(state: &AppState, campuses: &[CampusId]) -> Ap
         state.hub.memberships.refresh(&state.store, c).await?;
     }
     state.hub.publish(committed);
-    Ok(())
+    // Calls across the boundary end now for the people on the other side.
+    crate::calls::recheck(state, None).await
 }

@@ -93,6 +93,19 @@ pub struct SystemOut {
     #[schema(value_type = Vec<MemberRef>)]
     pub members: Vec<Arc<MemberRef>>,
     pub name: String,
+    /// A call's record or a meeting's join card.
+    #[schema(required = true)]
+    pub call: Option<CallNoteOut>,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct CallNoteOut {
+    #[schema(value_type = uuid::Uuid)]
+    pub id: domain::CallId,
+    pub video: bool,
+    #[schema(value_type = crate::wire::CallOutcome)]
+    pub outcome: domain::call::Outcome,
+    pub seconds: u32,
 }
 
 #[derive(Serialize, utoipa::ToSchema)]
@@ -195,6 +208,12 @@ pub async fn messages(store: &Store, refs: &Refs, list: &[&Message]) -> store::R
                 actor: s.actor.as_ref().and_then(person),
                 members: s.members.iter().filter_map(person).collect(),
                 name: s.name.clone(),
+                call: s.call.as_ref().map(|c| CallNoteOut {
+                    id: c.id,
+                    video: c.video,
+                    outcome: c.outcome,
+                    seconds: c.seconds,
+                }),
             }),
             attachment: m.attachment.as_ref().filter(|_| m.recalled_at.is_none()).map(Into::into),
             reactions: m.reactions.iter().map(Into::into).collect(),

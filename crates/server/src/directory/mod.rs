@@ -409,6 +409,7 @@ async fn set_status(
     let m = state.store.set_member_status(campus, member, status).await?;
     if status == MemberStatus::Disabled {
         state.hub.end_member(member);
+        crate::calls::end_member(state, member).await?;
     }
     Ok(member_out(&m, &MANAGE))
 }
@@ -453,6 +454,7 @@ pub async fn reset_password(
     let hash = hash_password(&password).await?;
     state.store.set_password(member, &hash).await?;
     state.hub.end_member(member);
+    crate::calls::end_member(state, member).await?;
     tracing::info!(member = %m.login, by = %caller.member.login, "password reset by admin");
     Ok(())
 }

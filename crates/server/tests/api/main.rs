@@ -7,6 +7,7 @@ mod helpers;
 mod accounts;
 mod assets;
 mod attachments;
+mod calls;
 mod chat;
 mod directory;
 mod extras;

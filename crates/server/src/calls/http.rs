@@ -1,0 +1,187 @@
+//! The call routes (docs/calls.md): each parses its input and calls one action.
+
+use super::{CallOut, HostAction, JoinOut, ParticipantState};
+use crate::AppState;
+use crate::auth::Caller;
+use crate::error::ApiResult;
+use crate::extract::{Json, Path};
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use domain::{CallId, ConversationId, MemberId};
+use serde::{Deserialize, Serialize};
+
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct StartInput {
+    /// With the camera on (視頻通話) rather than voice only (語音通話).
+    #[serde(default)]
+    pub video: bool,
+}
+
+/// `POST /api/v1/conversations/{conversation_id}/calls`
+#[utoipa::path(
+    post,
+    path = "/conversations/{conversation_id}/calls",
+    tag = "calls",
+    operation_id = "start_call",
+    summary = "Call the other person of a direct chat, or start the group's meeting (or get the one going on)",
+    params(("conversation_id" = uuid::Uuid, Path, description = "The conversation")),
+    request_body = StartInput,
+    responses((status = 201, description = "The call, ringing (direct) or on (meeting)", body = CallOut)),
+)]
+pub async fn start(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(c): Path<ConversationId>,
+    Json(input): Json<StartInput>,
+) -> ApiResult<Response> {
+    let call = super::start(&state, &caller, c, input.video).await?;
+    Ok((StatusCode::CREATED, Json(call)).into_response())
+}
+
+/// `GET /api/v1/calls`
+#[utoipa::path(
+    get,
+    path = "/calls",
+    tag = "calls",
+    operation_id = "list_calls",
+    summary = "The calls going on in the caller's conversations (an app that opens catches up here)",
+    responses((status = 200, description = "The calls, oldest first", body = Vec<CallOut>)),
+)]
+pub async fn list(State(state): State<AppState>, caller: Caller) -> ApiResult<Response> {
+    Ok(Json(super::current(&state, &caller).await?).into_response())
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OfferInput {
+    /// The device's SDP offer: its audio and video, and a data channel.
+    pub sdp: String,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct AnswerOut {
+    pub sdp: String,
+}
+
+/// `POST /api/v1/calls/{call_id}/join`
+#[utoipa::path(
+    post,
+    path = "/calls/{call_id}/join",
+    tag = "calls",
+    operation_id = "join_call",
+    summary = "Join (or, for the one called, answer) with this device's SDP offer",
+    params(("call_id" = uuid::Uuid, Path, description = "The call")),
+    request_body = OfferInput,
+    responses((status = 200, description = "The media server's answer", body = JoinOut)),
+)]
+pub async fn join(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<CallId>,
+    Json(input): Json<OfferInput>,
+) -> ApiResult<Response> {
+    Ok(Json(super::join(&state, &caller, id, &input.sdp).await?).into_response())
+}
+
+/// `POST /api/v1/calls/{call_id}/renegotiate`
+#[utoipa::path(
+    post,
+    path = "/calls/{call_id}/renegotiate",
+    tag = "calls",
+    operation_id = "renegotiate_call",
+    summary = "A new offer from a participant's device (an ICE restart after its network changed)",
+    params(("call_id" = uuid::Uuid, Path, description = "The call")),
+    request_body = OfferInput,
+    responses((status = 200, description = "The media server's answer", body = AnswerOut)),
+)]
+pub async fn renegotiate(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<CallId>,
+    Json(input): Json<OfferInput>,
+) -> ApiResult<Response> {
+    let sdp = super::renegotiate(&state, &caller, id, &input.sdp).await?;
+    Ok(Json(AnswerOut { sdp }).into_response())
+}
+
+/// `POST /api/v1/calls/{call_id}/decline`
+#[utoipa::path(
+    post,
+    path = "/calls/{call_id}/decline",
+    tag = "calls",
+    operation_id = "decline_call",
+    summary = "Decline a call ringing for the caller",
+    params(("call_id" = uuid::Uuid, Path, description = "The call")),
+    responses((status = 204, description = "Declined")),
+)]
+pub async fn decline(State(state): State<AppState>, caller: Caller, Path(id): Path<CallId>) -> ApiResult<StatusCode> {
+    super::decline(&state, &caller, id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// `POST /api/v1/calls/{call_id}/leave`
+#[utoipa::path(
+    post,
+    path = "/calls/{call_id}/leave",
+    tag = "calls",
+    operation_id = "leave_call",
+    summary = "Hang up (a direct call ends for both; a meeting goes on without the caller)",
+    params(("call_id" = uuid::Uuid, Path, description = "The call")),
+    responses((status = 204, description = "Left")),
+)]
+pub async fn leave(State(state): State<AppState>, caller: Caller, Path(id): Path<CallId>) -> ApiResult<StatusCode> {
+    super::leave(&state, &caller, id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// `POST /api/v1/calls/{call_id}/state`
+#[utoipa::path(
+    post,
+    path = "/calls/{call_id}/state",
+    tag = "calls",
+    operation_id = "set_call_state",
+    summary = "What the caller shows of itself in the call: muted, camera, screen, raised hand",
+    params(("call_id" = uuid::Uuid, Path, description = "The call")),
+    request_body = ParticipantState,
+    responses((status = 200, description = "The call", body = CallOut)),
+)]
+pub async fn set_state(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<CallId>,
+    Json(input): Json<ParticipantState>,
+) -> ApiResult<Response> {
+    Ok(Json(super::set_state(&state, &caller, id, input).await?).into_response())
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct HostInput {
+    pub action: HostAction,
+}
+
+/// `POST /api/v1/calls/{call_id}/participants/{member_id}`
+#[utoipa::path(
+    post,
+    path = "/calls/{call_id}/participants/{member_id}",
+    tag = "calls",
+    operation_id = "host_action",
+    summary = "The meeting's host mutes a participant or takes them out",
+    params(
+        ("call_id" = uuid::Uuid, Path, description = "The call"),
+        ("member_id" = uuid::Uuid, Path, description = "The participant"),
+    ),
+    request_body = HostInput,
+    responses((status = 204, description = "Done")),
+)]
+pub async fn host_action(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((id, member)): Path<(CallId, MemberId)>,
+    Json(input): Json<HostInput>,
+) -> ApiResult<StatusCode> {
+    super::host(&state, &caller, id, member, input.action).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
