@@ -17,3 +17,4 @@ mod probe;
 mod push;
 mod registry;
 mod search;
+mod tls;
