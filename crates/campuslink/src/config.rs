@@ -107,8 +107,16 @@ pub struct ServerSection {
     pub listen: String,
     /// Directory for the SQLite database and other files.
     pub data_dir: PathBuf,
-    /// Set when campuslink is served over HTTPS (behind a proxy): cookies get `Secure`.
+    /// Set when campuslink is served over HTTPS by a proxy in front of it: cookies get
+    /// `Secure`. With `tls_cert` they always do.
     pub secure_cookies: bool,
+    /// Serve HTTPS: a PEM certificate chain (the server's certificate first) and its
+    /// PEM private key (PKCS#8, RSA or EC). Both or neither; read again when they change.
+    pub tls_cert: PathBuf,
+    pub tls_key: PathBuf,
+    /// With HTTPS, also listen here for plain HTTP and send every request to HTTPS
+    /// (308), e.g. 0.0.0.0:80; empty: off.
+    pub http_redirect: String,
     /// Largest upload (imports), in bytes.
     pub max_upload_bytes: usize,
     /// The address users reach campuslink at (for QR codes and e-mail links); empty:
@@ -224,6 +232,9 @@ impl Default for ServerSection {
             listen: "127.0.0.1:8080".into(),
             data_dir: PathBuf::from("./campuslink-data"),
             secure_cookies: false,
+            tls_cert: PathBuf::new(),
+            tls_key: PathBuf::new(),
+            http_redirect: String::new(),
             max_upload_bytes: 10 * 1024 * 1024,
             public_url: String::new(),
             trust_forwarded_for: false,
@@ -288,6 +299,29 @@ impl Config {
         if !url.is_empty() && !url.starts_with("https://") && !url.starts_with("http://") {
             return bad("server.public_url", format!("must start with https:// or http://, not {url:?}"));
         }
+        let (cert, key) = (&self.server.tls_cert, &self.server.tls_key);
+        if cert.as_os_str().is_empty() != key.as_os_str().is_empty() {
+            let (missing, set) =
+                if cert.as_os_str().is_empty() { ("tls_cert", "tls_key") } else { ("tls_key", "tls_cert") };
+            return bad(&format!("server.{missing}"), format!("must be set with server.{set} (both or neither)"));
+        }
+        if !self.server.http_redirect.is_empty() {
+            if let Err(why) = address(&self.server.http_redirect) {
+                return bad("server.http_redirect", why);
+            }
+            if self.tls_files().is_none() {
+                return bad(
+                    "server.http_redirect",
+                    "sends browsers to HTTPS: set server.tls_cert and server.tls_key".into(),
+                );
+            }
+            if url.starts_with("http://") {
+                return bad(
+                    "server.http_redirect",
+                    format!("would send browsers to server.public_url {url:?}, which is not https://"),
+                );
+            }
+        }
         if self.server.data_dir.as_os_str().is_empty() {
             return bad("server.data_dir", "must not be empty".into());
         }
@@ -339,11 +373,18 @@ impl Config {
         }
     }
 
+    /// The certificate and key to serve HTTPS with, if set.
+    pub fn tls_files(&self) -> Option<server::tls::TlsFiles> {
+        let s = &self.server;
+        (!s.tls_cert.as_os_str().is_empty() && !s.tls_key.as_os_str().is_empty())
+            .then(|| server::tls::TlsFiles { cert: s.tls_cert.clone(), key: s.tls_key.clone() })
+    }
+
     pub fn server_config(&self) -> server::ServerConfig {
         use std::time::Duration;
         server::ServerConfig {
             session_ttl: Duration::from_secs(self.auth.session_hours.max(1) * 3600),
-            secure_cookies: self.server.secure_cookies,
+            secure_cookies: self.server.secure_cookies || self.tls_files().is_some(),
             login_max_failures: self.auth.max_failed_logins.max(1),
             lockout: Duration::from_secs(self.auth.lockout_minutes * 60),
             login_per_minute: self.auth.login_attempts_per_minute.max(1),
@@ -532,5 +573,29 @@ mod tests {
         cfg.database.url = Secret("mysql://u:pw@h/db".into());
         let e = cfg.validate().unwrap_err().to_string();
         assert!(e.contains("database.url") && !e.contains("pw"), "{e}");
+    }
+
+    #[test]
+    fn tls_takes_both_files_and_the_redirect_needs_it() {
+        let mut cfg = Config::default();
+        cfg.server.tls_cert = "/etc/campuslink/fullchain.pem".into();
+        assert!(cfg.validate().unwrap_err().to_string().contains("server.tls_key: must be set with server.tls_cert"));
+        cfg.server.tls_key = "/etc/campuslink/privkey.pem".into();
+        cfg.validate().unwrap();
+        assert!(cfg.server_config().secure_cookies, "cookies are Secure over HTTPS");
+        assert!(!Config::default().server_config().secure_cookies);
+
+        cfg.server.http_redirect = "80".into();
+        assert!(cfg.validate().unwrap_err().to_string().contains("server.http_redirect: must be host:port"));
+        cfg.server.http_redirect = "0.0.0.0:80".into();
+        cfg.validate().unwrap();
+        cfg.server.public_url = "http://chat.school.mo".into();
+        assert!(cfg.validate().unwrap_err().to_string().contains("server.http_redirect"));
+
+        let mut plain = Config::default();
+        plain.server.http_redirect = "0.0.0.0:80".into();
+        assert!(plain.validate().unwrap_err().to_string().contains("set server.tls_cert and server.tls_key"));
+        plain.server.tls_key = "/k.pem".into();
+        assert!(plain.validate().unwrap_err().to_string().contains("server.tls_cert: must be set with server.tls_key"));
     }
 }

@@ -4,6 +4,7 @@
 
 mod config;
 mod demo;
+mod demo_cert;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
@@ -63,7 +64,13 @@ enum Command {
         overwrite: bool,
     },
     /// Seed the demo school (idempotent), print its accounts, and serve.
-    Demo,
+    Demo {
+        /// Serve HTTPS with a self-signed certificate for this machine's names and
+        /// addresses (kept in the data directory, reused on the next start), as a
+        /// phone's camera and microphone need; server.tls_cert, if set, is used instead.
+        #[arg(long)]
+        tls: bool,
+    },
     /// Create an education bureau officer's account (the first account of a new
     /// installation). Reads the password from the first line of standard input.
     AddBureauOfficer {
@@ -102,7 +109,8 @@ async fn main() -> std::process::ExitCode {
 async fn run() -> anyhow::Result<()> {
     init_logging()?;
     let cli = Cli::parse();
-    let cfg = effective_config(&cli)?;
+    let demo_tls = matches!(cli.command, Command::Demo { tls: true });
+    let cfg = effective_config(&cli, demo_tls)?;
     if matches!(cli.command, Command::CheckConfig) {
         print!("{}", cfg.display()?);
         eprintln!("configuration ok");
@@ -131,6 +139,8 @@ async fn run() -> anyhow::Result<()> {
     }
     std::fs::create_dir_all(&cfg.server.data_dir)
         .with_context(|| format!("cannot create data directory {}", cfg.server.data_dir.display()))?;
+    let tls =
+        if matches!(cli.command, Command::Serve | Command::Demo { .. }) { load_tls(&cfg, demo_tls)? } else { None };
 
     let started = std::time::Instant::now();
     let store = store::Store::connect(&cfg.database_url()).await.context("cannot open the database")?;
@@ -139,7 +149,7 @@ async fn run() -> anyhow::Result<()> {
         store.close().await;
         return result;
     }
-    if matches!(cli.command, Command::Demo) {
+    if matches!(cli.command, Command::Demo { .. }) {
         demo::seed(&store).await.context("cannot seed the demo school")?;
     }
     store.optimize().await.context("cannot optimize the database")?;
@@ -178,18 +188,40 @@ async fn run() -> anyhow::Result<()> {
         }
     });
 
+    if !cfg.server.http_redirect.is_empty() {
+        let rl = TcpListener::bind(&cfg.server.http_redirect)
+            .await
+            .with_context(|| format!("cannot listen on {} for server.http_redirect", cfg.server.http_redirect))?;
+        let target = server::redirect::Target::new(cfg.server_config().public_url.as_deref(), addr.port());
+        tracing::info!(addr = %rl.local_addr()?, ?target, "plain HTTP redirected to HTTPS");
+        let mut rx = stop_rx.clone();
+        tokio::spawn(server::redirect::serve_redirect(rl, target, async move {
+            let _ = rx.changed().await;
+        }));
+    }
+    tokio::spawn(reload_on_hangup(tls.as_ref().map(|t| t.certificates.clone())));
+
     let mailer = std::sync::Arc::new(cfg.mailer()?);
     let state = server::AppState::new(store.clone(), cfg.server_config(), mailer).await?;
-    println!("campuslink listening on http://{addr}");
-    if matches!(cli.command, Command::Demo) {
+    if let Some(t) = &tls
+        && serves_demo_certificate(&cfg, demo_tls)
+    {
+        demo_cert::print(&t.certificates, addr);
+    }
+    let scheme = if tls.is_some() { "https" } else { "http" };
+    println!("campuslink listening on {scheme}://{addr}");
+    if matches!(cli.command, Command::Demo { .. }) {
         demo::print_accounts();
     }
     tracing::info!(%addr, startup_ms = started.elapsed().as_millis() as u64, "serving");
-    server::serve(listener, state, async move {
+    let shutdown = async move {
         shutdown_signal().await;
         let _ = stop_tx.send(true);
-    })
-    .await?;
+    };
+    match &tls {
+        Some(tls) => server::serve_tls(listener, state, tls, shutdown).await?,
+        None => server::serve(listener, state, shutdown).await?,
+    }
     store.close().await;
     tracing::info!("stopped");
     Ok(())
@@ -211,7 +243,8 @@ fn init_logging() -> anyhow::Result<()> {
 }
 
 /// The configuration in effect: defaults ← file ← environment ← flags, validated.
-fn effective_config(cli: &Cli) -> anyhow::Result<Config> {
+/// `demo --tls` names its own certificate files when the configuration names none.
+fn effective_config(cli: &Cli, demo_tls: bool) -> anyhow::Result<Config> {
     let mut cfg = Config::load(cli.config.as_deref())?;
     if let Some(l) = &cli.listen {
         cfg.server.listen = l.clone();
@@ -222,8 +255,59 @@ fn effective_config(cli: &Cli) -> anyhow::Result<Config> {
     if let Some(u) = &cli.database_url {
         cfg.database.url = config::Secret(u.clone());
     }
+    if demo_tls && cfg.tls_files().is_none() {
+        let files = demo_cert::files(&cfg.server.data_dir);
+        (cfg.server.tls_cert, cfg.server.tls_key) = (files.cert, files.key);
+    }
     cfg.validate()?;
     Ok(cfg)
+}
+
+/// How long browsers are told to use only HTTPS: a year with the school's own
+/// certificate; five minutes with the demo's self-signed one, which a browser honours
+/// only once the certificate is trusted, and which a trial should not leave behind.
+const HSTS: std::time::Duration = std::time::Duration::from_secs(365 * 24 * 3600);
+const HSTS_DEMO: std::time::Duration = std::time::Duration::from_secs(300);
+
+/// The certificate to serve HTTPS with, checked (and for `demo --tls`, made) before
+/// anything else starts; `None` without TLS settings.
+fn load_tls(cfg: &Config, demo_tls: bool) -> anyhow::Result<Option<server::tls::Tls>> {
+    let Some(files) = cfg.tls_files() else { return Ok(None) };
+    let demo = serves_demo_certificate(cfg, demo_tls);
+    if demo {
+        let made = demo_cert::ensure(&files, &demo_cert::names(), std::time::SystemTime::now())?;
+        tracing::info!(cert = %files.cert.display(), ?made, "demo certificate");
+    }
+    let certificates = server::tls::Certificates::load(files, store::Clock::system())
+        .context("cannot serve HTTPS (server.tls_cert, server.tls_key)")?;
+    tracing::info!(cert = %certificates.files().cert.display(), fingerprint = %certificates.fingerprint(), "HTTPS");
+    Ok(Some(server::tls::Tls { certificates, hsts: if demo { HSTS_DEMO } else { HSTS } }))
+}
+
+/// Whether `demo --tls` serves its own certificate (not one the configuration names).
+fn serves_demo_certificate(cfg: &Config, demo_tls: bool) -> bool {
+    demo_tls && cfg.tls_files().is_some_and(|f| f.cert == demo_cert::files(&cfg.server.data_dir).cert)
+}
+
+/// SIGHUP (`systemctl reload campuslink`) reads the certificate files again at once,
+/// rather than at the next handshake after `server::tls::RECHECK`; without HTTPS it is
+/// ignored rather than ending the program.
+async fn reload_on_hangup(certificates: Option<std::sync::Arc<server::tls::Certificates>>) {
+    #[cfg(unix)]
+    {
+        let Ok(mut hup) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup()) else { return };
+        while hup.recv().await.is_some() {
+            match &certificates {
+                // `reload` logs what it found.
+                Some(c) => {
+                    let _ = c.reload();
+                }
+                None => tracing::info!("SIGHUP: no certificate to reload (HTTPS is off)"),
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = certificates;
 }
 
 async fn add_bureau_officer(store: &store::Store, login: &str, name: &str, name_pt: &str) -> anyhow::Result<()> {

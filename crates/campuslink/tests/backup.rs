@@ -7,21 +7,15 @@
 
 mod common;
 
-use common::{demo, direct_chat, login};
+use common::{demo, direct_chat, login, scratch};
 use serde_json::{Value, json};
 use std::collections::HashMap;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Output};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
-
-fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("campuslink-backup-{name}-{}", uuid::Uuid::now_v7().simple()));
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
 
 fn campuslink(args: &[&str], paths: &[&Path]) -> Output {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_campuslink"));
@@ -34,7 +28,7 @@ fn campuslink(args: &[&str], paths: &[&Path]) -> Output {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_backup_under_load_restores_every_acknowledged_message() {
-    let live = scratch("live");
+    let live = scratch("backup-live");
     let server = demo(&live, None);
     let http = reqwest::Client::builder().timeout(Duration::from_secs(30)).build().unwrap();
     let a1 = login(&http, &server.base, "teacher.a1").await;
@@ -79,7 +73,7 @@ async fn a_backup_under_load_restores_every_acknowledged_message() {
     };
     wait_for(100).await;
 
-    let file = scratch("files").join("campuslink-backup.db");
+    let file = scratch("backup-files").join("campuslink-backup.db");
     let before: HashMap<String, String> = acked.lock().unwrap().clone();
     let (data, to) = (live.clone(), file.clone());
     let out = tokio::task::spawn_blocking(move || campuslink(&["backup", "--data"], &[&data, Path::new("--to"), &to]))
@@ -96,7 +90,7 @@ async fn a_backup_under_load_restores_every_acknowledged_message() {
     }
     drop(server);
 
-    let restored = scratch("restored").join("data");
+    let restored = scratch("backup-restored").join("data");
     let out = campuslink(&["restore", "--from"], &[&file, Path::new("--data"), &restored]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
 
@@ -139,7 +133,7 @@ fn listing(dir: &Path) -> Vec<(String, u64)> {
 
 #[tokio::test]
 async fn a_restore_refuses_what_it_should_and_changes_nothing() {
-    let work = scratch("refusals");
+    let work = scratch("backup-refusals");
     let source = work.join("source");
     std::fs::create_dir_all(&source).unwrap();
     let store = store::Store::connect(&format!("sqlite://{}", source.join("campuslink.db").display())).await.unwrap();

@@ -6,17 +6,11 @@
 
 mod common;
 
-use std::io::Read;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use common::scratch;
 
-/// A fresh empty directory, so no campuslink.toml of the repository is picked up.
-fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("campuslink-ops-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
+use std::io::Read;
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
 
 fn campuslink(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_campuslink"));
@@ -33,7 +27,7 @@ fn text(b: &[u8]) -> String {
 
 #[test]
 fn check_config_prints_the_settings_in_effect_without_secrets() {
-    let dir = scratch("effective");
+    let dir = scratch("ops-effective");
     std::fs::write(
         dir.join("site.toml"),
         "[server]\nlisten = \"0.0.0.0:9000\"\n[mail]\nsmtp_host = \"smtp.school.mo\"\nsmtp_password = \"hunter2\"\n",
@@ -67,7 +61,7 @@ fn check_config_prints_the_settings_in_effect_without_secrets() {
 
 #[test]
 fn an_unknown_key_or_a_bad_value_stops_the_program_with_the_key_named() {
-    let dir = scratch("bad");
+    let dir = scratch("ops-bad");
     let cases = [
         ("[server]\nlisne = \"0.0.0.0:80\"\n", "server.lisne"),
         ("[serverx]\nlisten = \"0.0.0.0:80\"\n", "serverx"),
@@ -102,7 +96,7 @@ fn an_unknown_key_or_a_bad_value_stops_the_program_with_the_key_named() {
 
 #[tokio::test]
 async fn json_logs_are_one_object_a_line() {
-    let dir = scratch("json");
+    let dir = scratch("ops-json");
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_campuslink"));
     cmd.args(["serve", "--listen", "127.0.0.1:0", "--data"])
         .arg(dir.join("data"))

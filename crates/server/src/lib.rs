@@ -20,7 +20,9 @@ pub mod mail;
 pub mod openapi;
 pub mod push;
 pub mod qr;
+pub mod redirect;
 pub mod registry;
+pub mod tls;
 pub mod wire;
 
 /// The media server, for the program to configure.
@@ -32,6 +34,7 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
+use axum::serve::{Listener, ListenerExt, TapIo};
 use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -421,6 +424,48 @@ pub async fn serve(
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    // Small frames (an event, then its sender's ack) must not wait for the peer's
+    // delayed ACK (Nagle's algorithm: ~40 ms on Linux).
+    let listener = listener.tap_io(|tcp| {
+        let _ = tcp.set_nodelay(true);
+    });
+    let app = app(state.clone());
+    run(listener, state, app, shutdown).await
+}
+
+/// `serve` over HTTPS: the certificate comes from `tls` at each handshake (so a renewed
+/// one is used without a restart), and every response carries `Strict-Transport-Security`.
+pub async fn serve_tls(
+    listener: TcpListener,
+    state: AppState,
+    tls: &tls::Tls,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let config = tls.server_config().map_err(std::io::Error::other)?;
+    // The accept loop sets TCP_NODELAY before the handshake; `tap_io` is here so that
+    // handlers get each connection's address (`ConnectInfo`) as over plain HTTP.
+    let listener = tls::TlsListener::new(listener, config)?.tap_io(|_| {});
+    let mut app = app(state.clone());
+    if !tls.hsts.is_zero() {
+        let hsts = HeaderValue::from_str(&format!("max-age={}", tls.hsts.as_secs())).map_err(std::io::Error::other)?;
+        app = app
+            .layer(tower_http::set_header::SetResponseHeaderLayer::overriding(header::STRICT_TRANSPORT_SECURITY, hsts));
+    }
+    run(listener, state, app, shutdown).await
+}
+
+/// Runs the node's workers (mail outbox, attachment sweeper, search indexer, calls) while
+/// `app` is served on `listener`.
+async fn run<L, F>(
+    listener: TapIo<L, F>,
+    state: AppState,
+    app: Router,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()>
+where
+    L: Listener<Addr = SocketAddr>,
+    F: FnMut(&mut L::Io) + Send + 'static,
+{
     let outbox =
         AbortOnDrop(tokio::spawn(mail::run_outbox(state.store.clone(), state.mailer.clone(), state.config.mail_lease)));
     if let Ok(mut h) = state.outbox.lock() {
@@ -429,13 +474,6 @@ pub async fn serve(
     let sweeper = AbortOnDrop(tokio::spawn(sweep_attachments(state.clone())));
     let indexer = state.config.search_indexer.then(|| AbortOnDrop(tokio::spawn(chat::search::follow(state.clone()))));
     let calls = AbortOnDrop(tokio::spawn(calls::follow(state.clone())));
-    let app = app(state);
-    // Small frames (an event, then its sender's ack) must not wait for the peer's
-    // delayed ACK (Nagle's algorithm: ~40 ms on Linux).
-    use axum::serve::ListenerExt;
-    let listener = listener.tap_io(|tcp| {
-        let _ = tcp.set_nodelay(true);
-    });
     let served = axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
         .with_graceful_shutdown(shutdown)
         .await;
@@ -459,9 +497,9 @@ async fn sweep_attachments(state: AppState) {
     }
 }
 
-/// Stops the outbox worker with the server; unsent mail stays in the outbox for the
-/// next start.
-struct AbortOnDrop(tokio::task::JoinHandle<()>);
+/// Stops a worker with what started it (the outbox worker with the server: unsent
+/// mail stays in the outbox for the next start).
+pub(crate) struct AbortOnDrop(tokio::task::JoinHandle<()>);
 
 impl Drop for AbortOnDrop {
     fn drop(&mut self) {

@@ -8,10 +8,20 @@ use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 
+/// A fresh empty directory for one test (so no campuslink.toml of the repository is
+/// picked up either).
+pub fn scratch(name: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("campuslink-{name}-{}", uuid::Uuid::now_v7().simple()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
 /// A running program, killed when the test drops it.
 pub struct Server {
     pub child: Child,
     pub base: String,
+    /// What it printed before its address.
+    pub banner: Vec<String>,
 }
 
 impl Drop for Server {
@@ -26,14 +36,16 @@ impl Drop for Server {
 pub fn start(mut cmd: Command) -> Server {
     let mut child = cmd.stdout(Stdio::piped()).spawn().unwrap();
     let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let mut banner = Vec::new();
     let base = loop {
         let line = lines.next().expect("the server printed its address").unwrap();
         if let Some(addr) = line.strip_prefix("campuslink listening on ") {
             break addr.trim().to_owned();
         }
+        banner.push(line);
     };
     std::thread::spawn(move || for _ in lines {});
-    Server { child, base }
+    Server { child, base, banner }
 }
 
 /// `campuslink demo` on a free port over `data` (and PostgreSQL at `database_url`).

@@ -150,9 +150,15 @@ pub struct TestApp {
     pub campus_x: CampusId,
     /// The running server's state (its hub, to count connections).
     pub state: AppState,
+    /// What the app's clients send with (over HTTPS, it trusts the test's certificate).
+    pub http: reqwest::Client,
     db: Option<TestDb>,
+    certificates: Option<Arc<server::tls::Certificates>>,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
 }
+
+/// The `Strict-Transport-Security` max-age of `TestApp::spawn_tls`.
+pub const HSTS: std::time::Duration = std::time::Duration::from_secs(600);
 
 /// One argon2id hash for the seeded accounts of every test (hashing is the slow part).
 async fn seed_hash() -> &'static str {
@@ -170,8 +176,27 @@ impl TestApp {
         Self::spawn_with(ServerConfig::default()).await
     }
 
-    /// `CAMPUSLINK_TEST_API_DB=postgres` runs the API tests on PostgreSQL instead.
     pub async fn spawn_with(config: ServerConfig) -> TestApp {
+        Self::spawn_on(config, None).await
+    }
+
+    /// The server over HTTPS with the certificate and key in `files` (read on the
+    /// test's clock), and clients that trust what `trust` trusts.
+    pub async fn spawn_tls(
+        config: ServerConfig,
+        files: server::tls::TlsFiles,
+        trust: Arc<rustls::ClientConfig>,
+    ) -> (TestApp, Arc<server::tls::Certificates>) {
+        let app = Self::spawn_on(config, Some((files, trust))).await;
+        let certificates = app.certificates.clone().unwrap();
+        (app, certificates)
+    }
+
+    /// `CAMPUSLINK_TEST_API_DB=postgres` runs the API tests on PostgreSQL instead.
+    async fn spawn_on(
+        config: ServerConfig,
+        tls: Option<(server::tls::TlsFiles, Arc<rustls::ClientConfig>)>,
+    ) -> TestApp {
         let dialect = match std::env::var("CAMPUSLINK_TEST_API_DB").as_deref() {
             Ok("postgres") => Dialect::Postgres,
             _ => Dialect::Sqlite,
@@ -209,7 +234,8 @@ impl TestApp {
             .unwrap();
 
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let base = format!("http://{}", listener.local_addr().unwrap());
+        let scheme = if tls.is_some() { "https" } else { "http" };
+        let base = format!("{scheme}://{}", listener.local_addr().unwrap());
         let (tx, rx) = tokio::sync::oneshot::channel();
         let mail = MailSink::start();
         let smtp = server::mail::SmtpSettings {
@@ -224,9 +250,23 @@ impl TestApp {
             AppState::new(store.clone(), ServerConfig { bureau_email: "bureau@dsedj.test".into(), ..config }, mailer)
                 .await
                 .unwrap();
-        tokio::spawn(server::serve(listener, state.clone(), async {
+        let stop = async {
             let _ = rx.await;
-        }));
+        };
+        let (http, certificates) = match tls {
+            None => {
+                tokio::spawn(server::serve(listener, state.clone(), stop));
+                (reqwest::Client::new(), None)
+            }
+            Some((files, trust)) => {
+                let certificates = server::tls::Certificates::load(files, clock.clone()).unwrap();
+                let tls = server::tls::Tls { certificates: certificates.clone(), hsts: HSTS };
+                let served = state.clone();
+                tokio::spawn(async move { server::serve_tls(listener, served, &tls, stop).await });
+                let http = reqwest::Client::builder().use_preconfigured_tls((*trust).clone()).build().unwrap();
+                (http, Some(certificates))
+            }
+        };
         TestApp {
             base,
             store,
@@ -236,6 +276,8 @@ impl TestApp {
             campus_b: b.id,
             campus_x: x.id,
             state,
+            http,
+            certificates,
             db: Some(db),
             stop: Some(tx),
         }
@@ -258,12 +300,13 @@ impl TestApp {
             base: self.base.clone(),
             token: body["token"].as_str().unwrap().to_owned(),
             lang: None,
-            http: reqwest::Client::new(),
+            http: self.http.clone(),
         }
     }
 
     pub async fn try_login(&self, login: &str, password: &str) -> (StatusCode, Value) {
-        let resp = reqwest::Client::new()
+        let resp = self
+            .http
             .post(self.url("/api/v1/auth/login"))
             .json(&json!({"login": login, "password": password}))
             .send()
@@ -275,7 +318,7 @@ impl TestApp {
 
     /// A client with no credentials.
     pub fn anonymous(&self) -> Client {
-        Client { base: self.base.clone(), token: String::new(), lang: None, http: reqwest::Client::new() }
+        Client { base: self.base.clone(), token: String::new(), lang: None, http: self.http.clone() }
     }
 
     pub async fn stop(mut self) {
@@ -394,6 +437,19 @@ impl Client {
 
     /// Opens it with extra headers; the HTTP status on a refused upgrade.
     pub async fn try_ws(&self, headers: &[(&str, &str)]) -> Result<Ws, u16> {
+        self.try_ws_with(headers, None).await
+    }
+
+    /// The live connection over TLS (`wss:`), trusting what `tls` trusts.
+    pub async fn wss(&self, tls: Arc<rustls::ClientConfig>) -> Ws {
+        self.try_ws_with(&[], Some(tokio_tungstenite::Connector::Rustls(tls))).await.expect("WebSocket upgrade")
+    }
+
+    async fn try_ws_with(
+        &self,
+        headers: &[(&str, &str)],
+        tls: Option<tokio_tungstenite::Connector>,
+    ) -> Result<Ws, u16> {
         use tokio_tungstenite::tungstenite::client::IntoClientRequest;
         let url = format!("{}/api/v1/ws", self.base.replacen("http", "ws", 1));
         let mut req = url.into_client_request().unwrap();
@@ -404,7 +460,7 @@ impl Client {
             let name = tokio_tungstenite::tungstenite::http::HeaderName::from_bytes(k.as_bytes()).unwrap();
             req.headers_mut().insert(name, v.parse().unwrap());
         }
-        match tokio_tungstenite::connect_async(req).await {
+        match tokio_tungstenite::connect_async_tls_with_config(req, None, false, tls).await {
             Ok((stream, _)) => Ok(Ws { stream }),
             Err(tokio_tungstenite::tungstenite::Error::Http(r)) => Err(r.status().as_u16()),
             Err(e) => panic!("WebSocket: {e}"),

@@ -18,3 +18,4 @@ mod probe;
 mod push;
 mod registry;
 mod search;
+mod tls;
