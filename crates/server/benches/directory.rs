@@ -7,6 +7,11 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // a benchmark fails loudly
 
+#[path = "common/mod.rs"]
+mod common;
+
+use common::{closed_loop, env_or};
+
 use domain::Role;
 use domain::member_row::{IMPORT_COLUMNS, MemberFields, RawMemberFields, parse_import};
 use domain::values::{Code, Password};
@@ -15,10 +20,6 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 use store::testing::TestDb;
 use store::{MemberWrite, Names};
-
-fn env_or(name: &str, default: usize) -> usize {
-    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
-}
 
 const SURNAMES: [&str; 12] = ["陳", "李", "黃", "梁", "何", "林", "張", "劉", "鄭", "吳", "羅", "蘇"];
 const GIVEN: [&str; 10] = ["嘉欣", "志明", "美玲", "家豪", "詠詩", "俊傑", "曉彤", "偉倫", "婉婷", "子軒"];
@@ -229,27 +230,7 @@ fn main() {
                 let first: serde_json::Value =
                     http.get(&url).bearer_auth(&token).send().await.unwrap().json().await.unwrap();
                 let results = first["total"].as_i64().unwrap_or_else(|| first.as_array().map_or(0, |a| a.len() as i64));
-                let deadline = Instant::now() + Duration::from_secs(seconds);
-                let mut tasks = Vec::new();
-                for _ in 0..clients {
-                    let (http, url, token) = (http.clone(), url.clone(), token.clone());
-                    tasks.push(tokio::spawn(async move {
-                        let mut lat = Vec::new();
-                        while Instant::now() < deadline {
-                            let t = Instant::now();
-                            let r = http.get(&url).bearer_auth(&token).send().await.unwrap();
-                            assert!(r.status().is_success(), "{}", r.status());
-                            r.bytes().await.unwrap();
-                            lat.push(t.elapsed());
-                        }
-                        lat
-                    }));
-                }
-                let mut all = Vec::new();
-                for t in tasks {
-                    all.extend(t.await.unwrap());
-                }
-                all.sort();
+                let all = closed_loop(&http, &url, &token, clients, seconds as f64).await;
                 println!(
                     "{:<38} {:>9.0} {:>9.2} {:>9.2} {:>9} {:>9.1}",
                     name,

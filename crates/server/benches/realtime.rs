@@ -12,12 +12,13 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // a benchmark fails loudly
 
+#[path = "common/mod.rs"]
+mod common;
 #[path = "realtime/ws.rs"]
 mod ws;
 
+use common::{Server, Snap, env_or, usage};
 use domain::MemberId;
-use domain::member_row::{IMPORT_COLUMNS, parse_import};
-use domain::values::Code;
 use std::cell::{Cell, RefCell};
 use std::collections::{HashMap, VecDeque};
 use std::net::{Ipv4Addr, SocketAddrV4};
@@ -25,7 +26,6 @@ use std::rc::Rc;
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 use store::testing::TestDb;
-use store::{MemberFilter, Names};
 use tokio::task::spawn_local;
 use ws::Ws;
 
@@ -40,10 +40,6 @@ const BARE_IDLE_KB: f64 = 9.4;
 const EJABBERD_IDLE_KB: f64 = 75.0;
 
 // ---- options ----------------------------------------------------------------------------
-
-fn env_or(name: &str, default: usize) -> usize {
-    std::env::var(name).ok().and_then(|v| v.trim().parse().ok()).unwrap_or(default)
-}
 
 struct Options {
     phases: String,
@@ -88,50 +84,6 @@ fn now_ns() -> u64 {
     CLOCK.get_or_init(Instant::now).elapsed().as_nanos() as u64
 }
 
-fn ticks_per_second() -> f64 {
-    static TCK: OnceLock<f64> = OnceLock::new();
-    *TCK.get_or_init(|| {
-        std::process::Command::new("getconf")
-            .arg("CLK_TCK")
-            .output()
-            .ok()
-            .and_then(|o| String::from_utf8_lossy(&o.stdout).trim().parse().ok())
-            .unwrap_or(100.0)
-    })
-}
-
-/// utime + stime of a process, in clock ticks.
-fn cpu_ticks(pid: &str) -> u64 {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
-    let Some(after_name) = stat.rfind(')').map(|p| &stat[p + 2..]) else { return 0 };
-    let fields: Vec<&str> = after_name.split_whitespace().collect();
-    fields.get(11).and_then(|u| u.parse::<u64>().ok()).unwrap_or(0)
-        + fields.get(12).and_then(|s| s.parse::<u64>().ok()).unwrap_or(0)
-}
-
-/// (busy, total) ticks of cpu0 and cpu1.
-fn core_ticks() -> [(u64, u64); 2] {
-    let stat = std::fs::read_to_string("/proc/stat").unwrap_or_default();
-    let mut out = [(0, 0); 2];
-    for (i, name) in ["cpu0 ", "cpu1 "].iter().enumerate() {
-        if let Some(line) = stat.lines().find_map(|l| l.strip_prefix(name)) {
-            let v: Vec<u64> = line.split_whitespace().take(8).map(|x| x.parse().unwrap_or(0)).collect();
-            let total: u64 = v.iter().sum();
-            out[i] = (total - v.get(3).unwrap_or(&0) - v.get(4).unwrap_or(&0), total);
-        }
-    }
-    out
-}
-
-fn status_kb(pid: &str, key: &str) -> u64 {
-    std::fs::read_to_string(format!("/proc/{pid}/status"))
-        .unwrap_or_default()
-        .lines()
-        .find_map(|l| l.strip_prefix(key))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-        .unwrap_or(0)
-}
-
 fn open_files_limit(pid: &str) -> (u64, u64) {
     let limits = std::fs::read_to_string(format!("/proc/{pid}/limits")).unwrap_or_default();
     let line = limits.lines().find(|l| l.starts_with("Max open files")).unwrap_or("");
@@ -153,153 +105,11 @@ fn raise_fd_limit() -> String {
     format!("open files: {now} (hard {hard}; was {soft}, raised with prlimit)")
 }
 
-#[derive(Clone, Copy)]
-struct Snap {
-    at: Instant,
-    server: u64,
-    client: u64,
-    cores: [(u64, u64); 2],
-}
-
-impl Snap {
-    fn take(pid: u32) -> Snap {
-        Snap { at: Instant::now(), server: cpu_ticks(&pid.to_string()), client: cpu_ticks("self"), cores: core_ticks() }
-    }
-}
-
-struct Usage {
-    wall: f64,
-    /// Seconds of CPU.
-    server: f64,
-    client: f64,
-    /// Busy share of each core, and of core 0 what was neither the server nor idle.
-    core0: f64,
-    core1: f64,
-    core0_foreign: f64,
-}
-
-fn usage(a: Snap, b: Snap) -> Usage {
-    let tck = ticks_per_second();
-    let wall = b.at.duration_since(a.at).as_secs_f64().max(1e-9);
-    let busy = |i: usize| {
-        let (busy, total) = (b.cores[i].0 - a.cores[i].0, b.cores[i].1 - a.cores[i].1);
-        busy as f64 / total.max(1) as f64
-    };
-    let server = (b.server - a.server) as f64 / tck;
-    Usage {
-        wall,
-        server,
-        client: (b.client - a.client) as f64 / tck,
-        core0: busy(0),
-        core1: busy(1),
-        core0_foreign: (busy(0) - server / wall).max(0.0),
-    }
-}
-
 // ---- the server under test ------------------------------------------------------------------
 
-/// target/release/campuslink in its own process, on core 0, with as many open files as
-/// the hard limit allows; killed, and its directories removed, when dropped.
-struct Server {
-    child: std::process::Child,
-    pid: u32,
-    addr: SocketAddrV4,
-    base: String,
-    metrics: String,
-    data: std::path::PathBuf,
-    db_dir: Option<std::path::PathBuf>,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-        let _ = std::fs::remove_dir_all(&self.data);
-        if let Some(d) = &self.db_dir {
-            let _ = std::fs::remove_dir_all(d);
-        }
-    }
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
-}
-
-impl Server {
-    async fn start(db_url: &str, db_dir: Option<std::path::PathBuf>) -> Server {
-        let bin = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/release/campuslink");
-        assert!(bin.exists(), "no {}: run `cargo build --release -p campuslink` first", bin.display());
-        let (port, metrics_port) = (free_port(), free_port());
-        let data = std::env::temp_dir().join(format!("campuslink-realtime-{}-{port}", std::process::id()));
-        std::fs::create_dir_all(&data).unwrap();
-        let log = std::fs::File::create(data.join("server.log")).unwrap();
-        let pinned = std::process::Command::new("taskset").arg("-V").output().is_ok();
-        // The shell raises the soft limit on open files (10,000 sockets) and then
-        // becomes taskset, which becomes the server: one process id throughout.
-        let script = if pinned {
-            r#"ulimit -n $(ulimit -Hn); exec taskset -c 0 "$0" "$@""#
-        } else {
-            r#"ulimit -n $(ulimit -Hn); exec "$0" "$@""#
-        };
-        let child = std::process::Command::new("sh")
-            .args(["-c", script])
-            .arg(&bin)
-            .args(["serve", "--listen", &format!("127.0.0.1:{port}"), "--data"])
-            .arg(&data)
-            .args(["--database-url", db_url])
-            .env("CAMPUSLINK__METRICS__LISTEN", format!("127.0.0.1:{metrics_port}"))
-            // No campuslink.toml from wherever the bench was started.
-            .current_dir(&data)
-            .stdout(std::process::Stdio::null())
-            .stderr(log)
-            .spawn()
-            .unwrap();
-        let pid = child.id();
-        let server = Server {
-            child,
-            pid,
-            addr: SocketAddrV4::new(Ipv4Addr::LOCALHOST, port),
-            base: format!("http://127.0.0.1:{port}"),
-            metrics: format!("http://127.0.0.1:{metrics_port}/metrics"),
-            data,
-            db_dir,
-        };
-        let t = Instant::now();
-        loop {
-            if reqwest::get(format!("{}/healthz", server.base)).await.is_ok_and(|r| r.status().is_success()) {
-                break;
-            }
-            assert!(t.elapsed() < Duration::from_secs(30), "the server did not answer /healthz: {}", server.log_tail());
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
-        server
-    }
-
-    fn log_tail(&self) -> String {
-        let log = std::fs::read_to_string(self.data.join("server.log")).unwrap_or_default();
-        let lines: Vec<&str> = log.lines().collect();
-        lines[lines.len().saturating_sub(20)..].join("\n")
-    }
-
-    fn rss_kb(&self) -> u64 {
-        status_kb(&self.pid.to_string(), "VmRSS:")
-    }
-
-    /// The writer's (batches, units) so far, from its batch-size histogram.
-    async fn writer_batches(&self) -> (f64, f64) {
-        let text = match reqwest::get(&self.metrics).await {
-            Ok(r) => r.text().await.unwrap_or_default(),
-            Err(_) => String::new(),
-        };
-        let value = |name: &str| {
-            text.lines()
-                .find(|l| l.starts_with(name) && l[name.len()..].starts_with([' ', '{']))
-                .and_then(|l| l.rsplit(' ').next())
-                .and_then(|v| v.parse::<f64>().ok())
-                .unwrap_or(0.0)
-        };
-        (value("campuslink_writer_batch_size_count"), value("campuslink_writer_batch_size_sum"))
-    }
+/// The writer's (batches, units) so far, from its batch-size histogram.
+async fn writer_batches(server: &Server) -> (f64, f64) {
+    (server.metric("campuslink_writer_batch_size_count").await, server.metric("campuslink_writer_batch_size_sum").await)
 }
 
 // ---- the school: members, sessions, groups ---------------------------------------------------
@@ -316,60 +126,22 @@ struct School {
 
 async fn seed(store: &store::Store, members: usize, senders: usize) -> School {
     let t = Instant::now();
-    let school = store.create_school(&Code::parse("RT").unwrap(), Names { zh: "學校", pt: "", en: "" }).await.unwrap();
-    let campus = store
-        .create_campus(school.id, &Code::parse("RT-1").unwrap(), Names { zh: "中學部", pt: "", en: "" })
-        .await
-        .unwrap();
-    let header: Vec<String> = IMPORT_COLUMNS.iter().map(|s| s.to_string()).collect();
-    let rows: Vec<Vec<String>> = (0..members)
-        .map(|i| {
-            vec![
-                format!("rt{i}"),
-                format!("成員{i}"),
-                format!("Member {i}"),
-                "教師".into(),
-                format!("教務處/科{:02}", i % 25),
-                String::new(),
-                String::new(),
-                format!("S{i:05}"),
-            ]
-        })
-        .collect();
-    // One import, no passwords: nobody signs in, each gets a session below.
-    store.import_members(campus.id, &parse_import(&header, &rows).unwrap()).await.unwrap();
-    let mut by_login: HashMap<String, MemberId> = HashMap::new();
-    let mut offset = 0;
-    loop {
-        let page = store.list_members(campus.id, &MemberFilter { limit: 1000, offset, ..Default::default() }).await;
-        let page = page.unwrap();
-        offset += page.members.len() as i64;
-        by_login.extend(page.members.into_iter().map(|m| (m.login, m.id)));
-        if offset >= page.total {
-            break;
-        }
-    }
-    let ids: Vec<MemberId> = (0..members).map(|i| by_login[&format!("rt{i}")]).collect();
-    let mut tokens = Vec::with_capacity(members);
-    for id in &ids {
-        let token = server::auth::random_token();
-        store.create_session(&server::auth::token_hash(&token), *id, "csrf", 86_400_000).await.unwrap();
-        tokens.push(token);
-    }
+    // One import, no passwords: nobody signs in, each has a session.
+    let (campus, ids, tokens) = common::seed_members(store, "RT", members).await;
     eprintln!("seeded {members} members with sessions in {:.1} s", t.elapsed().as_secs_f64());
     let t = Instant::now();
-    let group20 = create_groups(store, campus.id, &ids, 20).await;
-    let group200 = create_groups(store, campus.id, &ids, 200).await;
+    let group20 = create_groups(store, campus, &ids, 20).await;
+    let group200 = create_groups(store, campus, &ids, 200).await;
     let big_size = members.min(2000);
     let big = if big_size >= 2 {
-        let (c, _) = store.create_group(ids[0], campus.id, "全校教師", &ids[..big_size]).await.unwrap();
+        let (c, _) = store.create_group(ids[0], campus, "全校教師", &ids[..big_size]).await.unwrap();
         Some((c.id.to_string(), big_size))
     } else {
         None
     };
     let mut direct = Vec::new();
     for i in 0..senders.min(members / 2) {
-        let (c, _, _) = store.open_direct(ids[i], ids[i + members / 2], campus.id).await.unwrap();
+        let (c, _, _) = store.open_direct(ids[i], ids[i + members / 2], campus).await.unwrap();
         direct.push(c.id.to_string());
     }
     eprintln!(
@@ -1012,7 +784,8 @@ async fn run(o: Options, fd: String) {
     let store = db.connect().await.unwrap();
     let school = seed(&store, o.members, o.senders).await;
     store.close().await;
-    let server = Server::start(&db.url, db_dir).await;
+    let mut server = Server::start("realtime", "serve", &["--database-url", &db.url], &[]).await;
+    server.db_dir = db_dir;
     let (soft, _) = open_files_limit(&server.pid.to_string());
     let pinned = std::fs::read_to_string(format!("/proc/{}/status", server.pid))
         .unwrap_or_default()
@@ -1026,8 +799,9 @@ async fn run(o: Options, fd: String) {
         .unwrap_or_default();
     let mut report = Report::default();
     report.notes.push(format!(
-        "server: target/release/campuslink, SQLite (WAL, synchronous=FULL) in {}, on cores {pinned}, {soft} open files; \
+        "server: {}, SQLite (WAL, synchronous=FULL) in {}, on cores {pinned}, {soft} open files; \
          load generator: this process (one current_thread runtime) on cores {me}; {fd}",
+        common::binary().display(),
         std::env::temp_dir().display()
     ));
     let ctx = Rc::new(Ctx { server: server.addr, tokens: school.tokens.clone(), stats: Stats::default() });
@@ -1286,9 +1060,9 @@ async fn durable(ctx: &Rc<Ctx>, server: &Server, school: &School, o: &Options, r
         p.ws.send_text(&send_frame(s, &conv, now_ns()));
     }
     tokio::time::sleep(Duration::from_nanos(from.saturating_sub(now_ns()))).await;
-    let (snap0, acked0, batches0) = (Snap::take(server.pid), s.acked.get(), server.writer_batches().await);
+    let (snap0, acked0, batches0) = (Snap::take(server.pid), s.acked.get(), writer_batches(server).await);
     tokio::time::sleep(Duration::from_nanos(to.saturating_sub(now_ns()))).await;
-    let (snap1, acked1, batches1) = (Snap::take(server.pid), s.acked.get(), server.writer_batches().await);
+    let (snap1, acked1, batches1) = (Snap::take(server.pid), s.acked.get(), writer_batches(server).await);
     quiesce(ctx, Duration::from_secs(10)).await;
     let u = usage(snap0, snap1);
     let sends = (acked1 - acked0) as f64;
@@ -1333,10 +1107,10 @@ async fn durable(ctx: &Rc<Ctx>, server: &Server, school: &School, o: &Options, r
         let p = &peers[(k % peers.len() as u64) as usize];
         Some((p.ws.clone(), convs[p.st.borrow().member].clone()))
     };
-    let batches0 = server.writer_batches().await;
+    let batches0 = writer_batches(server).await;
     let run = open_loop(ctx, server.pid, rate, 2.0, o.seconds, &pick).await;
     quiesce(ctx, Duration::from_secs(10)).await;
-    let batches1 = server.writer_batches().await;
+    let batches1 = writer_batches(server).await;
     let u = usage(run.start.0, run.end.0);
     let acks = (run.end.2 - run.start.2) as f64;
     let mut lat = s.ack_latency_us.take();

@@ -10,75 +10,15 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // a benchmark fails loudly
 
+#[path = "common/mod.rs"]
+mod common;
+
+use common::{Server, env_or};
+
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-
-fn env_or(name: &str, default: usize) -> usize {
-    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
-}
-
-fn rss_kb(pid: u32) -> u64 {
-    std::fs::read_to_string(format!("/proc/{pid}/status"))
-        .unwrap_or_default()
-        .lines()
-        .find(|l| l.starts_with("VmRSS:"))
-        .and_then(|l| l.split_whitespace().nth(1))
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(0)
-}
-
-struct Server {
-    child: std::process::Child,
-    pid: u32,
-    port: u16,
-    data: std::path::PathBuf,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-        let _ = std::fs::remove_dir_all(&self.data);
-    }
-}
-
-async fn start() -> Server {
-    let bin = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/release/campuslink");
-    assert!(bin.exists(), "no {}: run `cargo build --release -p campuslink` first", bin.display());
-    let port = free_port();
-    let data = std::env::temp_dir().join(format!("campuslink-uploads-{}-{port}", std::process::id()));
-    std::fs::create_dir_all(&data).unwrap();
-    let pinned = std::process::Command::new("taskset").arg("-V").output().is_ok();
-    let mut cmd = if pinned {
-        let mut c = std::process::Command::new("taskset");
-        c.args(["-c", "0"]).arg(&bin);
-        c
-    } else {
-        std::process::Command::new(&bin)
-    };
-    let child = cmd
-        .args(["demo", "--listen", &format!("127.0.0.1:{port}"), "--data"])
-        .arg(&data)
-        .current_dir(&data)
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
-    let pid = child.id();
-    let server = Server { child, pid, port, data };
-    let t = Instant::now();
-    while !reqwest::get(format!("http://127.0.0.1:{port}/healthz")).await.is_ok_and(|r| r.status().is_success()) {
-        assert!(t.elapsed() < Duration::from_secs(60), "the demo server did not start");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    server
-}
 
 async fn login(base: &str, login: &str) -> (String, String) {
     let r: serde_json::Value = reqwest::Client::new()
@@ -128,8 +68,8 @@ async fn run() {
     let uploads = env_or("BENCH_UPLOADS", 10);
     let mb = env_or("BENCH_UPLOAD_MB", 100) as u64;
     let size = mb * 1024 * 1024;
-    let server = start().await;
-    let base = format!("http://127.0.0.1:{}", server.port);
+    let server = Server::start("uploads", "demo", &[], &[]).await;
+    let base = server.base.clone();
     let (_, peer) = login(&base, "teacher.a40").await;
     let mut senders = Vec::new();
     for i in 1..=uploads {
@@ -146,14 +86,14 @@ async fn run() {
             .unwrap();
         senders.push((token, conv["id"].as_str().unwrap().to_owned()));
     }
-    let before = rss_kb(server.pid);
+    let before = server.rss_kb();
     let peak = Arc::new(AtomicU64::new(before));
     let done = Arc::new(AtomicBool::new(false));
     let sampler = {
         let (peak, done, pid) = (peak.clone(), done.clone(), server.pid);
         tokio::spawn(async move {
             while !done.load(Ordering::Relaxed) {
-                peak.fetch_max(rss_kb(pid), Ordering::Relaxed);
+                peak.fetch_max(common::status_kb(&pid.to_string(), "VmRSS:"), Ordering::Relaxed);
                 tokio::time::sleep(Duration::from_millis(20)).await;
             }
         })
@@ -162,7 +102,7 @@ async fn run() {
     let tasks: Vec<_> = senders
         .iter()
         .map(|(token, conv)| {
-            let (token, conv, port) = (token.clone(), conv.clone(), server.port);
+            let (token, conv, port) = (token.clone(), conv.clone(), server.addr.port());
             tokio::spawn(async move { upload(port, &token, &conv, size).await })
         })
         .collect();
@@ -176,7 +116,7 @@ async fn run() {
     let wall = t.elapsed();
     done.store(true, Ordering::Relaxed);
     sampler.await.unwrap();
-    let after = rss_kb(server.pid);
+    let after = server.rss_kb();
     times.sort();
     let total_mb = (uploads as u64 * mb) as f64;
     println!(

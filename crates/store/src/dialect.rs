@@ -26,17 +26,19 @@ impl Dialect {
     }
 
     /// The migrations for this dialect, in order: (version, name, SQL).
-    pub(crate) fn migrations(self) -> [(i64, &'static str, &'static str); 10] {
-        let (search, search_fields, message_search) = match self {
+    pub(crate) fn migrations(self) -> [(i64, &'static str, &'static str); 11] {
+        let (search, search_fields, message_search, message_search_terms) = match self {
             Dialect::Sqlite => (
                 include_str!("../migrations/sqlite/0002_search.sql"),
                 include_str!("../migrations/sqlite/0005_search_fields.sql"),
                 include_str!("../migrations/sqlite/0010_message_search.sql"),
+                include_str!("../migrations/sqlite/0011_message_search_terms.sql"),
             ),
             Dialect::Postgres => (
                 include_str!("../migrations/postgres/0002_search.sql"),
                 include_str!("../migrations/postgres/0005_search_fields.sql"),
                 include_str!("../migrations/postgres/0010_message_search.sql"),
+                include_str!("../migrations/postgres/0011_message_search_terms.sql"),
             ),
         };
         [
@@ -50,6 +52,7 @@ impl Dialect {
             (8, "conversation_extras", include_str!("../migrations/common/0008_conversation_extras.sql")),
             (9, "push", include_str!("../migrations/common/0009_push.sql")),
             (10, "message_search", message_search),
+            (11, "message_search_terms", message_search_terms),
         ]
     }
 

@@ -35,6 +35,8 @@ pub struct IndexStep {
     /// Another indexer (a node on the same PostgreSQL database, or a second caller in
     /// this process) moved the cursor first: this step wrote nothing.
     pub lost_race: bool,
+    /// How long the write transaction took (what a send arriving meanwhile waits for).
+    pub write: std::time::Duration,
 }
 
 /// A search: the caller, the conversations to search in (the caller's current ones, or
@@ -64,10 +66,33 @@ fn fts_string(s: &str) -> String {
     format!("\"{}\"", s.replace('"', "\"\""))
 }
 
-/// The FTS5 MATCH expression: every term, and one of the conversations.
-fn fts_match(terms: &[Term], conversations: &[ConversationId]) -> String {
-    let terms: Vec<String> =
-        terms.iter().map(|t| format!("{}{}", fts_string(&t.text), if t.prefix { "*" } else { "" })).collect();
+/// A word being typed with at most this many completions in the index is searched as
+/// those whole tokens; with more, as an FTS5 prefix.
+const COMPLETIONS_MAX: usize = 16;
+
+/// The prefix length FTS5 indexes itself (`prefix='3'` in the migration): a prefix that
+/// long is one ready doclist, read as fast as a token's, so it is not completed.
+const PREFIX_INDEXED: usize = 3;
+
+/// Whether `t` is a word being typed past what the prefix index holds, whose
+/// completions are searched instead (see `COMPLETIONS_MAX`).
+fn completes(t: &Term) -> bool {
+    t.prefix && t.text.chars().count() > PREFIX_INDEXED
+}
+
+/// One term as FTS5 reads it: a token, a prefix, or a prefix's completions, any of them.
+fn fts_term(t: &Term, completions: Option<&[String]>) -> String {
+    match completions {
+        Some(list) if t.prefix => {
+            format!("({})", list.iter().map(|c| fts_string(c)).collect::<Vec<_>>().join(" OR "))
+        }
+        _ => format!("{}{}", fts_string(&t.text), if t.prefix { "*" } else { "" }),
+    }
+}
+
+/// The FTS5 MATCH expression: every term (as `fts_term` wrote it), and one of the
+/// conversations.
+fn fts_match(terms: &[String], conversations: &[ConversationId]) -> String {
     let mut q = format!("({})", terms.join(" AND "));
     if !conversations.is_empty() && conversations.len() <= NAMED_CONVERSATIONS_MAX {
         let named: Vec<String> = conversations.iter().map(|c| fts_string(&conversation_token(*c))).collect();
@@ -97,9 +122,16 @@ struct Doc {
     tokens: Vec<String>,
 }
 
-/// The tokens of a message as the indexer reads it: text messages only, not recalled;
-/// a picture's or file's name counts, a voice message's (made up by the recorder) not.
-fn doc(r: &Row) -> Result<Option<Doc>> {
+/// A message as the indexer reads it: text messages only, not recalled; a picture's or
+/// file's name counts, a voice message's (made up by the recorder) not.
+struct Raw {
+    position: i64,
+    conversation: ConversationId,
+    text: String,
+    name: Option<String>,
+}
+
+fn raw(r: &Row) -> Result<Option<Raw>> {
     if text(r, "kind")? != "text" || opt_int(r, "recalled_at")?.is_some() {
         return Ok(None);
     }
@@ -107,12 +139,27 @@ fn doc(r: &Row) -> Result<Option<Doc>> {
         Some(a) => serde_json::from_str(&a).ok(),
         None => None,
     };
-    let name = attachment.as_ref().filter(|a| a.kind != domain::attachment::Kind::Voice).map(|a| a.name.as_str());
-    let tokens = message_tokens(&text(r, "text")?, name);
-    if tokens.is_empty() {
-        return Ok(None);
-    }
-    Ok(Some(Doc { position: int(r, "position")?, conversation: id(r, "conversation_id")?, tokens }))
+    Ok(Some(Raw {
+        position: int(r, "position")?,
+        conversation: id(r, "conversation_id")?,
+        text: text(r, "text")?,
+        name: attachment.filter(|a| a.kind != domain::attachment::Kind::Voice).map(|a| a.name),
+    }))
+}
+
+/// The tokens of each message, on a thread of the blocking pool: a batch takes a few
+/// milliseconds of CPU, which on the async workers would hold up requests meanwhile.
+async fn tokenize(list: Vec<Raw>) -> Result<Vec<Doc>> {
+    tokio::task::spawn_blocking(move || {
+        list.into_iter()
+            .filter_map(|m| {
+                let tokens = message_tokens(&m.text, m.name.as_deref());
+                (!tokens.is_empty()).then_some(Doc { position: m.position, conversation: m.conversation, tokens })
+            })
+            .collect()
+    })
+    .await
+    .map_err(|e| crate::StoreError::Corrupt(format!("indexer: {e}")))
 }
 
 impl Store {
@@ -129,6 +176,7 @@ impl Store {
     /// write a batch twice: the later one finds the cursor moved and writes nothing.
     pub async fn index_messages(&self, batch: usize) -> Result<IndexStep> {
         let batch = batch.max(1);
+        let started = std::time::Instant::now();
         let cursor = self.search_cursor().await?;
         // Read the last committed position first: every message up to it is visible.
         let last = self.last_position().await?;
@@ -148,22 +196,67 @@ impl Store {
             Some(r) if rows.len() == batch => int(r, "position")?,
             _ => last,
         };
-        let mut docs = Vec::with_capacity(rows.len());
+        let mut list = Vec::with_capacity(rows.len());
         for r in &rows {
-            docs.extend(doc(r)?);
+            list.extend(raw(r)?);
         }
+        drop(rows);
+        let docs = tokenize(list).await?;
         let removed = self.recalled_before(cursor, until).await?;
 
-        let _turn = self.write_turn().await;
+        let read = started.elapsed();
+        let turn_guard = self.write_turn().await;
+        let turn = started.elapsed();
         let mut tx = self.begin().await?;
+        let written = self.index_statements(&mut tx, cursor, until, &docs, &removed).await?;
+        match written {
+            Some(_) => tx.commit().await?,
+            None => tx.rollback().await?,
+        }
+        drop(turn_guard);
+        let write = started.elapsed() - turn;
+        let Some(dropped) = written else {
+            let now_at = self.search_cursor().await?;
+            return Ok(IndexStep { cursor: now_at, lost_race: true, write, ..Default::default() });
+        };
+        metrics::histogram!("campuslink_search_index_write_seconds").record(write.as_secs_f64());
+        metrics::counter!("campuslink_search_indexed_total").increment(docs.len() as u64);
+        metrics::gauge!("campuslink_search_cursor").set(until as f64);
+        tracing::debug!(
+            indexed = docs.len(),
+            removed = dropped,
+            read_ms = read.as_secs_f64() * 1e3,
+            wait_ms = (turn - read).as_secs_f64() * 1e3,
+            write_ms = write.as_secs_f64() * 1e3,
+            "search index step"
+        );
+        Ok(IndexStep {
+            indexed: docs.len(),
+            removed: dropped,
+            cursor: until,
+            caught_up: until >= last,
+            lost_race: false,
+            write,
+        })
+    }
+
+    /// The statements of one indexer step's transaction: the tokens in, the recalled
+    /// rows out, the cursor moved from `cursor` to `until`; `None` (nothing written, to be
+    /// rolled back) when the cursor was no longer at `cursor`.
+    async fn index_statements(
+        &self,
+        tx: &mut db::Tx,
+        cursor: i64,
+        until: i64,
+        docs: &[Doc],
+        removed: &[i64],
+    ) -> Result<Option<usize>> {
         let lock = match self.dialect {
             Dialect::Sqlite => "SELECT position FROM search_cursor WHERE id = 1",
             Dialect::Postgres => "SELECT position FROM search_cursor WHERE id = 1 FOR UPDATE",
         };
-        let now_at = int(&db::query(lock).fetch_one(&mut tx).await?, "position")?;
-        if now_at != cursor {
-            tx.rollback().await?;
-            return Ok(IndexStep { cursor: now_at, lost_race: true, ..Default::default() });
+        if int(&db::query(lock).fetch_one(&mut *tx).await?, "position")? != cursor {
+            return Ok(None);
         }
         for chunk in docs.chunks(500) {
             let q = match self.dialect {
@@ -195,7 +288,7 @@ impl Store {
                     q
                 }
             };
-            q.execute(&mut tx).await?;
+            q.execute(&mut *tx).await?;
         }
         let mut dropped = 0;
         for chunk in removed.chunks(500) {
@@ -207,19 +300,21 @@ impl Store {
             for p in chunk {
                 q = q.bind(*p);
             }
-            dropped += q.execute(&mut tx).await? as usize;
+            dropped += q.execute(&mut *tx).await? as usize;
         }
-        db::query("UPDATE search_cursor SET position = $1 WHERE id = 1").bind(until).execute(&mut tx).await?;
-        tx.commit().await?;
-        metrics::counter!("campuslink_search_indexed_total").increment(docs.len() as u64);
-        metrics::gauge!("campuslink_search_cursor").set(until as f64);
-        Ok(IndexStep {
-            indexed: docs.len(),
-            removed: dropped,
-            cursor: until,
-            caught_up: until >= last,
-            lost_race: false,
-        })
+        db::query("UPDATE search_cursor SET position = $1 WHERE id = 1").bind(until).execute(&mut *tx).await?;
+        Ok(Some(dropped))
+    }
+
+    /// On SQLite, copies what the write-ahead log holds into the database, without
+    /// waiting for anyone (PASSIVE: the writer's commits go on meanwhile). The indexer
+    /// calls it now and then, so that the commit that finds the log past its limit and
+    /// checkpoints it is rarely a send's. Nothing on PostgreSQL.
+    pub async fn checkpoint(&self) -> Result<()> {
+        if self.dialect == Dialect::Sqlite {
+            db::query("PRAGMA wal_checkpoint(PASSIVE)").execute(&self.pool).await?;
+        }
+        Ok(())
     }
 
     /// Positions of the messages recalled in `(after, until]` of the log that the index
@@ -242,6 +337,19 @@ impl Store {
         Ok(self.messages_by_id(&ids).await?.into_iter().map(|m| m.position).filter(|p| *p <= after).collect())
     }
 
+    /// The index's tokens that start with `prefix` (SQLite), at most one more than
+    /// `COMPLETIONS_MAX`.
+    async fn completions(&self, prefix: &str) -> Result<Vec<String>> {
+        let rows =
+            db::query("SELECT term FROM message_search_terms WHERE term >= $1 AND term < $2 ORDER BY term LIMIT $3")
+                .bind(prefix)
+                .bind(domain::search::prefix_upper_bound(prefix))
+                .bind(COMPLETIONS_MAX as i64 + 1)
+                .fetch_all(&self.pool)
+                .await?;
+        rows.iter().map(|r| text(r, "term")).collect()
+    }
+
     /// The conversations `member` is in now, with the position each of their windows
     /// starts after.
     pub async fn current_conversations(&self, member: MemberId) -> Result<Vec<(ConversationId, i64)>> {
@@ -262,6 +370,17 @@ impl Store {
             return Ok((Vec::new(), false));
         }
         let before = s.before.unwrap_or(i64::MAX);
+        let mut fts_terms = Vec::with_capacity(s.terms.len());
+        if self.dialect == Dialect::Sqlite {
+            for t in s.terms {
+                let completions = if completes(t) { Some(self.completions(&t.text).await?) } else { None };
+                match completions {
+                    Some(list) if list.is_empty() => return Ok((Vec::new(), false)),
+                    Some(list) if list.len() <= COMPLETIONS_MAX => fts_terms.push(fts_term(t, Some(&list))),
+                    _ => fts_terms.push(fts_term(t, None)),
+                }
+            }
+        }
         let q = match self.dialect {
             // FTS5 is the outer loop (CROSS JOIN keeps it there) and walks the index
             // newest first (ORDER BY rowid DESC is its own order), so the LIMIT stops it.
@@ -272,7 +391,7 @@ impl Store {
                    AND m.position > cm.joined_position AND m.recalled_at IS NULL \
                  ORDER BY message_search.rowid DESC LIMIT $4"
             ))
-            .bind(fts_match(s.terms, s.conversations))
+            .bind(fts_match(&fts_terms, s.conversations))
             .bind(before)
             .bind(s.member.to_string())
             .bind(s.limit + 1),
@@ -304,13 +423,20 @@ mod tests {
     fn queries_quote_every_term() {
         let terms = domain::search::message_terms("家長會 reun");
         let c: ConversationId = "0192f0c4-7b0e-7c4e-9a4b-3c2d1e0f9a8b".parse().unwrap();
+        let parts: Vec<String> = terms.iter().map(|t| fts_term(t, None)).collect();
         assert_eq!(
-            fts_match(&terms, &[c]),
+            fts_match(&parts, &[c]),
             "(\"reun\"* AND \"家長\" AND \"長會\") AND (\"§c0192f0c47b0e7c4e9a4b3c2d1e0f9a8b\")"
         );
+        let completed = ["reuniao".to_owned(), "reunir".to_owned()];
+        assert_eq!(fts_term(&terms[0], Some(&completed)), "(\"reuniao\" OR \"reunir\")");
+        assert_eq!(fts_term(&terms[1], Some(&completed)), "\"家長\"", "only a prefix is completed");
+        assert!(completes(&terms[0]));
+        let typed = domain::search::message_terms("reu");
+        assert!(typed[0].prefix && !completes(&typed[0]), "a prefix FTS5 indexes is searched as one");
         assert_eq!(ts_query(&terms), "'reun':* & '家長' & '長會'");
         let odd = [Term { text: "a'b\"c".into(), prefix: false }];
         assert_eq!(ts_query(&odd), "'a''b\"c'");
-        assert_eq!(fts_match(&odd, &[]), "(\"a'b\"\"c\")");
+        assert_eq!(fts_match(&[fts_term(&odd[0], None)], &[]), "(\"a'b\"\"c\")");
     }
 }

@@ -116,6 +116,8 @@ async fn story(dialect: Dialect) {
         ("Meeting FRIDAY", &["Parents' MEETING moved to Friday"]),
         ("meet", &["Parents' MEETING moved to Friday"]),
         ("reun", &["A reuniao de pais foi adiada", "A reunião é amanhã na sala 204"]),
+        ("reu", &["A reuniao de pais foi adiada", "A reunião é amanhã na sala 204"]),
+        ("reunx", &[]),
         ("reun pais", &[]),
         ("pais reun", &["A reuniao de pais foi adiada"]),
         ("reunião 204", &["A reunião é amanhã na sala 204"]),

@@ -4,8 +4,8 @@
 //! The indexer is a task of its own, off the send path: a send commits and is
 //! acknowledged without waiting for it. It wakes whenever the hub has delivered
 //! something new (and once at start, catching up from its cursor), lets a burst gather
-//! for a moment, then indexes what was committed in short steps of `BATCH` messages
-//! (`Store::index_messages`: tokens worked out first, then one brief transaction). Who
+//! for a moment, then indexes what was committed in short steps (`Store::index_messages`:
+//! tokens worked out first, then one brief transaction, sized by `Pace`). Who
 //! finds what is `domain::search::findable`, asked of every result.
 
 use super::render::{self, MemberRef, MessageOut};
@@ -22,10 +22,13 @@ use std::sync::Arc;
 use std::time::Duration;
 use store::MessageSearch;
 
-/// Messages per indexer step. An index transaction of this many takes a few
-/// milliseconds on SQLite, so a send that arrives meanwhile waits about as long as
-/// for one more group commit.
-pub const BATCH: usize = 500;
+/// How long one index transaction should take: a send that arrives meanwhile waits for
+/// it (on SQLite, where there is one writer at a time), about as long as for one more
+/// group commit of the writer's.
+const TARGET_WRITE: Duration = Duration::from_millis(2);
+/// Messages per index transaction, at most and at least; `Pace` moves between them.
+const BATCH_MAX: usize = 1000;
+const BATCH_MIN: usize = 20;
 
 /// How long the indexer lets a burst gather after it is woken, so a stream of sends
 /// becomes a few index transactions instead of one per send.
@@ -146,13 +149,60 @@ pub async fn search(state: &AppState, caller: &Caller, input: SearchInput) -> Ap
     Ok(SearchOut { results, has_more, terms: terms.into_iter().map(|t| t.text).collect() })
 }
 
-/// Indexes everything committed before the call, in steps of `BATCH`; returns the
-/// cursor, which is then at or past the last position committed when it was called.
-/// The indexer task calls it when woken; tests call it to search deterministically.
+/// How many messages the indexer writes per transaction: halved when one took more
+/// than twice `TARGET_WRITE`, doubled when one took less than half, so a transaction
+/// takes about that long on whatever machine and database it runs.
+#[derive(Clone, Copy, Debug)]
+pub struct Pace {
+    batch: usize,
+}
+
+impl Default for Pace {
+    fn default() -> Self {
+        Pace { batch: 100 }
+    }
+}
+
+impl Pace {
+    fn after(&mut self, step: &store::IndexStep) {
+        if step.indexed + step.removed == 0 {
+            return;
+        }
+        if step.write > TARGET_WRITE * 2 {
+            self.batch = (self.batch / 2).max(BATCH_MIN);
+        } else if step.write < TARGET_WRITE / 2 && step.indexed >= self.batch / 2 {
+            self.batch = (self.batch * 2).min(BATCH_MAX);
+        }
+    }
+}
+
+/// Indexes everything committed before the call; returns the cursor, which is then at
+/// or past the last position committed when it was called. The indexer task calls it
+/// when woken; tests call it to search deterministically.
 pub async fn index_pending(state: &AppState) -> store::Result<i64> {
+    index_paced(state, &mut Pace::default()).await
+}
+
+/// Longest rest between two steps while catching up.
+const REST_MAX: Duration = Duration::from_millis(50);
+
+/// Index steps between two checkpoints of SQLite's log (`Store::checkpoint`) while
+/// catching up; following the sends, the index writes little and SQLite's own
+/// checkpoints do.
+const CHECKPOINT_EVERY: usize = 8;
+
+async fn index_paced(state: &AppState, pace: &mut Pace) -> store::Result<i64> {
     let target = state.store.last_position().await?;
+    let mut steps = 0;
+    let mut sends = state.hub.delivered();
     loop {
-        let step = state.store.index_messages(BATCH).await?;
+        let started = std::time::Instant::now();
+        let step = state.store.index_messages(pace.batch).await?;
+        pace.after(&step);
+        steps += 1;
+        if steps % CHECKPOINT_EVERY == 0 {
+            state.store.checkpoint().await?;
+        }
         state.indexed.send_if_modified(|at| {
             let moved = step.cursor > *at;
             *at = (*at).max(step.cursor);
@@ -161,8 +211,13 @@ pub async fn index_pending(state: &AppState) -> store::Result<i64> {
         if step.cursor >= target {
             return Ok(step.cursor);
         }
-        // Between steps the writer gets its turn (and a waiting send goes first).
-        tokio::task::yield_now().await;
+        // Catching up, it rests as long as it worked (half of one core at most), or three
+        // times as long while messages are being sent (a quarter): sends and searches
+        // meanwhile find the machine, and the writer's turn, about as free as ever.
+        let busy = sends.has_changed().unwrap_or(false);
+        sends.mark_unchanged();
+        let rest = started.elapsed() * if busy { 3 } else { 1 };
+        tokio::time::sleep(rest.min(REST_MAX)).await;
     }
 }
 
@@ -170,8 +225,9 @@ pub async fn index_pending(state: &AppState) -> store::Result<i64> {
 /// logs, waits and goes on from its cursor.
 pub async fn follow(state: AppState) {
     let mut delivered = state.hub.delivered();
+    let mut pace = Pace::default();
     loop {
-        if let Err(e) = index_pending(&state).await {
+        if let Err(e) = index_paced(&state, &mut pace).await {
             tracing::warn!(error = %e, "search indexer: cannot index now; trying again");
             tokio::time::sleep(Duration::from_secs(2)).await;
             continue;
