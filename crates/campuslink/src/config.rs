@@ -60,7 +60,8 @@ pub struct S3Section {
 #[serde(deny_unknown_fields, default)]
 pub struct CallsSection {
     pub enabled: bool,
-    /// The UDP address media arrives on. Empty: `server.listen`'s host, port 3480.
+    /// The UDP address media arrives on. Empty: `server.listen`'s host, port 3480 (or
+    /// one the system picks when `server.listen`'s port is 0).
     pub media_listen: String,
     /// The addresses phones and PCs reach the media server at (this machine's LAN or
     /// public addresses). Empty: the media address if it names one, otherwise this
@@ -426,10 +427,13 @@ impl Config {
         if !self.calls.media_listen.is_empty() {
             return self.calls.media_listen.clone();
         }
-        let host = self.server.listen.rsplit_once(':').map_or("127.0.0.1", |(h, _)| h);
+        let (host, port) = self.server.listen.rsplit_once(':').unwrap_or(("127.0.0.1", ""));
         let host = host.trim_start_matches('[').trim_end_matches(']');
         let host = if host == "localhost" { "127.0.0.1" } else { host };
-        if host.contains(':') { format!("[{host}]:{MEDIA_PORT}") } else { format!("{host}:{MEDIA_PORT}") }
+        // A server on a port the system picks (tests, several on one machine) gets a
+        // media port picked the same way.
+        let port = if port == "0" { 0 } else { MEDIA_PORT };
+        if host.contains(':') { format!("[{host}]:{port}") } else { format!("{host}:{port}") }
     }
 
     fn call_settings(&self) -> server::calls::CallSettings {

@@ -58,6 +58,9 @@ pub struct Seen {
     pub speaker: Option<PeerId>,
     /// Whether the server's session ended (it closed the connection).
     pub closed: bool,
+    /// Audio and video frames this participant has written (each simulcast layer once).
+    pub sent_audio: u64,
+    pub sent_video: u64,
 }
 
 impl Seen {
@@ -206,6 +209,8 @@ struct Loop {
     keyframe_due: bool,
     latencies: Vec<u32>,
     outbox: Vec<String>,
+    sent_audio: u64,
+    sent_video: u64,
 }
 
 async fn run(c: Client, mut commands: mpsc::UnboundedReceiver<Cmd>, seen: watch::Sender<Seen>) {
@@ -221,6 +226,8 @@ async fn run(c: Client, mut commands: mpsc::UnboundedReceiver<Cmd>, seen: watch:
         keyframe_due: true,
         latencies: Vec::new(),
         outbox: Vec::new(),
+        sent_audio: 0,
+        sent_video: 0,
     };
     let mut buf = vec![0u8; 2048];
     loop {
@@ -232,7 +239,15 @@ async fn run(c: Client, mut commands: mpsc::UnboundedReceiver<Cmd>, seen: watch:
             }
         };
         let now = Instant::now();
+        let sent = (l.sent_audio, l.sent_video);
         l.write_media(now);
+        if sent != (l.sent_audio, l.sent_video) {
+            let (a, v) = (l.sent_audio, l.sent_video);
+            seen.send_modify(|s| {
+                s.sent_audio = a;
+                s.sent_video = v;
+            });
+        }
         let wake = due.min(l.next_audio).min(l.next_video).max(now + Duration::from_millis(1));
         tokio::select! {
             cmd = commands.recv() => match cmd {
@@ -365,8 +380,9 @@ impl Loop {
             let time = MediaTime::new(self.frame * 960, Frequency::FORTY_EIGHT_KHZ);
             if let Some(pt) = self.pt(mid, Codec::Opus)
                 && let Some(w) = self.c.rtc.writer(mid)
+                && w.audio_level(-30, true).write(pt, now, time, data).is_ok()
             {
-                let _ = w.audio_level(-30, true).write(pt, now, time, data);
+                self.sent_audio += 1;
             }
         }
         if let Some(mid) = self.c.video
@@ -391,7 +407,9 @@ impl Loop {
                 if let Some(l) = layer {
                     w = w.rid(Rid::from(l.rid()));
                 }
-                let _ = w.write(pt, now, time, data);
+                if w.write(pt, now, time, data).is_ok() {
+                    self.sent_video += 1;
+                }
             }
         }
         self.frame += 1;

@@ -361,20 +361,27 @@ impl Engine {
 
     /// Sessions whose time has come, and everything their output leads to.
     fn drain_all(&mut self, now: Instant) {
-        for slot in 0..self.sessions.len() {
-            let due = self.sessions[slot].as_ref().is_some_and(|s| s.due <= now);
-            if due {
-                if let Some(s) = self.sessions[slot].as_mut()
-                    && let Err(e) = s.rtc.handle_input(Input::Timeout(now))
-                {
-                    tracing::debug!(error = %e, peer = %s.peer, "media session failed");
-                    s.rtc.disconnect();
+        // What one session's output gives the others (a frame to forward) makes them
+        // due at once: they are drained in the same turn, not at their next timeout.
+        loop {
+            for slot in 0..self.sessions.len() {
+                let due = self.sessions[slot].as_ref().is_some_and(|s| s.due <= now);
+                if due {
+                    if let Some(s) = self.sessions[slot].as_mut()
+                        && let Err(e) = s.rtc.handle_input(Input::Timeout(now))
+                    {
+                        tracing::debug!(error = %e, peer = %s.peer, "media session failed");
+                        s.rtc.disconnect();
+                    }
+                    self.drain(slot, now);
                 }
-                self.drain(slot, now);
             }
-        }
-        while let Some(w) = self.work.pop_front() {
-            self.apply(w, now);
+            if self.work.is_empty() {
+                break;
+            }
+            while let Some(w) = self.work.pop_front() {
+                self.apply(w, now);
+            }
         }
         if now >= self.next_speaker_check {
             self.next_speaker_check = now + SPEAKER_EVERY;
@@ -559,6 +566,7 @@ impl Engine {
                     if let Some(k) = forward(s, *from, data) {
                         wanted_keyframes.push(k);
                     }
+                    s.due = now;
                 }
                 Work::Keyframe { to, mid, rid, kind, .. } if *to == s.peer => {
                     request_keyframe(s, *mid, *rid, *kind, now);
