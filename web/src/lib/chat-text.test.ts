@@ -2,7 +2,7 @@
 // recalls, previews, and dates with the month named (never "5/03").
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Conversation, Message, SystemAction } from './api';
-import { duration, fileSize, messageLine, preview, recallSentence, systemSentence } from './chat-text';
+import { callLength, duration, fileSize, messageLine, preview, recallSentence, systemSentence } from './chat-text';
 import { dayLabel, shortWhen } from './format';
 import { locale, type Lang } from './i18n.svelte';
 
@@ -33,7 +33,7 @@ function message(extra: Partial<Message>): Message {
 }
 
 const system = (action: SystemAction, members = [lei, ho], name = '') =>
-  message({ kind: 'system', sender: null, system: { action, actor: chan, members, name } });
+  message({ kind: 'system', sender: null, system: { action, actor: chan, members, name, call: null } });
 
 function inLang(lang: Lang) {
   locale.lang = lang;
@@ -52,6 +52,22 @@ describe('system messages', () => {
     expect(systemSentence(system('campus_disconnected'), 'x')).toMatch(/saíram do grupo/);
     inLang('en');
     expect(systemSentence(system('removed', [lei]), 'chan')).toBe('You removed Lei Sio Meng from the group');
+  });
+
+  it('of calls read as the record of the call, and meetings as their card or record', () => {
+    const call = (action: SystemAction, video: boolean, outcome: 'completed' | 'missed' | 'ongoing', seconds: number) =>
+      message({
+        kind: 'system',
+        sender: null,
+        system: { action, actor: chan, members: [lei], name: '', call: { id: 'c1', video, outcome, seconds } },
+      });
+    expect(systemSentence(call('call', true, 'completed', 201), 'x')).toBe('視頻通話 03:21');
+    expect(systemSentence(call('call', false, 'missed', 0), 'x')).toBe('未接來電');
+    expect(systemSentence(call('meeting', true, 'ongoing', 0), 'x')).toBe('陳大文 發起了會議');
+    expect(systemSentence(call('meeting', true, 'completed', 3723), 'x')).toBe('會議已結束，時長 1:02:03');
+    inLang('en');
+    expect(systemSentence(call('call', false, 'completed', 59), 'x')).toBe('Voice call 00:59');
+    expect(callLength(0)).toBe('00:00');
   });
 
   it('of an unknown kind fall back to a neutral sentence', () => {

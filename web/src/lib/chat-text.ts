@@ -59,8 +59,43 @@ export function systemSentence(m: Message, meId: Id | null): string {
     'announcement',
     'announcement_cleared',
   ];
+  if (s.call && (s.action === 'call' || s.action === 'meeting')) return callSentence(s.action, s.call, actor);
   if (!known.includes(s.action)) return m.text || t('chat-system-other');
   return t(`chat-system-${s.action}`, { actor, members, name: s.name, count: s.members.length });
+}
+
+/** A call's length: "03:21", or "1:02:03" past an hour. */
+export function callLength(seconds: number): string {
+  const two = (n: number) => String(n).padStart(2, '0');
+  const h = Math.floor(seconds / 3600);
+  const m = Math.floor((seconds % 3600) / 60);
+  const sec = seconds % 60;
+  return h > 0 ? `${h}:${two(m)}:${two(sec)}` : `${two(m)}:${two(sec)}`;
+}
+
+type CallNote = NonNullable<NonNullable<Message['system']>['call']>;
+
+/** A call's record: "視頻通話 03:21", "未接來電"; a meeting's card or record. */
+function callSentence(action: string, c: CallNote, actor: string): string {
+  const duration = callLength(c.seconds);
+  if (action === 'meeting') {
+    return c.outcome === 'ongoing' ? t('chat-meeting-started', { actor }) : t('chat-meeting-ended', { duration });
+  }
+  const kind = t(c.video ? 'chat-call-video' : 'chat-call-voice');
+  switch (c.outcome) {
+    case 'completed':
+      return t('chat-call-completed', { kind, duration });
+    case 'missed':
+      return t('chat-call-missed', { kind });
+    case 'declined':
+      return t('chat-call-declined', { kind });
+    case 'cancelled':
+      return t('chat-call-cancelled', { kind });
+    case 'busy':
+      return t('chat-call-busy', { kind });
+    default:
+      return kind;
+  }
 }
 
 /** "陳大文 撤回了一條消息", or "你撤回了一條消息". */
