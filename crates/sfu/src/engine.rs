@@ -237,10 +237,11 @@ impl Engine {
     }
 
     fn join(&mut self, now: Instant, room: RoomId, peer: PeerId, offer: &str) -> Result<String, SfuError> {
-        let offer = parse_offer(offer)?;
-        if !offer.to_sdp_string().contains("m=application") {
+        let parsed = parse_offer(offer)?;
+        if !offer.contains("m=application") {
             return Err(SfuError::NoDataChannel);
         }
+        let offer = parsed;
         if let Some(old) = self.by_peer.get(&(room, peer)).copied() {
             self.remove(old, false);
         }
@@ -640,12 +641,9 @@ impl Engine {
                 && self.speakers.get(room) != Some(&peer)
             {
                 self.speakers.insert(*room, peer);
-                let text = serde_json::to_string(&ToPeer::Speaker { peer }).unwrap_or_default();
                 for slot in members {
-                    if let Some(s) = self.sessions.get_mut(*slot).and_then(|s| s.as_mut())
-                        && let Some(mut ch) = s.channel.and_then(|c| s.rtc.channel(c))
-                    {
-                        let _ = ch.write(false, text.as_bytes());
+                    if let Some(s) = self.sessions.get_mut(*slot).and_then(|s| s.as_mut()) {
+                        send(s, &ToPeer::Speaker { peer });
                     }
                 }
             }

@@ -200,12 +200,17 @@ impl Call {
     }
 
     fn room(&self) -> sfu::RoomId {
-        sfu::RoomId(self.id.as_uuid().as_u128())
+        room(self.id)
     }
 
     fn has(&self, m: MemberId) -> bool {
         self.participants.iter().any(|p| p.caller.member.id == m)
     }
+}
+
+/// The media server's room of a call.
+fn room(id: CallId) -> sfu::RoomId {
+    sfu::RoomId(id.as_uuid().as_u128())
 }
 
 /// What `join` answers: the media server's SDP answer and how to reach it.
@@ -365,7 +370,7 @@ pub async fn join(state: &AppState, caller: &Caller, id: CallId, offer: &str) ->
     let (out, replaced) = {
         let mut r = state.calls.registry();
         let Some(call) = r.calls.get_mut(&id) else {
-            sfu.leave(sfu::RoomId(id.as_uuid().as_u128()), peer);
+            sfu.leave(room(id), peer);
             return Err(CallRefusal::Ended.into());
         };
         // One device per person: joining from another replaces the first.
@@ -390,7 +395,7 @@ pub async fn join(state: &AppState, caller: &Caller, id: CallId, offer: &str) ->
         (call.out(), replaced)
     };
     for p in replaced {
-        sfu.leave(sfu::RoomId(id.as_uuid().as_u128()), p);
+        sfu.leave(room(id), p);
     }
     tell(state, &out, None).await?;
     Ok(JoinOut { call: out, sdp: answer, peer_id: peer.0, ice_servers: ice_servers(state, me) })
@@ -517,7 +522,7 @@ async fn take_out(state: &AppState, id: CallId, who: &[MemberId], notice: Option
     };
     if let Some(sfu) = &state.calls.sfu {
         for p in peers {
-            sfu.leave(sfu::RoomId(id.as_uuid().as_u128()), p);
+            sfu.leave(room(id), p);
         }
     }
     if empty {

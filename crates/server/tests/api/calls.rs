@@ -3,8 +3,8 @@
 //! the apps' sockets are real WebSocket clients. Time (the ring timeout, a call's
 //! length) moves by the test's clock.
 
-use crate::chat::{direct, group, me, published};
-use crate::helpers::{Client, PASSWORD, TestApp, Ws};
+use crate::chat::{direct, group, me, published, remove_b};
+use crate::helpers::{Client, TestApp, Ws};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use server::ServerConfig;
@@ -207,13 +207,7 @@ async fn removing_a_campus_ends_the_calls_across_it_at_once() {
     let (_b_dev, jb) = join(&tb, &id).await;
     assert!(hears(&a_dev, &jb["peer_id"], 20).await);
 
-    let b = app.campus_b;
-    let (_, conf) = admin_a.post(&format!("/api/v1/interconnections/{ic}/campuses/{b}/removal"), json!({})).await;
-    let cid = conf["id"].as_str().unwrap();
-    let (s, _) = admin_a.post(&format!("/api/v1/confirmations/{cid}/password"), json!({"password": PASSWORD})).await;
-    assert_eq!(s, StatusCode::OK);
-    let (s, e) = admin_a.delete(&format!("/api/v1/interconnections/{ic}/campuses/{b}?confirmation_id={cid}")).await;
-    assert_eq!(s, StatusCode::OK, "{e}");
+    remove_b(&app, &admin_a, &ic).await;
     // Ended by the time the removal answered: both sides are told why.
     assert!(app.state.calls.media_server().unwrap().stats().await.unwrap().rooms == 0);
     for ws in [&mut wa, &mut wb] {

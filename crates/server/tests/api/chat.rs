@@ -26,6 +26,17 @@ pub(crate) async fn published(app: &TestApp) -> (Client, Client, String) {
     (admin_a, admin_b, ic)
 }
 
+/// A's admin removes campus B from the interconnection, confirming by password.
+pub(crate) async fn remove_b(app: &TestApp, admin_a: &Client, ic: &str) {
+    let b = app.campus_b;
+    let (_, conf) = admin_a.post(&format!("/api/v1/interconnections/{ic}/campuses/{b}/removal"), json!({})).await;
+    let cid = conf["id"].as_str().unwrap();
+    let (s, _) = admin_a.post(&format!("/api/v1/confirmations/{cid}/password"), json!({"password": PASSWORD})).await;
+    assert_eq!(s, StatusCode::OK);
+    let (s, e) = admin_a.delete(&format!("/api/v1/interconnections/{ic}/campuses/{b}?confirmation_id={cid}")).await;
+    assert_eq!(s, StatusCode::OK, "{e}");
+}
+
 pub(crate) async fn me(c: &Client) -> String {
     let (_, m) = c.get("/api/v1/me").await;
     m["id"].as_str().unwrap().to_owned()
@@ -330,13 +341,7 @@ async fn groups_by_the_guide_and_what_a_campus_removal_does() {
     say(&tb, &direct_conv, "d-1", "收到").await;
 
     // Remove B from the interconnection (identity confirmed by password).
-    let b = app.campus_b;
-    let (_, conf) = admin_a.post(&format!("/api/v1/interconnections/{ic}/campuses/{b}/removal"), json!({})).await;
-    let cid = conf["id"].as_str().unwrap();
-    let (s, _) = admin_a.post(&format!("/api/v1/confirmations/{cid}/password"), json!({"password": PASSWORD})).await;
-    assert_eq!(s, StatusCode::OK);
-    let (s, e) = admin_a.delete(&format!("/api/v1/interconnections/{ic}/campuses/{b}?confirmation_id={cid}")).await;
-    assert_eq!(s, StatusCode::OK, "{e}");
+    remove_b(&app, &admin_a, &ic).await;
 
     // B's teacher is told, live, in the group's own history; then it is read-only for them.
     let gone = loop {
