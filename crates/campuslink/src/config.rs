@@ -454,6 +454,7 @@ impl Config {
                 advertise,
                 max_per_room: c.max_participants.clamp(2, 500),
                 drop_after: std::time::Duration::from_secs(20),
+                tcp: true,
             }
         });
         server::calls::CallSettings {

@@ -9,6 +9,11 @@
 //! `cargo bench -p campuslink-sfu --bench forwarding`, with
 //! BENCH_ROOMS (20) × BENCH_SIZE (10) participants, BENCH_VIDEO=1 for video only at
 //! BENCH_KBPS (500) without simulcast (audio only otherwise), BENCH_SECONDS (10).
+//! BENCH_MEETING=N instead measures one meeting of N: everyone sends audio and camera in
+//! three simulcast layers and shows everyone else in a grid tile 180 lines tall (so gets
+//! the smallest layer), as a meeting of thirty does on a school's one machine.
+//! Each run also reports the server's memory per participant: the process's resident
+//! memory grown by the server's sessions, read while the participants have not started.
 //! Everything stops by itself; traffic stays on 127.0.0.1.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -37,6 +42,17 @@ fn thread_ticks(name: &str) -> u64 {
     0
 }
 
+/// This process's resident memory, in KiB (VmRSS in /proc/self/status).
+fn resident_kib() -> u64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.split_whitespace().next())
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0)
+}
+
 fn percentile(v: &mut [u32], p: f64) -> f64 {
     if v.is_empty() {
         return f64::NAN;
@@ -62,24 +78,52 @@ async fn main() {
     let video = env("BENCH_VIDEO", 0) == 1;
     let kbps = env("BENCH_KBPS", 500) as usize;
     let seconds = env("BENCH_SECONDS", 10);
-    let (sfu, _notices) =
-        Sfu::start(SfuConfig { max_per_room: size.max(2), ..SfuConfig::loopback() }).expect("media server");
+    let (sfu, _notices) = Sfu::start(SfuConfig {
+        max_per_room: size.max(env("BENCH_MEETING", 0) as usize).max(2),
+        ..SfuConfig::loopback()
+    })
+    .expect("media server");
     let epoch = Instant::now();
     let sends = if video {
         Sends { audio: false, video: true, simulcast: false, video_frame: kbps * 1000 / 8 / 30 }
     } else {
         Sends { audio: true, video: false, simulcast: false, video_frame: 0 }
     };
+    let meeting = env("BENCH_MEETING", 0) as usize;
+    let (rooms, size, video, sends) = if meeting > 0 {
+        // Loss and latency are read on the audio, which every receiver gets whole.
+        (1, meeting, false, Sends { audio: true, video: true, simulcast: true, video_frame: 2_000 })
+    } else {
+        (rooms, size, video, sends)
+    };
     let kind = if video { MediaKind::Video } else { MediaKind::Audio };
 
-    let mut members = Vec::new();
+    // Every participant's offer first, then every server session, then the participants
+    // start: the resident memory grown between the first two steps is the server's.
+    let mut clients = Vec::new();
     for room in 0..rooms {
         for i in 0..size {
             let peer = (room * size + i + 1) as u64;
-            let c = Client::new(sends, epoch).await.expect("client");
-            let answer = sfu.join(RoomId(room as u128 + 1), PeerId(peer), c.offer()).await.expect("join");
-            members.push(Member { room, peer, p: c.start(&answer).expect("start") });
+            clients.push((room, peer, Client::new(sends, epoch).await.expect("client")));
         }
+    }
+    let rss0 = resident_kib();
+    let mut answers = Vec::new();
+    for (room, peer, c) in &clients {
+        answers.push(sfu.join(RoomId(*room as u128 + 1), PeerId(*peer), c.offer()).await.expect("join"));
+    }
+    let per_participant = (resident_kib().saturating_sub(rss0)) as f64 / clients.len().max(1) as f64;
+    let mut members = Vec::new();
+    for ((room, peer, c), answer) in clients.into_iter().zip(answers) {
+        let p = c.start(&answer).expect("start");
+        if meeting > 0 {
+            for other in 1..=size as u64 {
+                if other != peer {
+                    p.want(PeerId(other), 180);
+                }
+            }
+        }
+        members.push(Member { room, peer, p });
     }
     // Everyone hears everyone before measuring; a stream that never starts is counted
     // (and reported), not waited for without end.
@@ -107,6 +151,8 @@ async fn main() {
     let elapsed = t0.elapsed().as_secs_f64();
     let after: Vec<Seen> = members.iter().map(|m| m.p.seen()).collect();
 
+    let bytes = |s: &Seen| s.arrived.values().map(|a| a.bytes).sum::<u64>();
+    let down_bytes: u64 = after.iter().zip(&before).map(|(a, b)| bytes(a) - bytes(b)).sum();
     let mut expected = 0u64;
     let mut got = 0u64;
     for (i, m) in members.iter().enumerate() {
@@ -122,11 +168,18 @@ async fn main() {
     let hz = 100.0; // USER_HZ on Linux
     let cpu = (ticks1 - ticks0) as f64 / hz / elapsed;
     let loss = 1.0 - got as f64 / expected.max(1) as f64;
+    let what = if meeting > 0 {
+        "audio + simulcast video, 180-line tiles".to_owned()
+    } else if video {
+        format!("video {kbps} kbit/s")
+    } else {
+        "audio".into()
+    };
     println!(
         "{} rooms × {} ({}): {} down-tracks, {:.0} frames/s forwarded, loss {:.3} %",
         rooms,
         size,
-        if video { format!("video {kbps} kbit/s") } else { "audio".into() },
+        what,
         stats.down_tracks,
         got as f64 / elapsed,
         loss.max(0.0) * 100.0
@@ -142,6 +195,11 @@ async fn main() {
         "  engine thread: {:.1} % of a core → {:.0} down-tracks per core",
         cpu * 100.0,
         stats.down_tracks as f64 / cpu.max(1e-6)
+    );
+    println!(
+        "  forwarded {:.1} Mbit/s of media payload to the participants; server memory {:.0} KiB per participant (at join)",
+        down_bytes as f64 * 8.0 / elapsed / 1e6,
+        per_participant
     );
     drop(members);
 

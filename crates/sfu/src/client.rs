@@ -5,6 +5,9 @@
 //! Opus or VP8 — the server never decodes — but the VP8 keyframe bit is, since the
 //! server switches layers on keyframes. Each frame carries the time it was written, so
 //! a receiver in the same process can measure what the server adds.
+//!
+//! `Client::over_tcp` is a participant on a network without UDP: it reaches the server
+//! by ICE over TCP (an active candidate, RFC 4571 frames on one connection).
 
 use crate::{PeerId, layers::Layer};
 use serde::Deserialize;
@@ -16,9 +19,10 @@ use str0m::change::{SdpAnswer, SdpOffer, SdpPendingOffer};
 use str0m::channel::ChannelId;
 use str0m::format::Codec;
 use str0m::media::{Direction, Frequency, MediaTime, Mid, Rid, Simulcast, SimulcastLayer};
-use str0m::net::{Protocol, Receive};
+use str0m::net::{Protocol, Receive, TcpType};
 use str0m::{Candidate, Event, IceConnectionState, Input, Output, Rtc};
-use tokio::net::UdpSocket;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpStream, UdpSocket};
 use tokio::sync::{mpsc, oneshot, watch};
 
 pub use str0m::media::MediaKind;
@@ -86,6 +90,8 @@ pub struct Client {
     audio: Option<Mid>,
     video: Option<Mid>,
     epoch: Instant,
+    /// Over TCP: frames read from the connection, and the sender to its writer.
+    tcp: TcpLink,
 }
 
 /// A running participant.
@@ -99,17 +105,44 @@ impl Client {
     /// Binds a socket on loopback and makes the first offer. `epoch` is the instant
     /// every participant of a benchmark measures frame times from.
     pub async fn new(sends: Sends, epoch: Instant) -> std::io::Result<Client> {
+        Client::make(sends, epoch, None).await
+    }
+
+    /// A participant whose network lets no UDP through: it connects to the server's
+    /// media port by TCP and offers only that connection's (active) candidate.
+    pub async fn over_tcp(sends: Sends, epoch: Instant, server: SocketAddr) -> std::io::Result<Client> {
+        let stream = TcpStream::connect(server).await?;
+        stream.set_nodelay(true)?;
+        Client::make(sends, epoch, Some(stream)).await
+    }
+
+    async fn make(sends: Sends, epoch: Instant, stream: Option<TcpStream>) -> std::io::Result<Client> {
         let socket = UdpSocket::bind("127.0.0.1:0").await?;
-        let local = socket.local_addr()?;
+        let local = match &stream {
+            Some(s) => s.local_addr()?,
+            None => socket.local_addr()?,
+        };
         let mut rtc = Rtc::builder()
             .set_crypto_provider(Arc::new(str0m::crypto::from_feature_flags()))
             .clear_codecs()
             .enable_opus(true, false)
             .enable_vp8(true)
             .build(Instant::now());
-        if let Ok(c) = Candidate::host(local, "udp") {
-            rtc.add_local_candidate(c);
-        }
+        let tcp = match stream {
+            Some(stream) => {
+                if let Ok(c) = Candidate::builder().tcp().host(local).tcptype(TcpType::Active).build() {
+                    rtc.add_local_candidate(c);
+                }
+                let server = stream.peer_addr()?;
+                Some((frames_of(stream), server))
+            }
+            None => {
+                if let Ok(c) = Candidate::host(local, "udp") {
+                    rtc.add_local_candidate(c);
+                }
+                None
+            }
+        };
         let mut change = rtc.sdp_api();
         let audio = sends.audio.then(|| change.add_media(MediaKind::Audio, Direction::SendOnly, None, None, None));
         let video = sends.video.then(|| {
@@ -134,6 +167,7 @@ impl Client {
             audio,
             video,
             epoch,
+            tcp: tcp.map(|((rx, tx), server)| (rx, tx, server)),
         })
     }
 
@@ -256,6 +290,12 @@ async fn run(c: Client, mut commands: mpsc::UnboundedReceiver<Cmd>, seen: watch:
                 Some(Cmd::Send(t)) => l.outbox.push(t),
                 Some(Cmd::Latencies(tx)) => { let _ = tx.send(std::mem::take(&mut l.latencies)); }
             },
+            Some(frame) = next_frame(&mut l.c.tcp) => {
+                let server = l.c.tcp.as_ref().map(|t| t.2);
+                if let Some(server) = server {
+                    l.input_from(Protocol::Tcp, server, &frame);
+                }
+            }
             r = l.c.socket.recv_from(&mut buf) => {
                 if let Ok((n, source)) = r {
                     l.input(source, &buf[..n]);
@@ -273,11 +313,12 @@ async fn run(c: Client, mut commands: mpsc::UnboundedReceiver<Cmd>, seen: watch:
 
 impl Loop {
     fn input(&mut self, source: SocketAddr, bytes: &[u8]) {
+        self.input_from(Protocol::Udp, source, bytes);
+    }
+
+    fn input_from(&mut self, proto: Protocol, source: SocketAddr, bytes: &[u8]) {
         let Ok(contents) = bytes.try_into() else { return };
-        let input = Input::Receive(
-            Instant::now(),
-            Receive { proto: Protocol::Udp, source, destination: self.c.local, contents },
-        );
+        let input = Input::Receive(Instant::now(), Receive { proto, source, destination: self.c.local, contents });
         let _ = self.c.rtc.handle_input(input);
     }
 
@@ -295,9 +336,19 @@ impl Loop {
             }
             match self.c.rtc.poll_output().ok()? {
                 Output::Timeout(t) => return Some(t),
-                Output::Transmit(t) => {
-                    let _ = self.c.socket.try_send_to(&t.contents, t.destination);
-                }
+                Output::Transmit(t) => match (&self.c.tcp, t.proto) {
+                    (Some((_, writer, _)), Protocol::Tcp) => {
+                        if let Ok(len) = u16::try_from(t.contents.len()) {
+                            let mut f = len.to_be_bytes().to_vec();
+                            f.extend_from_slice(&t.contents);
+                            let _ = writer.send(f);
+                        }
+                    }
+                    (None, Protocol::Udp) => {
+                        let _ = self.c.socket.try_send_to(&t.contents, t.destination);
+                    }
+                    _ => {}
+                },
                 Output::Event(e) => self.event(e, seen),
             }
         }
@@ -463,4 +514,41 @@ fn forwarded_streams(sdp: &str) -> Vec<(Mid, String, MediaKind)> {
     }
     flush(&mut kind, &mut mid, &mut stream);
     out
+}
+
+/// Reads RFC 4571 frames from the connection into a channel, and writes what is sent to
+/// the other channel (already framed).
+fn frames_of(stream: TcpStream) -> (mpsc::Receiver<Vec<u8>>, mpsc::UnboundedSender<Vec<u8>>) {
+    let (mut read, mut write) = stream.into_split();
+    let (in_tx, in_rx) = mpsc::channel(1024);
+    let (out_tx, mut out_rx) = mpsc::unbounded_channel::<Vec<u8>>();
+    tokio::spawn(async move {
+        loop {
+            let mut len = [0u8; 2];
+            if read.read_exact(&mut len).await.is_err() {
+                return;
+            }
+            let mut data = vec![0u8; usize::from(u16::from_be_bytes(len))];
+            if read.read_exact(&mut data).await.is_err() || in_tx.send(data).await.is_err() {
+                return;
+            }
+        }
+    });
+    tokio::spawn(async move {
+        while let Some(f) = out_rx.recv().await {
+            if write.write_all(&f).await.is_err() {
+                return;
+            }
+        }
+    });
+    (in_rx, out_tx)
+}
+
+type TcpLink = Option<(mpsc::Receiver<Vec<u8>>, mpsc::UnboundedSender<Vec<u8>>, SocketAddr)>;
+
+async fn next_frame(tcp: &mut TcpLink) -> Option<Vec<u8>> {
+    match tcp {
+        Some((rx, _, _)) => rx.recv().await,
+        None => std::future::pending().await,
+    }
 }

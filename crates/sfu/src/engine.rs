@@ -1,5 +1,9 @@
 //! The engine: every session, one socket, one loop.
 //!
+//! Media arrives on the UDP socket, or framed on a TCP connection to the same port
+//! (tcp.rs) from a network that blocks UDP; either way it is matched to its session by
+//! its source the same way.
+//!
 //! Each turn: read what datagrams are waiting (a bounded number), hand each to its
 //! session, let time pass in the sessions that are due, then drain every session that
 //! has something to say — datagrams to send, and events (media, keyframe requests,
@@ -8,6 +12,7 @@
 
 use crate::layers::{self, Layer};
 use crate::signal::{self, FromPeer, ToPeer};
+use crate::tcp::{self, TcpEvent};
 use crate::{Command, EngineClock, Notice, PeerId, RoomId, SfuConfig, SfuError, Stats};
 use std::collections::{HashMap, VecDeque};
 use std::net::SocketAddr;
@@ -16,7 +21,7 @@ use str0m::bwe::Bitrate;
 use str0m::change::{SdpAnswer, SdpOffer, SdpPendingOffer};
 use str0m::channel::ChannelId;
 use str0m::media::{Direction, KeyframeRequestKind, MediaData, MediaKind, Mid, Rid};
-use str0m::net::{Protocol, Receive};
+use str0m::net::{Protocol, Receive, TcpType};
 use str0m::{Candidate, Event, IceConnectionState, Input, Output, Rtc};
 use tokio::net::UdpSocket;
 use tokio::sync::mpsc;
@@ -110,7 +115,11 @@ pub(crate) struct Engine {
     notices: mpsc::UnboundedSender<Notice>,
     sessions: Vec<Option<Session>>,
     free: Vec<Slot>,
-    by_addr: HashMap<SocketAddr, Slot>,
+    /// Sessions by where their packets come from (UDP, or a TCP connection).
+    by_addr: HashMap<(Protocol, SocketAddr), Slot>,
+    /// Open TCP connections by their remote address: the sender to their writer.
+    tcp: HashMap<SocketAddr, mpsc::Sender<Vec<u8>>>,
+    tcp_events: Option<mpsc::Receiver<TcpEvent>>,
     by_peer: HashMap<(RoomId, PeerId), Slot>,
     rooms: HashMap<RoomId, Vec<Slot>>,
     speakers: HashMap<RoomId, PeerId>,
@@ -129,10 +138,19 @@ impl Engine {
         config: SfuConfig,
         advertise: Vec<SocketAddr>,
         socket: UdpSocket,
+        tcp_events: Option<mpsc::Receiver<TcpEvent>>,
         clock: EngineClock,
         notices: mpsc::UnboundedSender<Notice>,
     ) -> Engine {
-        let candidates = advertise.iter().filter_map(|a| Candidate::host(*a, "udp").ok()).collect();
+        let mut candidates: Vec<Candidate> = advertise.iter().filter_map(|a| Candidate::host(*a, "udp").ok()).collect();
+        if tcp_events.is_some() {
+            // Passive: the browser connects (RFC 6544). Below the UDP ones in priority.
+            candidates.extend(
+                advertise
+                    .iter()
+                    .filter_map(|a| Candidate::builder().tcp().host(*a).tcptype(TcpType::Passive).build().ok()),
+            );
+        }
         let local = socket.local_addr().unwrap_or(config.bind);
         let now = clock.now();
         Engine {
@@ -144,6 +162,8 @@ impl Engine {
             sessions: Vec::new(),
             free: Vec::new(),
             by_addr: HashMap::new(),
+            tcp: HashMap::new(),
+            tcp_events,
             by_peer: HashMap::new(),
             rooms: HashMap::new(),
             speakers: HashMap::new(),
@@ -177,13 +197,24 @@ impl Engine {
                 },
                 r = self.socket.recv_from(&mut buf) => {
                     if let Ok((n, source)) = r {
-                        self.receive(source, &buf[..n]);
+                        self.receive(Protocol::Udp, source, &buf[..n]);
                     }
                     // Then whatever else is waiting, without waiting for more.
                     for _ in 1..READ_BATCH {
                         match self.socket.try_recv_from(&mut buf) {
-                            Ok((n, source)) => self.receive(source, &buf[..n]),
+                            Ok((n, source)) => {
+                                self.receive(Protocol::Udp, source, &buf[..n]);
+                            }
                             Err(_) => break,
+                        }
+                    }
+                },
+                Some(e) = next_tcp(&mut self.tcp_events) => {
+                    self.tcp_event(e);
+                    for _ in 1..READ_BATCH {
+                        match self.tcp_events.as_mut().map(|r| r.try_recv()) {
+                            Some(Ok(e)) => self.tcp_event(e),
+                            _ => break,
                         }
                     }
                 },
@@ -323,14 +354,34 @@ impl Engine {
         Ok(answer)
     }
 
-    fn receive(&mut self, source: SocketAddr, bytes: &[u8]) {
+    fn tcp_event(&mut self, e: TcpEvent) {
+        match e {
+            TcpEvent::Opened { from, writer } => {
+                self.tcp.insert(from, writer);
+            }
+            TcpEvent::Frame { from, data } => {
+                let known = self.by_addr.contains_key(&(Protocol::Tcp, from));
+                // A connection's first frame must be a session's connectivity check.
+                if !self.receive(Protocol::Tcp, from, &data) && !known {
+                    self.tcp.remove(&from);
+                }
+            }
+            TcpEvent::Closed { from } => {
+                self.tcp.remove(&from);
+                self.by_addr.remove(&(Protocol::Tcp, from));
+            }
+        }
+    }
+
+    /// Hands a packet to its session; whether one took it.
+    fn receive(&mut self, proto: Protocol, source: SocketAddr, bytes: &[u8]) -> bool {
         let Ok(contents) = bytes.try_into() else {
             self.unmatched += 1;
-            return;
+            return false;
         };
         let now = self.clock.now();
-        let input = Input::Receive(now, Receive { proto: Protocol::Udp, source, destination: self.local, contents });
-        let slot = match self.by_addr.get(&source).copied() {
+        let input = Input::Receive(now, Receive { proto, source, destination: self.local, contents });
+        let slot = match self.by_addr.get(&(proto, source)).copied() {
             Some(slot) if self.sessions[slot].as_ref().is_some_and(|s| s.rtc.accepts(&input)) => Some(slot),
             _ => {
                 // A new address (or one that changed hands): only a STUN request naming a
@@ -342,14 +393,14 @@ impl Engine {
                     .find(|(_, s)| s.as_ref().is_some_and(|s| s.rtc.accepts(&input)))
                     .map(|(i, _)| i);
                 if let Some(slot) = found {
-                    self.by_addr.insert(source, slot);
+                    self.by_addr.insert((proto, source), slot);
                 }
                 found
             }
         };
         let Some(slot) = slot else {
             self.unmatched += 1;
-            return;
+            return false;
         };
         if let Some(s) = self.sessions[slot].as_mut() {
             if let Err(e) = s.rtc.handle_input(input) {
@@ -358,6 +409,7 @@ impl Engine {
             }
             s.due = now;
         }
+        true
     }
 
     /// Sessions whose time has come, and everything their output leads to.
@@ -412,10 +464,18 @@ impl Engine {
                     s.due = t;
                     return;
                 }
-                Output::Transmit(t) => {
+                Output::Transmit(t) => match t.proto {
                     // A full send buffer drops the datagram, as the network would.
-                    let _ = self.socket.try_send_to(&t.contents, t.destination);
-                }
+                    Protocol::Udp => {
+                        let _ = self.socket.try_send_to(&t.contents, t.destination);
+                    }
+                    Protocol::Tcp => {
+                        if let (Some(w), Some(f)) = (self.tcp.get(&t.destination), tcp::frame(&t.contents)) {
+                            let _ = w.try_send(f);
+                        }
+                    }
+                    _ => {}
+                },
                 Output::Event(e) => self.event(slot, e, now),
             }
         }
@@ -608,7 +668,15 @@ impl Engine {
         s.rtc.disconnect();
         self.free.push(slot);
         self.by_peer.remove(&(s.room, s.peer));
-        self.by_addr.retain(|_, v| *v != slot);
+        let tcp = &mut self.tcp;
+        self.by_addr.retain(|(proto, addr), v| {
+            let keep = *v != slot;
+            // Its TCP connection closes with it.
+            if !keep && *proto == Protocol::Tcp {
+                tcp.remove(addr);
+            }
+            keep
+        });
         if let Some(members) = self.rooms.get_mut(&s.room) {
             members.retain(|m| *m != slot);
             if members.is_empty() {
@@ -651,6 +719,14 @@ impl Engine {
         for s in self.sessions.iter_mut().flatten() {
             s.level = 127;
         }
+    }
+}
+
+/// The next event of the TCP connections; never, without them.
+async fn next_tcp(events: &mut Option<mpsc::Receiver<TcpEvent>>) -> Option<TcpEvent> {
+    match events {
+        Some(rx) => rx.recv().await,
+        None => std::future::pending().await,
     }
 }
 

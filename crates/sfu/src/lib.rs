@@ -21,6 +21,7 @@ pub mod client;
 mod engine;
 pub mod layers;
 pub mod signal;
+mod tcp;
 
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
@@ -55,6 +56,8 @@ pub struct SfuConfig {
     /// How long a participant whose connection dropped (or never completed) is kept
     /// before it is removed and the server told.
     pub drop_after: Duration,
+    /// Also take ICE over TCP on the same port (RFC 6544), for networks without UDP.
+    pub tcp: bool,
 }
 
 impl SfuConfig {
@@ -65,6 +68,7 @@ impl SfuConfig {
             advertise: Vec::new(),
             max_per_room: 50,
             drop_after: Duration::from_secs(20),
+            tcp: true,
         }
     }
 }
@@ -169,6 +173,19 @@ impl Sfu {
         let socket = std::net::UdpSocket::bind(config.bind)?;
         socket.set_nonblocking(true)?;
         let local = socket.local_addr()?;
+        // ICE over TCP on the same port, for networks that block UDP. Without it (the
+        // port is taken for TCP) calls still work wherever UDP does.
+        let tcp = if config.tcp {
+            match std::net::TcpListener::bind(local).and_then(|l| l.set_nonblocking(true).map(|()| l)) {
+                Ok(l) => Some(l),
+                Err(e) => {
+                    tracing::warn!(error = %e, addr = %local, "the media server takes no TCP connections");
+                    None
+                }
+            }
+        } else {
+            None
+        };
         let advertise: Vec<SocketAddr> = if config.advertise.is_empty() {
             if local.ip().is_unspecified() {
                 return Err(std::io::Error::new(
@@ -192,8 +209,15 @@ impl Sfu {
                 }
             };
             runtime.block_on(async move {
+                let tcp_events = tcp.and_then(|l| tokio::net::TcpListener::from_std(l).ok()).map(|l| {
+                    let (tx, rx) = mpsc::channel(1024);
+                    tokio::spawn(tcp::accept(l, tx));
+                    rx
+                });
                 match tokio::net::UdpSocket::from_std(socket) {
-                    Ok(socket) => engine::Engine::new(config, advertise, socket, engine_clock, notices).run(rx).await,
+                    Ok(socket) => {
+                        engine::Engine::new(config, advertise, socket, tcp_events, engine_clock, notices).run(rx).await
+                    }
                     Err(e) => tracing::error!(error = %e, "the media server could not use its socket"),
                 }
             });

@@ -250,3 +250,36 @@ async fn a_participant_whose_network_dies_is_dropped_and_can_rejoin() {
     assert!(hears_more(&b, 1, 20).await);
     assert!(hears_more(&a, 2, 20).await);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_participant_without_udp_reaches_the_server_over_tcp() {
+    let (sfu, _notices) = Sfu::start(SfuConfig::loopback()).expect("sfu");
+    // The server's passive TCP candidate is in its answer, on the media port.
+    let c = Client::over_tcp(Sends::default(), Instant::now(), sfu.local_addr()).await.expect("a TCP client");
+    let answer = sfu.join(RoomId(9), PeerId(1), c.offer()).await.expect("joined");
+    assert!(answer.contains(" tcp ") && answer.contains("tcptype passive"), "{answer}");
+    let a = c.start(&answer).expect("started");
+    let b = join(&sfu, 9, 2, Sends::default()).await;
+    for (p, from) in [(&a, 2), (&b, 1)] {
+        assert!(p.wait_for(WITHIN, |s| audio(s, from) >= 50 && video(s, from) >= 20).await, "{:?}", p.seen());
+    }
+    let stats = sfu.stats().await.expect("stats");
+    assert_eq!((stats.peers, stats.connected), (2, 2));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_tcp_connection_that_names_no_session_is_closed() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let (sfu, _notices) = Sfu::start(SfuConfig::loopback()).expect("sfu");
+    let mut junk = tokio::net::TcpStream::connect(sfu.local_addr()).await.expect("connects");
+    junk.write_all(&[0, 4, 1, 2, 3, 4]).await.expect("writes");
+    // The server closes it: the read ends (no data, or reset).
+    let mut buf = [0u8; 16];
+    let read = tokio::time::timeout(WITHIN, junk.read(&mut buf)).await.expect("closed in time");
+    assert!(matches!(read, Ok(0) | Err(_)), "{read:?}");
+    // And the server goes on: a call still works.
+    let a = join(&sfu, 10, 1, Sends::default()).await;
+    let b = join(&sfu, 10, 2, Sends::default()).await;
+    assert!(b.wait_for(WITHIN, |s| audio(s, 1) >= 20).await);
+    drop(a);
+}
