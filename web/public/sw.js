@@ -67,6 +67,10 @@ const WORDS = {
     image: '[圖片]',
     file: '[文件]',
     voice: '[語音]',
+    callVideo: '邀請你視頻通話',
+    callVoice: '邀請你語音通話',
+    missed: '未接來電',
+    someone: '有人',
   },
   pt: {
     message: 'Tem uma nova mensagem',
@@ -75,6 +79,10 @@ const WORDS = {
     image: '[Imagem]',
     file: '[Ficheiro]',
     voice: '[Voz]',
+    callVideo: 'Videochamada a chegar',
+    callVoice: 'Chamada de voz a chegar',
+    missed: 'Chamada não atendida',
+    someone: 'Alguém',
   },
   en: {
     message: 'You have a new message',
@@ -83,6 +91,10 @@ const WORDS = {
     image: '[Picture]',
     file: '[File]',
     voice: '[Voice]',
+    callVideo: 'Incoming video call',
+    callVoice: 'Incoming voice call',
+    missed: 'Missed call',
+    someone: 'Someone',
   },
 };
 
@@ -95,6 +107,18 @@ async function showPush(d) {
   const w = words();
   const lang = (self.navigator.language || 'zh').slice(0, 2);
   const sender = (lang === 'pt' || lang === 'en') && d.sender_pt ? d.sender_pt : d.sender_zh || '';
+  if (d.call) {
+    // A call: one notification per call, ringing until touched, then 未接來電 in its place.
+    return self.registration.showNotification(sender || w.someone, {
+      body: d.call.missed ? w.missed : d.call.video ? w.callVideo : w.callVoice,
+      tag: `call-${d.call.id}`,
+      renotify: true,
+      requireInteraction: !d.call.missed,
+      icon: '/icons/icon-192.png',
+      badge: '/icons/icon-192.png',
+      data: { url: d.url || '/chats' },
+    });
+  }
   const tag = d.conversation_id || 'campuslink';
   const earlier = await self.registration.getNotifications({ tag });
   const count = (earlier[0]?.data?.count || 0) + 1;

@@ -327,7 +327,23 @@ pub async fn start(state: &AppState, caller: &Caller, c: ConversationId, video: 
     let note = (!direct).then(|| record(&call, Outcome::Ongoing, 0));
     let out = call.out();
     tell(state, &out, note).await?;
+    ring_push(state, &call, false);
     Ok(out)
+}
+
+/// A direct call ringing (or missed) reaches the phone of the one called by Web Push
+/// when no app of theirs is open.
+fn ring_push(state: &AppState, call: &Call, missed: bool) {
+    let Some(callee) = call.callee else { return };
+    state.push.ring(crate::push::Ring {
+        call_id: call.id,
+        conversation_id: call.conversation,
+        caller: call.host,
+        callee,
+        video: call.video,
+        missed,
+        ttl_seconds: state.config.calls.ring_timeout.as_secs().try_into().unwrap_or(u32::MAX),
+    });
 }
 
 /// The record of a call in its chat: `call` for a direct one, `meeting` for a group's
@@ -583,7 +599,11 @@ pub async fn sweep(state: &AppState) -> ApiResult<usize> {
         .map(|c| c.id)
         .collect();
     for id in &due {
+        let call = state.calls.get(*id);
         end(state, *id, End::Timeout).await?;
+        if let Some(call) = call {
+            ring_push(state, &call, true);
+        }
     }
     Ok(due.len())
 }

@@ -11,6 +11,10 @@
 //! Several messages of one chat collapse into one notification (the push `Topic` on the
 //! way, the notification `tag` on the device).
 //!
+//! A direct call ringing is pushed too, to the devices of the one called that have no
+//! open app: urgent, kept by the push service only while it rings, and replaced on the
+//! device by 未接來電 if nobody answered.
+//!
 //! Best effort by design: a notification that cannot be delivered is not retried
 //! forever (the message itself is durable and the app catches up when opened); a push
 //! service saying the subscription is gone (404, 410) removes it.
@@ -45,7 +49,27 @@ pub struct Push {
     client: reqwest::Client,
     /// Subscriptions may name `http://127.0.0.1…` (tests' own push endpoint).
     pub allow_loopback_http: bool,
-    tx: mpsc::Sender<Arc<Message>>,
+    tx: mpsc::Sender<Job>,
+}
+
+/// What the notifier has to tell.
+enum Job {
+    Message(Arc<Message>),
+    Call(Ring),
+}
+
+/// A direct call for the notifier: ringing, or missed.
+#[derive(Clone, Debug)]
+pub struct Ring {
+    pub call_id: domain::CallId,
+    pub conversation_id: ConversationId,
+    pub caller: MemberId,
+    pub callee: MemberId,
+    pub video: bool,
+    /// Nobody answered: the ringing notification becomes 未接來電.
+    pub missed: bool,
+    /// How long the ringing lasts: the push service keeps it no longer.
+    pub ttl_seconds: u32,
 }
 
 impl Push {
@@ -78,8 +102,13 @@ impl Push {
     /// Hands a message committed on this node to the notifier; never waits.
     pub fn message(&self, m: Arc<Message>) {
         if m.system.is_none() && m.sender_id.is_some() {
-            let _ = self.tx.try_send(m);
+            let _ = self.tx.try_send(Job::Message(m));
         }
+    }
+
+    /// Hands a ringing (or missed) direct call to the notifier; never waits.
+    pub fn ring(&self, r: Ring) {
+        let _ = self.tx.try_send(Job::Call(r));
     }
 }
 
@@ -178,25 +207,35 @@ pub struct Payload {
     pub mention: bool,
     /// Where the app opens.
     pub url: String,
+    /// A direct call ringing (or missed): the sender is the caller.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub call: Option<CallPush>,
+}
+
+/// What a call's notification says.
+#[derive(Debug, Serialize, Deserialize, PartialEq, Eq)]
+pub struct CallPush {
+    pub id: domain::CallId,
+    pub video: bool,
+    pub missed: bool,
 }
 
 /// The notifier: for each message, who should hear of it and on which devices.
-async fn notify(
-    push: std::sync::Weak<Push>,
-    store: Store,
-    hub: Arc<crate::live::Hub>,
-    mut rx: mpsc::Receiver<Arc<Message>>,
-) {
+async fn notify(push: std::sync::Weak<Push>, store: Store, hub: Arc<crate::live::Hub>, mut rx: mpsc::Receiver<Job>) {
     let limit = Arc::new(tokio::sync::Semaphore::new(CONCURRENCY));
-    while let Some(m) = rx.recv().await {
+    while let Some(job) = rx.recv().await {
         let Some(push) = push.upgrade() else { return };
-        match deliveries(&store, &hub, &m).await {
+        let (list, delivery) = match &job {
+            Job::Message(m) => (deliveries(&store, &hub, m).await, Delivery::message()),
+            Job::Call(r) => (ring_deliveries(&store, &hub, r).await, Delivery::call(r)),
+        };
+        match list {
             Ok(list) => {
                 for (sub, payload) in list {
                     let Ok(permit) = limit.clone().acquire_owned().await else { return };
                     let (push, store) = (push.clone(), store.clone());
                     tokio::spawn(async move {
-                        send(&push, &store, &sub, &payload).await;
+                        send(&push, &store, &sub, &payload, delivery).await;
                         drop(permit);
                     });
                 }
@@ -247,15 +286,77 @@ async fn deliveries(
                 attachment: m.attachment.as_ref().filter(|_| preview).map(|a| a.kind.as_str().to_owned()),
                 mention: mentioned(s.member_id),
                 url: format!("/chats/{}", m.conversation_id),
+                call: None,
             };
             (s, payload)
         })
         .collect())
 }
 
+/// The devices of the one a call rings that have no open app, with what to tell them
+/// (the caller's name only where previews are on).
+async fn ring_deliveries(
+    store: &Store,
+    hub: &crate::live::Hub,
+    r: &Ring,
+) -> store::Result<Vec<(PushSubscription, Payload)>> {
+    let told = hub.offline(&[r.callee]);
+    if told.is_empty() {
+        return Ok(Vec::new());
+    }
+    let subs = store.subscriptions_of(&told).await?;
+    if subs.is_empty() {
+        return Ok(Vec::new());
+    }
+    let refs = hub.refs.many(store, &[r.caller]).await?;
+    let who = refs.get(&r.caller);
+    Ok(subs
+        .into_iter()
+        .map(|s| {
+            let preview = s.preview;
+            let payload = Payload {
+                conversation_id: r.conversation_id,
+                kind: "direct".into(),
+                group: String::new(),
+                sender_zh: if preview { who.map(|w| w.name_zh.clone()).unwrap_or_default() } else { String::new() },
+                sender_pt: if preview { who.map(|w| w.name_pt.clone()).unwrap_or_default() } else { String::new() },
+                text: String::new(),
+                attachment: None,
+                mention: false,
+                url: format!("/chats/{}", r.conversation_id),
+                call: Some(CallPush { id: r.call_id, video: r.video, missed: r.missed }),
+            };
+            (s, payload)
+        })
+        .collect())
+}
+
+/// How a notification travels: how long the push service keeps it, how urgent it is,
+/// and what it replaces there.
+#[derive(Clone, Copy)]
+struct Delivery {
+    ttl_seconds: u32,
+    urgent: bool,
+    /// Collapse with the chat's other notifications (messages), or not (a call).
+    by_chat: bool,
+}
+
+impl Delivery {
+    /// An @mention is urgent for the one it names: the payload says so per device.
+    fn message() -> Delivery {
+        Delivery { ttl_seconds: TTL_SECONDS, urgent: false, by_chat: true }
+    }
+
+    fn call(r: &Ring) -> Delivery {
+        // A ringing call is worth nothing once it stops ringing; a missed one keeps.
+        let ttl_seconds = if r.missed { TTL_SECONDS } else { r.ttl_seconds.max(1) };
+        Delivery { ttl_seconds, urgent: !r.missed, by_chat: false }
+    }
+}
+
 /// Encrypts and posts one notification; a subscription the push service no longer
 /// knows is removed.
-async fn send(push: &Push, store: &Store, sub: &PushSubscription, payload: &Payload) {
+async fn send(push: &Push, store: &Store, sub: &PushSubscription, payload: &Payload, how: Delivery) {
     let Ok(parsed) = webpush::parse_subscription(&sub.endpoint, &sub.p256dh, &sub.auth, push.allow_loopback_http)
     else {
         let _ = store.drop_subscription(&sub.endpoint).await;
@@ -280,16 +381,15 @@ async fn send(push: &Push, store: &Store, sub: &PushSubscription, payload: &Payl
         }
     };
     // Several messages of one chat replace each other while the device is offline.
-    let topic = topic(payload.conversation_id);
-    let urgency = if payload.mention { webpush::Urgency::High } else { webpush::Urgency::Normal };
-    let headers =
-        match webpush::headers(&webpush::PushHeaders { ttl_seconds: TTL_SECONDS, urgency, topic: Some(topic) }) {
-            Ok(h) => h,
-            Err(e) => {
-                tracing::warn!(error = %e, "push: bad headers");
-                return;
-            }
-        };
+    let topic = how.by_chat.then(|| topic(payload.conversation_id));
+    let urgency = if payload.mention || how.urgent { webpush::Urgency::High } else { webpush::Urgency::Normal };
+    let headers = match webpush::headers(&webpush::PushHeaders { ttl_seconds: how.ttl_seconds, urgency, topic }) {
+        Ok(h) => h,
+        Err(e) => {
+            tracing::warn!(error = %e, "push: bad headers");
+            return;
+        }
+    };
     let mut req = push.client.post(&sub.endpoint).header("authorization", auth).body(body);
     for (k, v) in headers {
         req = req.header(k, v);

@@ -233,3 +233,53 @@ async fn malformed_subscriptions_are_refused_with_their_field() {
     assert_eq!(s, StatusCode::FORBIDDEN, "bureau officers have no chats to be told of");
     app.stop().await;
 }
+
+#[tokio::test]
+async fn a_call_rings_a_closed_app_by_web_push_and_a_missed_one_says_so() {
+    let calls = server::calls::CallSettings { sfu: Some(sfu::SfuConfig::loopback()), ..Default::default() };
+    let app = TestApp::spawn_with(ServerConfig { push_allow_loopback_http: true, calls, ..Default::default() }).await;
+    published(&app).await;
+    let mut service = PushService::start().await;
+    let ta = app.login("teacher.a").await;
+    let tb = app.login("teacher.b").await;
+    let conv = direct(&ta, &me(&tb).await).await;
+    let phone = Device::new(&service, "phone");
+    let (s, out) = subscribe(&tb, phone.subscription(true)).await;
+    assert_eq!(s, StatusCode::CREATED, "{out}");
+
+    // B's app is closed: the ring reaches the phone, urgent, kept only while it rings.
+    let (s, call) = ta.post(&format!("/api/v1/conversations/{conv}/calls"), json!({"video": true})).await;
+    assert_eq!(s, StatusCode::CREATED, "{call}");
+    let r = service.next().await;
+    let p = phone.open(&app, &r);
+    let ring = p.call.as_ref().expect("a call's notification");
+    assert_eq!((ring.id.to_string().as_str(), ring.video, ring.missed), (call["id"].as_str().unwrap(), true, false));
+    assert_eq!((p.sender_zh.as_str(), p.url.clone()), ("a成員", format!("/chats/{conv}")));
+    assert_eq!(r.headers["urgency"], "high");
+    assert_eq!(r.headers["ttl"], "45");
+    assert!(r.headers.get("topic").is_none(), "a call does not replace the chat's messages");
+
+    // Nobody answers: 未接來電 in its place.
+    app.clock.advance(std::time::Duration::from_secs(45));
+    assert_eq!(server::calls::sweep(&app.state).await.unwrap(), 1);
+    let r = service.next().await;
+    let p = phone.open(&app, &r);
+    assert!(p.call.as_ref().is_some_and(|c| c.missed), "{p:?}");
+
+    // With B's app open, the app rings and the phone is not pushed.
+    let mut ws = tb.ws().await;
+    ws.hello(None).await;
+    let (s, call) = ta.post(&format!("/api/v1/conversations/{conv}/calls"), json!({"video": false})).await;
+    assert_eq!(s, StatusCode::CREATED, "{call}");
+    let (s, _) = ta.post(&format!("/api/v1/calls/{}/leave", call["id"].as_str().unwrap()), json!({})).await;
+    assert_eq!(s, StatusCode::NO_CONTENT);
+    // A message after it is what the phone gets next (once the app is closed): no ring came.
+    ws.close().await;
+    while app.state.hub.connections() > 0 {
+        tokio::task::yield_now().await;
+    }
+    say(&ta, &conv, "r-1", "剛才打給你").await;
+    let r = service.next().await;
+    let p = phone.open(&app, &r);
+    assert_eq!((p.text.as_str(), p.call.is_none()), ("剛才打給你", true));
+}
