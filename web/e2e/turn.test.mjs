@@ -64,6 +64,8 @@ async function startTurn(dir) {
       '--no-rfc5780',
       '--log-file=stdout',
       '--simple-log',
+      // Moderate verbosity logs each allocation, which the test looks for.
+      '--verbose',
       `--pidfile=${path.join(dir, 'turnserver.pid')}`,
       `--userdb=${path.join(dir, 'turndb')}`,
     ],
@@ -261,7 +263,7 @@ describe('a call relayed through TURN (coturn)', () => {
     const B = await signedIn(env, 'teacher.b2');
     try {
       await withScreenshot(A.page, 'turn-call', async () => {
-        for (const p of [A, B]) await installClient(p);
+        for (const p of [A, B]) await installClient(p.page);
         const chat = await api(A, 'POST', '/conversations/direct', { member_id: B.me.id });
         const call = await api(A, 'POST', `/conversations/${chat.id}/calls`, { video: true });
         assert.equal(call.status, 'ringing');
