@@ -33,16 +33,17 @@ export async function assertFits(page, where) {
 
 /**
  * Starts `campuslink demo` on a free port with a fresh data directory.
- * Resolves once it prints `listening on http://127.0.0.1:PORT`.
+ * Resolves once it prints `listening on http://127.0.0.1:PORT`. `options.env` adds to
+ * (or overrides) the server's environment, e.g. `CAMPUSLINK__SECTION__KEY` settings.
  */
-export async function startServer() {
+export async function startServer(options = {}) {
   const bin = process.env.CAMPUSLINK_BIN
     ? path.resolve(process.env.CAMPUSLINK_BIN)
     : path.resolve(webDir, '../target/debug/campuslink');
   const data = await mkdtemp(path.join(tmpdir(), 'campuslink-e2e-'));
   const proc = spawn(bin, ['demo', '--listen', '127.0.0.1:0', '--data', data], {
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, RUST_LOG: process.env.RUST_LOG ?? 'warn' },
+    env: { ...process.env, RUST_LOG: process.env.RUST_LOG ?? 'warn', ...options.env },
   });
   // If the test process dies before `stop()`, the server must not outlive it.
   const killOnExit = () => {
@@ -110,6 +111,10 @@ export function launchBrowser() {
       '--disable-sync',
       '--no-first-run',
       '--disable-quic',
+      // WebRTC on loopback: the tests run in a namespace with only `lo` (e2e/run.mjs), where
+      // Chromium would otherwise gather no candidate, or hide it behind an mDNS name.
+      '--allow-loopback-in-peer-connection',
+      '--disable-features=WebRtcHideLocalIpsWithMdns',
       // A fake microphone and camera, granted without asking: voice messages (and calls)
       // record a test tone.
       '--use-fake-device-for-media-stream',

@@ -264,8 +264,16 @@ impl Config {
             Some(f) => b = b.add_source(config::File::from(f).required(true)),
             None => b = b.add_source(config::File::with_name("campuslink.toml").required(false)),
         }
+        // A list is given in the environment comma-separated, e.g.
+        // CAMPUSLINK__CALLS__ICE_SERVERS=stun:a.mo:3478,turn:b.mo:3478?transport=udp.
         b = b.add_source(
-            config::Environment::with_prefix("CAMPUSLINK").prefix_separator("__").separator("__").try_parsing(true),
+            config::Environment::with_prefix("CAMPUSLINK")
+                .prefix_separator("__")
+                .separator("__")
+                .try_parsing(true)
+                .list_separator(",")
+                .with_list_parse_key("calls.advertise")
+                .with_list_parse_key("calls.ice_servers"),
         );
         // The config crate's messages name the key (`… for key `server.listen``) and,
         // for a file, the file; an unknown key is refused by `deny_unknown_fields`.

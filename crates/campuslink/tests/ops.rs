@@ -39,6 +39,9 @@ fn check_config_prints_the_settings_in_effect_without_secrets() {
         &[
             ("CAMPUSLINK__AUTH__SESSION_HOURS", "12"),
             ("CAMPUSLINK__DATABASE__URL", "postgres://campuslink:s3cret@db/campuslink"),
+            ("CAMPUSLINK__CALLS__ICE_SERVERS", "stun:stun.school.mo:3478,turn:turn.school.mo:3478?transport=udp"),
+            ("CAMPUSLINK__CALLS__TURN_SECRET", "turn-s3cret"),
+            ("CAMPUSLINK__CALLS__ADVERTISE", "10.0.0.5"),
         ],
     );
     let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
@@ -51,6 +54,10 @@ fn check_config_prints_the_settings_in_effect_without_secrets() {
         "lockout_minutes = 15",           // a default
         "smtp_password = \"****\"",       // hidden
         "url = \"****\"",                 // hidden
+        // lists, comma-separated in the environment
+        "ice_servers = [\"stun:stun.school.mo:3478\", \"turn:turn.school.mo:3478?transport=udp\"]",
+        "advertise = [\"10.0.0.5\"]",
+        "turn_secret = \"****\"",
     ] {
         assert!(stdout.contains(line), "{line} missing from:\n{stdout}");
     }

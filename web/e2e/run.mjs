@@ -1,0 +1,75 @@
+// `npm run e2e [-- FILE…]`: the browser tests, in a network namespace of their own
+// that has only the loopback interface, so a test can send nothing past 127.0.0.0/8
+// however Chromium gathers WebRTC candidates or announces mDNS names. Where the
+// current namespace has any other interface, this re-runs itself under `unshare --net`
+// (as root) or `unshare --user --map-root-user --net`, brings `lo` up, and then runs
+// `node --test` on the files given (default: every e2e/*.test.mjs).
+import { spawn, spawnSync } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+import { constants } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const self = fileURLToPath(import.meta.url);
+const e2eDir = path.dirname(self);
+const MARK = 'CAMPUSLINK_E2E_NETNS';
+
+/** The interfaces of this process's network namespace (not sysfs's, which may differ). */
+function interfaces() {
+  return readFileSync('/proc/self/net/dev', 'utf8')
+    .split('\n')
+    .slice(2)
+    .map((l) => l.split(':')[0].trim())
+    .filter(Boolean);
+}
+
+function fail(message) {
+  console.error(`e2e: ${message}`);
+  process.exit(1);
+}
+
+/** Runs `cmd` with this process's stdio, exiting as it exits. */
+function runAndExit(cmd, args, env = process.env) {
+  const child = spawn(cmd, args, { stdio: 'inherit', env });
+  for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => child.kill(sig));
+  child.on('error', (e) => fail(`cannot run ${cmd}: ${e.message}`));
+  child.on('exit', (code, signal) => process.exit(code ?? 128 + (constants.signals[signal] ?? 0)));
+}
+
+const others = interfaces().filter((i) => i !== 'lo');
+if (others.length && process.env[MARK]) {
+  fail(`the new network namespace still has ${others.join(', ')}; refusing to run the browser tests`);
+} else if (others.length) {
+  const ways = [
+    ...(process.getuid?.() === 0 ? [['--net']] : []),
+    ['--user', '--map-root-user', '--net'],
+  ];
+  const tried = [];
+  const way = ways.find((flags) => {
+    const probe = spawnSync('unshare', [...flags, 'true'], { encoding: 'utf8' });
+    if (probe.status === 0) return true;
+    tried.push(`unshare ${flags.join(' ')}: ${(probe.error?.message ?? probe.stderr).trim() || `exit ${probe.status}`}`);
+    return false;
+  });
+  if (!way) {
+    fail(
+      `this network namespace has ${others.join(', ')} besides lo, and a loopback-only one cannot be made ` +
+        `(the browser tests must send nothing past 127.0.0.0/8):\n  ${tried.join('\n  ')}\n` +
+        'Run them as root, or where unprivileged user namespaces are allowed (util-linux unshare).',
+    );
+  }
+  runAndExit('unshare', [...way, process.execPath, self, ...process.argv.slice(2)], { ...process.env, [MARK]: '1' });
+} else {
+  if (process.env[MARK]) {
+    const up = spawnSync('ip', ['link', 'set', 'lo', 'up'], { encoding: 'utf8' });
+    if (up.status !== 0) fail(`cannot bring lo up (iproute2's ip): ${(up.error?.message ?? up.stderr).trim()}`);
+  }
+  const files = process.argv.slice(2);
+  const tests = files.length
+    ? files
+    : readdirSync(e2eDir)
+        .filter((f) => f.endsWith('.test.mjs'))
+        .sort()
+        .map((f) => path.join(e2eDir, f));
+  runAndExit(process.execPath, ['--test', '--test-concurrency=2', ...tests]);
+}
