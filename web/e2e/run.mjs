@@ -1,11 +1,12 @@
 // `npm run e2e [-- FILE…]`: the browser tests, in a network namespace of their own
-// that has only the loopback interface, so a test can send nothing past 127.0.0.0/8
-// however Chromium gathers WebRTC candidates or announces mDNS names. Where the
-// current namespace has any other interface, this re-runs itself under `unshare --net`
-// (as root) or `unshare --user --map-root-user --net`, brings `lo` up, and then runs
-// `node --test` on the files given (default: every e2e/*.test.mjs).
+// that reaches nothing outside it, with only 127.0.0.0/8 addresses, so a test can send
+// nothing past 127.0.0.0/8 however Chromium gathers WebRTC candidates or announces mDNS
+// names. Where the current namespace has any interface but loopback, this re-runs
+// itself under `unshare --net` (as root) or `unshare --user --map-root-user --net`, sets
+// the new namespace up (setUpNamespace), and then runs `node --test` on the files given
+// (default: every e2e/*.test.mjs).
 import { spawn, spawnSync } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { constants } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -36,6 +37,32 @@ function runAndExit(cmd, args, env = process.env) {
   child.on('exit', (code, signal) => process.exit(code ?? 128 + (constants.signals[signal] ?? 0)));
 }
 
+/** `ip …` in the new namespace, or a clear stop. */
+function ip(...args) {
+  const r = spawnSync('ip', args, { encoding: 'utf8' });
+  if (r.status !== 0) fail(`ip ${args.join(' ')} (iproute2): ${(r.error?.message ?? r.stderr).trim()}`);
+}
+
+/**
+ * Brings `lo` up, and adds a pair of virtual interfaces joined to each other and to
+ * nothing else, with 127.0.1.1 and no IPv6: Chromium counts itself offline with only a
+ * loopback interface (navigator.onLine is false, and the app then waits for a network),
+ * and the pair makes it online while every packet stays in 127.0.0.0/8 in this namespace.
+ */
+function setUpNamespace() {
+  ip('link', 'set', 'lo', 'up');
+  ip('link', 'add', 'cl0', 'type', 'veth', 'peer', 'name', 'cl1');
+  for (const dev of ['cl0', 'cl1']) {
+    try {
+      writeFileSync(`/proc/sys/net/ipv6/conf/${dev}/disable_ipv6`, '1');
+    } catch (e) {
+      fail(`cannot turn IPv6 off on ${dev}: ${e.message}`);
+    }
+    ip('link', 'set', dev, 'up');
+  }
+  ip('addr', 'add', '127.0.1.1/32', 'dev', 'cl0');
+}
+
 const others = interfaces().filter((i) => i !== 'lo');
 if (others.length && process.env[MARK]) {
   fail(`the new network namespace still has ${others.join(', ')}; refusing to run the browser tests`);
@@ -60,10 +87,7 @@ if (others.length && process.env[MARK]) {
   }
   runAndExit('unshare', [...way, process.execPath, self, ...process.argv.slice(2)], { ...process.env, [MARK]: '1' });
 } else {
-  if (process.env[MARK]) {
-    const up = spawnSync('ip', ['link', 'set', 'lo', 'up'], { encoding: 'utf8' });
-    if (up.status !== 0) fail(`cannot bring lo up (iproute2's ip): ${(up.error?.message ?? up.stderr).trim()}`);
-  }
+  if (process.env[MARK]) setUpNamespace();
   const files = process.argv.slice(2);
   const tests = files.length
     ? files
