@@ -33,18 +33,28 @@ export async function assertFits(page, where) {
 
 /**
  * Starts `campuslink demo` on a free port with a fresh data directory.
- * Resolves once it prints `listening on http://127.0.0.1:PORT`. `options.env` adds to
- * (or overrides) the server's environment, e.g. `CAMPUSLINK__SECTION__KEY` settings.
+ * Resolves once it prints `listening on http://127.0.0.1:PORT`.
+ *
+ * `options.testClock`: the server runs on a clock the test moves forward with
+ * `await server.advance(seconds)` (`demo --test-clock`), which resolves once the
+ * server has acknowledged the new time; time flows as usual between jumps.
+ * `options.env`: more environment variables for the server, e.g.
+ * `{ CAMPUSLINK__CALLS__RING_TIMEOUT_SECONDS: '10' }`.
  */
 export async function startServer(options = {}) {
   const bin = process.env.CAMPUSLINK_BIN
     ? path.resolve(process.env.CAMPUSLINK_BIN)
     : path.resolve(webDir, '../target/debug/campuslink');
   const data = await mkdtemp(path.join(tmpdir(), 'campuslink-e2e-'));
-  const proc = spawn(bin, ['demo', '--listen', '127.0.0.1:0', '--data', data], {
-    stdio: ['ignore', 'pipe', 'pipe'],
+  const args = ['demo', '--listen', '127.0.0.1:0', '--data', data];
+  if (options.testClock) args.push('--test-clock');
+  const proc = spawn(bin, args, {
+    // The test clock takes its orders on standard input.
+    stdio: [options.testClock ? 'pipe' : 'ignore', 'pipe', 'pipe'],
     env: { ...process.env, RUST_LOG: process.env.RUST_LOG ?? 'warn', ...options.env },
   });
+  // A write after the server died fails here; `advance` reports it by the exit.
+  proc.stdin?.on('error', () => {});
   // If the test process dies before `stop()`, the server must not outlive it.
   const killOnExit = () => {
     proc.kill('SIGKILL');
@@ -58,6 +68,12 @@ export async function startServer(options = {}) {
   };
   createInterface({ input: proc.stderr }).on('line', keep);
   const lines = createInterface({ input: proc.stdout });
+  // `advance` calls waiting for their acknowledgement, in the order they were written
+  // (the server answers in that order).
+  const acks = [];
+  lines.on('line', (line) => {
+    if (/^clock advanced \d+$/.test(line)) acks.shift()?.();
+  });
 
   const url = await new Promise((resolve, reject) => {
     const timer = setTimeout(
@@ -85,10 +101,40 @@ export async function startServer(options = {}) {
   return {
     url,
     output,
+    /** Moves the server's clock `seconds` (a whole number) forward; needs `testClock`. */
+    async advance(seconds) {
+      if (!options.testClock) throw new Error('advance() needs startServer({ testClock: true })');
+      if (!Number.isSafeInteger(seconds) || seconds < 0) {
+        throw new TypeError(`advance() takes whole seconds, not ${seconds}`);
+      }
+      if (proc.exitCode !== null || proc.signalCode !== null) throw new Error('campuslink is not running');
+      const acked = new Promise((resolve, reject) => {
+        const fail = (why) => {
+          acks.splice(acks.indexOf(done), 1);
+          proc.off('exit', exited);
+          reject(new Error(`campuslink ${why} before acknowledging advance ${seconds}:\n${output.join('\n')}`));
+        };
+        const timer = setTimeout(() => fail('took 10 s'), 10_000);
+        const exited = (code) => {
+          clearTimeout(timer);
+          fail(`exited (${code})`);
+        };
+        const done = () => {
+          clearTimeout(timer);
+          proc.off('exit', exited);
+          resolve();
+        };
+        proc.once('exit', exited);
+        acks.push(done);
+      });
+      proc.stdin.write(`advance ${seconds}\n`);
+      await acked;
+    },
     async stop() {
       process.off('exit', killOnExit);
       if (proc.exitCode === null && proc.signalCode === null) {
         const exited = once(proc, 'exit');
+        proc.stdin?.end();
         proc.kill('SIGTERM');
         const timer = setTimeout(() => proc.kill('SIGKILL'), 10_000);
         await exited;
@@ -128,9 +174,10 @@ export function launchBrowser() {
  * its tests and stop both after them. `server` and `browser` are set once `before` ran;
  * `open(options)` is `openPage` on them; `withPage(name, [options,] fn)` opens a page,
  * runs `fn` with it (a screenshot called `name` if it fails), checks that no CSP violation was
- * reported and closes the page.
+ * reported and closes the page. `options` go to `startServer` (`testClock`, `env`);
+ * with `testClock`, `env.server.advance(seconds)` moves the server's clock.
  */
-export function setup() {
+export function setup(options = {}) {
   const env = {
     server: undefined,
     browser: undefined,
@@ -144,7 +191,7 @@ export function setup() {
     },
   };
   before(async () => {
-    env.server = await startServer();
+    env.server = await startServer(options);
     env.browser = await launchBrowser();
   });
   after(async () => {

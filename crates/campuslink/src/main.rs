@@ -5,6 +5,7 @@
 mod config;
 mod demo;
 mod demo_cert;
+mod test_clock;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
@@ -70,6 +71,12 @@ enum Command {
         /// phone's camera and microphone need; server.tls_cert, if set, is used instead.
         #[arg(long)]
         tls: bool,
+        /// For tests: the server's clock runs ahead of the system clock by what lines
+        /// `advance <seconds>` on standard input add, each acknowledged on stdout with
+        /// `clock advanced <seconds>`. Only the process that started campuslink can
+        /// write its standard input, so only the test that started it moves the clock.
+        #[arg(long, hide = true)]
+        test_clock: bool,
     },
     /// Create an education bureau officer's account (the first account of a new
     /// installation). Reads the password from the first line of standard input.
@@ -109,7 +116,7 @@ async fn main() -> std::process::ExitCode {
 async fn run() -> anyhow::Result<()> {
     init_logging()?;
     let cli = Cli::parse();
-    let demo_tls = matches!(cli.command, Command::Demo { tls: true });
+    let demo_tls = matches!(cli.command, Command::Demo { tls: true, .. });
     let cfg = effective_config(&cli, demo_tls)?;
     if matches!(cli.command, Command::CheckConfig) {
         print!("{}", cfg.display()?);
@@ -143,7 +150,15 @@ async fn run() -> anyhow::Result<()> {
         if matches!(cli.command, Command::Serve | Command::Demo { .. }) { load_tls(&cfg, demo_tls)? } else { None };
 
     let started = std::time::Instant::now();
-    let store = store::Store::connect(&cfg.database_url()).await.context("cannot open the database")?;
+    let clock = if matches!(cli.command, Command::Demo { test_clock: true, .. }) {
+        let clock = store::Clock::shifted();
+        test_clock::follow_stdin(clock.clone());
+        clock
+    } else {
+        store::Clock::system()
+    };
+    let store =
+        store::Store::connect_with_clock(&cfg.database_url(), clock).await.context("cannot open the database")?;
     if let Command::AddBureauOfficer { login, name, name_pt } = &cli.command {
         let result = add_bureau_officer(&store, login, name, name_pt).await;
         store.close().await;

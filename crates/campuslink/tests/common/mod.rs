@@ -22,6 +22,8 @@ pub struct Server {
     pub base: String,
     /// What it printed before its address.
     pub banner: Vec<String>,
+    /// The lines it prints after it, as they come.
+    pub output: std::sync::mpsc::Receiver<String>,
 }
 
 impl Drop for Server {
@@ -32,7 +34,8 @@ impl Drop for Server {
 }
 
 /// Starts `cmd` (stdout is taken here) and waits for the line with its address; the
-/// rest of its standard output is drained so it never blocks on a full pipe.
+/// rest of its standard output is drained into `output` so it never blocks on a full
+/// pipe.
 pub fn start(mut cmd: Command) -> Server {
     let mut child = cmd.stdout(Stdio::piped()).spawn().unwrap();
     let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
@@ -44,8 +47,13 @@ pub fn start(mut cmd: Command) -> Server {
         }
         banner.push(line);
     };
-    std::thread::spawn(move || for _ in lines {});
-    Server { child, base, banner }
+    let (tx, output) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in lines.map_while(Result::ok) {
+            let _ = tx.send(line);
+        }
+    });
+    Server { child, base, banner, output }
 }
 
 /// `campuslink demo` on a free port over `data` (and PostgreSQL at `database_url`).
