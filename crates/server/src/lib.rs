@@ -241,6 +241,7 @@ pub(crate) fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(c::forward))
         .routes(routes!(calls::http::start))
         .routes(routes!(calls::http::list))
+        .routes(routes!(calls::http::ice_servers))
         .routes(routes!(calls::http::join))
         .routes(routes!(calls::http::renegotiate))
         .routes(routes!(calls::http::decline))

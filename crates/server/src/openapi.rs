@@ -281,6 +281,7 @@ pub const PROBLEMS: &[(&str, &[ErrorCode])] = &[
         ],
     ),
     ("list_calls", &[]),
+    ("ice_servers", &[C::Chat(ChatRefusal::BureauCannotChat), C::Call(CallRefusal::Unavailable)]),
     (
         "join_call",
         &[
@@ -392,6 +393,10 @@ pub enum EventKind {
     Reaction,
     /// `{conversation_id}`: the caller's own settings for it changed (another device).
     ConversationPrefs,
+    /// A `CallOut`: a call in one of the caller's conversations started, rang, was
+    /// answered, changed who is in it or what they show, or ended (or ended for the
+    /// caller, who is then in its `removed`).
+    Call,
 }
 
 /// A problem answer (RFC 9457): a stable `code`, and `detail` in the caller's language.

@@ -106,6 +106,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/calls/ice-servers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The STUN and TURN servers (with the caller's TURN credentials) to make a peer connection with before the offer */
+        get: operations["ice_servers"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/calls/{call_id}/decline": {
         parameters: {
             query?: never;
@@ -1613,7 +1630,7 @@ export interface components {
             type: "event";
         };
         /** @enum {string} */
-        EventKind: "message" | "message_recalled" | "read" | "conversation" | "conversation_left" | "directory_changed" | "interconnection_changed" | "confirmation_approved" | "reaction" | "conversation_prefs";
+        EventKind: "message" | "message_recalled" | "read" | "conversation" | "conversation_left" | "directory_changed" | "interconnection_changed" | "confirmation_approved" | "reaction" | "conversation_prefs" | "call";
         EventsOut: {
             events: components["schemas"]["EventFrame"][];
             has_more: boolean;
@@ -1714,6 +1731,13 @@ export interface components {
             credential?: string;
             urls: string[];
             username?: string;
+        };
+        IceServersOut: {
+            /**
+             * @description STUN and TURN servers for the device's peer connection; TURN ones with
+             *     short-lived credentials of the caller's own.
+             */
+            ice_servers: components["schemas"]["IceServer"][];
         };
         ImportOutcome: {
             created: number;
@@ -2357,6 +2381,38 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {unknown} */
                         code?: "internal" | "unauthenticated" | "uri_too_long";
+                    };
+                };
+            };
+        };
+    };
+    ice_servers: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The ICE servers, the same a join answers */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["IceServersOut"];
+                };
+            };
+            /** @description A problem, with one of the operation's codes */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "bureau_cannot_chat" | "calls_unavailable" | "internal" | "unauthenticated" | "uri_too_long";
                     };
                 };
             };

@@ -1,6 +1,6 @@
 //! The call routes (docs/calls.md): each parses its input and calls one action.
 
-use super::{CallOut, HostAction, JoinOut, ParticipantState};
+use super::{CallOut, HostAction, IceServer, JoinOut, ParticipantState};
 use crate::AppState;
 use crate::auth::Caller;
 use crate::error::ApiResult;
@@ -51,6 +51,26 @@ pub async fn start(
 )]
 pub async fn list(State(state): State<AppState>, caller: Caller) -> ApiResult<Response> {
     Ok(Json(super::current(&state, &caller).await?).into_response())
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct IceServersOut {
+    /// STUN and TURN servers for the device's peer connection; TURN ones with
+    /// short-lived credentials of the caller's own.
+    pub ice_servers: Vec<IceServer>,
+}
+
+/// `GET /api/v1/calls/ice-servers`
+#[utoipa::path(
+    get,
+    path = "/calls/ice-servers",
+    tag = "calls",
+    operation_id = "ice_servers",
+    summary = "The STUN and TURN servers (with the caller's TURN credentials) to make a peer connection with before the offer",
+    responses((status = 200, description = "The ICE servers, the same a join answers", body = IceServersOut)),
+)]
+pub async fn ice_servers(State(state): State<AppState>, caller: Caller) -> ApiResult<Response> {
+    Ok(Json(IceServersOut { ice_servers: super::ice_servers_of(&state, &caller)? }).into_response())
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]

@@ -707,6 +707,15 @@ pub async fn dropped(state: &AppState, room: sfu::RoomId, peer: sfu::PeerId) -> 
     }
 }
 
+/// `GET /calls/ice-servers`: the ICE servers for the caller's device, so an app can
+/// make its peer connection with the TURN servers before its offer. Bureau officers
+/// take part in no call, so they get no TURN credentials.
+pub fn ice_servers_of(state: &AppState, caller: &Caller) -> ApiResult<Vec<IceServer>> {
+    sfu_of(state)?;
+    crate::chat::own_campus(caller)?;
+    Ok(ice_servers(state, caller.member.id))
+}
+
 /// The ICE servers an app is given: the configured STUN/TURN URLs, TURN ones with
 /// credentials from the shared secret (username `expiry:member`, password the
 /// base64 HMAC-SHA1 of the username).

@@ -36,7 +36,7 @@ impl std::ops::Deref for Members {
 const LIVE_READS_UP_TO: usize = 100;
 
 /// The caller's campus: bureau officers have no conversations.
-fn own_campus(caller: &Caller) -> ApiResult<CampusId> {
+pub(crate) fn own_campus(caller: &Caller) -> ApiResult<CampusId> {
     match (caller.viewer.role, caller.viewer.campus_id) {
         (Role::Admin | Role::Member, Some(c)) => Ok(c),
         _ => Err(ChatRefusal::BureauCannotChat.into()),

@@ -192,6 +192,43 @@ async fn only_those_who_may_post_may_call_and_a_bad_offer_keeps_nothing() {
     let conv = direct(&ta, &me(&off.login("admin.a").await).await).await;
     let (s, e) = ta.post(&format!("/api/v1/conversations/{conv}/calls"), json!({})).await;
     assert_eq!((s, e["code"].as_str()), (StatusCode::SERVICE_UNAVAILABLE, Some("calls_unavailable")));
+    let (s, e) = ta.get("/api/v1/calls/ice-servers").await;
+    assert_eq!((s, e["code"].as_str()), (StatusCode::SERVICE_UNAVAILABLE, Some("calls_unavailable")));
+}
+
+#[tokio::test]
+async fn a_member_gets_the_ice_servers_with_turn_credentials_of_their_own() {
+    use base64::Engine;
+    use hmac::Mac;
+    let calls = CallSettings {
+        sfu: Some(sfu::SfuConfig::loopback()),
+        ice_servers: vec!["stun:stun.school.test:3478".into(), "turn:turn.school.test:3478?transport=udp".into()],
+        turn_secret: Some("north".into()),
+        ..CallSettings::default()
+    };
+    let app = TestApp::spawn_with(ServerConfig { calls: calls.clone(), ..ServerConfig::default() }).await;
+    let ta = app.login("teacher.a").await;
+    let ta_id = me(&ta).await;
+
+    let (s, out) = ta.get("/api/v1/calls/ice-servers").await;
+    assert_eq!(s, StatusCode::OK, "{out}");
+    let servers = out["ice_servers"].as_array().unwrap();
+    assert_eq!(servers.len(), 2, "{out}");
+    assert_eq!(servers[0], json!({"urls": ["stun:stun.school.test:3478"]}), "STUN needs no credentials");
+    let turn = &servers[1];
+    assert_eq!(turn["urls"], json!(["turn:turn.school.test:3478?transport=udp"]));
+    let expiry = app.clock.now_ms() / 1000 + calls.turn_ttl.as_secs() as i64;
+    let username = turn["username"].as_str().unwrap();
+    assert_eq!(username, format!("{expiry}:{ta_id}"), "expiry:member");
+    let mut mac = hmac::Hmac::<sha1::Sha1>::new_from_slice(b"north").unwrap();
+    mac.update(username.as_bytes());
+    let expected = base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes());
+    assert_eq!(turn["credential"].as_str(), Some(expected.as_str()), "base64(HMAC-SHA1(secret, username))");
+
+    let (s, e) = app.login("bureau").await.get("/api/v1/calls/ice-servers").await;
+    assert_eq!((s, e["code"].as_str()), (StatusCode::FORBIDDEN, Some("bureau_cannot_chat")), "in no call, ever");
+    let (s, _) = app.anonymous().get("/api/v1/calls/ice-servers").await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED);
 }
 
 #[tokio::test]
