@@ -663,3 +663,57 @@ notify-denied = The browser blocks campuslink's notifications: allow them in the
 notify-preview = Show the sender and the text in notifications
 notify-sound = Play a sound when a message arrives
 notify-mute-hint = Any conversation can be muted in its own settings; a mention of you still notifies.
+
+## Calls and meetings (the call screen, the incoming call, the meeting card)
+call-meeting = Meeting
+call-start-meeting = Start a meeting
+call-join-meeting = Join the meeting
+call-meeting-ongoing = Meeting on · { $count ->
+    [one] { $count } person
+   *[other] { $count } people
+}
+call-incoming-voice = is calling you (voice)
+call-incoming-video = is calling you (video)
+call-answer = Answer
+call-answer-voice = Answer with voice only
+call-decline = Decline
+call-calling = Calling…
+call-connecting = Connecting…
+call-reconnecting = The network is unstable, reconnecting…
+call-in-call = Call
+call-back-to-call = Back to the call
+call-hang-up = Hang up
+call-leave = Leave the meeting
+call-mute = Mute
+call-unmute = Unmute
+call-camera = Camera
+call-camera-on = Turn the camera on
+call-camera-off = Turn the camera off
+call-share-screen = Share screen
+call-stop-share = Stop sharing
+call-you-share = You are sharing your screen
+call-screen-of = { $name }’s screen
+call-raise-hand = Raise hand
+call-hand-raised = Hand raised
+call-muted = Muted
+call-layout-grid = Grid view
+call-layout-speaker = Speaker view
+call-expand = Enlarge
+call-shrink = Make smaller
+call-minimize = Minimise the call
+call-devices = Devices
+call-microphone = Microphone
+call-speaker = Speaker
+call-default-device = System default
+call-participants = Participants ({ $count })
+call-host = Host
+call-host-mute = Mute
+call-host-remove = Remove from the meeting
+call-quality-good = Good connection
+call-quality-fair = Fair connection
+call-quality-poor = Poor connection
+call-ended = Call ended
+call-meeting-left = You left the meeting
+call-notice-no_longer_allowed = Call ended: your campuses are no longer interconnected
+call-notice-removed_by_host = The host removed you from the meeting
+call-notice-connection_lost = The network dropped and you left the call

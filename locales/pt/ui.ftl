@@ -672,3 +672,57 @@ notify-denied = O navegador bloqueou as notificações do campuslink: permita-as
 notify-preview = Mostrar o remetente e o texto nas notificações
 notify-sound = Tocar um som quando chega uma mensagem
 notify-mute-hint = Cada conversa pode ser silenciada nas suas definições; uma menção a si notifica mesmo assim.
+
+## Calls and meetings (the call screen, the incoming call, the meeting card)
+call-meeting = Reunião
+call-start-meeting = Iniciar reunião
+call-join-meeting = Entrar na reunião
+call-meeting-ongoing = Reunião em curso · { $count ->
+    [one] { $count } pessoa
+   *[other] { $count } pessoas
+}
+call-incoming-voice = está a ligar-lhe (voz)
+call-incoming-video = está a ligar-lhe (vídeo)
+call-answer = Atender
+call-answer-voice = Atender só com voz
+call-decline = Recusar
+call-calling = A chamar…
+call-connecting = A ligar…
+call-reconnecting = Rede instável, a restabelecer a ligação…
+call-in-call = Chamada
+call-back-to-call = Voltar à chamada
+call-hang-up = Desligar
+call-leave = Sair da reunião
+call-mute = Silenciar
+call-unmute = Ativar o som
+call-camera = Câmara
+call-camera-on = Ligar a câmara
+call-camera-off = Desligar a câmara
+call-share-screen = Partilhar ecrã
+call-stop-share = Parar de partilhar
+call-you-share = Está a partilhar o seu ecrã
+call-screen-of = Ecrã de { $name }
+call-raise-hand = Levantar a mão
+call-hand-raised = Mão levantada
+call-muted = Silenciado
+call-layout-grid = Vista em grelha
+call-layout-speaker = Vista de orador
+call-expand = Ampliar
+call-shrink = Reduzir
+call-minimize = Minimizar a chamada
+call-devices = Dispositivos
+call-microphone = Microfone
+call-speaker = Altifalante
+call-default-device = Predefinido do sistema
+call-participants = Participantes ({ $count })
+call-host = Anfitrião
+call-host-mute = Silenciar
+call-host-remove = Remover da reunião
+call-quality-good = Boa ligação
+call-quality-fair = Ligação razoável
+call-quality-poor = Ligação fraca
+call-ended = Chamada terminada
+call-meeting-left = Saiu da reunião
+call-notice-no_longer_allowed = Chamada terminada: as vossas escolas deixaram de estar interligadas
+call-notice-removed_by_host = O anfitrião removeu-o da reunião
+call-notice-connection_lost = A rede falhou e saiu da chamada

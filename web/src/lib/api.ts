@@ -106,6 +106,16 @@ export type Reaction = Schemas['ReactionOut'];
 export type ConversationPrefs = Input<'conversation_settings'>;
 export type Announcement = Schemas['AnnouncementOut'];
 
+// Calls and meetings (docs/calls.md).
+
+/** A call as every answer and the `call` event give it. */
+export type Call = Schemas['CallOut'];
+export type CallParticipant = Schemas['ParticipantOut'];
+/** What a participant shows of itself: muted, camera, screen, raised hand. */
+export type CallState = Input<'set_call_state'>;
+export type CallNotice = Schemas['Notice'];
+export type IceServer = Schemas['IceServer'];
+
 export class ApiError extends Error {
   readonly status: number;
   readonly problem: Problem;
@@ -467,6 +477,21 @@ export const api = {
       opts.onProgress,
       opts.signal,
     ),
+
+  // Calls and meetings
+  calls: () => request<'list_calls'>('GET', '/calls'),
+  iceServers: () => request<'ice_servers'>('GET', '/calls/ice-servers'),
+  startCall: (conversationId: Id, video: boolean) =>
+    request<'start_call'>('POST', `/conversations/${enc(conversationId)}/calls`, { json: { video } }),
+  joinCall: (id: Id, sdp: string) => request<'join_call'>('POST', `/calls/${enc(id)}/join`, { json: { sdp } }),
+  renegotiateCall: (id: Id, sdp: string) =>
+    request<'renegotiate_call'>('POST', `/calls/${enc(id)}/renegotiate`, { json: { sdp } }),
+  declineCall: (id: Id) => request<'decline_call'>('POST', `/calls/${enc(id)}/decline`),
+  leaveCall: (id: Id) => request<'leave_call'>('POST', `/calls/${enc(id)}/leave`),
+  setCallState: (id: Id, state: CallState) =>
+    request<'set_call_state'>('POST', `/calls/${enc(id)}/state`, { json: state }),
+  hostAction: (id: Id, memberId: Id, action: 'mute' | 'remove') =>
+    request<'host_action'>('POST', `/calls/${enc(id)}/participants/${enc(memberId)}`, { json: { action } }),
 
   // Notifications on this device (Web Push)
   pushKey: () => request<'push_key'>('GET', '/push/key'),

@@ -109,6 +109,55 @@ function chime(): void {
   }
 }
 
+/**
+ * The ringtone of a call ringing here: a two-tone ring every three seconds until the
+ * returned function stops it (made here, no sound file to fetch). Silent where the
+ * browser does not let a page play sound before the person touched it.
+ */
+export function ringtone(): () => void {
+  if (!soundOn()) return () => {};
+  let ctx: AudioContext;
+  try {
+    ctx = new AudioContext();
+  } catch {
+    return () => {};
+  }
+  const ring = () => {
+    if (ctx.state === 'suspended') void ctx.resume().catch(() => {});
+    const now = ctx.currentTime;
+    for (let i = 0; i < 2; i++) {
+      const at = now + i * 0.45;
+      for (const freq of [440, 480]) {
+        const osc = ctx.createOscillator();
+        const gain = ctx.createGain();
+        osc.frequency.value = freq;
+        gain.gain.setValueAtTime(0.0001, at);
+        gain.gain.exponentialRampToValueAtTime(0.08, at + 0.03);
+        gain.gain.setValueAtTime(0.08, at + 0.35);
+        gain.gain.exponentialRampToValueAtTime(0.0001, at + 0.4);
+        osc.connect(gain).connect(ctx.destination);
+        osc.start(at);
+        osc.stop(at + 0.42);
+      }
+    }
+  };
+  ring();
+  const timer = setInterval(ring, 3000);
+  return () => {
+    clearInterval(timer);
+    void ctx.close().catch(() => {});
+  };
+}
+
+/** A call rings while the tab is hidden: the browser's notification, one per call. */
+export function notifyCall(callId: Id, title: string, body: string): void {
+  const visible = typeof document !== 'undefined' && document.visibilityState === 'visible';
+  if (visible || !('Notification' in window) || Notification.permission !== 'granted') return;
+  void registration().then((reg) =>
+    reg?.showNotification(title, { body, tag: `call-${callId}`, requireInteraction: true, data: { url: '/chats' } }),
+  );
+}
+
 /** Whether a message calls `meId` by name, or everyone. */
 export function mentions(m: Message, meId: Id): boolean {
   return m.mention_all || m.mentions.includes(meId);
