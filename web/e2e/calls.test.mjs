@@ -8,12 +8,8 @@
 // the removal of a campus from the interconnection.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdir } from 'node:fs/promises';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { apiClient, interconnectDemo, PASSWORD, setup, signedIn } from './helpers.mjs';
+import { apiClient, interconnectDemo, PASSWORD, setup, signedIn, withPeople } from './helpers.mjs';
 
-const webDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const DESKTOP = { viewport: { width: 1280, height: 800 } };
 
 /** Keeps every RTCPeerConnection the app makes, so the test can read its getStats(). */
@@ -82,19 +78,7 @@ describe('calls and meetings', () => {
       return p;
     };
     try {
-      await fn(open);
-      for (const p of people) {
-        assert.deepEqual(p.csp(), [], `${p.login}: CSP violations`);
-        assert.deepEqual(p.errors(), [], `${p.login}: uncaught errors`);
-      }
-    } catch (e) {
-      const dir = path.join(webDir, 'test-results');
-      await mkdir(dir, { recursive: true });
-      for (const p of people) {
-        await p.page.screenshot({ path: path.join(dir, `calls-${name}-${p.login}.png`) }).catch(() => {});
-        e.message += `\n${p.login}'s console:\n${p.console.slice(-12).join('\n')}`;
-      }
-      throw e;
+      await withPeople(`calls-${name}`, people, () => fn(open));
     } finally {
       for (const p of people) await p.context.close().catch(() => {});
     }

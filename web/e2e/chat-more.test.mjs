@@ -7,10 +7,10 @@
 // until read.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdir, readFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { apiClient, interconnectDemo, setup, signedIn } from './helpers.mjs';
+import { apiClient, interconnectDemo, setup, signedIn, withPeople } from './helpers.mjs';
 
 const webDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const fixtures = path.resolve(webDir, '../crates/media/tests/fixtures');
@@ -34,23 +34,7 @@ describe('消息: attachments, reactions, forwarding, settings, announcements', 
     return p;
   }
 
-  async function shots(name, people, fn) {
-    try {
-      await fn();
-      for (const p of people) {
-        assert.deepEqual(p.csp(), [], `${p.login}: CSP violations`);
-        assert.deepEqual(p.errors(), [], `${p.login}: uncaught errors`);
-      }
-    } catch (e) {
-      const dir = path.join(webDir, 'test-results');
-      await mkdir(dir, { recursive: true });
-      for (const p of people) {
-        await p.page.screenshot({ path: path.join(dir, `chat-more-${name}-${p.login}.png`), fullPage: true }).catch(() => {});
-        e.message += `\n${p.login}'s console:\n${p.console.slice(-10).join('\n')}`;
-      }
-      throw e;
-    }
-  }
+  const shots = (name, people, fn) => withPeople(`chat-more-${name}`, people, fn);
 
   const pane = (page) => page.locator('.conv');
   /** A message the server acknowledged (no longer pending). */

@@ -5,12 +5,8 @@
 // when it is back, each message once; and the phone layout with the tab bar's badge.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdir } from 'node:fs/promises';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { apiClient, assertFits, interconnectDemo, PHONE, setup, signedIn } from './helpers.mjs';
+import { apiClient, assertFits, interconnectDemo, PHONE, setup, signedIn, withPeople } from './helpers.mjs';
 
-const webDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const DESKTOP = { viewport: { width: 1280, height: 860 } };
 
 /** Opens the direct chat with `memberId` from the signed-in page, through the API. */
@@ -66,21 +62,7 @@ describe('消息 (chat)', () => {
       return p;
     };
     try {
-      await fn(open);
-      for (const p of people) {
-        assert.deepEqual(p.csp(), [], `${p.login}: CSP violations`);
-        assert.deepEqual(p.errors(), [], `${p.login}: uncaught errors`);
-      }
-    } catch (e) {
-      const dir = path.join(webDir, 'test-results');
-      await mkdir(dir, { recursive: true });
-      const files = [];
-      for (const p of people) {
-        const file = path.join(dir, `chat-${name}-${p.login}.png`);
-        if (await p.page.screenshot({ path: file, fullPage: true }).then(() => true, () => false)) files.push(file);
-      }
-      e.message += `\n(screenshots: ${files.join(', ')})`;
-      throw e;
+      await withPeople(`chat-${name}`, people, () => fn(open));
     } finally {
       for (const p of people) await p.context.close().catch(() => {});
     }

@@ -348,3 +348,28 @@ export async function interconnectDemo(baseURL) {
   assert.equal(published.published, true);
   return { campusA, campusB, interconnection: published };
 }
+
+/**
+ * Runs a test's `fn` with the signed-in `people` it opens (the array may grow while it
+ * runs): afterwards each must have seen no CSP violation and no uncaught error. On a
+ * failure, a screenshot of each page (web/test-results/NAME-LOGIN.png) and the end of
+ * its console go with the error.
+ */
+export async function withPeople(name, people, fn) {
+  try {
+    await fn();
+    for (const p of people) {
+      assert.deepEqual(p.csp(), [], `${p.login}: CSP violations`);
+      assert.deepEqual(p.errors(), [], `${p.login}: uncaught errors`);
+    }
+  } catch (e) {
+    const dir = path.join(webDir, 'test-results');
+    await mkdir(dir, { recursive: true });
+    for (const p of people) {
+      const file = path.join(dir, `${name}-${p.login}.png`);
+      const shot = await p.page.screenshot({ path: file, fullPage: true }).then(() => ` (${file})`, () => '');
+      e.message += `\n${p.login}'s console${shot}:\n${p.console.slice(-12).join('\n')}`;
+    }
+    throw e;
+  }
+}
