@@ -4,7 +4,7 @@
 # tests in headless Chromium, and the Debian package. Needs: Rust, Node.js + npm,
 # PostgreSQL 15 server binaries in /usr/lib/postgresql/15/bin, Debian's chromium at
 # /usr/bin/chromium, coturn's /usr/bin/turnserver, unshare and ip (the browser tests
-# run in a loopback-only network namespace: web/e2e/run.mjs), cargo-deb (cargo install
+# run in a network namespace that reaches nothing outside it: web/e2e/run.mjs), cargo-deb (cargo install
 # cargo-deb --version 3.8.0 --locked), and moto's S3-compatible server (python3 -m pip
 # install 'moto[server]==5.2.5').
 set -euo pipefail

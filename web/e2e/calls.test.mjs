@@ -1,5 +1,5 @@
 // Calls and meetings in real browsers through campuslink's own media server, all on
-// 127.0.0.1 (the e2e run is in a network namespace with loopback only): a video call
+// 127.0.0.1 (the e2e run is in a network namespace that reaches nothing outside it): a video call
 // between teachers of two interconnected campuses, checked through getStats() (each
 // side's audio packets and decoded video frames keep growing, 靜音 stops the flow, 掛斷
 // ends both and the chat records the call); a missed call (the server's clock is moved

@@ -157,7 +157,7 @@ export function launchBrowser() {
       '--disable-sync',
       '--no-first-run',
       '--disable-quic',
-      // WebRTC on loopback: the tests run in a namespace with only `lo` (e2e/run.mjs), where
+      // WebRTC on loopback: the tests run in a namespace of 127.0.0.0/8 addresses (e2e/run.mjs), where
       // Chromium would otherwise gather no candidate, or hide it behind an mDNS name.
       '--allow-loopback-in-peer-connection',
       '--disable-features=WebRtcHideLocalIpsWithMdns',
