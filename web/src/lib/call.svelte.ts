@@ -112,7 +112,6 @@ export class Session {
   private chain: Promise<void> = Promise.resolve();
   private timers: ReturnType<typeof setInterval>[] = [];
   private lastSample: LinkSample | null = null;
-  private downSince: number | null = null;
   private closed = false;
   /** My own state changes on their way to the server: news from before them is stale. */
   private publishing = 0;
@@ -228,11 +227,9 @@ export class Session {
   private linkChanged(): void {
     const s = this.pc?.connectionState;
     if (s === 'connected') {
-      this.downSince = null;
       this.phase = this.call.status === 'ringing' ? 'calling' : 'connected';
     } else if (s === 'disconnected' || s === 'failed') {
       this.phase = 'reconnecting';
-      this.downSince ??= Date.now();
       if (s === 'failed') this.restart();
       else
         setTimeout(() => {
@@ -475,10 +472,13 @@ function learn(call: Call): void {
   }
 }
 
-function finish(ended: Ended): void {
-  calls.session?.close();
+/** This device's call is over: off the screen, and the word about it shown. */
+function finish(ended: Ended, close = true): Session | null {
+  const s = calls.session;
   calls.session = null;
   calls.ended = ended;
+  if (close) s?.close();
+  return s;
 }
 
 /** Starts following calls for the member app; the returned function stops. */
@@ -573,8 +573,7 @@ export async function hangUp(): Promise<void> {
   const call = s.call;
   // Off the screen at once; the connection closes once the server knows this was a
   // hang-up (closed first, the media server would see a lost connection).
-  calls.session = null;
-  calls.ended = { call, notice: null, problem: null };
+  finish({ call, notice: null, problem: null }, false);
   if (call?.id) await api.leaveCall(call.id).catch(() => {});
   s.close();
 }

@@ -149,10 +149,15 @@ export function ringtone(): () => void {
   };
 }
 
+/** Whether the browser's notification is the way to tell: a hidden tab, and allowed. */
+function notifyHidden(): boolean {
+  const visible = typeof document !== 'undefined' && document.visibilityState === 'visible';
+  return !visible && 'Notification' in window && Notification.permission === 'granted';
+}
+
 /** A call rings while the tab is hidden: the browser's notification, one per call. */
 export function notifyCall(callId: Id, title: string, body: string): void {
-  const visible = typeof document !== 'undefined' && document.visibilityState === 'visible';
-  if (visible || !('Notification' in window) || Notification.permission !== 'granted') return;
+  if (!notifyHidden()) return;
   void registration().then((reg) =>
     reg?.showNotification(title, { body, tag: `call-${callId}`, requireInteraction: true, data: { url: '/chats' } }),
   );
@@ -174,7 +179,7 @@ export function alertFor(m: Message, c: Conversation | undefined, meId: Id, open
   if (visible && openId === m.conversation_id) return;
   if (c?.muted && !mentions(m, meId)) return;
   if (soundOn()) chime();
-  if (visible || !('Notification' in window) || Notification.permission !== 'granted') return;
+  if (!notifyHidden()) return;
   const title = c?.kind === 'group' && c.name ? c.name : nameOf(m.sender);
   const line = m.attachment ? attachmentTag(m.attachment.kind, m.attachment.name) : m.text;
   const body = `${mentions(m, meId) ? `${t('chat-mentioned')} ` : ''}${c?.kind === 'group' ? `${nameOf(m.sender)}：` : ''}${line}`;
