@@ -8,10 +8,16 @@
 //!
 //! `cargo bench -p campuslink-sfu --bench forwarding`, with
 //! BENCH_ROOMS (20) × BENCH_SIZE (10) participants, BENCH_VIDEO=1 for video only at
-//! BENCH_KBPS (500) without simulcast (audio only otherwise), BENCH_SECONDS (10).
+//! BENCH_KBPS (500) without simulcast (audio only otherwise), BENCH_SECONDS (10). The
+//! engine thread is pinned to core 0 and the participants to core 1 (BENCH_PIN=0: not).
 //! BENCH_MEETING=N instead measures one meeting of N: everyone sends audio and camera in
 //! three simulcast layers and shows everyone else in a grid tile 180 lines tall (so gets
-//! the smallest layer), as a meeting of thirty does on a school's one machine.
+//! the smallest layer), as a meeting of thirty does on a school's one machine. Only
+//! BENCH_READERS (4) of them read what they receive (loss and latency are theirs); the
+//! others drop it unread, so the machine's second core can play thirty devices while the
+//! server does for them all what it would for real ones. BENCH_SPEAKERS (2) of them talk;
+//! the others send audio as a browser does with Opus DTX in silence (one frame in 400 ms,
+//! which the server asks for). BENCH_SPEAKERS=30 has everyone talk at once.
 //! Each run also reports the server's memory per participant: the process's resident
 //! memory grown by the server's sessions, read while the participants have not started.
 //! Everything stops by itself; traffic stays on 127.0.0.1.
@@ -42,6 +48,51 @@ fn thread_ticks(name: &str) -> u64 {
     0
 }
 
+/// CPU ticks (user + system) of the whole process.
+fn process_ticks() -> u64 {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    let after = stat.rsplit_once(')').map(|(_, r)| r).unwrap_or("");
+    let f: Vec<&str> = after.split_whitespace().collect();
+    f.get(11).and_then(|v| v.parse::<u64>().ok()).unwrap_or(0)
+        + f.get(12).and_then(|v| v.parse::<u64>().ok()).unwrap_or(0)
+}
+
+/// The id of this process's thread named `name`.
+fn thread_id(name: &str) -> Option<String> {
+    std::fs::read_dir("/proc/self/task").ok()?.flatten().find_map(|t| {
+        let comm = std::fs::read_to_string(t.path().join("comm")).unwrap_or_default();
+        (comm.trim() == name).then(|| t.file_name().to_string_lossy().into_owned())
+    })
+}
+
+/// The engine's thread on core 0 and everything else (the participants) on core 1, so
+/// the participants never take the engine's core: `taskset`, as PERFORMANCE.md pins.
+/// Whether it could.
+fn pin_engine() -> bool {
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    // The engine's thread names itself as it starts.
+    let mut engine = thread_id("campuslink-sfu");
+    for _ in 0..100 {
+        if engine.is_some() {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+        engine = thread_id("campuslink-sfu");
+    }
+    let Some(engine) = engine else { return false };
+    let taskset = |args: &[&str]| {
+        std::process::Command::new("taskset")
+            .args(args)
+            .stdout(std::process::Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success())
+    };
+    cores >= 2
+        && env("BENCH_PIN", 1) == 1
+        && taskset(&["-a", "-p", "-c", "1", &std::process::id().to_string()])
+        && taskset(&["-p", "-c", "0", &engine])
+}
+
 /// This process's resident memory, in KiB (VmRSS in /proc/self/status).
 fn resident_kib() -> u64 {
     let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
@@ -65,6 +116,8 @@ struct Member {
     room: usize,
     peer: u64,
     p: Participant,
+    /// Whether it reads (and counts) the media it receives.
+    reads: bool,
 }
 
 fn received(s: &Seen, kind: MediaKind) -> u64 {
@@ -83,16 +136,18 @@ async fn main() {
         ..SfuConfig::loopback()
     })
     .expect("media server");
+    let pinned = pin_engine();
+    println!("engine thread {}", if pinned { "pinned to core 0, participants to core 1" } else { "not pinned" });
     let epoch = Instant::now();
     let sends = if video {
-        Sends { audio: false, video: true, simulcast: false, video_frame: kbps * 1000 / 8 / 30 }
+        Sends { audio: false, video: true, simulcast: false, video_frame: kbps * 1000 / 8 / 30, silent: false }
     } else {
-        Sends { audio: true, video: false, simulcast: false, video_frame: 0 }
+        Sends { audio: true, video: false, simulcast: false, video_frame: 0, silent: false }
     };
     let meeting = env("BENCH_MEETING", 0) as usize;
     let (rooms, size, video, sends) = if meeting > 0 {
         // Loss and latency are read on the audio, which every receiver gets whole.
-        (1, meeting, false, Sends { audio: true, video: true, simulcast: true, video_frame: 2_000 })
+        (1, meeting, false, Sends::default())
     } else {
         (rooms, size, video, sends)
     };
@@ -100,11 +155,14 @@ async fn main() {
 
     // Every participant's offer first, then every server session, then the participants
     // start: the resident memory grown between the first two steps is the server's.
+    let readers = if meeting > 0 { env("BENCH_READERS", 4) as usize } else { size };
+    let speakers = if meeting > 0 { env("BENCH_SPEAKERS", 2) as usize } else { size };
     let mut clients = Vec::new();
     for room in 0..rooms {
         for i in 0..size {
             let peer = (room * size + i + 1) as u64;
-            clients.push((room, peer, Client::new(sends, epoch).await.expect("client")));
+            let c = Client::new(Sends { silent: i >= speakers, ..sends }, epoch).await.expect("client");
+            clients.push((room, peer, if i < readers { c } else { c.reading_no_media() }));
         }
     }
     let rss0 = resident_kib();
@@ -123,14 +181,14 @@ async fn main() {
                 }
             }
         }
-        members.push(Member { room, peer, p });
+        members.push(Member { room, peer, p, reads: (peer as usize - 1) % size < readers });
     }
     // Everyone hears everyone before measuring; a stream that never starts is counted
     // (and reported), not waited for without end.
     let mut missing = 0usize;
     // One deadline for them all, so a loaded machine ends the wait in a minute.
     let deadline = Instant::now() + Duration::from_secs(60);
-    for m in &members {
+    for m in members.iter().filter(|m| m.reads) {
         let others: Vec<String> =
             members.iter().filter(|o| o.room == m.room && o.peer != m.peer).map(|o| o.peer.to_string()).collect();
         let left = deadline.saturating_duration_since(Instant::now());
@@ -141,26 +199,34 @@ async fn main() {
     if missing > 0 {
         println!("  {missing} streams never reached their receiver (counted as lost below)");
     }
-    let stats = sfu.stats().await.unwrap();
+    // And the server has opened every down-track, the unread ones' too.
+    let all = members.iter().map(|m| members.iter().filter(|o| o.room == m.room).count() - 1).sum::<usize>()
+        * if meeting > 0 { 2 } else { 1 };
+    let mut stats = sfu.stats().await.unwrap();
+    while stats.down_tracks < all && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        stats = sfu.stats().await.unwrap();
+    }
     for m in &members {
         m.p.take_latencies().await;
     }
     let before: Vec<Seen> = members.iter().map(|m| m.p.seen()).collect();
     let ticks0 = thread_ticks("campuslink-sfu");
+    let all0 = process_ticks();
     let t0 = Instant::now();
     // The measurement window: the participants send in real time.
     tokio::time::sleep(Duration::from_secs(seconds)).await;
     let ticks1 = thread_ticks("campuslink-sfu");
+    let all1 = process_ticks();
     let elapsed = t0.elapsed().as_secs_f64();
     let after: Vec<Seen> = members.iter().map(|m| m.p.seen()).collect();
 
-    let bytes = |s: &Seen| s.arrived.values().map(|a| a.bytes).sum::<u64>();
-    let down_bytes: u64 = after.iter().zip(&before).map(|(a, b)| bytes(a) - bytes(b)).sum();
+    let down_bytes: u64 = after.iter().zip(&before).map(|(a, b)| a.wire_bytes - b.wire_bytes).sum();
     let mut expected = 0u64;
     let mut got = 0u64;
     for (i, m) in members.iter().enumerate() {
         let sent = |s: &Seen| if video { s.sent_video } else { s.sent_audio };
-        let receivers = members.iter().filter(|o| o.room == m.room).count() as u64 - 1;
+        let receivers = members.iter().filter(|o| o.room == m.room && o.reads && o.peer != m.peer).count() as u64;
         expected += (sent(&after[i]) - sent(&before[i])) * receivers;
         got += received(&after[i], kind) - received(&before[i], kind);
     }
@@ -172,7 +238,11 @@ async fn main() {
     let cpu = (ticks1 - ticks0) as f64 / hz / elapsed;
     let loss = 1.0 - got as f64 / expected.max(1) as f64;
     let what = if meeting > 0 {
-        "audio + simulcast video, 180-line tiles".to_owned()
+        format!(
+            "audio + simulcast video, 180-line tiles; {} talk, {} read what they get",
+            speakers.min(size),
+            readers.min(size)
+        )
     } else if video {
         format!("video {kbps} kbit/s")
     } else {
@@ -195,12 +265,13 @@ async fn main() {
         );
     }
     println!(
-        "  engine thread: {:.1} % of a core → {:.0} down-tracks per core",
+        "  engine thread: {:.1} % of a core → {:.0} down-tracks per core; the participants: {:.0} % of a core",
         cpu * 100.0,
-        stats.down_tracks as f64 / cpu.max(1e-6)
+        stats.down_tracks as f64 / cpu.max(1e-6),
+        ((all1 - all0) - (ticks1 - ticks0)) as f64 / hz / elapsed * 100.0
     );
     println!(
-        "  forwarded {:.1} Mbit/s of media payload to the participants; server memory {:.0} KiB per participant (at join)",
+        "  sent {:.1} Mbit/s to the participants (UDP payloads); server memory {:.0} KiB per participant (at join)",
         down_bytes as f64 * 8.0 / elapsed / 1e6,
         per_participant
     );
@@ -208,7 +279,7 @@ async fn main() {
 
     // (d) From joining a 1:1 call to the first frame of the other's video.
     let mut times = Vec::new();
-    let sends = Sends { audio: true, video: true, simulcast: true, video_frame: 2_000 };
+    let sends = Sends::default();
     for i in 0..20u64 {
         let room = RoomId(10_000 + i as u128);
         let start = Instant::now();

@@ -35,11 +35,13 @@ pub struct Sends {
     pub simulcast: bool,
     /// Bytes per video frame of the full layer (halved per layer down).
     pub video_frame: usize,
+    /// Not speaking: the audio goes as Opus with DTX sends silence, one frame in 400 ms.
+    pub silent: bool,
 }
 
 impl Default for Sends {
     fn default() -> Self {
-        Sends { audio: true, video: true, simulcast: true, video_frame: 2_000 }
+        Sends { audio: true, video: true, simulcast: true, video_frame: 2_000, silent: false }
     }
 }
 
@@ -65,6 +67,8 @@ pub struct Seen {
     /// Audio and video frames this participant has written (each simulcast layer once).
     pub sent_audio: u64,
     pub sent_video: u64,
+    /// Bytes of every datagram that reached this participant, as on the wire.
+    pub wire_bytes: u64,
 }
 
 impl Seen {
@@ -92,6 +96,8 @@ pub struct Client {
     epoch: Instant,
     /// Over TCP: frames read from the connection, and the sender to its writer.
     tcp: TcpLink,
+    /// Whether the media it receives is read (decrypted and counted per stream).
+    reads_media: bool,
 }
 
 /// A running participant.
@@ -168,7 +174,17 @@ impl Client {
             video,
             epoch,
             tcp: tcp.map(|((rx, tx), server)| (rx, tx, server)),
+            reads_media: true,
         })
+    }
+
+    /// A participant that drops the media it receives unread: a benchmark's stand-in
+    /// for a device in a big meeting, which costs the server what a real one does (ICE,
+    /// DTLS, the data channel, everything forwarded to it) but costs the benchmark's
+    /// machine almost nothing. Only `wire_bytes` counts what reaches it.
+    pub fn reading_no_media(mut self) -> Client {
+        self.reads_media = false;
+        self
     }
 
     pub fn offer(&self) -> &str {
@@ -245,6 +261,7 @@ struct Loop {
     outbox: Vec<String>,
     sent_audio: u64,
     sent_video: u64,
+    wire_bytes: u64,
 }
 
 async fn run(c: Client, mut commands: mpsc::UnboundedReceiver<Cmd>, seen: watch::Sender<Seen>) {
@@ -262,6 +279,7 @@ async fn run(c: Client, mut commands: mpsc::UnboundedReceiver<Cmd>, seen: watch:
         outbox: Vec::new(),
         sent_audio: 0,
         sent_video: 0,
+        wire_bytes: 0,
     };
     let mut buf = vec![0u8; 2048];
     loop {
@@ -276,10 +294,11 @@ async fn run(c: Client, mut commands: mpsc::UnboundedReceiver<Cmd>, seen: watch:
         let sent = (l.sent_audio, l.sent_video);
         l.write_media(now);
         if sent != (l.sent_audio, l.sent_video) {
-            let (a, v) = (l.sent_audio, l.sent_video);
+            let (a, v, w) = (l.sent_audio, l.sent_video, l.wire_bytes);
             seen.send_modify(|s| {
                 s.sent_audio = a;
                 s.sent_video = v;
+                s.wire_bytes = w;
             });
         }
         let wake = due.min(l.next_audio).min(l.next_video).max(now + Duration::from_millis(1));
@@ -299,7 +318,10 @@ async fn run(c: Client, mut commands: mpsc::UnboundedReceiver<Cmd>, seen: watch:
             r = l.c.socket.recv_from(&mut buf) => {
                 if let Ok((n, source)) = r {
                     l.input(source, &buf[..n]);
-                    while let Ok((n, source)) = l.c.socket.try_recv_from(&mut buf) {
+                    // Polled after every packet (str0m's DTLS keeps few records unread).
+                    while l.drain(&seen).is_some()
+                        && let Ok((n, source)) = l.c.socket.try_recv_from(&mut buf)
+                    {
                         l.input(source, &buf[..n]);
                     }
                 }
@@ -317,6 +339,12 @@ impl Loop {
     }
 
     fn input_from(&mut self, proto: Protocol, source: SocketAddr, bytes: &[u8]) {
+        self.wire_bytes += bytes.len() as u64;
+        // RTP (RFC 7983 and 5761: first byte 128 to 191, not an RTCP packet type).
+        let rtp = matches!(bytes, [128..=191, t, ..] if !(192..=223).contains(t));
+        if rtp && !self.c.reads_media {
+            return;
+        }
         let Ok(contents) = bytes.try_into() else { return };
         let input = Input::Receive(Instant::now(), Receive { proto, source, destination: self.c.local, contents });
         let _ = self.c.rtc.handle_input(input);
@@ -422,16 +450,19 @@ impl Loop {
         if let Some(mid) = self.c.audio
             && now >= self.next_audio
         {
-            self.next_audio += Duration::from_millis(20);
+            let every = Duration::from_millis(if self.c.sends.silent { 400 } else { 20 });
+            self.next_audio += every;
             if self.next_audio < now {
-                self.next_audio = now + Duration::from_millis(20);
+                self.next_audio = now + every;
             }
             let mut data = vec![0u8; 80];
             self.stamp(&mut data, 0);
             let time = MediaTime::new(self.frame * 960, Frequency::FORTY_EIGHT_KHZ);
             if let Some(pt) = self.pt(mid, Codec::Opus)
                 && let Some(w) = self.c.rtc.writer(mid)
-                && w.audio_level(-30, true).write(pt, now, time, data).is_ok()
+                && w.audio_level(if self.c.sends.silent { -127 } else { -30 }, !self.c.sends.silent)
+                    .write(pt, now, time, data)
+                    .is_ok()
             {
                 self.sent_audio += 1;
             }

@@ -20,7 +20,8 @@ use std::time::{Duration, Instant};
 use str0m::bwe::Bitrate;
 use str0m::change::{SdpAnswer, SdpOffer, SdpPendingOffer};
 use str0m::channel::ChannelId;
-use str0m::media::{Direction, KeyframeRequestKind, MediaData, MediaKind, Mid, Rid};
+use str0m::format::{Codec, FormatParams};
+use str0m::media::{Direction, Frequency, KeyframeRequestKind, MediaData, MediaKind, Mid, Pt, Rid};
 use str0m::net::{Protocol, Receive, TcpType};
 use str0m::{Candidate, Event, IceConnectionState, Input, Output, Rtc};
 use tokio::net::UdpSocket;
@@ -279,15 +280,29 @@ impl Engine {
         if self.rooms.get(&room).map_or(0, |r| r.len()) >= self.config.max_per_room {
             return Err(SfuError::RoomFull);
         }
-        let mut rtc = Rtc::builder()
+        let mut config = Rtc::builder()
             .set_crypto_provider(self.crypto.clone())
             .set_ice_lite(true)
             .clear_codecs()
-            .enable_opus(true, false)
             .enable_vp8(true)
             .enable_h264(true)
-            .enable_bwe(Some(Bitrate::kbps(1_000)))
-            .build(now);
+            .enable_bwe(Some(Bitrate::kbps(1_000)));
+        config.codec_config().add_config(
+            Pt::new_with_value(111),
+            None,
+            Codec::Opus,
+            Frequency::FORTY_EIGHT_KHZ,
+            Some(2),
+            // DTX: a browser that is not spoken into sends one frame in 400 ms instead
+            // of fifty a second, so in a meeting mostly the speakers' audio is forwarded.
+            FormatParams {
+                min_p_time: Some(10),
+                use_inband_fec: Some(true),
+                use_dtx: Some(true),
+                ..Default::default()
+            },
+        );
+        let mut rtc = config.build(now);
         for c in &self.candidates {
             rtc.add_local_candidate(c.clone());
         }
@@ -402,11 +417,19 @@ impl Engine {
             self.unmatched += 1;
             return false;
         };
-        if let Some(s) = self.sessions[slot].as_mut() {
-            if let Err(e) = s.rtc.handle_input(input) {
-                tracing::debug!(error = %e, peer = %s.peer, "media session failed");
-                s.rtc.disconnect();
-            }
+        if let Some(s) = self.sessions[slot].as_mut()
+            && let Err(e) = s.rtc.handle_input(input)
+        {
+            tracing::debug!(error = %e, peer = %s.peer, "media session failed");
+            s.rtc.disconnect();
+        }
+        // A DTLS record (RFC 7983: first byte 20 to 63) is polled out at once: str0m's
+        // DTLS layer keeps at most 30 unread and fails the session past that, and a
+        // peer's answer to a meeting's offer arrives as a burst of some seventy. Media
+        // waits for the batch's end, one poll per session rather than per packet.
+        if bytes.first().is_some_and(|b| (20..=63).contains(b)) {
+            self.drain(slot, now);
+        } else if let Some(s) = self.sessions[slot].as_mut() {
             s.due = now;
         }
         true
@@ -573,7 +596,8 @@ impl Engine {
                 let (Some(pending), Ok(answer)) = (s.pending.take(), SdpAnswer::from_sdp_string(&sdp)) else {
                     return;
                 };
-                if s.rtc.sdp_api().accept_answer(pending, answer).is_err() {
+                if let Err(e) = s.rtc.sdp_api().accept_answer(pending, answer) {
+                    tracing::debug!(error = %e, peer = %s.peer, "answer refused");
                     s.rtc.disconnect();
                     return;
                 }
@@ -750,8 +774,10 @@ fn new_out(from: PeerId, from_mid: Mid, kind: MediaKind, screen: bool) -> TrackO
 
 fn send(s: &mut Session, m: &ToPeer) {
     let Ok(text) = serde_json::to_string(m) else { return };
-    if let Some(mut ch) = s.channel.and_then(|c| s.rtc.channel(c)) {
-        let _ = ch.write(false, text.as_bytes());
+    if let Some(mut ch) = s.channel.and_then(|c| s.rtc.channel(c))
+        && let Err(e) = ch.write(false, text.as_bytes())
+    {
+        tracing::debug!(error = %e, peer = %s.peer, bytes = text.len(), "signalling message not sent");
     }
 }
 

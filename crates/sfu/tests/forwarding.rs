@@ -138,6 +138,18 @@ async fn sfu_down_tracks(sfu: &Sfu, want: usize) -> bool {
     false
 }
 
+/// The server asks for Opus DTX, so a browser nobody speaks into sends almost nothing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_answer_asks_for_opus_with_dtx() {
+    let (sfu, _notices) = Sfu::start(SfuConfig::loopback()).expect("sfu");
+    let c = Client::new(Sends::default(), Instant::now()).await.expect("a client");
+    let answer = sfu.join(RoomId(1), PeerId(1), c.offer()).await.expect("joined");
+    let opus = answer.lines().find_map(|l| l.strip_prefix("a=rtpmap:").filter(|l| l.contains("opus/48000")));
+    let pt = opus.and_then(|l| l.split(' ').next()).expect("opus in the answer");
+    let fmtp = answer.lines().find(|l| l.starts_with(&format!("a=fmtp:{pt} "))).expect("opus parameters");
+    assert!(fmtp.contains("usedtx=1"), "{fmtp}");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bad_offers_are_refused_and_keep_no_session() {
     let (sfu, _notices) = Sfu::start(SfuConfig::loopback()).expect("sfu");
@@ -224,6 +236,26 @@ async fn junk_on_the_port_changes_nothing_for_a_call() {
     let stats = sfu.stats().await.expect("stats");
     assert!(stats.unmatched > 1_000, "{stats:?}");
     assert_eq!((stats.peers, stats.connected), (2, 2));
+}
+
+/// A meeting's answers are big (tens of KB for thirty people) and arrive as bursts of
+/// DTLS records, more than str0m keeps unread: the server must read them as they come,
+/// or the session fails.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_burst_on_the_data_channel_keeps_the_session() {
+    let (sfu, _notices) = Sfu::start(SfuConfig::loopback()).expect("sfu");
+    let a = join(&sfu, 1, 1, Sends::default()).await;
+    let b = join(&sfu, 1, 2, Sends::default()).await;
+    assert!(hears_more(&b, 1, 20).await);
+    // Two megabytes in 16 KB messages the server reads and ignores (not signalling).
+    let text = format!("{{\"type\":\"note\",\"text\":\"{}\"}}", "x".repeat(16_000));
+    for _ in 0..128 {
+        a.send_text(&text);
+    }
+    assert!(hears_more(&b, 1, 100).await, "{:?}", b.seen());
+    assert!(hears_more(&a, 2, 100).await, "{:?}", a.seen());
+    let stats = sfu.stats().await.expect("stats");
+    assert_eq!((stats.peers, stats.connected), (2, 2), "{stats:?}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -153,6 +153,8 @@ pub struct TestApp {
     /// What the app's clients send with (over HTTPS, it trusts the test's certificate).
     pub http: reqwest::Client,
     db: Option<TestDb>,
+    /// The attachments folder of a test that named none, removed by `stop`.
+    attachments: Option<std::path::PathBuf>,
     certificates: Option<Arc<server::tls::Certificates>>,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
 }
@@ -246,10 +248,15 @@ impl TestApp {
             password: String::new(),
         };
         let mailer = Arc::new(server::mail::Mailer::smtp(&smtp, "campuslink <no-reply@campuslink.test>").unwrap());
-        let state =
-            AppState::new(store.clone(), ServerConfig { bureau_email: "bureau@dsedj.test".into(), ..config }, mailer)
-                .await
-                .unwrap();
+        let attachments = config.attachments_dir.is_none().then(|| {
+            std::env::temp_dir().join(format!("campuslink-test-attachments-{}", uuid::Uuid::now_v7().simple()))
+        });
+        let config = ServerConfig {
+            bureau_email: "bureau@dsedj.test".into(),
+            attachments_dir: config.attachments_dir.clone().or_else(|| attachments.clone()),
+            ..config
+        };
+        let state = AppState::new(store.clone(), config, mailer).await.unwrap();
         let stop = async {
             let _ = rx.await;
         };
@@ -278,6 +285,7 @@ impl TestApp {
             state,
             http,
             certificates,
+            attachments,
             db: Some(db),
             stop: Some(tx),
         }
@@ -328,6 +336,9 @@ impl TestApp {
         self.store.close().await;
         if let Some(db) = self.db.take() {
             db.drop_db().await;
+        }
+        if let Some(dir) = self.attachments.take() {
+            let _ = std::fs::remove_dir_all(dir);
         }
     }
 }
