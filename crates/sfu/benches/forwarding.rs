@@ -215,13 +215,24 @@ async fn main() {
     let all0 = process_ticks();
     let t0 = Instant::now();
     // The measurement window: the participants send in real time.
+    println!("  measuring for {seconds} s");
     tokio::time::sleep(Duration::from_secs(seconds)).await;
     let ticks1 = thread_ticks("campuslink-sfu");
     let all1 = process_ticks();
     let elapsed = t0.elapsed().as_secs_f64();
     let after: Vec<Seen> = members.iter().map(|m| m.p.seen()).collect();
 
-    let down_bytes: u64 = after.iter().zip(&before).map(|(a, b)| a.wire_bytes - b.wire_bytes).sum();
+    let wire = |reads: bool| {
+        let got: Vec<u64> = members
+            .iter()
+            .zip(after.iter().zip(&before))
+            .filter(|(m, _)| m.reads == reads)
+            .map(|(_, (a, b))| a.wire_bytes - b.wire_bytes)
+            .collect();
+        (got.iter().sum::<u64>(), got.len())
+    };
+    let down_bytes = wire(true).0 + wire(false).0;
+    let each = |(bytes, n): (u64, usize)| bytes as f64 * 8.0 / elapsed / 1e6 / n.max(1) as f64;
     let mut expected = 0u64;
     let mut got = 0u64;
     for (i, m) in members.iter().enumerate() {
@@ -275,6 +286,13 @@ async fn main() {
         down_bytes as f64 * 8.0 / elapsed / 1e6,
         per_participant
     );
+    if meeting > 0 {
+        println!(
+            "  each reading participant got {:.2} Mbit/s, each other {:.2} Mbit/s",
+            each(wire(true)),
+            each(wire(false))
+        );
+    }
     drop(members);
 
     // (d) From joining a 1:1 call to the first frame of the other's video.

@@ -647,12 +647,13 @@ impl Engine {
                     }
                     s.due = now;
                 }
-                Work::Media { from, data, .. } if *from != s.peer => {
-                    if let Some(k) = forward(s, *from, data) {
-                        wanted_keyframes.push(k);
-                    }
-                    s.due = now;
-                }
+                Work::Media { from, data, .. } if *from != s.peer => match forward(s, *from, data) {
+                    // Only a session given a frame has anything to do now: most of what
+                    // arrives is a simulcast layer a receiver does not get.
+                    Forwarded::Written => s.due = now,
+                    Forwarded::WaitingFor(k) => wanted_keyframes.push(k),
+                    Forwarded::Not => {}
+                },
                 Work::Keyframe { to, mid, rid, kind, .. } if *to == s.peer => {
                     request_keyframe(s, *mid, *rid, *kind, now);
                 }
@@ -834,32 +835,46 @@ fn choose_layers(s: &mut Session) {
 /// What one forwarded Opus stream takes, about.
 const AUDIO_RATE: u64 = 64_000;
 
+/// What `forward` did with a frame for one receiver.
+enum Forwarded {
+    Written,
+    /// Nothing: the receiver waits to switch layers, on a keyframe of this one.
+    WaitingFor((PeerId, Mid, Rid)),
+    Not,
+}
+
 /// Writes a frame to the receiver's copy of the source track, if it wants this layer.
-/// Returns the keyframe to ask the source for when the receiver waits to switch.
-fn forward(s: &mut Session, from: PeerId, data: &MediaData) -> Option<(PeerId, Mid, Rid)> {
-    let t = s.tracks_out.iter_mut().find(|t| t.from == from && t.from_mid == data.mid)?;
-    let OutState::Open(mid) = t.state else { return None };
+fn forward(s: &mut Session, from: PeerId, data: &MediaData) -> Forwarded {
+    let Some(t) = s.tracks_out.iter_mut().find(|t| t.from == from && t.from_mid == data.mid) else {
+        return Forwarded::Not;
+    };
+    let OutState::Open(mid) = t.state else { return Forwarded::Not };
     if let Some(rid) = data.rid.as_ref().and_then(|r| Layer::from_rid(r)) {
         // Simulcast: only the layer chosen for this receiver goes through, and a switch
         // happens on a keyframe of the new layer, so the picture never breaks; until
         // then the old layer goes on.
-        let target = if t.screen { Layer::F } else { t.target? };
+        let target = if t.screen { Some(Layer::F) } else { t.target };
+        let Some(target) = target else { return Forwarded::Not };
         if t.layer != Some(target) && rid == target && data.is_keyframe() {
             t.layer = Some(target);
         }
         if t.layer != Some(rid) {
             let waiting = t.layer != Some(target) && rid == target;
-            return waiting.then(|| (from, data.mid, Rid::from(target.rid())));
+            return if waiting {
+                Forwarded::WaitingFor((from, data.mid, Rid::from(target.rid())))
+            } else {
+                Forwarded::Not
+            };
         }
     } else if t.kind == MediaKind::Video && !t.screen && s.wants.get(&from) == Some(&0) {
-        return None;
+        return Forwarded::Not;
     }
-    let writer = s.rtc.writer(mid)?;
-    let pt = writer.match_params(data.params)?;
+    let Some(writer) = s.rtc.writer(mid) else { return Forwarded::Not };
+    let Some(pt) = writer.match_params(data.params) else { return Forwarded::Not };
     if writer.write(pt, data.network_time, data.time, data.data.clone()).is_err() {
         s.rtc.disconnect();
     }
-    None
+    Forwarded::Written
 }
 
 fn request_keyframe(s: &mut Session, mid: Mid, rid: Option<Rid>, kind: KeyframeRequestKind, now: Instant) {
