@@ -81,6 +81,8 @@ enum Cmd {
     Mute(bool),
     Send(String),
     Latencies(oneshot::Sender<Vec<u32>>),
+    Move(oneshot::Sender<Result<String, String>>),
+    Answer(String, oneshot::Sender<Result<(), String>>),
 }
 
 /// A participant that has offered but not yet been answered.
@@ -231,6 +233,22 @@ impl Participant {
         let _ = self.commands.send(Cmd::Send(text.to_owned()));
     }
 
+    /// The network changes under the participant: it goes on from a new UDP socket (a
+    /// new address, as after moving from Wi-Fi to mobile data) and restarts ICE. Returns
+    /// the offer to renegotiate with; `accept` takes the server's answer.
+    pub async fn move_to_new_address(&self) -> Result<String, String> {
+        let (tx, rx) = oneshot::channel();
+        let _ = self.commands.send(Cmd::Move(tx));
+        rx.await.map_err(|e| e.to_string())?
+    }
+
+    /// Takes the server's answer to the participant's own offer (`move_to_new_address`).
+    pub async fn accept(&self, answer: &str) -> Result<(), String> {
+        let (tx, rx) = oneshot::channel();
+        let _ = self.commands.send(Cmd::Answer(answer.to_owned(), tx));
+        rx.await.map_err(|e| e.to_string())?
+    }
+
     /// Microseconds from writing to receiving of every audio frame since the last call.
     pub async fn take_latencies(&self) -> Vec<u32> {
         let (tx, rx) = oneshot::channel();
@@ -308,6 +326,8 @@ async fn run(c: Client, mut commands: mpsc::UnboundedReceiver<Cmd>, seen: watch:
                 Some(Cmd::Mute(m)) => l.muted = m,
                 Some(Cmd::Send(t)) => l.outbox.push(t),
                 Some(Cmd::Latencies(tx)) => { let _ = tx.send(std::mem::take(&mut l.latencies)); }
+                Some(Cmd::Move(tx)) => { let _ = tx.send(l.move_to_new_address()); }
+                Some(Cmd::Answer(sdp, tx)) => { let _ = tx.send(l.accept_answer(&sdp)); }
             },
             Some(frame) = next_frame(&mut l.c.tcp) => {
                 let server = l.c.tcp.as_ref().map(|t| t.2);
@@ -432,6 +452,34 @@ impl Loop {
         if let Some(mut ch) = self.channel.and_then(|id| self.c.rtc.channel(id)) {
             let _ = ch.write(false, text.as_bytes());
         }
+    }
+
+    fn move_to_new_address(&mut self) -> Result<String, String> {
+        if self.c.tcp.is_some() {
+            return Err("a participant over TCP keeps its connection".into());
+        }
+        let socket = std::net::UdpSocket::bind("127.0.0.1:0").map_err(|e| e.to_string())?;
+        socket.set_nonblocking(true).map_err(|e| e.to_string())?;
+        let socket = UdpSocket::from_std(socket).map_err(|e| e.to_string())?;
+        let local = socket.local_addr().map_err(|e| e.to_string())?;
+        let mut change = self.c.rtc.sdp_api();
+        change.ice_restart(false);
+        let (offer, pending) = change.apply().ok_or("nothing to offer")?;
+        // The old socket closes: nothing reaches the old address any more.
+        self.c.socket = socket;
+        self.c.local = local;
+        self.c.pending = Some(pending);
+        Ok(offer.to_sdp_string())
+    }
+
+    fn accept_answer(&mut self, sdp: &str) -> Result<(), String> {
+        let answer = SdpAnswer::from_sdp_string(sdp).map_err(|e| e.to_string())?;
+        let pending = self.c.pending.take().ok_or("no offer of ours")?;
+        self.c.rtc.sdp_api().accept_answer(pending, answer).map_err(|e| e.to_string())?;
+        // The restart takes effect with the answer, and clears the old candidates then.
+        let candidate = Candidate::host(self.c.local, "udp").map_err(|e| e.to_string())?;
+        self.c.rtc.add_local_candidate(candidate);
+        Ok(())
     }
 
     fn stamp(&self, into: &mut [u8], from: usize) {

@@ -258,6 +258,30 @@ async fn a_burst_on_the_data_channel_keeps_the_session() {
     assert_eq!((stats.peers, stats.connected), (2, 2), "{stats:?}");
 }
 
+/// A phone that moves from Wi-Fi to mobile data has a new address: it restarts ICE
+/// through `renegotiate` and the call goes on, without leaving or rejoining.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_participant_whose_address_changes_goes_on_after_an_ice_restart() {
+    let (sfu, mut notices) = Sfu::start(SfuConfig::loopback()).expect("sfu");
+    let a = join(&sfu, 1, 1, Sends::default()).await;
+    let b = join(&sfu, 1, 2, Sends::default()).await;
+    for (p, from) in [(&a, 2), (&b, 1)] {
+        assert!(p.wait_for(WITHIN, |s| audio(s, from) >= 20 && video(s, from) >= 10).await, "{:?}", p.seen());
+    }
+    let offer = a.move_to_new_address().await.expect("an offer");
+    assert!(offer.contains("a=ice-ufrag:"), "{offer}");
+    let answer = sfu.renegotiate(RoomId(1), PeerId(1), &offer).await.expect("answered");
+    a.accept(&answer).await.expect("accepted");
+    // Media both ways again, from and to the new address (the old socket is closed).
+    assert!(hears_more(&b, 1, 100).await, "{:?}", b.seen());
+    assert!(hears_more(&a, 2, 100).await, "{:?}", a.seen());
+    let v = video(&b.seen(), 1);
+    assert!(b.wait_for(WITHIN, |s| video(s, 1) >= v + 20).await, "video too");
+    let stats = sfu.stats().await.expect("stats");
+    assert_eq!((stats.peers, stats.connected), (2, 2), "{stats:?}");
+    assert!(notices.try_recv().is_err(), "nobody was dropped");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_participant_whose_network_dies_is_dropped_and_can_rejoin() {
     let (sfu, mut notices) =
