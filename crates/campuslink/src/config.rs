@@ -463,6 +463,7 @@ impl Config {
                 max_per_room: c.max_participants.clamp(2, 500),
                 drop_after: std::time::Duration::from_secs(20),
                 tcp: true,
+                start_bitrate: server::sfu::START_BITRATE,
             }
         });
         server::calls::CallSettings {

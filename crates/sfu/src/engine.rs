@@ -262,6 +262,13 @@ impl Engine {
                         .map(|s| s.tracks_out.iter().filter(|t| matches!(t.state, OutState::Open(_))).count())
                         .sum(),
                     unmatched: self.unmatched,
+                    cameras_held: self
+                        .sessions
+                        .iter()
+                        .flatten()
+                        .flat_map(|s| &s.tracks_out)
+                        .filter(|t| t.kind == MediaKind::Video && !t.screen && t.target.is_none())
+                        .count(),
                 });
             }
             Command::Tick => {}
@@ -286,7 +293,7 @@ impl Engine {
             .clear_codecs()
             .enable_vp8(true)
             .enable_h264(true)
-            .enable_bwe(Some(Bitrate::kbps(1_000)));
+            .enable_bwe(Some(Bitrate::bps(self.config.start_bitrate)));
         config.codec_config().add_config(
             Pt::new_with_value(111),
             None,

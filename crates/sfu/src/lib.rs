@@ -58,6 +58,9 @@ pub struct SfuConfig {
     pub drop_after: Duration,
     /// Also take ICE over TCP on the same port (RFC 6544), for networks without UDP.
     pub tcp: bool,
+    /// What the server first assumes it can send each participant, in bit/s, until the
+    /// estimate from the participant's feedback replaces it.
+    pub start_bitrate: u64,
 }
 
 impl SfuConfig {
@@ -69,9 +72,14 @@ impl SfuConfig {
             max_per_room: 50,
             drop_after: Duration::from_secs(20),
             tcp: true,
+            start_bitrate: START_BITRATE,
         }
     }
 }
+
+/// The first estimate of what a participant can take: enough for a 1:1 call at 360p, or
+/// a meeting's small tiles, while the estimator probes for more.
+pub const START_BITRATE: u64 = 1_000_000;
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum SfuError {
@@ -107,6 +115,9 @@ pub struct Stats {
     pub down_tracks: usize,
     /// Datagrams dropped unread: no session matched them.
     pub unmatched: u64,
+    /// Camera down-tracks given no layer at all just now: the tile is not shown, or the
+    /// receiver's bandwidth does not reach it.
+    pub cameras_held: usize,
 }
 
 /// Time as the engine sees it: the monotonic clock plus an offset a test can move on,
