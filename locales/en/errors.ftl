@@ -54,6 +54,7 @@ error-bad_offer = The call could not connect; try again.
 error-calls_unavailable = Calls are not turned on on this server.
 error-resync_required = You were offline too long; reload the page.
 error-invalid_position = The event position is not valid.
+error-digest_unavailable = This server sends no e-mail digests.
 error-body_not_object = The request body has the wrong shape: it must be an object.
 error-unsupported_media_type = Unsupported content type: send application/json.
 error-invalid_query = The parameters in the address are not valid.

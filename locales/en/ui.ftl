@@ -661,6 +661,12 @@ notify-push = Get notified of new messages on this device (even with campuslink 
 notify-unsupported = This browser does not support notifications, or campuslink was not opened over HTTPS. On a phone, add campuslink to the home screen first.
 notify-denied = The browser blocks campuslink's notifications: allow them in the site settings.
 notify-preview = Show the sender and the text in notifications
+notify-digest = E-mail me a digest of messages I have left unread for { $hours ->
+    [one] an hour
+   *[other] { $hours } hours
+}
+notify-digest-hint = One e-mail lists the conversations, how many messages and the latest one (who wrote it and what only if notifications show the sender and the text); the same messages are never mailed twice. Muted conversations are left out unless you are mentioned.
+notify-digest-no-email = Your account has no e-mail address: ask your campus administrator to add one.
 notify-sound = Play a sound when a message arrives
 notify-mute-hint = Any conversation can be muted in its own settings; a mention of you still notifies.
 

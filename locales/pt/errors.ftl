@@ -54,6 +54,7 @@ error-bad_offer = Não foi possível ligar a chamada; tente de novo.
 error-calls_unavailable = As chamadas não estão ativas neste servidor.
 error-resync_required = Esteve desligado durante demasiado tempo; recarregue a página.
 error-invalid_position = A posição do evento não é válida.
+error-digest_unavailable = Este servidor não envia resumos por e-mail.
 error-body_not_object = O conteúdo do pedido não tem o formato esperado: deve ser um objecto.
 error-unsupported_media_type = Tipo de conteúdo não suportado: envie application/json.
 error-invalid_query = Os parâmetros do endereço não são válidos.

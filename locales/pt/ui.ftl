@@ -670,6 +670,12 @@ notify-push = Receber notificações de novas mensagens neste dispositivo (mesmo
 notify-unsupported = Este navegador não suporta notificações, ou o campuslink não foi aberto por HTTPS. No telemóvel, adicione primeiro o campuslink ao ecrã principal.
 notify-denied = O navegador bloqueou as notificações do campuslink: permita-as nas definições do site.
 notify-preview = Mostrar o remetente e o texto nas notificações
+notify-digest = Enviar-me por e-mail um resumo das mensagens por ler há mais de { $hours ->
+    [one] uma hora
+   *[other] { $hours } horas
+}
+notify-digest-hint = Um e-mail indica as conversas, quantas mensagens e a última (quem a escreveu e o quê só se as notificações mostrarem o remetente e o texto); as mesmas mensagens nunca são enviadas duas vezes. As conversas silenciadas ficam de fora, a menos que o mencionem.
+notify-digest-no-email = A sua conta não tem endereço de e-mail: peça ao administrador do seu campus que o acrescente.
 notify-sound = Tocar um som quando chega uma mensagem
 notify-mute-hint = Cada conversa pode ser silenciada nas suas definições; uma menção a si notifica mesmo assim.
 

@@ -54,6 +54,7 @@ error-bad_offer = 無法建立通話連線，請重試。
 error-calls_unavailable = 此伺服器未開啟通話功能。
 error-resync_required = 離線太久，請重新載入。
 error-invalid_position = 事件位置不正確。
+error-digest_unavailable = 此伺服器未開啟電郵摘要。
 error-body_not_object = 請求內容格式不正確：應為一個物件。
 error-unsupported_media_type = 請求內容類型不正確：請以 application/json 傳送。
 error-invalid_query = 網址中的參數不正確。

@@ -572,6 +572,9 @@ notify-push = 在此裝置接收新消息通知（即使 campuslink 已關閉）
 notify-unsupported = 此瀏覽器不支援通知，或 campuslink 未經 HTTPS 開啟。在手機上，請先把 campuslink 加到主畫面。
 notify-denied = 瀏覽器已封鎖 campuslink 的通知：請在瀏覽器的網站設定中允許。
 notify-preview = 通知顯示發送人及消息內容
+notify-digest = 以電郵寄給我超過 { $hours } 小時未讀消息的摘要
+notify-digest-hint = 一封電郵列出有未讀消息的會話、數量及最新一條（只在通知顯示發送人及消息內容時，才列出誰發了甚麼）；同一批消息不會重複寄出。已開啟「消息免打擾」的會話不會列出，除非有人@你。
+notify-digest-no-email = 你的帳戶沒有電郵地址：請校部管理員為你加上。
 notify-sound = 收到新消息時播放提示音
 notify-mute-hint = 個別會話可在該會話的設定中開啟「消息免打擾」；有人@你時仍會通知。
 

@@ -169,6 +169,9 @@ pub struct ChatSection {
     pub attachments_dir: PathBuf,
     /// Whether this node indexes messages for history search.
     pub search_index: bool,
+    /// E-mail a digest of messages unread for this many hours to members who ask for
+    /// one; 0: off.
+    pub digest_after_hours: u64,
 }
 
 impl Default for ChatSection {
@@ -180,6 +183,7 @@ impl Default for ChatSection {
             max_attachment_mb: 100,
             attachments_dir: PathBuf::new(),
             search_index: true,
+            digest_after_hours: 0,
         }
     }
 }
@@ -356,6 +360,16 @@ impl Config {
                 return bad("calls.turn_secret", "must be set when ice_servers names a TURN server".into());
             }
         }
+        let retention_hours = self.chat.event_retention_days.max(1) * 24;
+        if self.chat.digest_after_hours > retention_hours {
+            return bad(
+                "chat.digest_after_hours",
+                format!(
+                    "must be at most chat.event_retention_days × 24 ({retention_hours}), not {}",
+                    self.chat.digest_after_hours
+                ),
+            );
+        }
         let contact = self.push.contact.trim();
         if !contact.is_empty() && !contact.starts_with("mailto:") && !contact.starts_with("https://") {
             return bad("push.contact", format!("must start with mailto: or https://, not {contact:?}"));
@@ -427,6 +441,8 @@ impl Config {
             push_contact: self.push_contact(),
             push_allow_loopback_http: false,
             search_indexer: self.chat.search_index,
+            digest_after: (self.chat.digest_after_hours > 0)
+                .then(|| Duration::from_secs(self.chat.digest_after_hours * 3600)),
             calls: self.call_settings(),
         }
     }
@@ -587,6 +603,17 @@ mod tests {
         cfg.database.url = Secret("mysql://u:pw@h/db".into());
         let e = cfg.validate().unwrap_err().to_string();
         assert!(e.contains("database.url") && !e.contains("pw"), "{e}");
+    }
+
+    #[test]
+    fn the_digest_is_off_by_default_and_waits_no_longer_than_the_log_keeps() {
+        assert_eq!(Config::default().server_config().digest_after, None);
+        let mut cfg = Config::default();
+        cfg.chat.digest_after_hours = 24;
+        cfg.validate().unwrap();
+        assert_eq!(cfg.server_config().digest_after, Some(std::time::Duration::from_secs(24 * 3600)));
+        cfg.chat.digest_after_hours = 30 * 24 + 1;
+        assert!(cfg.validate().unwrap_err().to_string().contains("chat.digest_after_hours"));
     }
 
     #[test]

@@ -98,7 +98,7 @@ pub struct FetchFacts {
 /// interconnection, a member no longer exposed) neither can fetch its files. A recalled
 /// attachment is gone for everyone. A refusal looks like absence (404).
 pub fn may_fetch(f: FetchFacts) -> bool {
-    !f.removed && f.current_member && f.peer_reachable && (f.sees_message || f.own_unsent)
+    crate::chat::still_open(f.current_member, f.peer_reachable, f.removed) && (f.sees_message || f.own_unsent)
 }
 
 #[cfg(test)]

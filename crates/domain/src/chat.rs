@@ -216,6 +216,59 @@ pub fn may_recall(
     Ok(())
 }
 
+/// Whether `who` is @mentioned in a message: by name, or by @所有人.
+pub fn mentioned(mentions: &[MemberId], mention_all: bool, who: MemberId) -> bool {
+    mention_all || mentions.contains(&who)
+}
+
+/// Whether a message tells a member of itself (a push, a line in their e-mail digest):
+/// always, but in a conversation they muted (消息免打擾) only when it mentions them.
+pub fn notifies(muted: bool, mentioned: bool) -> bool {
+    !muted || mentioned
+}
+
+/// Whether what a conversation holds is still open to a member: they are in it now (not
+/// left, removed, or dissolved), in a direct chat the two still reach each other
+/// (`access::reaches`), and the thing itself was not recalled. One who left, or whose
+/// direct chat turned read-only, keeps the text they received, but neither its files
+/// (`attachment::may_fetch`) nor news of it (`in_digest`).
+pub fn still_open(current_member: bool, peer_reachable: bool, removed: bool) -> bool {
+    current_member && peer_reachable && !removed
+}
+
+/// What is known of one message and one member when their e-mail digest is made.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct DigestFacts {
+    /// A current member of a conversation that is not dissolved.
+    pub current_member: bool,
+    /// For a direct chat: the two still reach each other. `true` for groups.
+    pub peer_reachable: bool,
+    /// The message is inside the member's window (sent after they joined).
+    pub sees_message: bool,
+    /// Above the member's read position.
+    pub unread: bool,
+    /// Sent by the member themself.
+    pub own: bool,
+    /// A system message (someone joined, a call's record…).
+    pub system: bool,
+    pub recalled: bool,
+    /// The member muted the conversation (消息免打擾).
+    pub muted: bool,
+    /// The message @mentions the member (or @所有人).
+    pub mentioned: bool,
+}
+
+/// Whether a message goes into a member's e-mail digest: someone else's text, unread by
+/// them, still open to them (`still_open`), and telling them of itself (`notifies`).
+pub fn in_digest(f: DigestFacts) -> bool {
+    still_open(f.current_member, f.peer_reachable, f.recalled)
+        && f.sees_message
+        && f.unread
+        && !f.own
+        && !f.system
+        && notifies(f.muted, f.mentioned)
+}
+
 /// A group's size after adding `adding` members to `current`.
 pub fn may_grow(current: usize, adding: usize, limit: usize) -> Result<(), ChatRefusal> {
     if current + adding > limit { Err(ChatRefusal::GroupTooLarge) } else { Ok(()) }
@@ -351,6 +404,62 @@ mod tests {
         assert_eq!(may_remove(owner, Some(owner), owner), Err(ChatRefusal::OwnerCannotLeave));
         assert_eq!(owner_only(m, Some(owner)), Err(ChatRefusal::NotOwner));
         assert_eq!(owner_only(owner, Some(owner)), Ok(()));
+    }
+
+    /// The digest, as a table over every combination of the facts.
+    #[test]
+    fn what_goes_into_a_digest() {
+        for bits in 0..512u16 {
+            let f = DigestFacts {
+                current_member: bits & 1 != 0,
+                peer_reachable: bits & 2 != 0,
+                sees_message: bits & 4 != 0,
+                unread: bits & 8 != 0,
+                own: bits & 16 != 0,
+                system: bits & 32 != 0,
+                recalled: bits & 64 != 0,
+                muted: bits & 128 != 0,
+                mentioned: bits & 256 != 0,
+            };
+            let want = f.current_member
+                && f.peer_reachable
+                && f.sees_message
+                && f.unread
+                && !f.own
+                && !f.system
+                && !f.recalled
+                && (!f.muted || f.mentioned);
+            assert_eq!(in_digest(f), want, "{f:?}");
+        }
+        let base = DigestFacts {
+            current_member: true,
+            peer_reachable: true,
+            sees_message: true,
+            unread: true,
+            own: false,
+            system: false,
+            recalled: false,
+            muted: false,
+            mentioned: false,
+        };
+        assert!(in_digest(base));
+        assert!(!in_digest(DigestFacts { unread: false, ..base }), "read in time");
+        assert!(!in_digest(DigestFacts { muted: true, ..base }), "muted");
+        assert!(in_digest(DigestFacts { muted: true, mentioned: true, ..base }), "muted, but mentioned");
+        assert!(!in_digest(DigestFacts { current_member: false, ..base }), "left the group");
+        assert!(!in_digest(DigestFacts { peer_reachable: false, ..base }), "campus removed");
+        assert!(!in_digest(DigestFacts { recalled: true, ..base }), "recalled");
+    }
+
+    #[test]
+    fn mentions_by_name_or_everyone() {
+        let (me, other) = (MemberId::new(), MemberId::new());
+        assert!(mentioned(&[me], false, me));
+        assert!(!mentioned(&[other], false, me));
+        assert!(mentioned(&[], true, me), "@所有人");
+        assert!(notifies(false, false));
+        assert!(!notifies(true, false));
+        assert!(notifies(true, true));
     }
 
     #[test]

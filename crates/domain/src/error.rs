@@ -53,6 +53,8 @@ pub enum ErrorCode {
     ResyncRequired,
     /// An event position that is not one (malformed, or in the future).
     InvalidPosition,
+    /// An e-mail digest asked for on a server that sends none (`chat.digest_after_hours`).
+    DigestUnavailable,
     Internal,
 }
 
@@ -92,6 +94,7 @@ impl ErrorCode {
             Self::Call(r) => r.as_str(),
             Self::ResyncRequired => "resync_required",
             Self::InvalidPosition => "invalid_position",
+            Self::DigestUnavailable => "digest_unavailable",
             Self::Internal => "internal",
         }
     }
@@ -158,6 +161,7 @@ impl ErrorCode {
         Self::Call(CallRefusal::Unavailable),
         Self::ResyncRequired,
         Self::InvalidPosition,
+        Self::DigestUnavailable,
         Self::Internal,
     ];
 }

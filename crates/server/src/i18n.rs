@@ -43,6 +43,11 @@ impl Lang {
         Lang::ZhHant
     }
 
+    /// The language a stored tag (`tag`'s) names; zh-Hant for anything else.
+    pub fn from_tag(tag: &str) -> Lang {
+        Lang::ALL.into_iter().find(|l| l.tag() == tag).unwrap_or(Lang::ZhHant)
+    }
+
     pub fn tag(self) -> &'static str {
         match self {
             Lang::ZhHant => "zh-Hant",
@@ -57,6 +62,15 @@ impl Lang {
             Lang::Pt => include_str!("../../../locales/pt/errors.ftl"),
             Lang::En => include_str!("../../../locales/en/errors.ftl"),
         }
+    }
+}
+
+/// A person's name in `lang`, as the web app shows it: the Chinese name in zh-Hant, the
+/// Portuguese one otherwise where there is one.
+pub fn name_in<'a>(lang: Lang, zh: &'a str, pt: &'a str) -> &'a str {
+    match lang {
+        Lang::Pt | Lang::En if !pt.trim().is_empty() => pt,
+        _ => zh,
     }
 }
 
@@ -115,6 +129,10 @@ mod tests {
         assert_eq!(Lang::from_accept_language(Some("en-GB")), Lang::En);
         assert_eq!(Lang::from_accept_language(Some("zh-MO")), Lang::ZhHant);
         assert_eq!(Lang::from_accept_language(Some("de")), Lang::ZhHant);
+        for l in Lang::ALL {
+            assert_eq!(Lang::from_tag(l.tag()), l);
+        }
+        assert_eq!(Lang::from_tag("fr"), Lang::ZhHant);
     }
 
     #[test]

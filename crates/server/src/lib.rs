@@ -17,6 +17,7 @@ pub mod interconnect;
 pub mod letters;
 pub mod live;
 pub mod mail;
+pub mod notify;
 pub mod openapi;
 pub mod push;
 pub mod qr;
@@ -97,6 +98,9 @@ pub struct ServerConfig {
     /// Index messages for history search on this node (`chat::search::follow`). Off,
     /// search finds only what another node (on the same PostgreSQL database) indexed.
     pub search_indexer: bool,
+    /// E-mail members who asked for it a digest of messages unread for this long
+    /// (`notify::digest`); `None`: no digests (the default).
+    pub digest_after: Option<Duration>,
     /// Calls and meetings (the media server, ring timeout, ICE servers).
     pub calls: calls::CallSettings,
 }
@@ -128,8 +132,21 @@ impl Default for ServerConfig {
             push_contact: "mailto:no-reply@campuslink.invalid".into(),
             push_allow_loopback_http: false,
             search_indexer: true,
+            digest_after: None,
             calls: calls::CallSettings::default(),
         }
+    }
+}
+
+impl ServerConfig {
+    /// The address people open links at: `public_url`, or the one the browser used.
+    pub fn base_url(&self, headers: &axum::http::HeaderMap) -> String {
+        if let Some(u) = &self.public_url {
+            return u.trim_end_matches('/').to_owned();
+        }
+        let host = headers.get(header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("localhost");
+        let proto = headers.get("x-forwarded-proto").and_then(|h| h.to_str().ok()).unwrap_or("http");
+        format!("{proto}://{host}")
     }
 }
 
@@ -251,6 +268,7 @@ pub(crate) fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(push::http::push_key))
         .routes(routes!(push::http::subscribe))
         .routes(routes!(push::http::unsubscribe))
+        .routes(routes!(notify::http::get_settings, notify::http::update_settings))
         .routes(routes!(auth::login))
         .routes(routes!(auth::logout))
         .routes(routes!(auth::me))
@@ -455,7 +473,8 @@ pub async fn serve_tls(
     run(listener, state, app, shutdown).await
 }
 
-/// Runs the node's workers (mail outbox, attachment sweeper, search indexer, calls) while
+/// Runs the node's workers (mail outbox, attachment sweeper, search indexer, calls, e-mail
+/// digests) while
 /// `app` is served on `listener`.
 async fn run<L, F>(
     listener: TapIo<L, F>,
@@ -475,6 +494,7 @@ where
     let sweeper = AbortOnDrop(tokio::spawn(sweep_attachments(state.clone())));
     let indexer = state.config.search_indexer.then(|| AbortOnDrop(tokio::spawn(chat::search::follow(state.clone()))));
     let calls = AbortOnDrop(tokio::spawn(calls::follow(state.clone())));
+    let digests = AbortOnDrop(tokio::spawn(notify::digest::follow(state.clone())));
     let served = axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
         .with_graceful_shutdown(shutdown)
         .await;
@@ -482,6 +502,7 @@ where
     drop(sweeper);
     drop(indexer);
     drop(calls);
+    drop(digests);
     served
 }
 

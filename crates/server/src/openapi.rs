@@ -313,6 +313,8 @@ pub const PROBLEMS: &[(&str, &[ErrorCode])] = &[
     ("push_key", &[]),
     ("subscribe_push", &[C::InvalidInput, C::Chat(ChatRefusal::BureauCannotChat)]),
     ("unsubscribe_push", &[C::NotFound]),
+    ("notification_settings", &[C::Chat(ChatRefusal::BureauCannotChat)]),
+    ("update_notification_settings", &[C::DigestUnavailable, C::Chat(ChatRefusal::BureauCannotChat)]),
     (
         "forward_messages",
         &[

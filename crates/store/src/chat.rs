@@ -174,8 +174,20 @@ pub(crate) const MESSAGE_COLS: &str = "m.id, m.conversation_id, m.position, m.se
      m.mention_all, m.reply_to, m.system, m.attachment, m.reactions, m.forwarded, m.created_at, m.recalled_at";
 const CONVERSATION_COLS: &str = "c.id, c.kind, c.name, c.home_campus_id, c.owner_id, c.created_by, c.created_at, \
      c.dissolved_at, c.announcement, c.announcement_at, c.announcement_by";
+/// What makes message `m` unread for the member of `cm` (a `conversation_members` row)
+/// once it is above their read position, which each query bounds itself (so that the
+/// bound is the one its index range starts at): inside their window, someone else's,
+/// a text (not a system message), not recalled. The list's unread counts and the
+/// e-mail digest count with this one condition.
+pub(crate) fn unread_above(m: &str, cm: &str) -> String {
+    format!(
+        "({cm}.left_position IS NULL OR {m}.position <= {cm}.left_position) \
+         AND ({m}.sender_id IS NULL OR {m}.sender_id <> {cm}.member_id) AND {m}.system IS NULL AND {m}.recalled_at IS NULL"
+    )
+}
+
 /// A member's place, from `conversation_members cm`.
-const MEMBERSHIP_COLS: &str = "cm.member_id, cm.role, cm.joined_position, cm.left_position, cm.read_position, \
+pub(crate) const MEMBERSHIP_COLS: &str = "cm.member_id, cm.role, cm.joined_position, cm.left_position, cm.read_position, \
      cm.pinned_at, cm.muted, cm.marked_unread, cm.announcement_seen";
 
 fn conversation(r: &Row) -> Result<Conversation> {
@@ -195,7 +207,7 @@ fn conversation(r: &Row) -> Result<Conversation> {
     })
 }
 
-fn membership(r: &Row) -> Result<Membership> {
+pub(crate) fn membership(r: &Row) -> Result<Membership> {
     Ok(Membership {
         member_id: id(r, "member_id")?,
         owner: text(r, "role")? == "owner",
@@ -564,9 +576,9 @@ impl Store {
                (SELECT MAX(m.position) FROM messages m WHERE m.conversation_id = c.id AND m.position > cm.joined_position \
                   AND (cm.left_position IS NULL OR m.position <= cm.left_position)) AS last_position, \
                (SELECT COUNT(*) FROM messages u WHERE u.conversation_id = c.id AND u.position > cm.read_position \
-                  AND (cm.left_position IS NULL OR u.position <= cm.left_position) \
-                  AND (u.sender_id IS NULL OR u.sender_id <> $1) AND u.system IS NULL AND u.recalled_at IS NULL) AS unread \
-             FROM conversation_members cm JOIN conversations c ON c.id = cm.conversation_id WHERE cm.member_id = $1"
+                  AND {unread}) AS unread \
+             FROM conversation_members cm JOIN conversations c ON c.id = cm.conversation_id WHERE cm.member_id = $1",
+            unread = unread_above("u", "cm"),
         ))
         .bind(member.to_string())
         .fetch_all(&self.pool)
@@ -1193,15 +1205,14 @@ impl Store {
     }
 
     /// Messages of others after the member's read position, within their window.
-    pub async fn unread(&self, c: ConversationId, me: &Membership) -> Result<i64> {
-        let r = db::query(
-            "SELECT COUNT(*) AS n FROM messages u WHERE u.conversation_id = $1 AND u.position > $2 AND u.position <= $3 \
-             AND u.sender_id <> $4 AND u.system IS NULL AND u.recalled_at IS NULL",
-        )
+    pub async fn unread(&self, c: ConversationId, member: MemberId) -> Result<i64> {
+        let r = dynq(format!(
+            "SELECT COUNT(*) AS n FROM conversation_members cm JOIN messages u ON u.conversation_id = cm.conversation_id \
+             WHERE cm.conversation_id = $1 AND cm.member_id = $2 AND u.position > cm.read_position AND {}",
+            unread_above("u", "cm")
+        ))
         .bind(c.to_string())
-        .bind(me.read_position)
-        .bind(me.left_position.unwrap_or(i64::MAX))
-        .bind(me.member_id.to_string())
+        .bind(member.to_string())
         .fetch_one(&self.pool)
         .await?;
         int(&r, "n")

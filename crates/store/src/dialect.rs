@@ -26,7 +26,7 @@ impl Dialect {
     }
 
     /// The migrations for this dialect, in order: (version, name, SQL).
-    pub(crate) fn migrations(self) -> [(i64, &'static str, &'static str); 11] {
+    pub(crate) fn migrations(self) -> [(i64, &'static str, &'static str); 12] {
         let (search, search_fields, message_search, message_search_terms) = match self {
             Dialect::Sqlite => (
                 include_str!("../migrations/sqlite/0002_search.sql"),
@@ -53,6 +53,7 @@ impl Dialect {
             (9, "push", include_str!("../migrations/common/0009_push.sql")),
             (10, "message_search", message_search),
             (11, "message_search_terms", message_search_terms),
+            (12, "notification_settings", include_str!("../migrations/common/0012_notification_settings.sql")),
         ]
     }
 
@@ -84,6 +85,15 @@ impl Dialect {
                 let (a, b): (Vec<String>, Vec<String>) = pairs.into_iter().unzip();
                 q.bind(a).bind(b)
             }
+        }
+    }
+
+    /// The larger of two SQL expressions: SQLite's two-argument `MAX`, PostgreSQL's
+    /// `GREATEST`. As one bound of an index range it lets the planner start there.
+    pub(crate) fn greatest(self, a: &str, b: &str) -> String {
+        match self {
+            Dialect::Sqlite => format!("MAX({a}, {b})"),
+            Dialect::Postgres => format!("GREATEST({a}, {b})"),
         }
     }
 

@@ -14,7 +14,7 @@ use domain::{CampusId, ConversationId, MemberId};
 
 /// The highest position ever allocated: the log's last, or when pruning emptied it,
 /// the floor, so positions never start over.
-const LAST_POSITION: &str = "SELECT COALESCE((SELECT MAX(position) FROM events), \
+pub(crate) const LAST_POSITION: &str = "SELECT COALESCE((SELECT MAX(position) FROM events), \
      (SELECT floor FROM event_floor WHERE id = 1), 0) AS p";
 
 /// Who may read an event.

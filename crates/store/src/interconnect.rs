@@ -181,18 +181,7 @@ async fn write_effects(store: &Store, tx: &mut Tx, now: i64, effects: Effects) -
         crate::events::append(tx, store, &mut positions, now, e).await?;
     }
     for m in effects.mails {
-        db::query(
-            "INSERT INTO mail_outbox (id, recipient, subject, body, created_at, attempts, next_attempt_at, last_error) \
-             VALUES ($1, $2, $3, $4, $5, 0, $6, '')",
-        )
-        .bind(uuid::Uuid::now_v7().to_string())
-        .bind(m.to)
-        .bind(m.subject)
-        .bind(m.body)
-        .bind(now)
-        .bind(now)
-        .execute(&mut *tx)
-        .await?;
+        crate::outbox::queue(tx, now, m).await?;
     }
     for a in effects.audits {
         let id = uuid::Uuid::now_v7().to_string();

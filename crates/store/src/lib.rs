@@ -14,6 +14,7 @@ mod directory;
 mod events;
 mod interconnect;
 mod migrate;
+mod notify;
 mod outbox;
 pub mod push;
 mod registry;
@@ -38,6 +39,7 @@ pub use interconnect::{
     Interconnection, Invitation, Mail,
 };
 pub use migrate::SCHEMA_VERSION;
+pub use notify::{DigestDue, DigestUnread, NotifyChange, NotifySettings};
 pub use outbox::OutboxMail;
 pub use push::PushSubscription;
 pub use registry::{Campus, Names, RegistryRow, School, SchoolWithCampuses};

@@ -2,9 +2,26 @@
 //! causes them, then a worker sends them; a failed send is retried with back-off and
 //! never dropped.
 
-use crate::db::{self};
+use crate::db::{self, Tx};
 use crate::sql::{int, text};
-use crate::{Result, Store};
+use crate::{Mail, Result, Store};
+
+/// Queues `mail` in the transaction of the step that causes it: sent once that commits.
+pub(crate) async fn queue(tx: &mut Tx, now: i64, mail: Mail) -> Result<()> {
+    db::query(
+        "INSERT INTO mail_outbox (id, recipient, subject, body, created_at, attempts, next_attempt_at, last_error) \
+         VALUES ($1, $2, $3, $4, $5, 0, $6, '')",
+    )
+    .bind(uuid::Uuid::now_v7().to_string())
+    .bind(mail.to)
+    .bind(mail.subject)
+    .bind(mail.body)
+    .bind(now)
+    .bind(now)
+    .execute(&mut *tx)
+    .await?;
+    Ok(())
+}
 
 #[derive(Clone, Debug)]
 pub struct OutboxMail {

@@ -1088,6 +1088,24 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/me/notifications": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The caller's notification settings (e-mail digest, previews), the same on every device */
+        get: operations["notification_settings"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /** Change the caller's notification settings; the digest is written in this request's language */
+        patch: operations["update_notification_settings"];
+        trace?: never;
+    };
     "/api/v1/me/password": {
         parameters: {
             query?: never;
@@ -1932,6 +1950,29 @@ export interface components {
          * @enum {string}
          */
         Notice: "no_longer_allowed" | "removed_by_host" | "connection_lost";
+        /** @description A member's notification settings as the API shows them. */
+        NotificationSettings: {
+            /**
+             * Format: int64
+             * @description After how many hours unread messages go into a digest; 0: this server sends none
+             *     (the app then does not offer it).
+             */
+            digest_after_hours: number;
+            /** @description An e-mail digest of messages left unread for `digest_after_hours` (off until asked for). */
+            email_digest: boolean;
+            /**
+             * @description The member's account has an e-mail address for the digest to go to (the campus
+             *     admin sets it).
+             */
+            has_email: boolean;
+            /** @description Show who wrote and what: in the digest and in every device's notifications. */
+            preview: boolean;
+        };
+        /** @description What a member changes; a setting left out stays as it is. */
+        NotificationSettingsInput: {
+            email_digest?: boolean | null;
+            preview?: boolean | null;
+        };
         OfferInput: {
             /** @description The device's SDP offer: its audio and video, and a data channel. */
             sdp: string;
@@ -5012,6 +5053,74 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {unknown} */
                         code?: "internal" | "unauthenticated" | "uri_too_long";
+                    };
+                };
+            };
+        };
+    };
+    notification_settings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The settings */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NotificationSettings"];
+                };
+            };
+            /** @description A problem, with one of the operation's codes */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "bureau_cannot_chat" | "internal" | "unauthenticated" | "uri_too_long";
+                    };
+                };
+            };
+        };
+    };
+    update_notification_settings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["NotificationSettingsInput"];
+            };
+        };
+        responses: {
+            /** @description The settings now */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NotificationSettings"];
+                };
+            };
+            /** @description A problem, with one of the operation's codes */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "body_not_object" | "bureau_cannot_chat" | "csrf_failed" | "digest_unavailable" | "internal" | "invalid_json" | "payload_too_large" | "unauthenticated" | "unsupported_media_type" | "uri_too_long";
                     };
                 };
             };

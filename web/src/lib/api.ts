@@ -85,6 +85,7 @@ export type Conversation = Schemas['ConversationOut'];
 export type ConversationMember = Schemas['MemberOut'];
 export type CampusNames = Schemas['CampusName'];
 export type ConversationDetail = Schemas['DetailOut'];
+export type NotificationSettings = Schemas['NotificationSettings'];
 export type MessagePage = Schemas['PageOut'];
 /** Who has read a message and who has not. */
 export type Readers = Schemas['ReadersOut'];
@@ -498,6 +499,12 @@ export const api = {
   subscribePush: (input: Input<'subscribe_push'>) => request<'subscribe_push'>('POST', '/push/subscriptions', { json: input }),
   unsubscribePush: (endpoint: string) =>
     request<'unsubscribe_push'>('POST', '/push/subscriptions/delete', { json: { endpoint } }),
+
+  // One's own notification settings, the same on every device (the e-mail digest, previews);
+  // the digest is written in the language of the request that saves them.
+  notificationSettings: () => request<'notification_settings'>('GET', '/me/notifications'),
+  updateNotificationSettings: (input: Input<'update_notification_settings'>) =>
+    request<'update_notification_settings'>('PATCH', '/me/notifications', { json: input }),
 
   // Audit log
   audit: (q: AuditQuery = {}) => request<'audit'>('GET', '/audit', { query: { ...q } }),

@@ -12,7 +12,7 @@ pub mod search;
 use crate::AppState;
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
-use domain::access::reaches_all;
+use domain::access::{Viewer, reaches_all};
 use domain::chat::{self as rules, ChatRefusal, Kind};
 use domain::{CampusId, ConversationId, ErrorCode, Invalid, MemberId, MessageId, Role};
 use render::{MemberRef, MessageOut};
@@ -37,7 +37,11 @@ const LIVE_READS_UP_TO: usize = 100;
 
 /// The caller's campus: bureau officers have no conversations.
 pub(crate) fn own_campus(caller: &Caller) -> ApiResult<CampusId> {
-    match (caller.viewer.role, caller.viewer.campus_id) {
+    campus_of(&caller.viewer)
+}
+
+fn campus_of(viewer: &Viewer) -> ApiResult<CampusId> {
+    match (viewer.role, viewer.campus_id) {
         (Role::Admin | Role::Member, Some(c)) => Ok(c),
         _ => Err(ChatRefusal::BureauCannotChat.into()),
     }
@@ -45,12 +49,17 @@ pub(crate) fn own_campus(caller: &Caller) -> ApiResult<CampusId> {
 
 /// Which of `ids` the caller reaches, by the one rule.
 pub async fn reach(state: &AppState, caller: &Caller, ids: &[MemberId]) -> ApiResult<HashMap<MemberId, bool>> {
-    let campus = own_campus(caller)?;
+    reach_from(state, &caller.viewer, ids).await
+}
+
+/// Which of `ids` `viewer` reaches, by the one rule.
+async fn reach_from(state: &AppState, viewer: &Viewer, ids: &[MemberId]) -> ApiResult<HashMap<MemberId, bool>> {
+    let campus = campus_of(viewer)?;
     let store = &state.store;
-    let grants = state.hub.grants.get(store, campus, caller.member.id).await?;
+    let grants = state.hub.grants.get(store, campus, viewer.member_id).await?;
     let targets = store.targets(ids, Some(campus)).await?;
     let mut out: HashMap<MemberId, bool> = ids.iter().map(|i| (*i, false)).collect();
-    out.extend(reaches_all(&caller.viewer, &grants, &targets));
+    out.extend(reaches_all(viewer, &grants, &targets));
     Ok(out)
 }
 
@@ -58,14 +67,14 @@ pub async fn reach(state: &AppState, caller: &Caller, ids: &[MemberId]) -> ApiRe
 /// symmetric (both must be in their own campus's external directory of one published
 /// interconnection, or share a campus), so one direction answers for both.
 async fn direct_open(state: &AppState, caller: &Caller, c: ConversationId, peer: Option<MemberId>) -> ApiResult<bool> {
-    Ok(directs_open(state, caller, &[(c, peer)]).await?.get(&c).copied().unwrap_or(false))
+    Ok(directs_open(state, &caller.viewer, &[(c, peer)]).await?.get(&c).copied().unwrap_or(false))
 }
 
-/// `direct_open` for several direct chats, with one reach check for every peer not
-/// cached.
-async fn directs_open(
+/// `direct_open` for several direct chats of `viewer`'s, with one reach check for every
+/// peer not cached.
+pub(crate) async fn directs_open(
     state: &AppState,
-    caller: &Caller,
+    viewer: &Viewer,
     chats: &[(ConversationId, Option<MemberId>)],
 ) -> ApiResult<HashMap<ConversationId, bool>> {
     // Read before anything is loaded: what is loaded after a change is then kept under
@@ -86,7 +95,7 @@ async fn directs_open(
     }
     if !missing.is_empty() {
         let peers: Vec<MemberId> = missing.iter().map(|(_, p)| *p).collect();
-        let reached = reach(state, caller, &peers).await?;
+        let reached = reach_from(state, viewer, &peers).await?;
         for (c, p) in missing {
             let ok = reached.get(&p).copied().unwrap_or(false);
             state.hub.direct.put(generation, c, ok);
@@ -109,7 +118,7 @@ async fn load(state: &AppState, caller: &Caller, c: ConversationId) -> ApiResult
     Ok((conv, members, me))
 }
 
-fn peer_of(members: &[Membership], me: MemberId) -> Option<MemberId> {
+pub(crate) fn peer_of(members: &[Membership], me: MemberId) -> Option<MemberId> {
     members.iter().map(|m| m.member_id).find(|m| *m != me)
 }
 
@@ -280,7 +289,7 @@ pub async fn list(state: &AppState, caller: &Caller) -> ApiResult<Vec<Conversati
     let refs = state.hub.refs.many(&state.store, &peers).await?;
     let directs: Vec<(ConversationId, Option<MemberId>)> =
         rows.iter().filter(|r| r.conversation.kind == Kind::Direct).map(|r| (r.conversation.id, r.peer)).collect();
-    let open = directs_open(state, caller, &directs).await?;
+    let open = directs_open(state, &caller.viewer, &directs).await?;
     Ok(rows
         .iter()
         .map(|r| {
@@ -314,7 +323,7 @@ pub async fn detail(state: &AppState, caller: &Caller, c: ConversationId) -> Api
         Some(m) => Some(render::message(&state.store, &state.hub.refs, m).await?),
         None => None,
     };
-    let unread = state.store.unread(c, &me).await?;
+    let unread = state.store.unread(c, me.member_id).await?;
     // Every campus in a conversation is of the home campus's school.
     let campus_ids: HashSet<CampusId> =
         refs.values().filter_map(|r| r.campus_id).chain(std::iter::once(conv.home_campus_id)).collect();

@@ -14,7 +14,7 @@ use crate::extract::{Json, Path, Query};
 use crate::letters;
 use crate::wire;
 use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use domain::access::{Access, Role, Scope, oversight_scope};
 use domain::interconnection::{self as rules, Refusal, Token};
@@ -222,16 +222,6 @@ async fn admin_ctx(state: &AppState, caller: &Caller) -> ApiResult<AdminCtx> {
 
 fn actor(caller: &Caller) -> Option<(domain::MemberId, String)> {
     Some((caller.member.id, caller.member.login.clone()))
-}
-
-/// The address people open links at: `server.public_url`, or what the browser used.
-fn base_url(state: &AppState, headers: &HeaderMap) -> String {
-    if let Some(u) = &state.config.public_url {
-        return u.trim_end_matches('/').to_owned();
-    }
-    let host = headers.get(header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("localhost");
-    let proto = headers.get("x-forwarded-proto").and_then(|h| h.to_str().ok()).unwrap_or("http");
-    format!("{proto}://{host}")
 }
 
 async fn school_campuses(state: &AppState, school: SchoolId) -> ApiResult<HashMap<CampusId, Campus>> {
@@ -551,7 +541,7 @@ pub async fn create_invitation(
             Effects { audits: vec![audit], ..Default::default() },
         )
         .await?;
-    let url = format!("{}/admin/accept?token={token}", base_url(state, headers));
+    let url = format!("{}/admin/accept?token={token}", state.config.base_url(headers));
     let svg = crate::qr::svg(&url).map_err(ApiError::internal)?;
     Ok(InvitationCreated { invitation: inv.into(), token, url, qr_svg: svg })
 }
@@ -860,7 +850,7 @@ pub async fn start_removal(
     let ttl = state.config.confirmation_ttl.as_millis() as i64;
     let c =
         state.store.create_confirmation(&token_hash(&token), caller.member.id, REMOVE_CAMPUS, id, target, ttl).await?;
-    let url = format!("{}/confirm?token={token}", base_url(state, headers));
+    let url = format!("{}/confirm?token={token}", state.config.base_url(headers));
     let qr_svg = crate::qr::svg(&url).map_err(ApiError::internal)?;
     Ok(ConfirmationStarted { confirmation: confirmation_out(&c, state.store.now()), token, url, qr_svg })
 }

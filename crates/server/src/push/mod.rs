@@ -253,12 +253,12 @@ async fn deliveries(
 ) -> store::Result<Vec<(PushSubscription, Payload)>> {
     let Some(sender) = m.sender_id else { return Ok(Vec::new()) };
     let facts = hub.memberships.get(store, m.conversation_id).await?;
-    let mentioned = |who: MemberId| m.mention_all || m.mentions.contains(&who);
+    let mentioned = |who: MemberId| domain::chat::mentioned(&m.mentions, m.mention_all, who);
     let candidates: Vec<MemberId> = facts
         .members
         .iter()
         .filter(|x| x.current() && x.member_id != sender && x.sees(m.position))
-        .filter(|x| !x.muted || mentioned(x.member_id))
+        .filter(|x| domain::chat::notifies(x.muted, mentioned(x.member_id)))
         .map(|x| x.member_id)
         .collect();
     let told = hub.offline(&candidates);

@@ -9,6 +9,7 @@ mod assets;
 mod attachments;
 mod calls;
 mod chat;
+mod digest;
 mod directory;
 mod extras;
 mod interconnection;
