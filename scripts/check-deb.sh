@@ -20,7 +20,7 @@ deb="$work/campuslink.deb"
 dpkg-deb --contents "$deb" >"$work/contents"
 for path in ./usr/bin/campuslink ./usr/lib/systemd/system/campuslink.service \
   ./etc/campuslink/campuslink.toml ./usr/share/doc/campuslink/campuslink.example.toml \
-  ./usr/share/doc/campuslink/copyright; do
+  ./usr/share/doc/campuslink/copyright ./usr/lib/sysctl.d/60-campuslink.conf; do
   grep -q " $path\$" "$work/contents" || fail "$path is not in the package"
 done
 grep -q '^-rw-r----- .* ./etc/campuslink/campuslink.toml$' "$work/contents" \
@@ -33,6 +33,8 @@ grep -q 'adduser --system' "$work/control/postinst" || fail "postinst does not c
 grep -q 'deb-systemd-helper enable campuslink.service' "$work/control/postinst" || fail "the unit is not enabled"
 grep -q 'deb-systemd-invoke stop campuslink.service' "$work/control/prerm" || fail "removal does not stop the unit"
 for f in postinst postrm prerm; do sh -n "$work/control/$f" || fail "$f is not valid sh"; done
+grep -q 'sysctl -q -p /usr/lib/sysctl.d/60-campuslink.conf' "$work/control/postinst" \
+  || fail "postinst does not apply the socket buffer limits"
 
 dpkg-deb --extract "$deb" "$work/root"
 grep -q '^ExecStart=/usr/bin/campuslink serve --config /etc/campuslink/campuslink.toml$' \

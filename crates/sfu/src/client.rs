@@ -126,6 +126,8 @@ impl Client {
 
     async fn make(sends: Sends, epoch: Instant, stream: Option<TcpStream>) -> std::io::Result<Client> {
         let socket = UdpSocket::bind("127.0.0.1:0").await?;
+        // A participant of a big meeting takes in a thousand datagrams a second.
+        let _ = socket2::SockRef::from(&socket).set_recv_buffer_size(crate::SOCKET_BUFFER);
         let local = match &stream {
             Some(s) => s.local_addr()?,
             None => socket.local_addr()?,
@@ -460,6 +462,7 @@ impl Loop {
         }
         let socket = std::net::UdpSocket::bind("127.0.0.1:0").map_err(|e| e.to_string())?;
         socket.set_nonblocking(true).map_err(|e| e.to_string())?;
+        let _ = socket2::SockRef::from(&socket).set_recv_buffer_size(crate::SOCKET_BUFFER);
         let socket = UdpSocket::from_std(socket).map_err(|e| e.to_string())?;
         let local = socket.local_addr().map_err(|e| e.to_string())?;
         let mut change = self.c.rtc.sdp_api();
