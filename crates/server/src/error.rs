@@ -194,7 +194,7 @@ pub struct ProblemSource {
 
 /// Middleware: renders every problem response in the language the request asked for.
 pub async fn localize(req: axum::extract::Request, next: axum::middleware::Next) -> Response {
-    let lang = Lang::from_accept_language(req.headers().get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()));
+    let lang = Lang::of_request(req.headers());
     let resp = next.run(req).await;
     match resp.extensions().get::<ProblemSource>() {
         Some(p) if lang != Lang::ZhHant => {

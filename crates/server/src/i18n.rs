@@ -15,6 +15,11 @@ pub enum Lang {
 impl Lang {
     pub const ALL: [Lang; 3] = [Lang::ZhHant, Lang::Pt, Lang::En];
 
+    /// The language a request asks for in its `Accept-Language` header.
+    pub fn of_request(headers: &axum::http::HeaderMap) -> Lang {
+        Lang::from_accept_language(headers.get(axum::http::header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()))
+    }
+
     /// The first language of `Accept-Language` that campuslink speaks; zh-Hant otherwise.
     pub fn from_accept_language(header: Option<&str>) -> Lang {
         let Some(h) = header else { return Lang::ZhHant };

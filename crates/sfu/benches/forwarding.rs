@@ -33,29 +33,23 @@ fn env(name: &str, default: u64) -> u64 {
     std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
 }
 
-/// CPU ticks (user + system) of this process's thread named `name`.
-fn thread_ticks(name: &str) -> u64 {
-    let Ok(tasks) = std::fs::read_dir("/proc/self/task") else { return 0 };
-    for t in tasks.flatten() {
-        let comm = std::fs::read_to_string(t.path().join("comm")).unwrap_or_default();
-        if comm.trim() == name {
-            let stat = std::fs::read_to_string(t.path().join("stat")).unwrap_or_default();
-            let after = stat.rsplit_once(')').map(|(_, r)| r).unwrap_or("");
-            let f: Vec<&str> = after.split_whitespace().collect();
-            return f.get(11).and_then(|v| v.parse::<u64>().ok()).unwrap_or(0)
-                + f.get(12).and_then(|v| v.parse::<u64>().ok()).unwrap_or(0);
-        }
-    }
-    0
-}
-
-/// CPU ticks (user + system) of the whole process.
-fn process_ticks() -> u64 {
-    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+/// CPU ticks (user + system) in a /proc `stat` file.
+fn ticks(stat: &str) -> u64 {
+    let stat = std::fs::read_to_string(stat).unwrap_or_default();
     let after = stat.rsplit_once(')').map(|(_, r)| r).unwrap_or("");
     let f: Vec<&str> = after.split_whitespace().collect();
     f.get(11).and_then(|v| v.parse::<u64>().ok()).unwrap_or(0)
         + f.get(12).and_then(|v| v.parse::<u64>().ok()).unwrap_or(0)
+}
+
+/// CPU ticks of this process's thread named `name`.
+fn thread_ticks(name: &str) -> u64 {
+    thread_id(name).map_or(0, |id| ticks(&format!("/proc/self/task/{id}/stat")))
+}
+
+/// CPU ticks of the whole process.
+fn process_ticks() -> u64 {
+    ticks("/proc/self/stat")
 }
 
 /// The id of this process's thread named `name`.

@@ -125,9 +125,7 @@ impl Client {
     }
 
     async fn make(sends: Sends, epoch: Instant, stream: Option<TcpStream>) -> std::io::Result<Client> {
-        let socket = UdpSocket::bind("127.0.0.1:0").await?;
-        // A participant of a big meeting takes in a thousand datagrams a second.
-        let _ = socket2::SockRef::from(&socket).set_recv_buffer_size(crate::SOCKET_BUFFER);
+        let socket = loopback_socket()?;
         let local = match &stream {
             Some(s) => s.local_addr()?,
             None => socket.local_addr()?,
@@ -460,10 +458,7 @@ impl Loop {
         if self.c.tcp.is_some() {
             return Err("a participant over TCP keeps its connection".into());
         }
-        let socket = std::net::UdpSocket::bind("127.0.0.1:0").map_err(|e| e.to_string())?;
-        socket.set_nonblocking(true).map_err(|e| e.to_string())?;
-        let _ = socket2::SockRef::from(&socket).set_recv_buffer_size(crate::SOCKET_BUFFER);
-        let socket = UdpSocket::from_std(socket).map_err(|e| e.to_string())?;
+        let socket = loopback_socket().map_err(|e| e.to_string())?;
         let local = socket.local_addr().map_err(|e| e.to_string())?;
         let mut change = self.c.rtc.sdp_api();
         change.ice_restart(false);
@@ -552,6 +547,15 @@ impl Loop {
         let w = self.c.rtc.writer(mid)?;
         w.payload_params().find(|p| p.spec().codec == codec).map(|p| p.pt())
     }
+}
+
+/// A participant's UDP socket on loopback. A participant of a big meeting takes in a
+/// thousand datagrams a second, so its receive buffer is as big as the server's.
+fn loopback_socket() -> std::io::Result<UdpSocket> {
+    let socket = std::net::UdpSocket::bind("127.0.0.1:0")?;
+    socket.set_nonblocking(true)?;
+    let _ = socket2::SockRef::from(&socket).set_recv_buffer_size(crate::SOCKET_BUFFER);
+    UdpSocket::from_std(socket)
 }
 
 /// A video frame's size per layer: the full size, half, a quarter.

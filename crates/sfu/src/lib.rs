@@ -123,11 +123,11 @@ pub struct Stats {
 /// Bytes the media socket's receive and send buffers ask for. A meeting of thirty takes
 /// in some 4,000 datagrams a second; the default buffer (212 KB, about 150 datagrams as
 /// the kernel counts them) overflows whenever one of the engine's turns takes 30 ms.
-pub const SOCKET_BUFFER: usize = 4 << 20;
+pub(crate) const SOCKET_BUFFER: usize = 4 << 20;
 
 /// Asks for `SOCKET_BUFFER` both ways; the kernel grants at most `net.core.rmem_max`
 /// and `net.core.wmem_max`, so a smaller grant is logged with the setting to raise.
-pub fn widen_buffers(socket: &std::net::UdpSocket, local: SocketAddr) {
+fn widen_buffers(socket: &std::net::UdpSocket, local: SocketAddr) {
     let s = socket2::SockRef::from(socket);
     let _ = s.set_recv_buffer_size(SOCKET_BUFFER);
     let _ = s.set_send_buffer_size(SOCKET_BUFFER);

@@ -155,7 +155,7 @@ pub async fn upgrade(
         return Err(ApiError::forbidden());
     }
     let ws = ws.map_err(|_| ApiError::new(StatusCode::BAD_REQUEST, ErrorCode::InvalidInput))?;
-    let lang = Lang::from_accept_language(headers.get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()));
+    let lang = Lang::of_request(&headers);
     Ok(ws
         // Allocated up front for every connection, and what a client sends is small (a
         // hello, a message, a read mark): 1 KiB, grown for the rare bigger frame. At

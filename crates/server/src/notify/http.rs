@@ -7,7 +7,7 @@ use crate::error::ApiResult;
 use crate::extract::Json;
 use crate::i18n::Lang;
 use axum::extract::State;
-use axum::http::{HeaderMap, header};
+use axum::http::HeaderMap;
 
 /// `GET /api/v1/me/notifications`
 #[utoipa::path(
@@ -38,7 +38,7 @@ pub async fn update_settings(
     headers: HeaderMap,
     Json(input): Json<NotificationSettingsInput>,
 ) -> ApiResult<Json<NotificationSettings>> {
-    let lang = Lang::from_accept_language(headers.get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()));
+    let lang = Lang::of_request(&headers);
     let app_url = state.config.base_url(&headers);
     Ok(Json(super::update(&state, &caller, lang, app_url, input).await?))
 }
