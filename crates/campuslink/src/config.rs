@@ -74,6 +74,11 @@ pub struct CallsSection {
     pub ice_servers: Vec<String>,
     /// The TURN server's shared secret (coturn's `static-auth-secret`).
     pub turn_secret: Secret,
+    /// Where the other campuslink nodes on the same database reach this node's API,
+    /// for the calls it hosts (a request for one that reaches another node is passed on
+    /// here), e.g. `http://10.0.0.2:8080`. Empty: `server.listen`, with this machine's
+    /// address on its default route when it listens on every address.
+    pub node_url: String,
 }
 
 impl Default for CallsSection {
@@ -86,6 +91,7 @@ impl Default for CallsSection {
             max_participants: 50,
             ice_servers: Vec::new(),
             turn_secret: Secret::default(),
+            node_url: String::new(),
         }
     }
 }
@@ -359,6 +365,10 @@ impl Config {
             if self.calls.ice_servers.iter().any(|u| u.starts_with("turn")) && self.calls.turn_secret.0.is_empty() {
                 return bad("calls.turn_secret", "must be set when ice_servers names a TURN server".into());
             }
+            let node = self.calls.node_url.trim();
+            if !node.is_empty() && !node.starts_with("http://") && !node.starts_with("https://") {
+                return bad("calls.node_url", format!("must start with http:// or https://, not {node:?}"));
+            }
         }
         let retention_hours = self.chat.event_retention_days.max(1) * 24;
         if self.chat.digest_after_hours > retention_hours {
@@ -489,7 +499,31 @@ impl Config {
             ice_servers: c.ice_servers.clone(),
             turn_secret: Some(c.turn_secret.0.clone()).filter(|s| !s.is_empty()),
             turn_ttl: std::time::Duration::from_secs(12 * 3600),
+            node_url: Some(self.node_url()).filter(|u| !u.is_empty()),
         }
+    }
+
+    /// See `calls.node_url`: the one set, or `server.listen` as the other nodes reach
+    /// it ("" when the port is the system's pick and so not known here).
+    fn node_url(&self) -> String {
+        if !self.calls.node_url.trim().is_empty() {
+            return self.calls.node_url.trim().trim_end_matches('/').to_owned();
+        }
+        let scheme = if self.tls_files().is_some() { "https" } else { "http" };
+        let Some((host, port)) = self.server.listen.rsplit_once(':') else { return String::new() };
+        if port == "0" {
+            return String::new();
+        }
+        let bare = host.trim_start_matches('[').trim_end_matches(']');
+        let host = match bare.parse::<std::net::IpAddr>() {
+            Ok(ip) if ip.is_unspecified() => match default_route_address() {
+                Some(std::net::IpAddr::V6(a)) => format!("[{a}]"),
+                Some(a) => a.to_string(),
+                None => "127.0.0.1".into(),
+            },
+            _ => host.to_owned(),
+        };
+        format!("{scheme}://{host}:{port}")
     }
 
     /// The contact sent to push services: the configured one, or `mail.from`'s address.

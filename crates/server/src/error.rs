@@ -105,6 +105,8 @@ impl From<StoreError> for ApiError {
             }
             // Numbers are drawn again on a collision; one that still collides is ours.
             StoreError::Duplicate(store::Unique::FilingNumber) => ApiError::internal("filing numbers collided"),
+            // A call started on two nodes at once is settled by `calls::start`.
+            StoreError::Duplicate(store::Unique::Call) => ApiError::internal("two calls in one conversation"),
             StoreError::Duplicate(store::Unique::Code) => {
                 let mut e = ApiError::new(StatusCode::CONFLICT, ErrorCode::DuplicateCode);
                 e.fields.push(FieldError::new("code", Invalid::DuplicateCode));

@@ -324,6 +324,8 @@ pub fn app(state: AppState) -> Router {
     let upload_limit = state.config.max_upload_bytes;
     let (api, doc) = openapi::parts();
     let doc = Arc::new(doc);
+    // A request for a call another node hosts goes there (`calls::http::pass_on`).
+    let api = api.layer(middleware::from_fn_with_state(state.clone(), calls::http::pass_on));
     Router::new()
         .nest("/api/v1", api_fallbacks(api))
         .route("/api/openapi.json", get(move || async move { axum::Json(doc.as_ref().clone()) }))

@@ -274,7 +274,13 @@ pub(crate) struct LogTx {
 }
 
 impl LogTx {
-    async fn event(&mut self, store: &Store, kind: &'static str, audience: Audience, data: String) -> Result<i64> {
+    pub(crate) async fn event(
+        &mut self,
+        store: &Store,
+        kind: &'static str,
+        audience: Audience,
+        data: String,
+    ) -> Result<i64> {
         let e = events::append(&mut self.tx, store, &mut self.positions, self.now, &NewEvent { kind, audience, data })
             .await?;
         let p = e.position;
@@ -309,7 +315,12 @@ impl LogTx {
         self.out.events.push(Published { event, message: Some(msg.clone()) });
         Ok(msg)
     }
-    async fn system(&mut self, store: &Store, conversation: ConversationId, note: SystemNote) -> Result<Arc<Message>> {
+    pub(crate) async fn system(
+        &mut self,
+        store: &Store,
+        conversation: ConversationId,
+        note: SystemNote,
+    ) -> Result<Arc<Message>> {
         self.message(
             store,
             MessageDraft {
@@ -326,7 +337,7 @@ impl LogTx {
         .await
     }
 
-    async fn commit(mut self, store: &Store) -> Result<Committed> {
+    pub(crate) async fn commit(mut self, store: &Store) -> Result<Committed> {
         if !self.out.events.is_empty() {
             store.tell_nodes(&mut self.tx, crate::bus::EVENTS).await?;
         }
@@ -378,7 +389,7 @@ async fn join(tx: &mut Tx, c: ConversationId, member: MemberId, owner: bool, joi
 }
 
 impl Store {
-    async fn log_tx(&self) -> Result<LogTx> {
+    pub(crate) async fn log_tx(&self) -> Result<LogTx> {
         Ok(LogTx {
             tx: self.begin().await?,
             positions: Positions::default(),
@@ -1116,27 +1127,6 @@ impl Store {
         };
         t.system(self, c, note).await?;
         t.event(self, "conversation", Audience::Conversation(c), conversation_event(c)).await?;
-        t.commit(self).await
-    }
-
-    /// A call's state changed: a `call` event with `data` to the conversation's members
-    /// and to each of `also` (people just taken out of it, told it ended for them), and
-    /// the call's record or a meeting's join card in the chat when there is one.
-    pub async fn call_changed(
-        &self,
-        c: ConversationId,
-        data: String,
-        also: &[MemberId],
-        note: Option<SystemNote>,
-    ) -> Result<Committed> {
-        let mut t = self.log_tx().await?;
-        t.event(self, "call", Audience::Conversation(c), data.clone()).await?;
-        for m in also {
-            t.event(self, "call", Audience::Member(*m), data.clone()).await?;
-        }
-        if let Some(note) = note {
-            t.system(self, c, note).await?;
-        }
         t.commit(self).await
     }
 

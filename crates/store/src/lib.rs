@@ -6,6 +6,7 @@
 pub mod attachments;
 pub mod backup;
 pub mod bus;
+mod calls;
 mod chat;
 mod clock;
 mod db;
@@ -25,6 +26,7 @@ pub mod testing;
 mod writer;
 
 pub use attachments::{Attachment, AttachmentMeta};
+pub use calls::{Hosting, LiveCall};
 pub use chat::{
     CallNote, Committed, Conversation, ConversationRow, Forwarded, Membership, Message, NewText, Prefs, Published,
     Reaction, Sent, SystemNote,
@@ -111,6 +113,8 @@ pub enum Unique {
     Code,
     /// A filing's number.
     FilingNumber,
+    /// A conversation's call: one at a time, across every node.
+    Call,
 }
 
 /// Which state a step found instead of the one it needed.

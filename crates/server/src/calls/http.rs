@@ -1,4 +1,5 @@
-//! The call routes (docs/calls.md): each parses its input and calls one action.
+//! The call routes (docs/calls.md): each parses its input and calls one action. A
+//! request for a call another node hosts is passed on to that node first (`pass_on`).
 
 use super::{CallOut, HostAction, IceServer, JoinOut, ParticipantState};
 use crate::AppState;
@@ -204,4 +205,98 @@ pub async fn host_action(
 ) -> ApiResult<StatusCode> {
     super::host(&state, &caller, id, member, input.action).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// Marks a request one node passed on to another: that one answers it itself.
+const PASSED_ON: &str = "x-campuslink-passed-on";
+
+/// Around every API route: a request for a call that another node hosts (joining it,
+/// hanging up, the host's actions…), or to start a call in a conversation whose call is
+/// on another node, goes to that node as it came — the caller's credentials, language
+/// and body — and its answer comes back as it is. That node checks the caller itself:
+/// sessions are in the shared database. Anything else goes on here.
+pub async fn pass_on(
+    State(state): State<AppState>,
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    use axum::extract::FromRequestParts;
+    let (mut parts, body) = req.into_parts();
+    let params = axum::extract::RawPathParams::from_request_parts(&mut parts, &state).await.ok();
+    let req = axum::extract::Request::from_parts(parts, body);
+    let host = match target(params.as_ref(), &req) {
+        Some(_) if req.headers().contains_key(PASSED_ON) => None,
+        Some(Target::Call(id)) => Some(super::host_of(&state, id).await),
+        Some(Target::Start(c)) => Some(super::host_in(&state, c).await),
+        None => None,
+    };
+    match host {
+        Some(Ok(super::Host::There(url))) => forward(&state, &url, req).await,
+        Some(Err(e)) => e.into_response(),
+        _ => next.run(req).await,
+    }
+}
+
+enum Target {
+    Call(CallId),
+    Start(ConversationId),
+}
+
+/// Which call a request is about, if it is a call route's.
+fn target(params: Option<&axum::extract::RawPathParams>, req: &axum::extract::Request) -> Option<Target> {
+    let params = params?;
+    let param = |name: &str| params.iter().find(|(k, _)| *k == name).map(|(_, v)| v);
+    if let Some(id) = param("call_id") {
+        return id.parse().ok().map(Target::Call);
+    }
+    let path = req.extensions().get::<axum::extract::MatchedPath>()?.as_str();
+    if req.method() == axum::http::Method::POST && path.ends_with("/{conversation_id}/calls") {
+        return param("conversation_id")?.parse().ok().map(Target::Start);
+    }
+    None
+}
+
+/// Sends `req` to the node at `base` and answers with what it answers.
+async fn forward(state: &AppState, base: &str, req: axum::extract::Request) -> Response {
+    use axum::http::header;
+    let hop = |name: &header::HeaderName| {
+        [header::HOST, header::CONNECTION, header::CONTENT_LENGTH, header::TRANSFER_ENCODING, header::UPGRADE]
+            .contains(name)
+    };
+    let (parts, body) = req.into_parts();
+    let path = parts
+        .extensions
+        .get::<axum::extract::OriginalUri>()
+        .map_or_else(|| parts.uri.clone(), |u| u.0.clone())
+        .path_and_query()
+        .map_or_else(|| "/".to_owned(), |p| p.as_str().to_owned());
+    let Ok(body) = axum::body::to_bytes(body, state.config.max_upload_bytes).await else {
+        return crate::error::ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, domain::ErrorCode::PayloadTooLarge)
+            .into_response();
+    };
+    let mut out = state.calls.nodes().request(parts.method.clone(), format!("{base}{path}")).body(body);
+    for (name, value) in parts.headers.iter().filter(|(n, _)| !hop(n)) {
+        out = out.header(name, value);
+    }
+    let answer = match out.header(PASSED_ON, state.store.node()).send().await {
+        Ok(a) => a,
+        Err(e) => {
+            tracing::warn!(error = %e, node = %base, "cannot reach the node hosting a call");
+            return crate::error::ApiError::from(domain::call::CallRefusal::Unavailable).into_response();
+        }
+    };
+    let status = answer.status();
+    let headers = answer.headers().clone();
+    let bytes = match answer.bytes().await {
+        Ok(b) => b,
+        Err(e) => {
+            tracing::warn!(error = %e, node = %base, "the node hosting a call broke off its answer");
+            return crate::error::ApiError::from(domain::call::CallRefusal::Unavailable).into_response();
+        }
+    };
+    let mut resp = (status, bytes).into_response();
+    for (name, value) in headers.iter().filter(|(n, _)| !hop(n)) {
+        resp.headers_mut().append(name.clone(), value.clone());
+    }
+    resp
 }

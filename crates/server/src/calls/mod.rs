@@ -11,6 +11,12 @@
 //! change is a `call` event in the log (to the conversation's members), so every open
 //! app learns of it and one that reconnects catches up; the call's record (語音通話
 //! 03:21, 未接來電) is a system message when it ends.
+//!
+//! With several nodes on one database, a call's row in `live_calls` (moved with its
+//! event) says which node hosts it: a request for it that reaches another node is
+//! passed to the host (`http::pass_on`), every node lists it and counts its people as
+//! busy, and a conversation has one call across them all. The host renews its rows while
+//! it runs; when it stops (it died), any node ends its calls after `HOST_LEASE`.
 
 pub mod http;
 
@@ -23,7 +29,7 @@ use domain::{CallId, ConversationId, MemberId};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use std::sync::Mutex;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::time::Duration;
 use store::{CallNote, SystemNote};
 
@@ -43,6 +49,9 @@ pub struct CallSettings {
     pub turn_secret: Option<String>,
     /// How long those credentials last.
     pub turn_ttl: Duration,
+    /// Where the other nodes on the database reach this node's API, to pass on a
+    /// request for a call hosted here; `None`: they cannot (one node).
+    pub node_url: Option<String>,
 }
 
 impl Default for CallSettings {
@@ -54,6 +63,7 @@ impl Default for CallSettings {
             ice_servers: Vec::new(),
             turn_secret: None,
             turn_ttl: Duration::from_secs(12 * 3600),
+            node_url: None,
         }
     }
 }
@@ -64,6 +74,36 @@ pub struct Calls {
     notices: Mutex<Option<tokio::sync::mpsc::UnboundedReceiver<sfu::Notice>>>,
     live: Mutex<Registry>,
     next_peer: AtomicU64,
+    /// Where the other nodes reach this one ("" when they cannot).
+    node_url: String,
+    /// For passing a request on to the node hosting its call.
+    nodes: reqwest::Client,
+    /// When this node last renewed its calls' rows (ms).
+    renewed_at: AtomicI64,
+}
+
+/// How often the hosting node renews its calls' rows.
+const RENEW_EVERY: Duration = Duration::from_secs(10);
+/// A call whose row has not been renewed for this long has lost its node: any node
+/// ends it.
+pub const HOST_LEASE: Duration = Duration::from_secs(30);
+
+/// A call as its row keeps it: as last told, and everyone who took part (its record).
+#[derive(Deserialize, Serialize)]
+struct Stored {
+    call: CallOut,
+    joined: Vec<MemberId>,
+}
+
+/// Where a call is.
+#[derive(Debug)]
+pub(crate) enum Host {
+    /// On this node.
+    Here,
+    /// On another node, reached at this URL.
+    There(String),
+    /// Nowhere: ended (or never was).
+    Nowhere,
 }
 
 #[derive(Default)]
@@ -110,7 +150,7 @@ pub struct ParticipantState {
     pub hand: bool,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum CallStatus {
     Ringing,
@@ -119,7 +159,7 @@ pub enum CallStatus {
 }
 
 /// Why someone left a call other than by hanging up (what the app tells them).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Notice {
     /// They no longer may take part: a campus was removed from the interconnection, or
@@ -131,7 +171,7 @@ pub enum Notice {
     ConnectionLost,
 }
 
-#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+#[derive(Clone, Debug, Deserialize, Serialize, utoipa::ToSchema)]
 pub struct ParticipantOut {
     #[schema(value_type = uuid::Uuid)]
     pub member_id: MemberId,
@@ -142,7 +182,7 @@ pub struct ParticipantOut {
 }
 
 /// A call as the apps see it (the `call` event's data, and every answer here).
-#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+#[derive(Clone, Debug, Deserialize, Serialize, utoipa::ToSchema)]
 pub struct CallOut {
     #[schema(value_type = uuid::Uuid)]
     pub id: CallId,
@@ -208,6 +248,69 @@ impl Call {
     }
 }
 
+impl Stored {
+    /// The call again, without its participants' sessions (which lived on its node).
+    fn into_call(self) -> Call {
+        let c = self.call;
+        Call {
+            id: c.id,
+            conversation: c.conversation_id,
+            direct: c.direct,
+            video: c.video,
+            host: c.host_id,
+            callee: c.callee_id,
+            started_at: c.started_at,
+            answered_at: c.answered_at,
+            ring_until: c.ring_until,
+            participants: Vec::new(),
+            joined: self.joined,
+        }
+    }
+}
+
+/// A row's call, if it is on another node that still renews it.
+fn elsewhere(state: &AppState, row: &store::LiveCall, now: i64) -> bool {
+    row.node != state.store.node() && row.renewed_at >= now - HOST_LEASE.as_millis() as i64
+}
+
+/// The call a row keeps.
+fn stored(row: &store::LiveCall) -> ApiResult<Stored> {
+    serde_json::from_str(&row.data).map_err(ApiError::internal)
+}
+
+/// Where call `id` is: here, on another node (to pass its requests on to), or nowhere.
+pub(crate) async fn host_of(state: &AppState, id: CallId) -> ApiResult<Host> {
+    if state.calls.registry().calls.contains_key(&id) {
+        return Ok(Host::Here);
+    }
+    located(state, state.store.live_call(id).await?)
+}
+
+/// Where the call going on in conversation `c` is, if there is one.
+pub(crate) async fn host_in(state: &AppState, c: ConversationId) -> ApiResult<Host> {
+    if state.calls.registry().by_conversation.contains_key(&c) {
+        return Ok(Host::Here);
+    }
+    located(state, state.store.live_call_in(c).await?)
+}
+
+/// Where a call not on this node is, by its row.
+fn located(state: &AppState, row: Option<store::LiveCall>) -> ApiResult<Host> {
+    match row {
+        Some(row) if elsewhere(state, &row, state.store.clock().now_ms()) => there(row),
+        _ => Ok(Host::Nowhere),
+    }
+}
+
+fn there(row: store::LiveCall) -> ApiResult<Host> {
+    if row.node_url.is_empty() {
+        // Its node gave no address to reach it at (calls.node_url).
+        tracing::warn!(call = %row.id, "a call is hosted by a node the others cannot reach: set calls.node_url");
+        return Err(CallRefusal::Unavailable.into());
+    }
+    Ok(Host::There(row.node_url))
+}
+
 /// The media server's room of a call.
 fn room(id: CallId) -> sfu::RoomId {
     sfu::RoomId(id.as_uuid().as_u128())
@@ -245,7 +348,25 @@ impl Calls {
                 (Some(s), Some(n))
             }
         };
-        Ok(Calls { sfu, notices: Mutex::new(notices), live: Mutex::default(), next_peer: AtomicU64::new(1) })
+        let nodes = reqwest::Client::builder()
+            .timeout(Duration::from_secs(20))
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .map_err(std::io::Error::other)?;
+        Ok(Calls {
+            sfu,
+            notices: Mutex::new(notices),
+            live: Mutex::default(),
+            next_peer: AtomicU64::new(1),
+            node_url: settings.node_url.clone().unwrap_or_default(),
+            nodes,
+            renewed_at: AtomicI64::new(0),
+        })
+    }
+
+    /// For passing requests on to other nodes.
+    pub(crate) fn nodes(&self) -> &reqwest::Client {
+        &self.nodes
     }
 
     pub fn media_server(&self) -> Option<&sfu::Sfu> {
@@ -271,8 +392,23 @@ fn sfu_of(state: &AppState) -> ApiResult<&sfu::Sfu> {
 
 /// Writes a call's change as its event (and record), and hands it to the hub.
 async fn tell(state: &AppState, out: &CallOut, note: Option<SystemNote>) -> ApiResult<()> {
-    let data = serde_json::to_string(out).map_err(ApiError::internal)?;
-    let committed = state.store.call_changed(out.conversation_id, data, &out.removed, note).await?;
+    Ok(told(state, out, note).await?)
+}
+
+/// `tell`, with the store's error as it is (`start` settles a race on it). The call's
+/// row moves with its event: kept while it goes on here, gone once it ended.
+async fn told(state: &AppState, out: &CallOut, note: Option<SystemNote>) -> Result<(), store::StoreError> {
+    let data = serde_json::to_string(out).map_err(|e| store::StoreError::Corrupt(e.to_string()))?;
+    let hosting = if out.status == CallStatus::Ended {
+        store::Hosting::Over { call: out.id }
+    } else {
+        let joined = state.calls.get(out.id).map(|c| c.joined).unwrap_or_default();
+        let call = CallOut { removed: Vec::new(), notice: None, ..out.clone() };
+        let row =
+            serde_json::to_string(&Stored { call, joined }).map_err(|e| store::StoreError::Corrupt(e.to_string()))?;
+        store::Hosting::On { call: out.id, node_url: &state.calls.node_url, data: row }
+    };
+    let committed = state.store.call_changed(out.conversation_id, data, &out.removed, note, Some(hosting)).await?;
     state.hub.publish(committed);
     Ok(())
 }
@@ -287,6 +423,9 @@ pub async fn start(state: &AppState, caller: &Caller, c: ConversationId, video: 
         r.by_conversation.get(&c).and_then(|id| r.calls.get(id)).map(Call::out)
     };
     if let Some(existing) = existing {
+        return Ok(existing);
+    }
+    if let Some(existing) = on_another_node(state, c).await? {
         return Ok(existing);
     }
     let direct = conv.kind == Kind::Direct;
@@ -306,7 +445,7 @@ pub async fn start(state: &AppState, caller: &Caller, c: ConversationId, video: 
         joined: Vec::new(),
     };
     if let Some(callee) = callee
-        && state.calls.in_any_call(callee)
+        && busy(state, callee).await?
     {
         let mut out = call.out();
         out.status = CallStatus::Ended;
@@ -326,9 +465,54 @@ pub async fn start(state: &AppState, caller: &Caller, c: ConversationId, video: 
     }
     let note = (!direct).then(|| record(&call, Outcome::Ongoing, 0));
     let out = call.out();
-    tell(state, &out, note).await?;
+    match told(state, &out, note).await {
+        Ok(()) => {}
+        Err(store::StoreError::Duplicate(store::Unique::Call)) => {
+            // Started on another node at the same moment: that one it is.
+            {
+                let mut r = state.calls.registry();
+                r.calls.remove(&call.id);
+                r.by_conversation.remove(&c);
+            }
+            return on_another_node(state, c).await?.ok_or_else(|| CallRefusal::Ended.into());
+        }
+        Err(e) => {
+            let mut r = state.calls.registry();
+            r.calls.remove(&call.id);
+            r.by_conversation.remove(&c);
+            return Err(e.into());
+        }
+    }
     ring_push(state, &call, false);
     Ok(out)
+}
+
+/// The call going on in conversation `c` on another node, if there is one. One whose
+/// node is gone is ended first (and so is not one).
+async fn on_another_node(state: &AppState, c: ConversationId) -> ApiResult<Option<CallOut>> {
+    let Some(row) = state.store.live_call_in(c).await? else { return Ok(None) };
+    let now = state.store.clock().now_ms();
+    if elsewhere(state, &row, now) {
+        return Ok(Some(stored(&row)?.call));
+    }
+    if row.node != state.store.node() {
+        end_orphan(state, &row, now).await?;
+    }
+    Ok(None)
+}
+
+/// Whether `m` is in a call, on any node.
+async fn busy(state: &AppState, m: MemberId) -> ApiResult<bool> {
+    if state.calls.in_any_call(m) {
+        return Ok(true);
+    }
+    let now = state.store.clock().now_ms();
+    for row in state.store.live_calls().await? {
+        if elsewhere(state, &row, now) && stored(&row)?.call.participants.iter().any(|p| p.member_id == m) {
+            return Ok(true);
+        }
+    }
+    Ok(false)
 }
 
 /// A direct call ringing (or missed) reaches the phone of the one called by Web Push
@@ -512,11 +696,17 @@ pub async fn host(state: &AppState, caller: &Caller, id: CallId, target: MemberI
 
 /// `GET /calls`: the calls going on in the caller's conversations.
 pub async fn current(state: &AppState, caller: &Caller) -> ApiResult<Vec<CallOut>> {
-    let calls: Vec<Call> = state.calls.registry().calls.values().cloned().collect();
+    let mut calls: Vec<CallOut> = state.calls.registry().calls.values().map(Call::out).collect();
+    let now = state.store.clock().now_ms();
+    for row in state.store.live_calls().await? {
+        if elsewhere(state, &row, now) {
+            calls.push(stored(&row)?.call);
+        }
+    }
     let mut out = Vec::new();
     for call in calls {
-        if crate::chat::may_call(state, caller, call.conversation).await.is_ok() {
-            out.push(call.out());
+        if crate::chat::may_call(state, caller, call.conversation_id).await.is_ok() {
+            out.push(call);
         }
     }
     out.sort_by_key(|c| c.started_at);
@@ -569,6 +759,12 @@ async fn end_with(
         sfu.close_room(call.room());
     }
     let now = state.store.clock().now_ms();
+    let (out, note) = ended(&call, why, now, removed, notice);
+    tell(state, &out, Some(note)).await
+}
+
+/// A call as it ended at `now`, and its record.
+fn ended(call: &Call, why: End, now: i64, removed: &[MemberId], notice: Option<Notice>) -> (CallOut, SystemNote) {
     let (outcome, seconds) = if call.direct {
         let outcome = rules::direct_outcome(call.answered_at.is_some(), why);
         (outcome, rules::seconds(call.answered_at, now))
@@ -583,13 +779,58 @@ async fn end_with(
     out.seconds = seconds;
     out.removed = removed.to_vec();
     out.notice = notice;
-    tell(state, &out, Some(record(&call, outcome, seconds))).await
+    (out, record(call, outcome, seconds))
+}
+
+/// Ends a call whose node is gone: as of its row's last renewal, as if everyone's
+/// connection had died then. Whichever node gets there first does it, once.
+async fn end_orphan(state: &AppState, row: &store::LiveCall, now: i64) -> ApiResult<()> {
+    let call = stored(row)?.into_call();
+    let (out, note) = ended(&call, End::Dropped, row.renewed_at, &[], Some(Notice::ConnectionLost));
+    let data = serde_json::to_string(&out).map_err(ApiError::internal)?;
+    let stale_before = now - HOST_LEASE.as_millis() as i64;
+    if let Some(committed) = state.store.end_orphan(row, stale_before, data, Some(note)).await? {
+        tracing::info!(call = %row.id, "ended a call whose node stopped");
+        state.hub.publish(committed);
+    }
+    Ok(())
 }
 
 /// Ends the calls that rang too long (missed). `serve` runs it every second; tests
 /// after moving the clock on.
 pub async fn sweep(state: &AppState) -> ApiResult<usize> {
     let now = state.store.clock().now_ms();
+    // This node's calls are still on; others' whose node is gone are ended.
+    if now - state.calls.renewed_at.load(Ordering::Relaxed) >= RENEW_EVERY.as_millis() as i64 {
+        state.store.renew_calls().await?;
+        state.calls.renewed_at.store(now, Ordering::Relaxed);
+    }
+    let stale_before = now - HOST_LEASE.as_millis() as i64;
+    let rows = state.store.live_calls().await?;
+    for row in &rows {
+        if row.node != state.store.node() && row.renewed_at < stale_before {
+            end_orphan(state, row, now).await?;
+        }
+    }
+    // A call of ours that another node ended as orphaned (this node lost the database
+    // for longer than the lease) is over here too; its end is told already.
+    let lost: Vec<Call> = {
+        let mut r = state.calls.registry();
+        let gone: Vec<CallId> = r
+            .calls
+            .values()
+            .filter(|c| c.started_at < stale_before && !rows.iter().any(|row| row.id == c.id))
+            .map(|c| c.id)
+            .collect();
+        gone.iter().filter_map(|id| r.calls.remove(id)).collect()
+    };
+    for call in lost {
+        tracing::warn!(call = %call.id, "a call of this node was ended by another (its renewals stopped)");
+        state.calls.registry().by_conversation.remove(&call.conversation);
+        if let Some(sfu) = &state.calls.sfu {
+            sfu.close_room(call.room());
+        }
+    }
     let due: Vec<CallId> = state
         .calls
         .registry()

@@ -327,3 +327,96 @@ async fn ws_call(ws: &mut Ws, cond: impl Fn(&Value) -> bool) -> Value {
         }
     }
 }
+
+/// Two nodes on one database, each with its media server. A meeting the first hosts is
+/// listed, started again, joined, changed and left through the second, which passes
+/// those requests on to the host (its refusals too); everyone hears everyone; someone in
+/// it is busy for a call started on the second. Then the host stops renewing its calls
+/// (it died): once the lease has passed, the second ends the meeting with its record,
+/// and the group's next meeting starts there.
+#[tokio::test]
+async fn a_meeting_hosted_by_one_node_is_joined_through_another_and_ended_when_its_node_dies() {
+    let app = app().await;
+    published(&app).await;
+    let calls = CallSettings { sfu: Some(sfu::SfuConfig::loopback()), ..CallSettings::default() };
+    let node2 = app.node(ServerConfig { calls, ..ServerConfig::default() }).await;
+    let ta = app.login("teacher.a").await;
+    let tb = node2.client(&app.login("teacher.b").await);
+    let aa = node2.client(&app.login("admin.a").await);
+    let (b_id, aa_id) = (me(&tb).await, me(&aa).await);
+    let g = group(&ta, &[&b_id, &aa_id]).await;
+    let conv = g["id"].as_str().unwrap();
+    let mut wa = socket(&ta).await;
+
+    let meeting = start(&ta, conv, true).await;
+    let id = meeting["id"].as_str().unwrap();
+    let (_, list) = tb.get("/api/v1/calls").await;
+    assert_eq!(list[0]["id"].as_str(), Some(id), "the other node lists it: {list}");
+    assert_eq!(start(&tb, conv, false).await["id"].as_str(), Some(id), "one meeting per group, on any node");
+    let (a_dev, ja) = join(&ta, id).await;
+    let (b_dev, jb) = join(&tb, id).await;
+    assert!(hears(&a_dev, &jb["peer_id"], 30).await, "A hears B, who joined through the other node");
+    assert!(hears(&b_dev, &ja["peer_id"], 30).await, "B hears A");
+    let (s, c) = tb.post(&format!("/api/v1/calls/{id}/state"), json!({"muted": true, "video": true})).await;
+    assert_eq!(s, StatusCode::OK, "{c}");
+    let muted = ws_call(&mut wa, |c| c["participants"].as_array().unwrap().iter().any(|p| p["muted"] == true)).await;
+    assert_eq!(muted["id"].as_str(), Some(id));
+    // The host's refusal comes back as it is.
+    let (s, e) = tb.post(&format!("/api/v1/calls/{id}/participants/{aa_id}"), json!({"action": "mute"})).await;
+    assert_eq!((s, e["code"].as_str()), (StatusCode::FORBIDDEN, Some("not_call_host")));
+    // B is in a call on the first node: busy for a call the second would host.
+    let to_b = direct(&aa, &b_id).await;
+    let (s, e) = aa.post(&format!("/api/v1/conversations/{to_b}/calls"), json!({"video": false})).await;
+    assert_eq!((s, e["code"].as_str()), (StatusCode::CONFLICT, Some("callee_busy")));
+
+    // Five minutes on: the host renews its calls as it runs (`serve` sweeps every second).
+    app.clock.advance(Duration::from_secs(300));
+    server::calls::sweep(&app.state).await.unwrap();
+    let (s, _) = tb.post(&format!("/api/v1/calls/{id}/leave"), json!({})).await;
+    assert_eq!(s, StatusCode::NO_CONTENT);
+    ws_call(&mut wa, |c| c["removed"] == json!([b_id])).await;
+
+    // The first node dies (here: it stops renewing). Not before the lease is over…
+    app.clock.advance(server::calls::HOST_LEASE - Duration::from_secs(1));
+    server::calls::sweep(&node2.state).await.unwrap();
+    let (_, list) = tb.get("/api/v1/calls").await;
+    assert_eq!(list.as_array().unwrap().len(), 1, "{list}");
+    // …and then at once, as of its last word.
+    app.clock.advance(Duration::from_secs(2));
+    server::calls::sweep(&node2.state).await.unwrap();
+    // (Read from the log: on SQLite the first node does not hear the second's commits.)
+    let (_, log) = ta.get("/api/v1/events?after=0").await;
+    let of_call = |kind: &str| -> Vec<Value> {
+        let events = log["events"].as_array().unwrap().iter().filter(|e| e["kind"] == kind);
+        events.map(|e| e["data"].clone()).collect()
+    };
+    let ended: Vec<Value> = of_call("call").into_iter().filter(|c| c["status"] == "ended").collect();
+    assert_eq!(ended.len(), 1, "ended once: {ended:?}");
+    assert_eq!((ended[0]["id"].as_str(), ended[0]["notice"].as_str()), (Some(id), Some("connection_lost")));
+    let records: Vec<Value> = of_call("message")
+        .into_iter()
+        .map(|m| m["message"]["system"].clone())
+        .filter(|n| n["action"] == "meeting" && n["call"]["outcome"] == "completed")
+        .collect();
+    assert_eq!(records.len(), 1, "{records:?}");
+    let note = &records[0];
+    assert_eq!(note["call"]["seconds"].as_u64(), Some(300), "{note}");
+    assert_eq!(note["members"].as_array().unwrap().len(), 2, "both who took part: {note}");
+    let (_, list) = tb.get("/api/v1/calls").await;
+    assert_eq!(list, json!([]));
+    server::calls::sweep(&node2.state).await.unwrap();
+    let (_, again) = ta.get("/api/v1/events?after=0").await;
+    assert_eq!(again["events"].as_array().unwrap().len(), log["events"].as_array().unwrap().len(), "nothing twice");
+    let next = start(&tb, conv, false).await;
+    assert_ne!(next["id"].as_str(), Some(id), "a new meeting, on the node that is left");
+    // Should the first node come back to itself, it finds its meeting over and lets it go.
+    server::calls::sweep(&app.state).await.unwrap();
+    assert!(a_dev.wait_for(WITHIN, |s| s.closed || !s.connected).await, "its media session ends");
+    let (_, list) = ta.get("/api/v1/calls").await;
+    assert_eq!(list.as_array().unwrap().len(), 1, "{list}");
+    assert_eq!(list[0]["id"], next["id"], "the first node lists the second's meeting");
+    drop((a_dev, b_dev));
+    wa.close().await;
+    node2.stop().await;
+    app.stop().await;
+}

@@ -655,26 +655,10 @@ async fn two_nodes_on_one_database_deliver_to_each_other() {
         return;
     }
     published(&app).await;
-    // A second node: its own store (pool, caches, node id), hub and writer.
-    let store2 = store::Store::connect(&app.database_url()).await.unwrap();
-    let state2 = server::AppState::new(
-        store2.clone(),
-        ServerConfig::default(),
-        std::sync::Arc::new(
-            server::mail::Mailer::files(std::env::temp_dir().join("campuslink-node2-mail"), "n2 <n2@x.test>").unwrap(),
-        ),
-    )
-    .await
-    .unwrap();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base2 = format!("http://{}", listener.local_addr().unwrap());
-    let (stop2, rx2) = tokio::sync::oneshot::channel::<()>();
-    tokio::spawn(server::serve(listener, state2, async {
-        let _ = rx2.await;
-    }));
+    let node2 = app.node(ServerConfig::default()).await;
     let ta = app.login("teacher.a").await; // through node 1
     let tb = app.login("teacher.b").await;
-    let tb2 = Client { base: base2.clone(), token: tb.token.clone(), lang: None, http: tb.http.clone() };
+    let tb2 = node2.client(&tb);
     let mut on_node2 = tb2.ws().await;
     on_node2.hello(None).await;
     let conv = direct(&ta, &me(&tb).await).await;
@@ -705,7 +689,6 @@ async fn two_nodes_on_one_database_deliver_to_each_other() {
     assert_eq!((s, e["code"].as_str()), (StatusCode::CONFLICT, Some("conversation_read_only")), "node 2 knows at once");
     on_node1.close().await;
     on_node2.close().await;
-    let _ = stop2.send(());
-    store2.close().await;
+    node2.stop().await;
     app.stop().await;
 }

@@ -287,14 +287,13 @@ async fn two_nodes_sweeping_at_once_send_one_digest() {
     opt_in(&ta).await;
     let chat = direct(&aa, &ta_id).await;
     say(&aa, &chat, "t-1", "兩個節點").await;
-    let store2 = store::Store::connect_with_clock(&app.database_url(), app.clock.clone()).await.unwrap();
-    let mailer = server::mail::Mailer::files(std::env::temp_dir().join("campuslink-digest-node2"), "n2 <n2@x.test>");
-    let node2 = server::AppState::new(store2.clone(), config(), std::sync::Arc::new(mailer.unwrap())).await.unwrap();
+    let node2 = app.node(config()).await;
     app.clock.advance(after() + MINUTE);
-    let (one, two) = tokio::join!(server::notify::digest::sweep(&app.state), server::notify::digest::sweep(&node2));
+    let (one, two) =
+        tokio::join!(server::notify::digest::sweep(&app.state), server::notify::digest::sweep(&node2.state));
     assert_eq!(one.unwrap() + two.unwrap(), 1);
     assert_eq!(digests(&app, "teacher.a@a.test").await.len(), 1);
-    assert_eq!(server::notify::digest::sweep(&node2).await.unwrap(), 0);
-    store2.close().await;
+    assert_eq!(server::notify::digest::sweep(&node2.state).await.unwrap(), 0);
+    node2.stop().await;
     app.stop().await;
 }

@@ -248,6 +248,11 @@ impl TestApp {
             password: String::new(),
         };
         let mailer = Arc::new(server::mail::Mailer::smtp(&smtp, "campuslink <no-reply@campuslink.test>").unwrap());
+        // Other nodes reach this one where it listens, as `serve` derives by default.
+        let mut config = config;
+        if config.calls.node_url.is_none() {
+            config.calls.node_url = Some(base.clone());
+        }
         let attachments = config.attachments_dir.is_none().then(|| {
             std::env::temp_dir().join(format!("campuslink-test-attachments-{}", uuid::Uuid::now_v7().simple()))
         });
@@ -296,6 +301,24 @@ impl TestApp {
         self.db.as_ref().map(|d| d.url.clone()).unwrap_or_default()
     }
 
+    /// Another node on the test's database and clock: its own store (pool, caches, node
+    /// id), hub, writer and, with calls on, media server, serving HTTP.
+    pub async fn node(&self, config: ServerConfig) -> Node {
+        let store = store::Store::connect_with_clock(&self.database_url(), self.clock.clone()).await.unwrap();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        let mut config = config;
+        config.calls.node_url = Some(base.clone());
+        let mail = std::env::temp_dir().join(format!("campuslink-node-mail-{}", uuid::Uuid::now_v7().simple()));
+        let mailer = Arc::new(server::mail::Mailer::files(mail.clone(), "node <node@x.test>").unwrap());
+        let state = AppState::new(store.clone(), config, mailer).await.unwrap();
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        tokio::spawn(server::serve(listener, state.clone(), async {
+            let _ = rx.await;
+        }));
+        Node { base, state, store, mail, stop: Some(tx) }
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)
     }
@@ -340,6 +363,30 @@ impl TestApp {
         if let Some(dir) = self.attachments.take() {
             let _ = std::fs::remove_dir_all(dir);
         }
+    }
+}
+
+/// A second node (`TestApp::node`).
+pub struct Node {
+    pub base: String,
+    pub state: AppState,
+    pub store: store::Store,
+    mail: std::path::PathBuf,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+}
+
+impl Node {
+    /// `c`'s session, through this node.
+    pub fn client(&self, c: &Client) -> Client {
+        Client { base: self.base.clone(), token: c.token.clone(), lang: c.lang, http: c.http.clone() }
+    }
+
+    pub async fn stop(mut self) {
+        if let Some(tx) = self.stop.take() {
+            let _ = tx.send(());
+        }
+        self.store.close().await;
+        let _ = std::fs::remove_dir_all(&self.mail);
     }
 }
 
