@@ -851,7 +851,8 @@ pub async fn sweep(state: &AppState) -> ApiResult<usize> {
 
 /// Takes out of every call in `conversations` (every call, if `None`) whoever no
 /// longer may take part: after a campus left an interconnection, a member left or was
-/// removed from a group, or an account was disabled.
+/// removed from a group, or an account was disabled (here or on another node: whoever
+/// has no session any more is out).
 pub async fn recheck(state: &AppState, conversations: Option<&[ConversationId]>) -> ApiResult<()> {
     let calls: Vec<Call> = {
         let r = state.calls.registry();
@@ -860,6 +861,12 @@ pub async fn recheck(state: &AppState, conversations: Option<&[ConversationId]>)
     for call in calls {
         let mut out = Vec::new();
         for p in &call.participants {
+            // Their session ended (account disabled, password reset), maybe through
+            // another node, which could not take them out of a call hosted here.
+            if state.store.session(&p.caller.token_hash).await?.is_none() {
+                out.push(p.caller.member.id);
+                continue;
+            }
             match crate::chat::may_call(state, &p.caller, call.conversation).await {
                 Ok(_) => {}
                 Err(e) if e.status.is_server_error() => return Err(e),

@@ -420,3 +420,34 @@ async fn a_meeting_hosted_by_one_node_is_joined_through_another_and_ended_when_i
     node2.stop().await;
     app.stop().await;
 }
+
+/// An account disabled through another node: the node hosting the call takes them out
+/// when it checks its calls (as it does on the other node's directory notice).
+#[tokio::test]
+async fn a_participant_disabled_through_another_node_is_taken_out_by_the_host() {
+    let app = app().await;
+    let node2 = app.node(ServerConfig::default()).await;
+    let ta = app.login("teacher.a").await;
+    let aa = app.login("admin.a").await;
+    let ta_id = me(&ta).await;
+    let g = group(&aa, &[&ta_id]).await;
+    let conv = g["id"].as_str().unwrap();
+    let mut wa = socket(&aa).await;
+    let id = start(&aa, conv, false).await["id"].as_str().unwrap().to_owned();
+    let (_a_dev, _) = join(&aa, &id).await;
+    let (t_dev, _) = join(&ta, &id).await;
+    server::calls::recheck(&app.state, None).await.unwrap();
+    let (_, list) = aa.get("/api/v1/calls").await;
+    assert_eq!(list[0]["participants"].as_array().unwrap().len(), 2, "nobody out before: {list}");
+
+    let aa2 = node2.client(&aa);
+    let (s, b) = aa2.post(&format!("/api/v1/campuses/{}/members/{ta_id}/disable", app.campus_a), json!({})).await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+    server::calls::recheck(&app.state, None).await.unwrap();
+    let out = ws_call(&mut wa, |c| c["removed"] == json!([ta_id])).await;
+    assert_eq!((out["notice"].as_str(), out["participants"].as_array().unwrap().len()), (Some("no_longer_allowed"), 1));
+    assert!(t_dev.wait_for(WITHIN, |s| s.closed || !s.connected).await, "their media session ends");
+    wa.close().await;
+    node2.stop().await;
+    app.stop().await;
+}
