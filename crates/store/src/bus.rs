@@ -1,8 +1,10 @@
 //! Several nodes on one PostgreSQL database: every commit that other nodes must hear of
 //! sends a notification in its own transaction (`pg_notify`, delivered at commit), and
 //! each node listens. A notification says "the log has new events" (the hub reads them
-//! from the log, which stays the truth) or "the directory changed" (cached grants,
-//! reach and names are dropped). SQLite is one node: nothing to send.
+//! from the log, which stays the truth), "the directory changed" (cached grants, reach
+//! and names are dropped), or that a session or all of a member's sessions ended (sent
+//! once they are deleted: every node closes their sockets). SQLite is one node: nothing
+//! to send.
 
 use crate::db::{self, Tx};
 use crate::{Dialect, Result, Store};
@@ -13,12 +15,29 @@ const CHANNEL: &str = "campuslink";
 pub const EVENTS: &str = "events";
 /// The directory or an interconnection changed (and maybe the log too).
 pub const DIRECTORY: &str = "directory";
+/// A session ended (signed out): `session-ended:<token hash>`.
+const SESSION_ENDED: &str = "session-ended:";
+/// Every session of a member ended (disabled, password changed or reset):
+/// `member-ended:<member id>`.
+const MEMBER_ENDED: &str = "member-ended:";
 
 /// What another node said.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Heard {
     Events,
     Directory,
+    /// The session of this token hash ended.
+    SessionEnded(String),
+    /// Every session of this member ended.
+    MemberEnded(domain::MemberId),
+}
+
+/// Sessions that ended, for the other nodes to close their sockets.
+#[derive(Clone, Debug)]
+pub enum Ended {
+    /// The session of this token hash.
+    Session(String),
+    Member(domain::MemberId),
 }
 
 impl Store {
@@ -31,6 +50,24 @@ impl Store {
                 .execute(&mut *tx)
                 .await?;
         }
+        Ok(())
+    }
+
+    /// Tells the other nodes that sessions ended (already deleted here), so they close
+    /// those sockets too.
+    pub async fn tell_nodes_ended(&self, ended: &Ended) -> Result<()> {
+        if self.dialect != Dialect::Postgres {
+            return Ok(());
+        }
+        let what = match ended {
+            Ended::Session(hash) => format!("{SESSION_ENDED}{hash}"),
+            Ended::Member(m) => format!("{MEMBER_ENDED}{m}"),
+        };
+        db::query("SELECT pg_notify($1, $2)")
+            .bind(CHANNEL)
+            .bind(format!("{}:{what}", self.node))
+            .execute(&self.pool)
+            .await?;
         Ok(())
     }
 
@@ -60,6 +97,12 @@ impl Listener {
             let Some((node, what)) = n.payload().split_once(':') else { continue };
             if node == &*self.node {
                 continue;
+            }
+            if let Some(hash) = what.strip_prefix(SESSION_ENDED) {
+                return Ok(Heard::SessionEnded(hash.to_owned()));
+            }
+            if let Some(m) = what.strip_prefix(MEMBER_ENDED).and_then(|m| m.parse().ok()) {
+                return Ok(Heard::MemberEnded(m));
             }
             if what == DIRECTORY {
                 // Another node changed who sees whom: caches here load afresh.

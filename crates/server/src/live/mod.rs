@@ -343,20 +343,43 @@ impl Hub {
         metrics::gauge!("campuslink_ws_connections").decrement(1.0);
     }
 
-    /// Closes every connection of a session (sign-out).
+    /// Closes the connections of a session (signed out), on every node.
     pub fn end_session(&self, token_hash: &str) {
+        self.close_session(token_hash);
+        self.tell_nodes(store::bus::Ended::Session(token_hash.to_owned()));
+    }
+
+    /// Closes every connection of a member (disabled, password reset), on every node.
+    pub fn end_member(&self, member: MemberId) {
+        self.close_member(member);
+        self.tell_nodes(store::bus::Ended::Member(member));
+    }
+
+    /// Closes this node's connections of a session.
+    fn close_session(&self, token_hash: &str) {
         let r = self.registry();
         for c in r.by_member.values().flatten().filter(|c| c.session == token_hash) {
             c.kick.fire(Kick::SessionEnded);
         }
     }
 
-    /// Closes every connection of a member (disabled, password reset).
-    pub fn end_member(&self, member: MemberId) {
+    /// Closes this node's connections of a member.
+    fn close_member(&self, member: MemberId) {
         let r = self.registry();
         for c in r.by_member.get(&member).into_iter().flatten() {
             c.kick.fire(Kick::SessionEnded);
         }
+    }
+
+    /// The other nodes close theirs when told (the sessions are already deleted, so
+    /// their sockets could not be opened again).
+    fn tell_nodes(&self, ended: store::bus::Ended) {
+        let store = self.store.clone();
+        tokio::spawn(async move {
+            if let Err(e) = store.tell_nodes_ended(&ended).await {
+                tracing::warn!(error = %e, "could not tell the other nodes that sessions ended");
+            }
+        });
     }
 
     /// How many connections are open (for tests and metrics).
@@ -416,9 +439,11 @@ async fn listen_to_other_nodes(hub: std::sync::Weak<Hub>, store: Store) {
     };
     loop {
         match listener.recv().await {
-            Ok(_) => match hub.upgrade() {
-                Some(h) => h.poke(),
-                None => return,
+            Ok(heard) => match (hub.upgrade(), heard) {
+                (None, _) => return,
+                (Some(h), store::bus::Heard::SessionEnded(hash)) => h.close_session(&hash),
+                (Some(h), store::bus::Heard::MemberEnded(m)) => h.close_member(m),
+                (Some(h), _) => h.poke(),
             },
             Err(e) => {
                 tracing::warn!(error = %e, "lost the other nodes' notifications; reconnecting");

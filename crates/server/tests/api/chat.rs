@@ -687,8 +687,25 @@ async fn two_nodes_on_one_database_deliver_to_each_other() {
         .post(&format!("/api/v1/conversations/{conv}/messages"), json!({"client_id": "n-3", "text": "還在嗎"}))
         .await;
     assert_eq!((s, e["code"].as_str()), (StatusCode::CONFLICT, Some("conversation_read_only")), "node 2 knows at once");
+    // Signing out through node 1 closes the session's socket on node 2 at once; so does
+    // disabling an account.
+    let (s, _) = tb.post("/api/v1/auth/logout", json!({})).await;
+    assert_eq!(s, StatusCode::NO_CONTENT);
+    match on_node2.next_message().await {
+        Some(WsMessage::Close(Some(f))) => assert_eq!(u16::from(f.code), 4001),
+        other => panic!("node 2 after sign-out on node 1: {other:?}"),
+    }
+    let ta2 = node2.client(&ta);
+    let mut a_on_node2 = ta2.ws().await;
+    a_on_node2.hello(None).await;
+    let ta_id = me(&ta).await;
+    let (s, _) = admin_a.post(&format!("/api/v1/campuses/{}/members/{ta_id}/disable", app.campus_a), json!({})).await;
+    assert_eq!(s, StatusCode::OK);
+    match a_on_node2.next_message().await {
+        Some(WsMessage::Close(Some(f))) => assert_eq!(u16::from(f.code), 4001),
+        other => panic!("node 2 after the account was disabled on node 1: {other:?}"),
+    }
     on_node1.close().await;
-    on_node2.close().await;
     node2.stop().await;
     app.stop().await;
 }
