@@ -907,20 +907,14 @@ pub async fn follow(state: AppState) {
     let Some(mut notices) = notices else { return };
     let mut tick = tokio::time::interval(Duration::from_secs(1));
     // Any change to the directory or an interconnection (an exposure taken back, an
-    // account disabled) may end someone's right to a call: checked as its event goes out.
+    // account disabled) may end someone's right to a call: checked as its event goes out,
+    // or within a second when another node's notice (a member's sessions ended there)
+    // moved the generation without an event.
     let mut delivered = state.hub.delivered();
     let mut generation = state.store.generation();
     loop {
         tokio::select! {
-            Ok(()) = delivered.changed() => {
-                let now = state.store.generation();
-                if now != generation {
-                    generation = now;
-                    if let Err(e) = recheck(&state, None).await {
-                        tracing::warn!(error = %e.code.as_str(), "call check failed");
-                    }
-                }
-            }
+            Ok(()) = delivered.changed() => {}
             _ = tick.tick() => {
                 if let Err(e) = sweep(&state).await {
                     tracing::warn!(error = %e.code.as_str(), "call sweep failed");
@@ -934,6 +928,13 @@ pub async fn follow(state: AppState) {
                     }
                 }
             },
+        }
+        let now = state.store.generation();
+        if now != generation {
+            generation = now;
+            if let Err(e) = recheck(&state, None).await {
+                tracing::warn!(error = %e.code.as_str(), "call check failed");
+            }
         }
     }
 }

@@ -691,20 +691,22 @@ async fn two_nodes_on_one_database_deliver_to_each_other() {
     // disabling an account.
     let (s, _) = tb.post("/api/v1/auth/logout", json!({})).await;
     assert_eq!(s, StatusCode::NO_CONTENT);
-    match on_node2.next_message().await {
-        Some(WsMessage::Close(Some(f))) => assert_eq!(u16::from(f.code), 4001),
-        other => panic!("node 2 after sign-out on node 1: {other:?}"),
-    }
+    assert_eq!(on_node2.close_code().await, Some(4001), "node 2 after sign-out on node 1");
+    // A password changed on node 1 ends the member's sessions there, and node 2's too.
+    let xa = app.login("teacher.x").await;
+    let mut x_on_node2 = node2.client(&xa).ws().await;
+    x_on_node2.hello(None).await;
+    let (s, _) =
+        xa.post("/api/v1/me/password", json!({"current_password": PASSWORD, "new_password": "brand new pw"})).await;
+    assert_eq!(s, StatusCode::NO_CONTENT);
+    assert_eq!(x_on_node2.close_code().await, Some(4001), "node 2 after a password change on node 1");
     let ta2 = node2.client(&ta);
     let mut a_on_node2 = ta2.ws().await;
     a_on_node2.hello(None).await;
     let ta_id = me(&ta).await;
     let (s, _) = admin_a.post(&format!("/api/v1/campuses/{}/members/{ta_id}/disable", app.campus_a), json!({})).await;
     assert_eq!(s, StatusCode::OK);
-    match a_on_node2.next_message().await {
-        Some(WsMessage::Close(Some(f))) => assert_eq!(u16::from(f.code), 4001),
-        other => panic!("node 2 after the account was disabled on node 1: {other:?}"),
-    }
+    assert_eq!(a_on_node2.close_code().await, Some(4001), "node 2 after the account was disabled on node 1");
     on_node1.close().await;
     node2.stop().await;
     app.stop().await;

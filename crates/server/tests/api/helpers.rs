@@ -555,6 +555,17 @@ impl Ws {
     }
 
     /// The next message of any kind; panics after 20 s (a guard, not a wait).
+    /// The close code the server ends the socket with, past any events still on the way.
+    pub async fn close_code(&mut self) -> Option<u16> {
+        loop {
+            match self.next_message().await? {
+                WsMessage::Close(f) => return f.map(|f| u16::from(f.code)),
+                WsMessage::Text(_) => continue,
+                other => panic!("before the close: {other:?}"),
+            }
+        }
+    }
+
     pub async fn next_message(&mut self) -> Option<WsMessage> {
         use futures_util::StreamExt;
         loop {
