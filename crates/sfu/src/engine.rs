@@ -31,6 +31,10 @@ use tokio::sync::mpsc;
 const READ_BATCH: usize = 64;
 /// The longest a turn waits when no session has a timeout sooner.
 const IDLE_TURN: Duration = Duration::from_millis(100);
+/// How many of its timeouts that have already come one session is handed in a row
+/// while it is drained (each lets str0m's pacer send one more packet); then the other
+/// sessions get their turn.
+const DRIVE_ROUNDS: usize = 64;
 /// How often a source is asked for a keyframe at most.
 const KEYFRAME_EVERY: Duration = Duration::from_millis(500);
 /// How often the loudest speaker is looked for.
@@ -473,7 +477,14 @@ impl Engine {
     }
 
     /// Polls one session until it has nothing more to say now.
+    ///
+    /// str0m's pacer lets one packet out per timeout it handles and then asks for the
+    /// next timeout a microsecond on, so a session with a queue (a receiver given frames
+    /// from everyone in a meeting) is handed that timeout here, again and again, up to
+    /// `DRIVE_ROUNDS` times. Left for the engine's next turn instead, it sent one packet
+    /// a turn, and a meeting of thirty's receivers fell behind their tiles.
     fn drain(&mut self, slot: Slot, now: Instant) {
+        let mut rounds = 0;
         loop {
             let Some(s) = self.sessions[slot].as_mut() else { return };
             if !s.rtc.is_alive() {
@@ -492,7 +503,19 @@ impl Engine {
             match output {
                 Output::Timeout(t) => {
                     s.due = t;
-                    return;
+                    if rounds == DRIVE_ROUNDS {
+                        return;
+                    }
+                    let at = self.clock.now();
+                    if t > at {
+                        return;
+                    }
+                    rounds += 1;
+                    if let Err(e) = s.rtc.handle_input(Input::Timeout(at)) {
+                        tracing::debug!(error = %e, peer = %s.peer, "media session failed");
+                        s.rtc.disconnect();
+                        return;
+                    }
                 }
                 Output::Transmit(t) => match t.proto {
                     // A full send buffer drops the datagram, as the network would.
