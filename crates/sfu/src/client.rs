@@ -360,9 +360,7 @@ impl Loop {
 
     fn input_from(&mut self, proto: Protocol, source: SocketAddr, bytes: &[u8]) {
         self.wire_bytes += bytes.len() as u64;
-        // RTP (RFC 7983 and 5761: first byte 128 to 191, not an RTCP packet type).
-        let rtp = matches!(bytes, [128..=191, t, ..] if !(192..=223).contains(t));
-        if rtp && !self.c.reads_media {
+        if crate::engine::is_rtp(bytes) && !self.c.reads_media {
             return;
         }
         let Ok(contents) = bytes.try_into() else { return };
