@@ -97,8 +97,19 @@ struct Session {
     down_since: Option<Instant>,
     connected: bool,
     due: Instant,
+    /// Its time has already passed in str0m at `due` (a datagram it took did that), so
+    /// draining it needs no timeout first.
+    timed: bool,
     /// The loudest recent audio level (RFC 6464: 0 is loudest, 127 silence).
     level: u8,
+}
+
+impl Session {
+    /// Makes it due now: something was asked of it that str0m acts on in its timeout.
+    fn wake(&mut self, now: Instant) {
+        self.due = now;
+        self.timed = false;
+    }
 }
 
 /// What one session's output asks of the others in its room.
@@ -335,6 +346,7 @@ impl Engine {
             down_since: Some(now),
             connected: false,
             due: now,
+            timed: false,
             level: 127,
         };
         let slot = match self.free.pop() {
@@ -376,7 +388,7 @@ impl Engine {
                 _ => {}
             }
         }
-        s.due = self.clock.now();
+        s.wake(self.clock.now());
         Ok(answer)
     }
 
@@ -441,7 +453,10 @@ impl Engine {
         if bytes.first().is_some_and(|b| (20..=63).contains(b)) {
             self.drain(slot, now);
         } else if let Some(s) = self.sessions[slot].as_mut() {
+            // str0m handled its timeout with the datagram: the drain only polls it,
+            // unless something is written to it before then.
             s.due = now;
+            s.timed = true;
         }
         true
     }
@@ -454,7 +469,9 @@ impl Engine {
             for slot in 0..self.sessions.len() {
                 let Some(s) = self.sessions[slot].as_mut() else { continue };
                 if s.due <= now {
-                    drive(s, now);
+                    if !std::mem::take(&mut s.timed) {
+                        drive(s, now);
+                    }
                     self.drain(slot, now);
                 }
             }
@@ -652,7 +669,7 @@ impl Engine {
             }
         }
         if let Some(s) = self.sessions[slot].as_mut() {
-            s.due = self.clock.now();
+            s.wake(self.clock.now());
         }
     }
 
@@ -671,7 +688,7 @@ impl Engine {
                 Work::TrackOpened { from, mid, kind, screen, .. } if *from != s.peer => {
                     s.tracks_out.push(new_out(*from, *mid, *kind, *screen));
                     choose_layers(s);
-                    s.due = now;
+                    s.wake(now);
                 }
                 Work::TrackClosed { from, mid, .. } if *from != s.peer => {
                     let this = |t: &TrackOut| t.from == *from && t.from_mid == *mid;
@@ -682,12 +699,12 @@ impl Engine {
                             t.state = OutState::ToStop(m);
                         }
                     }
-                    s.due = now;
+                    s.wake(now);
                 }
                 Work::Media { from, data, .. } if *from != s.peer => match forward(s, *from, data) {
                     // Only a session given a frame has anything to do now: most of what
                     // arrives is a simulcast layer a receiver does not get.
-                    Forwarded::Written => s.due = now,
+                    Forwarded::Written => s.wake(now),
                     Forwarded::WaitingFor(k) => wanted_keyframes.push(k),
                     Forwarded::Not => {}
                 },
@@ -943,7 +960,7 @@ fn request_keyframe(s: &mut Session, mid: Mid, rid: Option<Rid>, kind: KeyframeR
     if let Some(mut w) = s.rtc.writer(mid) {
         let _ = w.request_keyframe(rid, kind);
     }
-    s.due = now;
+    s.wake(now);
 }
 
 #[cfg(test)]
