@@ -77,6 +77,33 @@ impl SfuConfig {
     }
 }
 
+/// The media socket, and ICE over TCP on the same port for networks that block UDP.
+/// Without TCP (the port is taken for TCP) calls still work wherever UDP does. A port
+/// the system picks (0) is picked again when its TCP twin is taken — by any process's
+/// connection that happens to use that number — so that a server on a picked port
+/// always takes TCP too.
+fn bind(config: &SfuConfig) -> std::io::Result<(std::net::UdpSocket, Option<std::net::TcpListener>)> {
+    let tcp = |at: SocketAddr| std::net::TcpListener::bind(at).and_then(|l| l.set_nonblocking(true).map(|()| l));
+    let mut attempts = if config.tcp && config.bind.port() == 0 { 16 } else { 1 };
+    loop {
+        let socket = std::net::UdpSocket::bind(config.bind)?;
+        socket.set_nonblocking(true)?;
+        if !config.tcp {
+            return Ok((socket, None));
+        }
+        let local = socket.local_addr()?;
+        attempts -= 1;
+        match tcp(local) {
+            Ok(l) => return Ok((socket, Some(l))),
+            Err(_) if attempts > 0 => continue,
+            Err(e) => {
+                tracing::warn!(error = %e, addr = %local, "the media server takes no TCP connections");
+                return Ok((socket, None));
+            }
+        }
+    }
+}
+
 /// The first estimate of what a participant can take: enough for a 1:1 call at 360p, or
 /// a meeting's small tiles, while the estimator probes for more.
 pub const START_BITRATE: u64 = 1_000_000;
@@ -204,23 +231,9 @@ impl Sfu {
         config: SfuConfig,
         clock: EngineClock,
     ) -> std::io::Result<(Sfu, mpsc::UnboundedReceiver<Notice>)> {
-        let socket = std::net::UdpSocket::bind(config.bind)?;
-        socket.set_nonblocking(true)?;
+        let (socket, tcp) = bind(&config)?;
         let local = socket.local_addr()?;
         widen_buffers(&socket, local);
-        // ICE over TCP on the same port, for networks that block UDP. Without it (the
-        // port is taken for TCP) calls still work wherever UDP does.
-        let tcp = if config.tcp {
-            match std::net::TcpListener::bind(local).and_then(|l| l.set_nonblocking(true).map(|()| l)) {
-                Ok(l) => Some(l),
-                Err(e) => {
-                    tracing::warn!(error = %e, addr = %local, "the media server takes no TCP connections");
-                    None
-                }
-            }
-        } else {
-            None
-        };
         let advertise: Vec<SocketAddr> = if config.advertise.is_empty() {
             if local.ip().is_unspecified() {
                 return Err(std::io::Error::new(
