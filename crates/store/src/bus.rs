@@ -44,11 +44,7 @@ impl Store {
     /// Tells the other nodes, at commit, what this transaction changed.
     pub(crate) async fn tell_nodes(&self, tx: &mut Tx, what: &str) -> Result<()> {
         if self.dialect == Dialect::Postgres {
-            db::query("SELECT pg_notify($1, $2)")
-                .bind(CHANNEL)
-                .bind(format!("{}:{what}", self.node))
-                .execute(&mut *tx)
-                .await?;
+            self.notification(what).execute(&mut *tx).await?;
         }
         Ok(())
     }
@@ -56,19 +52,19 @@ impl Store {
     /// Tells the other nodes that sessions ended (already deleted here), so they close
     /// those sockets too.
     pub async fn tell_nodes_ended(&self, ended: &Ended) -> Result<()> {
-        if self.dialect != Dialect::Postgres {
-            return Ok(());
+        if self.dialect == Dialect::Postgres {
+            let what = match ended {
+                Ended::Session(hash) => format!("{SESSION_ENDED}{hash}"),
+                Ended::Member(m) => format!("{MEMBER_ENDED}{m}"),
+            };
+            self.notification(&what).execute(&self.pool).await?;
         }
-        let what = match ended {
-            Ended::Session(hash) => format!("{SESSION_ENDED}{hash}"),
-            Ended::Member(m) => format!("{MEMBER_ENDED}{m}"),
-        };
-        db::query("SELECT pg_notify($1, $2)")
-            .bind(CHANNEL)
-            .bind(format!("{}:{what}", self.node))
-            .execute(&self.pool)
-            .await?;
         Ok(())
+    }
+
+    /// The statement that sends `what` from this node.
+    fn notification(&self, what: &str) -> db::Query<'static> {
+        db::query("SELECT pg_notify($1, $2)").bind(CHANNEL).bind(format!("{}:{what}", self.node))
     }
 
     /// Listens to the other nodes; `None` on SQLite. Each `recv` waits for the next

@@ -465,23 +465,19 @@ pub async fn start(state: &AppState, caller: &Caller, c: ConversationId, video: 
     }
     let note = (!direct).then(|| record(&call, Outcome::Ongoing, 0));
     let out = call.out();
-    match told(state, &out, note).await {
-        Ok(()) => {}
-        Err(store::StoreError::Duplicate(store::Unique::Call)) => {
-            // Started on another node at the same moment: that one it is.
-            {
-                let mut r = state.calls.registry();
-                r.calls.remove(&call.id);
-                r.by_conversation.remove(&c);
-            }
-            return on_another_node(state, c).await?.ok_or_else(|| CallRefusal::Ended.into());
-        }
-        Err(e) => {
+    if let Err(e) = told(state, &out, note).await {
+        {
             let mut r = state.calls.registry();
             r.calls.remove(&call.id);
             r.by_conversation.remove(&c);
-            return Err(e.into());
         }
+        return match e {
+            // Started on another node at the same moment: that one it is.
+            store::StoreError::Duplicate(store::Unique::Call) => {
+                on_another_node(state, c).await?.ok_or_else(|| CallRefusal::Ended.into())
+            }
+            e => Err(e.into()),
+        };
     }
     ring_push(state, &call, false);
     Ok(out)
@@ -822,11 +818,14 @@ pub async fn sweep(state: &AppState) -> ApiResult<usize> {
             .filter(|c| c.started_at < stale_before && !rows.iter().any(|row| row.id == c.id))
             .map(|c| c.id)
             .collect();
-        gone.iter().filter_map(|id| r.calls.remove(id)).collect()
+        let lost: Vec<Call> = gone.iter().filter_map(|id| r.calls.remove(id)).collect();
+        for call in &lost {
+            r.by_conversation.remove(&call.conversation);
+        }
+        lost
     };
     for call in lost {
         tracing::warn!(call = %call.id, "a call of this node was ended by another (its renewals stopped)");
-        state.calls.registry().by_conversation.remove(&call.conversation);
         if let Some(sfu) = &state.calls.sfu {
             sfu.close_room(call.room());
         }
