@@ -51,6 +51,11 @@ fn send(c: ConversationId, sender: MemberId, client_id: String) -> WriteOp {
     }))
 }
 
+/// A client id as the apps make them: time-ordered, UUIDv7's layout.
+fn client_id() -> String {
+    uuid::Uuid::now_v7().to_string()
+}
+
 fn percentile(sorted: &[f64], p: f64) -> f64 {
     if sorted.is_empty() {
         return 0.0;
@@ -88,7 +93,6 @@ async fn main() {
     let writer = Writer::start(store.clone(), move |_| {
         counted.fetch_add(1, Ordering::Relaxed);
     });
-    let next_id = Arc::new(AtomicU64::new(0));
 
     // Closed loop: each sender sends again as soon as its last send is durable.
     let warmup = Duration::from_secs(2);
@@ -96,7 +100,7 @@ async fn main() {
     let (from, to) = (start + warmup, start + warmup + Duration::from_secs_f64(seconds));
     let mut tasks = Vec::new();
     for &(c, m) in &seats {
-        let (w, ids) = (writer.clone(), next_id.clone());
+        let w = writer.clone();
         tasks.push(tokio::spawn(async move {
             let (mut acked, mut lat) = (0u64, Vec::new());
             loop {
@@ -104,8 +108,7 @@ async fn main() {
                 if sent >= to {
                     return (acked, lat);
                 }
-                let id = ids.fetch_add(1, Ordering::Relaxed);
-                let out = w.write(send(c, m, format!("c-{id}"))).await.unwrap();
+                let out = w.write(send(c, m, client_id())).await.unwrap();
                 assert!(matches!(out, WriteOutcome::Sent(ref s) if !s.duplicate));
                 if sent >= from {
                     acked += 1;
@@ -147,10 +150,9 @@ async fn main() {
         let due = start + Duration::from_secs_f64(k as f64 / rate);
         tokio::time::sleep_until(due.into()).await;
         let (c, m) = seats[k as usize % seats.len()];
-        let (w, ids) = (writer.clone(), next_id.clone());
+        let w = writer.clone();
         tasks.push(tokio::spawn(async move {
-            let id = ids.fetch_add(1, Ordering::Relaxed);
-            w.write(send(c, m, format!("o-{id}"))).await.unwrap();
+            w.write(send(c, m, client_id())).await.unwrap();
             due.elapsed().as_secs_f64() * 1e3
         }));
     }

@@ -1336,7 +1336,7 @@ impl Store {
             })
             .collect();
         let mut earlier = self.sent_under(&mut t.tx, &sends).await?;
-        let senders = self.current_members(&mut t.tx, sends.iter().map(|m| (m.conversation_id, m.sender))).await?;
+        let refused = self.not_members(&mut t.tx, sends.iter().map(|m| (m.conversation_id, m.sender))).await?;
         let mut places = self.read_facts(&mut t.tx, &marks).await?;
 
         let mut results = Vec::with_capacity(ops.len());
@@ -1359,7 +1359,7 @@ impl Store {
                         });
                         continue;
                     }
-                    if !senders.contains(&(m.conversation_id, m.sender)) {
+                    if refused.contains(&(m.conversation_id, m.sender)) {
                         results.push(Err(StoreError::NotMember));
                         continue;
                     }
@@ -1464,8 +1464,11 @@ impl Store {
             .collect()
     }
 
-    /// Which of `pairs` are current members of a conversation that is not dissolved.
-    async fn current_members(
+    /// Which of `pairs` are not current members of a conversation that is not dissolved:
+    /// the refused, usually none. (Asked the other way round, every send of a batch
+    /// would come back as a row, and on SQLite each row crosses from the connection's
+    /// thread on its own.)
+    async fn not_members(
         &self,
         tx: &mut Tx,
         pairs: impl Iterator<Item = (ConversationId, MemberId)>,
@@ -1475,9 +1478,10 @@ impl Store {
             return Ok(HashSet::new());
         }
         let q = dynq(format!(
-            "SELECT cm.conversation_id, cm.member_id FROM {} CROSS JOIN conversation_members cm \
-             JOIN conversations c ON c.id = cm.conversation_id AND c.dissolved_at IS NULL \
-             WHERE cm.conversation_id = k.a AND cm.member_id = k.b AND cm.left_position IS NULL",
+            "SELECT k.a AS conversation_id, k.b AS member_id FROM {} WHERE NOT EXISTS ( \
+               SELECT 1 FROM conversation_members cm JOIN conversations c ON c.id = cm.conversation_id \
+               WHERE cm.conversation_id = k.a AND cm.member_id = k.b AND cm.left_position IS NULL \
+                 AND c.dissolved_at IS NULL)",
             self.dialect.pairs()
         ));
         let rows = self.dialect.bind_pairs(q, pairs).fetch_all(&mut *tx).await?;

@@ -26,7 +26,7 @@ impl Dialect {
     }
 
     /// The migrations for this dialect, in order: (version, name, SQL).
-    pub(crate) fn migrations(self) -> [(i64, &'static str, &'static str); 13] {
+    pub(crate) fn migrations(self) -> [(i64, &'static str, &'static str); 14] {
         let (search, search_fields, message_search, message_search_terms) = match self {
             Dialect::Sqlite => (
                 include_str!("../migrations/sqlite/0002_search.sql"),
@@ -55,6 +55,7 @@ impl Dialect {
             (11, "message_search_terms", message_search_terms),
             (12, "notification_settings", include_str!("../migrations/common/0012_notification_settings.sql")),
             (13, "live_calls", include_str!("../migrations/common/0013_live_calls.sql")),
+            (14, "append_indexes", include_str!("../migrations/common/0014_append_indexes.sql")),
         ]
     }
 

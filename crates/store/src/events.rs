@@ -160,6 +160,32 @@ fn entry(r: &Row) -> Result<LogEntry> {
     })
 }
 
+/// The events a reader may see in `($2, $3]`, in order, at most `$6`: `$1` the member,
+/// `$4` their campus, `$5` 1 for a campus admin. A message's event is read from its
+/// messages row (the same position, created in the same transaction): the audience index
+/// leaves message events out (schema 14), and every branch on `events` names
+/// `kind <> 'message'` so that both planners may use that partial index (a test reads
+/// SQLite's plan).
+const EVENTS_FOR: &str = "SELECT x.position, x.kind, x.audience, x.audience_id, x.data, x.created_at FROM ( \
+               SELECT e.* FROM events e WHERE e.audience = 'member' AND e.audience_id = $1 AND e.kind <> 'message' \
+                 AND e.position > $2 AND e.position <= $3 \
+               UNION ALL \
+               SELECT e.* FROM events e WHERE e.audience = 'campus' AND e.audience_id = $4 AND e.kind <> 'message' \
+                 AND e.position > $2 AND e.position <= $3 \
+               UNION ALL \
+               SELECT e.* FROM events e WHERE e.audience = 'campus_admins' AND e.audience_id = $4 AND $5 = 1 \
+                 AND e.kind <> 'message' AND e.position > $2 AND e.position <= $3 \
+               UNION ALL \
+               SELECT e.* FROM conversation_members cm JOIN events e ON e.audience = 'conversation' AND e.audience_id = cm.conversation_id \
+                 AND e.kind <> 'message' AND e.position > cm.joined_position AND (cm.left_position IS NULL OR e.position <= cm.left_position) \
+               WHERE cm.member_id = $1 AND e.position > $2 AND e.position <= $3 \
+               UNION ALL \
+               SELECT m.position, 'message' AS kind, 'conversation' AS audience, m.conversation_id AS audience_id, '' AS data, m.created_at \
+               FROM conversation_members cm JOIN messages m ON m.conversation_id = cm.conversation_id \
+                 AND m.position > cm.joined_position AND (cm.left_position IS NULL OR m.position <= cm.left_position) \
+               WHERE cm.member_id = $1 AND m.position > $2 AND m.position <= $3 \
+             ) x ORDER BY x.position LIMIT $6";
+
 impl Store {
     /// The highest position committed.
     pub async fn last_position(&self) -> Result<i64> {
@@ -175,30 +201,18 @@ impl Store {
 
     /// Every event after `after` (and up to `until`) that `reader` may see, in order, at
     /// most `limit`. Who sees an event is its audience; a conversation's events are read
-    /// by its members between their joining and their leaving.
+    /// by its members between their joining and their leaving (`EVENTS_FOR`).
     pub async fn events_for(&self, reader: &Reader, after: i64, until: i64, limit: i64) -> Result<Vec<LogEntry>> {
         let campus = reader.campus.map(|c| c.to_string()).unwrap_or_default();
-        let rows = db::query(
-            "SELECT x.position, x.kind, x.audience, x.audience_id, x.data, x.created_at FROM ( \
-               SELECT e.* FROM events e WHERE e.audience = 'member' AND e.audience_id = $1 AND e.position > $2 AND e.position <= $3 \
-               UNION ALL \
-               SELECT e.* FROM events e WHERE e.audience = 'campus' AND e.audience_id = $4 AND e.position > $2 AND e.position <= $3 \
-               UNION ALL \
-               SELECT e.* FROM events e WHERE e.audience = 'campus_admins' AND e.audience_id = $4 AND $5 = 1 AND e.position > $2 AND e.position <= $3 \
-               UNION ALL \
-               SELECT e.* FROM conversation_members cm JOIN events e ON e.audience = 'conversation' AND e.audience_id = cm.conversation_id \
-                 AND e.position > cm.joined_position AND (cm.left_position IS NULL OR e.position <= cm.left_position) \
-               WHERE cm.member_id = $1 AND e.position > $2 AND e.position <= $3 \
-             ) x ORDER BY x.position LIMIT $6",
-        )
-        .bind(reader.member.to_string())
-        .bind(after)
-        .bind(until)
-        .bind(campus)
-        .bind(i64::from(reader.admin))
-        .bind(limit)
-        .fetch_all(&self.pool)
-        .await?;
+        let rows = db::query(EVENTS_FOR)
+            .bind(reader.member.to_string())
+            .bind(after)
+            .bind(until)
+            .bind(campus)
+            .bind(i64::from(reader.admin))
+            .bind(limit)
+            .fetch_all(&self.pool)
+            .await?;
         let mut out: Vec<LogEntry> = rows.iter().map(entry).collect::<Result<_>>()?;
         for e in &mut out {
             if let Audience::Conversation(c) = e.event.audience {
@@ -234,5 +248,44 @@ impl Store {
         db::query("UPDATE event_floor SET floor = $1 WHERE id = 1 AND floor < $1").bind(top).execute(&mut tx).await?;
         tx.commit().await?;
         Ok(done)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly on purpose
+
+    use super::EVENTS_FOR;
+    use crate::sql::{dynq, text};
+    use crate::testing::TestDb;
+
+    /// SQLite's plan of `EVENTS_FOR` finds each branch through an index: the member,
+    /// campus and admins branches through the partial audience index (which a branch
+    /// without `kind <> 'message'` may not use), messages by conversation.
+    #[tokio::test]
+    async fn every_branch_of_a_readers_events_is_an_index_search() {
+        let db = TestDb::sqlite();
+        let store = db.connect().await.unwrap();
+        let rows = dynq(format!("EXPLAIN QUERY PLAN {EVENTS_FOR}"))
+            .bind("m")
+            .bind(0_i64)
+            .bind(100_i64)
+            .bind("c")
+            .bind(1_i64)
+            .bind(100_i64)
+            .fetch_all(store.pool())
+            .await
+            .unwrap();
+        let plan: Vec<String> = rows.iter().map(|r| text(r, "detail").unwrap()).collect();
+        let scans: Vec<&String> = plan.iter().filter(|d| d.starts_with("SCAN") && d.as_str() != "SCAN x").collect();
+        assert!(scans.is_empty(), "table scans in {plan:#?}");
+        let by_audience =
+            "SEARCH e USING INDEX events_audience (audience=? AND audience_id=? AND position>? AND position<?)";
+        assert_eq!(plan.iter().filter(|d| d.as_str() == by_audience).count(), 3, "{plan:#?}");
+        assert!(
+            plan.iter().any(|d| d.starts_with("SEARCH m USING INDEX messages_conversation (conversation_id=?")),
+            "{plan:#?}"
+        );
+        store.close().await;
     }
 }

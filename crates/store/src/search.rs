@@ -307,9 +307,10 @@ impl Store {
     }
 
     /// On SQLite, copies what the write-ahead log holds into the database, without
-    /// waiting for anyone (PASSIVE: the writer's commits go on meanwhile). The indexer
-    /// calls it now and then, so that the commit that finds the log past its limit and
-    /// checkpoints it is rarely a send's. Nothing on PostgreSQL.
+    /// waiting for anyone (PASSIVE: the writer's commits go on meanwhile), on a read
+    /// connection. The writer calls it beside its commits and the indexer now and then,
+    /// so that the commit that finds the log past its limit and checkpoints it is rarely
+    /// a send's. Nothing on PostgreSQL.
     pub async fn checkpoint(&self) -> Result<()> {
         if self.dialect == Dialect::Sqlite {
             db::query("PRAGMA wal_checkpoint(PASSIVE)").execute(&self.pool).await?;

@@ -12,7 +12,8 @@ use crate::chat::{Committed, NewText, Sent};
 use crate::events::Audience;
 use crate::{Result, Store, StoreError};
 use domain::{ConversationId, MemberId};
-use tokio::sync::{mpsc, oneshot};
+use std::time::Duration;
+use tokio::sync::{mpsc, oneshot, watch};
 
 /// Most units in one transaction: enough to amortize the fsync, few enough that the
 /// first caller in a batch does not wait long for the last.
@@ -62,8 +63,16 @@ impl Writer {
     }
 }
 
+/// Least time between two of the writer's checkpoints of SQLite's log.
+const CHECKPOINT_REST: Duration = Duration::from_millis(100);
+
 async fn run(store: Store, mut rx: mpsc::Receiver<Job>, on_commit: impl Fn(Committed) + Send + Sync) {
     let mut batch = Vec::with_capacity(MAX_BATCH);
+    // Commits wake the checkpointer, which stops when the writer does (the sender drops).
+    let (committed_tx, committed_rx) = watch::channel(());
+    if store.dialect() == crate::Dialect::Sqlite {
+        tokio::spawn(checkpoints(store.clone(), committed_rx));
+    }
     while let Some(first) = rx.recv().await {
         batch.push(first);
         while batch.len() < MAX_BATCH {
@@ -76,6 +85,7 @@ async fn run(store: Store, mut rx: mpsc::Receiver<Job>, on_commit: impl Fn(Commi
         metrics::histogram!("campuslink_writer_batch_size").record(size as f64);
         match commit(&store, &batch).await {
             Ok((committed, results)) => {
+                committed_tx.send_replace(());
                 if !committed.events.is_empty() {
                     on_commit(committed);
                 }
@@ -91,6 +101,21 @@ async fn run(store: Store, mut rx: mpsc::Receiver<Job>, on_commit: impl Fn(Commi
                 }
             }
         }
+    }
+}
+
+/// Copies SQLite's log into the database beside the writer, on a read connection, at
+/// most every `CHECKPOINT_REST` while there are commits: a commit that finds the log past
+/// its limit must otherwise checkpoint it itself, and its callers wait for that. The
+/// write connection's own limit is set high (`WRITE_AUTOCHECKPOINT`), so it rarely has
+/// to; and a page that many batches change (a busy conversation's newest) is copied
+/// once per checkpoint rather than once per commit.
+async fn checkpoints(store: Store, mut committed: watch::Receiver<()>) {
+    while committed.changed().await.is_ok() {
+        if let Err(e) = store.checkpoint().await {
+            tracing::warn!(error = %e, "writer: checkpoint failed");
+        }
+        tokio::time::sleep(CHECKPOINT_REST).await;
     }
 }
 

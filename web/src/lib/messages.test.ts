@@ -156,10 +156,18 @@ describe('mentions', () => {
 });
 
 describe('client ids', () => {
-  it('are UUIDs, different each time', () => {
+  it('are version 7 UUIDs, different each time', () => {
     const a = newClientId();
     const b = newClientId();
-    expect(a).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    expect(a).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
     expect(a).not.toBe(b);
+  });
+
+  it('carry the time in their first 48 bits, so later ones sort later', () => {
+    const at = Date.UTC(2026, 11, 2, 9, 30);
+    const id = newClientId(at);
+    expect(parseInt(id.slice(0, 8) + id.slice(9, 13), 16)).toBe(at);
+    const ids = [at + 86_400_000, at, at + 1].map((t) => newClientId(t));
+    expect([...ids].sort()).toEqual([ids[1], ids[2], ids[0]]);
   });
 });

@@ -120,19 +120,20 @@ export function mentionQuery(text: string, caret: number): { start: number; quer
   return { start: at, query };
 }
 
-/** A client id for a send: a UUID, also where crypto.randomUUID is missing (plain http). */
-export function newClientId(): string {
-  const c = globalThis.crypto;
-  if (c && typeof c.randomUUID === 'function') {
-    try {
-      return c.randomUUID();
-    } catch {
-      // Not a secure context: made below from random bytes.
-    }
-  }
+/**
+ * A client id for a send: a UUID in version 7's layout (the time in milliseconds, then
+ * random bits), so that ids made later sort later and the server's index of them grows
+ * at its end. Random bits from crypto.getRandomValues, which plain http has too.
+ */
+export function newClientId(now: number = Date.now()): string {
   const b = new Uint8Array(16);
-  c.getRandomValues(b);
-  b[6] = (b[6] & 0x0f) | 0x40;
+  globalThis.crypto.getRandomValues(b);
+  let t = Math.max(0, Math.floor(now));
+  for (let i = 5; i >= 0; i--) {
+    b[i] = t % 256;
+    t = Math.floor(t / 256);
+  }
+  b[6] = (b[6] & 0x0f) | 0x70;
   b[8] = (b[8] & 0x3f) | 0x80;
   const h = [...b].map((x) => x.toString(16).padStart(2, '0')).join('');
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
