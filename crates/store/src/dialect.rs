@@ -90,6 +90,16 @@ impl Dialect {
         }
     }
 
+    /// ` INDEXED BY <index>` on SQLite, which then must search that index whatever its
+    /// statistics say (PostgreSQL has no such clause and needs none): after a table name,
+    /// where a plan chosen from stale statistics would walk the whole table.
+    pub(crate) fn indexed_by(self, index: &str) -> String {
+        match self {
+            Dialect::Sqlite => format!(" INDEXED BY {index}"),
+            Dialect::Postgres => String::new(),
+        }
+    }
+
     /// The larger of two SQL expressions: SQLite's two-argument `MAX`, PostgreSQL's
     /// `GREATEST`. As one bound of an index range it lets the planner start there.
     pub(crate) fn greatest(self, a: &str, b: &str) -> String {
