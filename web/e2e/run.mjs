@@ -120,17 +120,16 @@ if (others.length && process.env[MARK]) {
   runAndExit('unshare', [...way, process.execPath, self, ...process.argv.slice(2)], { ...process.env, [MARK]: '1' });
 } else {
   if (process.env[MARK]) setUpNamespace();
-  const files = process.argv.slice(2);
-  if (files.length) {
-    runAndExit(process.execPath, ['--test', '--test-concurrency=2', ...files]);
-  } else {
-    const all = readdirSync(e2eDir)
-      .filter((f) => f.endsWith('.test.mjs'))
-      .sort();
-    const paths = (names) => names.map((f) => path.join(e2eDir, f));
-    runInTurn([
-      ['--test-concurrency=2', paths(all.filter((f) => !ALONE.has(f)))],
-      ['--test-concurrency=1', paths(all.filter((f) => ALONE.has(f)))],
-    ]);
-  }
+  const given = process.argv.slice(2);
+  const files = given.length
+    ? given
+    : readdirSync(e2eDir)
+        .filter((f) => f.endsWith('.test.mjs'))
+        .sort()
+        .map((f) => path.join(e2eDir, f));
+  const alone = (f) => ALONE.has(path.basename(f));
+  runInTurn([
+    ['--test-concurrency=2', files.filter((f) => !alone(f))],
+    ['--test-concurrency=1', files.filter(alone)],
+  ]);
 }

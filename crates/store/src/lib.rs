@@ -133,7 +133,8 @@ pub enum Conflict {
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 
 /// The SQLite write connection's page cache, as `PRAGMA cache_size` takes it (negative:
-/// KiB): 64 MiB.
+/// KiB): 64 MiB. Measured A/B in the writer benchmark: 1 KB read per send with it, 2–3 KB
+/// with SQLite's default 2 MiB (the pages of every conversation's newest messages).
 const WRITE_CACHE_KIB: &str = "-65536";
 
 /// Pages of SQLite's log after which a commit on the write connection copies it into
