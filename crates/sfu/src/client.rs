@@ -79,6 +79,7 @@ impl Seen {
 
 enum Cmd {
     Mute(bool),
+    Pause(Layer, bool),
     Send(String),
     Latencies(oneshot::Sender<Vec<u32>>),
     Move(oneshot::Sender<Result<String, String>>),
@@ -222,6 +223,12 @@ impl Participant {
         let _ = self.commands.send(Cmd::Mute(muted));
     }
 
+    /// Stops (or starts again) sending one simulcast layer, as a browser short of
+    /// uplink or CPU does with its top layers.
+    pub fn pause(&self, layer: Layer, paused: bool) {
+        let _ = self.commands.send(Cmd::Pause(layer, paused));
+    }
+
     /// Asks for another participant's camera at this height (0: not at all).
     pub fn want(&self, peer: PeerId, height: u32) {
         let text = serde_json::json!({ "type": "want", "peer": peer, "height": height }).to_string();
@@ -271,6 +278,8 @@ struct Loop {
     /// Forwarded streams by the mid they arrive on: stream id and kind.
     streams: HashMap<Mid, (String, MediaKind)>,
     muted: bool,
+    /// Simulcast layers not sent (`Layer::index`).
+    paused: [bool; 3],
     next_audio: Instant,
     next_video: Instant,
     frame: u64,
@@ -289,6 +298,7 @@ async fn run(c: Client, mut commands: mpsc::UnboundedReceiver<Cmd>, seen: watch:
         channel: None,
         streams: HashMap::new(),
         muted: false,
+        paused: [false; 3],
         next_audio: now,
         next_video: now,
         frame: 0,
@@ -324,6 +334,7 @@ async fn run(c: Client, mut commands: mpsc::UnboundedReceiver<Cmd>, seen: watch:
             cmd = commands.recv() => match cmd {
                 None => return,
                 Some(Cmd::Mute(m)) => l.muted = m,
+                Some(Cmd::Pause(layer, p)) => l.paused[layer.index()] = p,
                 Some(Cmd::Send(t)) => l.outbox.push(t),
                 Some(Cmd::Latencies(tx)) => { let _ = tx.send(std::mem::take(&mut l.latencies)); }
                 Some(Cmd::Move(tx)) => { let _ = tx.send(l.move_to_new_address()); }
@@ -524,6 +535,9 @@ impl Loop {
             let rids: Vec<Option<Layer>> =
                 if self.c.sends.simulcast { Layer::ALL.into_iter().map(Some).collect() } else { vec![None] };
             for layer in rids {
+                if layer.is_some_and(|l| self.paused[l.index()]) {
+                    continue;
+                }
                 let size = frame_size(self.c.sends.video_frame, layer);
                 let mut data = vec![0u8; size];
                 // The VP8 frame tag's lowest bit is 0 on a keyframe.

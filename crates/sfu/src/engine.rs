@@ -37,6 +37,10 @@ const IDLE_TURN: Duration = Duration::from_millis(100);
 const DRIVE_ROUNDS: usize = 64;
 /// How often a source is asked for a keyframe at most.
 const KEYFRAME_EVERY: Duration = Duration::from_millis(500);
+/// How long a simulcast layer may go without a packet before a receiver set on it is
+/// given another: a browser short of uplink or CPU stops sending its top layers, and
+/// even the smallest layer at a low frame rate sends a frame every few hundred ms.
+const LAYER_GONE: Duration = Duration::from_secs(1);
 /// How often the loudest speaker is looked for.
 const SPEAKER_EVERY: Duration = Duration::from_millis(400);
 
@@ -48,7 +52,10 @@ struct TrackIn {
     kind: MediaKind,
     screen: bool,
     simulcast: bool,
-    last_keyframe_request: Option<Instant>,
+    /// When a keyframe was last asked for, per layer (`Layer::index`; the last for a
+    /// track without layers): receivers switching to different layers at once each get
+    /// theirs.
+    last_keyframe_request: [Option<Instant>; 4],
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -70,6 +77,10 @@ struct TrackOut {
     /// The layer forwarded now, and the one wanted (switched to at its next keyframe).
     layer: Option<Layer>,
     target: Option<Layer>,
+    /// When a packet of each layer last came in (`Layer::index`). All start at the
+    /// first packet of any, so a layer the source never sends counts as gone a moment
+    /// later rather than at once.
+    arrived: [Option<Instant>; 3],
 }
 
 impl TrackOut {
@@ -591,7 +602,7 @@ impl Engine {
                     kind: m.kind,
                     screen,
                     simulcast: m.simulcast.is_some(),
-                    last_keyframe_request: None,
+                    last_keyframe_request: [None; 4],
                 });
                 self.work.push_back(Work::TrackOpened { room, from: peer, mid: m.mid, kind: m.kind, screen });
             }
@@ -701,7 +712,7 @@ impl Engine {
                     }
                     s.wake(now);
                 }
-                Work::Media { from, data, .. } if *from != s.peer => match forward(s, *from, data) {
+                Work::Media { from, data, .. } if *from != s.peer => match forward(s, *from, data, now) {
                     // Only a session given a frame has anything to do now: most of what
                     // arrives is a simulcast layer a receiver does not get.
                     Forwarded::Written => s.wake(now),
@@ -840,7 +851,7 @@ fn has_media(answer: &str) -> bool {
 }
 
 fn new_out(from: PeerId, from_mid: Mid, kind: MediaKind, screen: bool) -> TrackOut {
-    TrackOut { from, from_mid, kind, screen, state: OutState::ToOpen, layer: None, target: None }
+    TrackOut { from, from_mid, kind, screen, state: OutState::ToOpen, layer: None, target: None, arrived: [None; 3] }
 }
 
 fn send(s: &mut Session, m: &ToPeer) {
@@ -914,7 +925,7 @@ enum Forwarded {
 }
 
 /// Writes a frame to the receiver's copy of the source track, if it wants this layer.
-fn forward(s: &mut Session, from: PeerId, data: &MediaData) -> Forwarded {
+fn forward(s: &mut Session, from: PeerId, data: &MediaData, now: Instant) -> Forwarded {
     let Some(t) = s.tracks_out.iter_mut().find(|t| t.from == from && t.from_mid == data.mid) else {
         return Forwarded::Not;
     };
@@ -922,9 +933,18 @@ fn forward(s: &mut Session, from: PeerId, data: &MediaData) -> Forwarded {
     if let Some(rid) = data.rid.as_ref().and_then(|r| Layer::from_rid(r)) {
         // Simulcast: only the layer chosen for this receiver goes through, and a switch
         // happens on a keyframe of the new layer, so the picture never breaks; until
-        // then the old layer goes on.
+        // then the old layer goes on. A layer that stopped coming in gives way to the
+        // nearest one still arriving, until it comes back.
         let target = if t.screen { Some(Layer::F) } else { t.target };
+        if t.arrived.iter().all(Option::is_none) {
+            t.arrived = [Some(now); 3];
+        }
+        t.arrived[rid.index()] = Some(now);
         let Some(target) = target else { return Forwarded::Not };
+        let arrived = t.arrived;
+        let target = layers::arriving(target, |l| {
+            arrived[l.index()].is_some_and(|at| now.saturating_duration_since(at) < LAYER_GONE)
+        });
         if t.layer != Some(target) && rid == target && data.is_keyframe() {
             t.layer = Some(target);
         }
@@ -952,11 +972,12 @@ fn request_keyframe(s: &mut Session, mid: Mid, rid: Option<Rid>, kind: KeyframeR
     if t.kind != MediaKind::Video {
         return;
     }
-    if t.last_keyframe_request.is_some_and(|at| now.saturating_duration_since(at) < KEYFRAME_EVERY) {
+    let rid = if t.simulcast { rid } else { None };
+    let last = &mut t.last_keyframe_request[rid.as_ref().and_then(|r| Layer::from_rid(r)).map_or(3, Layer::index)];
+    if last.is_some_and(|at| now.saturating_duration_since(at) < KEYFRAME_EVERY) {
         return;
     }
-    t.last_keyframe_request = Some(now);
-    let rid = if t.simulcast { rid } else { None };
+    *last = Some(now);
     if let Some(mut w) = s.rtc.writer(mid) {
         let _ = w.request_keyframe(rid, kind);
     }

@@ -46,6 +46,11 @@ impl Layer {
         }
     }
 
+    /// Its place in `ALL`, for tables kept per layer.
+    pub fn index(self) -> usize {
+        self as usize
+    }
+
     fn down(self) -> Option<Layer> {
         match self {
             Layer::Q => None,
@@ -88,6 +93,20 @@ pub fn choose(heights: &[u32], budget: Option<u64>) -> Vec<Option<Layer>> {
     }
 }
 
+/// The layer to forward when `target` is wanted and only the layers `arriving` says
+/// are still coming in: the target itself; else the biggest arriving below it (a smaller
+/// picture rather than a frozen one); else the smallest arriving above it; else the
+/// target still, since there is nothing to switch to. A sender drops its top layers
+/// when its own uplink or CPU runs short, and a receiver set on one of them would
+/// otherwise see a frozen tile until the layer came back.
+pub fn arriving(target: Layer, arriving: impl Fn(Layer) -> bool) -> Layer {
+    if arriving(target) {
+        return target;
+    }
+    let below = Layer::ALL.into_iter().rev().filter(|l| *l < target).find(|l| arriving(*l));
+    below.or_else(|| Layer::ALL.into_iter().filter(|l| *l > target).find(|l| arriving(*l))).unwrap_or(target)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -122,6 +141,25 @@ mod tests {
         ];
         for (heights, budget, want) in cases {
             assert_eq!(&choose(heights, Some(*budget)), want, "{heights:?} in {budget}");
+        }
+    }
+
+    #[test]
+    fn a_layer_that_stopped_arriving_gives_way_to_the_nearest_below_then_above() {
+        // (wanted, layers arriving, forwarded)
+        let cases: &[(Layer, &[Layer], Layer)] = &[
+            (H, &[Q, H, F], H),
+            (F, &[Q, H], H),
+            (F, &[Q], Q),
+            (H, &[Q, F], Q),
+            (Q, &[H, F], H),
+            (Q, &[F], F),
+            (H, &[F], F),
+            (F, &[], F),
+            (Q, &[], Q),
+        ];
+        for (target, live, want) in cases {
+            assert_eq!(arriving(*target, |l| live.contains(&l)), *want, "{target:?} with {live:?}");
         }
     }
 
