@@ -26,6 +26,7 @@ use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
 use domain::{ConversationId, Invalid, MemberId};
 use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 use store::{Message, PushSubscription, Store};
@@ -220,18 +221,19 @@ pub struct CallPush {
     pub missed: bool,
 }
 
+/// Jobs the notifier takes in one turn: their offline members' devices are looked up
+/// together, so a busy school costs one lookup per turn rather than one per message.
+const JOBS_PER_TURN: usize = 256;
+
 /// The notifier: for each message, who should hear of it and on which devices.
 async fn notify(push: std::sync::Weak<Push>, store: Store, hub: Arc<crate::live::Hub>, mut rx: mpsc::Receiver<Job>) {
     let limit = Arc::new(tokio::sync::Semaphore::new(CONCURRENCY));
-    while let Some(job) = rx.recv().await {
+    let mut jobs = Vec::with_capacity(JOBS_PER_TURN);
+    while rx.recv_many(&mut jobs, JOBS_PER_TURN).await > 0 {
         let Some(push) = push.upgrade() else { return };
-        let (list, delivery) = match &job {
-            Job::Message(m) => (deliveries(&store, &hub, m).await, Delivery::message()),
-            Job::Call(r) => (ring_deliveries(&store, &hub, r).await, Delivery::call(r)),
-        };
-        match list {
+        match deliveries(&store, &hub, &jobs).await {
             Ok(list) => {
-                for (sub, payload) in list {
+                for (sub, payload, delivery) in list {
                     let Ok(permit) = limit.clone().acquire_owned().await else { return };
                     let (push, store) = (push.clone(), store.clone());
                     tokio::spawn(async move {
@@ -242,93 +244,122 @@ async fn notify(push: std::sync::Weak<Push>, store: Store, hub: Arc<crate::live:
             }
             Err(e) => tracing::warn!(error = %e, "push: cannot work out who to notify"),
         }
+        jobs.clear();
     }
 }
 
-/// Each subscription to push for `m`, with what to tell it.
+/// Whom one job tells (members without an open app), and what it needs to word it.
+struct Told {
+    members: Vec<MemberId>,
+    /// The one it comes from: a message's sender, a call's caller.
+    from: MemberId,
+    /// A message's conversation (none for a call).
+    facts: Option<Arc<crate::live::ConversationFacts>>,
+}
+
+async fn told(store: &Store, hub: &crate::live::Hub, job: &Job) -> store::Result<Option<Told>> {
+    Ok(match job {
+        Job::Message(m) => {
+            let Some(sender) = m.sender_id else { return Ok(None) };
+            let facts = hub.memberships.get(store, m.conversation_id).await?;
+            let mentioned = |who: MemberId| domain::chat::mentioned(&m.mentions, m.mention_all, who);
+            let candidates: Vec<MemberId> = facts
+                .members
+                .iter()
+                .filter(|x| x.current() && x.member_id != sender && x.sees(m.position))
+                .filter(|x| domain::chat::notifies(x.muted, mentioned(x.member_id)))
+                .map(|x| x.member_id)
+                .collect();
+            Some(Told { members: hub.offline(&candidates), from: sender, facts: Some(facts) })
+        }
+        Job::Call(r) => Some(Told { members: hub.offline(&[r.callee]), from: r.caller, facts: None }),
+    })
+}
+
+/// Each subscription to push for each job, with what to tell it and how: the devices of
+/// every job's offline members in one lookup, the senders' names in another.
 async fn deliveries(
     store: &Store,
     hub: &crate::live::Hub,
-    m: &Message,
-) -> store::Result<Vec<(PushSubscription, Payload)>> {
-    let Some(sender) = m.sender_id else { return Ok(Vec::new()) };
-    let facts = hub.memberships.get(store, m.conversation_id).await?;
-    let mentioned = |who: MemberId| domain::chat::mentioned(&m.mentions, m.mention_all, who);
-    let candidates: Vec<MemberId> = facts
-        .members
-        .iter()
-        .filter(|x| x.current() && x.member_id != sender && x.sees(m.position))
-        .filter(|x| domain::chat::notifies(x.muted, mentioned(x.member_id)))
-        .map(|x| x.member_id)
-        .collect();
-    let told = hub.offline(&candidates);
-    if told.is_empty() {
+    jobs: &[Job],
+) -> store::Result<Vec<(PushSubscription, Payload, Delivery)>> {
+    let mut each = Vec::with_capacity(jobs.len());
+    for job in jobs {
+        each.push(told(store, hub, job).await?.filter(|t| !t.members.is_empty()));
+    }
+    let mut members: Vec<MemberId> = each.iter().flatten().flat_map(|t| t.members.iter().copied()).collect();
+    members.sort();
+    members.dedup();
+    if members.is_empty() {
         return Ok(Vec::new());
     }
-    let subs = store.subscriptions_of(&told).await?;
-    if subs.is_empty() {
+    let mut devices: HashMap<MemberId, Vec<PushSubscription>> = HashMap::new();
+    for s in store.subscriptions_of(&members).await? {
+        devices.entry(s.member_id).or_default().push(s);
+    }
+    if devices.is_empty() {
         return Ok(Vec::new());
     }
-    let refs = hub.refs.many(store, &[sender]).await?;
-    let who = refs.get(&sender);
-    let conv = &facts.conversation;
-    Ok(subs
-        .into_iter()
-        .map(|s| {
-            let preview = s.preview;
-            let payload = Payload {
-                conversation_id: m.conversation_id,
-                kind: conv.kind.as_str().to_owned(),
-                group: conv.name.clone(),
-                sender_zh: if preview { who.map(|w| w.name_zh.clone()).unwrap_or_default() } else { String::new() },
-                sender_pt: if preview { who.map(|w| w.name_pt.clone()).unwrap_or_default() } else { String::new() },
-                text: if preview { m.text.chars().take(PREVIEW_CHARS).collect() } else { String::new() },
-                attachment: m.attachment.as_ref().filter(|_| preview).map(|a| a.kind.as_str().to_owned()),
-                mention: mentioned(s.member_id),
-                url: format!("/chats/{}", m.conversation_id),
-                call: None,
+    let mut from: Vec<MemberId> = each.iter().flatten().map(|t| t.from).collect();
+    from.sort();
+    from.dedup();
+    let refs = hub.refs.many(store, &from).await?;
+    let mut out = Vec::new();
+    for (job, t) in jobs.iter().zip(&each) {
+        let Some(t) = t else { continue };
+        let who = refs.get(&t.from);
+        for sub in t.members.iter().filter_map(|m| devices.get(m)).flatten() {
+            let (payload, delivery) = match (job, &t.facts) {
+                (Job::Message(m), Some(facts)) => (message_payload(m, facts, who, sub), Delivery::message()),
+                (Job::Call(r), _) => (ring_payload(r, who, sub), Delivery::call(r)),
+                (Job::Message(_), None) => continue,
             };
-            (s, payload)
-        })
-        .collect())
+            out.push((sub.clone(), payload, delivery));
+        }
+    }
+    Ok(out)
 }
 
-/// The devices of the one a call rings that have no open app, with what to tell them
-/// (the caller's name only where previews are on).
-async fn ring_deliveries(
-    store: &Store,
-    hub: &crate::live::Hub,
-    r: &Ring,
-) -> store::Result<Vec<(PushSubscription, Payload)>> {
-    let told = hub.offline(&[r.callee]);
-    if told.is_empty() {
-        return Ok(Vec::new());
+/// What a message's notification says to one device (names and text only where its
+/// previews are on).
+fn message_payload(
+    m: &Message,
+    facts: &crate::live::ConversationFacts,
+    who: Option<&Arc<crate::chat::render::MemberRef>>,
+    s: &PushSubscription,
+) -> Payload {
+    let preview = s.preview;
+    let conv = &facts.conversation;
+    Payload {
+        conversation_id: m.conversation_id,
+        kind: conv.kind.as_str().to_owned(),
+        group: conv.name.clone(),
+        sender_zh: if preview { who.map(|w| w.name_zh.clone()).unwrap_or_default() } else { String::new() },
+        sender_pt: if preview { who.map(|w| w.name_pt.clone()).unwrap_or_default() } else { String::new() },
+        text: if preview { m.text.chars().take(PREVIEW_CHARS).collect() } else { String::new() },
+        attachment: m.attachment.as_ref().filter(|_| preview).map(|a| a.kind.as_str().to_owned()),
+        mention: domain::chat::mentioned(&m.mentions, m.mention_all, s.member_id),
+        url: format!("/chats/{}", m.conversation_id),
+        call: None,
     }
-    let subs = store.subscriptions_of(&told).await?;
-    if subs.is_empty() {
-        return Ok(Vec::new());
+}
+
+/// What a call's notification says to one device of the one it rings (the caller's
+/// name only where previews are on).
+fn ring_payload(r: &Ring, who: Option<&Arc<crate::chat::render::MemberRef>>, s: &PushSubscription) -> Payload {
+    let preview = s.preview;
+    Payload {
+        conversation_id: r.conversation_id,
+        kind: "direct".into(),
+        group: String::new(),
+        sender_zh: if preview { who.map(|w| w.name_zh.clone()).unwrap_or_default() } else { String::new() },
+        sender_pt: if preview { who.map(|w| w.name_pt.clone()).unwrap_or_default() } else { String::new() },
+        text: String::new(),
+        attachment: None,
+        mention: false,
+        url: format!("/chats/{}", r.conversation_id),
+        call: Some(CallPush { id: r.call_id, video: r.video, missed: r.missed }),
     }
-    let refs = hub.refs.many(store, &[r.caller]).await?;
-    let who = refs.get(&r.caller);
-    Ok(subs
-        .into_iter()
-        .map(|s| {
-            let preview = s.preview;
-            let payload = Payload {
-                conversation_id: r.conversation_id,
-                kind: "direct".into(),
-                group: String::new(),
-                sender_zh: if preview { who.map(|w| w.name_zh.clone()).unwrap_or_default() } else { String::new() },
-                sender_pt: if preview { who.map(|w| w.name_pt.clone()).unwrap_or_default() } else { String::new() },
-                text: String::new(),
-                attachment: None,
-                mention: false,
-                url: format!("/chats/{}", r.conversation_id),
-                call: Some(CallPush { id: r.call_id, video: r.video, missed: r.missed }),
-            };
-            (s, payload)
-        })
-        .collect())
 }
 
 /// How a notification travels: how long the push service keeps it, how urgent it is,
