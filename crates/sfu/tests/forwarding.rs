@@ -27,6 +27,11 @@ fn video(s: &Seen, from: u64) -> u64 {
     s.frames(&from.to_string(), MediaKind::Video)
 }
 
+/// Frames of `from`'s camera that came in at layer `rid`.
+fn layer_frames(s: &Seen, from: u64, rid: &str) -> u64 {
+    s.arrived.get(&(from.to_string(), MediaKind::Video)).and_then(|a| a.layers.get(rid).copied()).unwrap_or(0)
+}
+
 /// Waits until `p` has `more` frames of `from`'s audio beyond what it has now.
 async fn hears_more(p: &Participant, from: u64, more: u64) -> bool {
     let now = audio(&p.seen(), from);
@@ -64,9 +69,7 @@ async fn a_receiver_gets_the_layer_its_tile_needs() {
     let (sfu, _notices) = Sfu::start(SfuConfig::loopback()).expect("sfu");
     let a = join(&sfu, 7, 1, Sends::default()).await;
     let b = join(&sfu, 7, 2, Sends { audio: false, ..Sends::default() }).await;
-    let layer = |s: &Seen, l: &str| {
-        s.arrived.get(&("1".to_owned(), MediaKind::Video)).and_then(|a| a.layers.get(l).copied()).unwrap_or(0)
-    };
+    let layer = |s: &Seen, l: &str| layer_frames(s, 1, l);
     assert!(b.wait_for(WITHIN, |s| layer(s, "h") >= 10).await);
     b.want(PeerId(1), 720);
     assert!(b.wait_for(WITHIN, |s| layer(s, "f") >= 10).await, "{:?}", b.seen());
@@ -91,9 +94,7 @@ async fn a_receiver_whose_layer_stops_arriving_gets_the_next_one_down() {
     let (sfu, _notices) = Sfu::start(SfuConfig::loopback()).expect("sfu");
     let a = join(&sfu, 8, 1, Sends::default()).await;
     let b = join(&sfu, 8, 2, Sends { audio: false, ..Sends::default() }).await;
-    let layer = |s: &Seen, l: &str| {
-        s.arrived.get(&("1".to_owned(), MediaKind::Video)).and_then(|a| a.layers.get(l).copied()).unwrap_or(0)
-    };
+    let layer = |s: &Seen, l: &str| layer_frames(s, 1, l);
     b.want(PeerId(1), 720);
     assert!(b.wait_for(WITHIN, |s| layer(s, "f") >= 10).await, "{:?}", b.seen());
 

@@ -249,15 +249,20 @@ async fn notify(push: std::sync::Weak<Push>, store: Store, hub: Arc<crate::live:
 }
 
 /// Whom one job tells (members without an open app), and what it needs to word it.
-struct Told {
+struct Told<'a> {
     members: Vec<MemberId>,
     /// The one it comes from: a message's sender, a call's caller.
     from: MemberId,
-    /// A message's conversation (none for a call).
-    facts: Option<Arc<crate::live::ConversationFacts>>,
+    about: About<'a>,
 }
 
-async fn told(store: &Store, hub: &crate::live::Hub, job: &Job) -> store::Result<Option<Told>> {
+enum About<'a> {
+    /// A message, with its conversation.
+    Message(&'a Message, Arc<crate::live::ConversationFacts>),
+    Call(&'a Ring),
+}
+
+async fn told<'a>(store: &Store, hub: &crate::live::Hub, job: &'a Job) -> store::Result<Option<Told<'a>>> {
     Ok(match job {
         Job::Message(m) => {
             let Some(sender) = m.sender_id else { return Ok(None) };
@@ -270,9 +275,9 @@ async fn told(store: &Store, hub: &crate::live::Hub, job: &Job) -> store::Result
                 .filter(|x| domain::chat::notifies(x.muted, mentioned(x.member_id)))
                 .map(|x| x.member_id)
                 .collect();
-            Some(Told { members: hub.offline(&candidates), from: sender, facts: Some(facts) })
+            Some(Told { members: hub.offline(&candidates), from: sender, about: About::Message(m, facts) })
         }
-        Job::Call(r) => Some(Told { members: hub.offline(&[r.callee]), from: r.caller, facts: None }),
+        Job::Call(r) => Some(Told { members: hub.offline(&[r.callee]), from: r.caller, about: About::Call(r) }),
     })
 }
 
@@ -285,9 +290,11 @@ async fn deliveries(
 ) -> store::Result<Vec<(PushSubscription, Payload, Delivery)>> {
     let mut each = Vec::with_capacity(jobs.len());
     for job in jobs {
-        each.push(told(store, hub, job).await?.filter(|t| !t.members.is_empty()));
+        if let Some(t) = told(store, hub, job).await?.filter(|t| !t.members.is_empty()) {
+            each.push(t);
+        }
     }
-    let mut members: Vec<MemberId> = each.iter().flatten().flat_map(|t| t.members.iter().copied()).collect();
+    let mut members: Vec<MemberId> = each.iter().flat_map(|t| t.members.iter().copied()).collect();
     members.sort();
     members.dedup();
     if members.is_empty() {
@@ -300,19 +307,17 @@ async fn deliveries(
     if devices.is_empty() {
         return Ok(Vec::new());
     }
-    let mut from: Vec<MemberId> = each.iter().flatten().map(|t| t.from).collect();
+    let mut from: Vec<MemberId> = each.iter().map(|t| t.from).collect();
     from.sort();
     from.dedup();
     let refs = hub.refs.many(store, &from).await?;
     let mut out = Vec::new();
-    for (job, t) in jobs.iter().zip(&each) {
-        let Some(t) = t else { continue };
+    for t in &each {
         let who = refs.get(&t.from);
         for sub in t.members.iter().filter_map(|m| devices.get(m)).flatten() {
-            let (payload, delivery) = match (job, &t.facts) {
-                (Job::Message(m), Some(facts)) => (message_payload(m, facts, who, sub), Delivery::message()),
-                (Job::Call(r), _) => (ring_payload(r, who, sub), Delivery::call(r)),
-                (Job::Message(_), None) => continue,
+            let (payload, delivery) = match &t.about {
+                About::Message(m, facts) => (message_payload(m, facts, who, sub), Delivery::message()),
+                About::Call(r) => (ring_payload(r, who, sub), Delivery::call(r)),
             };
             out.push((sub.clone(), payload, delivery));
         }
