@@ -133,6 +133,8 @@ pub struct Caller {
     pub token_hash: String,
     /// Signed in by the session cookie (a browser), not a bearer token.
     pub by_cookie: bool,
+    /// The store's generation when `member` was loaded (see `Refs::keep`).
+    pub loaded_at: u64,
 }
 
 fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
@@ -170,6 +172,7 @@ impl FromRequestParts<AppState> for Caller {
             },
         };
         let hash = token_hash(&token);
+        let loaded_at = state.store.generation();
         let session = state.store.session(&hash).await?.ok_or_else(ApiError::unauthenticated)?;
         let safe = matches!(parts.method, Method::GET | Method::HEAD | Method::OPTIONS);
         if by_cookie && !safe {
@@ -180,7 +183,7 @@ impl FromRequestParts<AppState> for Caller {
         }
         let m = session.member;
         let viewer = Viewer { member_id: m.id, role: m.role, campus_id: m.campus_id };
-        Ok(Caller { member: m, viewer, token_hash: hash, by_cookie })
+        Ok(Caller { member: m, viewer, token_hash: hash, by_cookie, loaded_at })
     }
 }
 

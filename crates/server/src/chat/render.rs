@@ -49,25 +49,43 @@ impl Refs {
             return Ok(out);
         }
         let loaded = store.members_by_ids(&missing).await?;
+        for r in self.keep(generation, &loaded) {
+            out.insert(r.id, r);
+        }
+        Ok(out)
+    }
+
+    /// Keeps members loaded at `generation` (by `many`, or by whoever loaded them for
+    /// their own reasons: a connecting member's first send then costs no lookup) and
+    /// returns their references. Members loaded before the kept ones' generation are
+    /// not kept; newer ones start the map over.
+    pub fn keep(&self, generation: u64, members: &[store::Member]) -> Vec<Arc<MemberRef>> {
+        let refs: Vec<Arc<MemberRef>> = members
+            .iter()
+            .map(|member| {
+                Arc::new(MemberRef {
+                    id: member.id,
+                    name_zh: member.name_zh.clone(),
+                    name_pt: member.name_pt.clone(),
+                    campus_id: member.campus_id,
+                    title: member.title.clone(),
+                })
+            })
+            .collect();
         let mut m = match self.map.write() {
             Ok(g) => g,
             Err(p) => p.into_inner(),
         };
+        if generation < m.0 {
+            return refs;
+        }
         if m.0 != generation || m.1.len() > 200_000 {
             *m = (generation, HashMap::new());
         }
-        for member in loaded {
-            let r = Arc::new(MemberRef {
-                id: member.id,
-                name_zh: member.name_zh,
-                name_pt: member.name_pt,
-                campus_id: member.campus_id,
-                title: member.title,
-            });
+        for r in &refs {
             m.1.insert(r.id, r.clone());
-            out.insert(r.id, r);
         }
-        Ok(out)
+        refs
     }
 }
 

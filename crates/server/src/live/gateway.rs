@@ -18,7 +18,7 @@ use axum::extract::ws::{
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::Response;
 use domain::{ConversationId, ErrorCode, MemberId, MessageId};
-use futures_util::{SinkExt, StreamExt};
+use futures_util::SinkExt;
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -198,24 +198,25 @@ impl Drop for Registered {
     }
 }
 
-async fn run(state: AppState, caller: Caller, lang: Lang, socket: WebSocket) {
-    let (mut sink, mut stream) = socket.split();
+async fn run(state: AppState, caller: Caller, lang: Lang, mut socket: WebSocket) {
+    // One socket, not split into halves: each `select!` turn below either reads or
+    // writes, and the halves' lock cost every frame a little.
     // The first frame says where the client is.
-    let after = match tokio::time::timeout(HELLO_WITHIN, stream.next()).await {
+    let after = match tokio::time::timeout(HELLO_WITHIN, socket.recv()).await {
         Ok(Some(Ok(Message::Text(t)))) if t.len() <= MAX_FRAME => match serde_json::from_str::<ClientFrame>(&t) {
             Ok(ClientFrame::Hello { after }) => after,
             _ => {
-                let _ = sink.send(problem(lang, ErrorCode::InvalidInput, None)).await;
-                let _ = sink.send(close(1008, "hello expected")).await;
+                let _ = socket.send(problem(lang, ErrorCode::InvalidInput, None)).await;
+                let _ = socket.send(close(1008, "hello expected")).await;
                 return;
             }
         },
         Ok(Some(Ok(Message::Text(_)))) => {
-            let _ = sink.send(close(1009, "frame too large")).await;
+            let _ = socket.send(close(1009, "frame too large")).await;
             return;
         }
         _ => {
-            let _ = sink.send(close(1008, "hello expected")).await;
+            let _ = socket.send(close(1008, "hello expected")).await;
             return;
         }
     };
@@ -223,11 +224,11 @@ async fn run(state: AppState, caller: Caller, lang: Lang, socket: WebSocket) {
         && let Err(e) = chat::check_position(&state, p).await
     {
         if e.code == ErrorCode::ResyncRequired {
-            let _ = sink.send(text(ControlFrame::Resync { reason: ResyncReason::TooOld })).await;
+            let _ = socket.send(text(ControlFrame::Resync { reason: ResyncReason::TooOld })).await;
         } else {
-            let _ = sink.send(problem(lang, e.code, None)).await;
+            let _ = socket.send(problem(lang, e.code, None)).await;
         }
-        let _ = sink.send(close(1008, "cannot resume")).await;
+        let _ = socket.send(close(1008, "cannot resume")).await;
         return;
     }
     let hub = state.hub.clone();
@@ -235,6 +236,8 @@ async fn run(state: AppState, caller: Caller, lang: Lang, socket: WebSocket) {
     let (conn, mut frames, from) =
         hub.register(caller.member.id, caller.viewer.campus_id, admin, caller.token_hash.clone());
     let registered = Registered { hub: hub.clone(), conn };
+    // Whoever is connected is who sends: their name is at hand now.
+    hub.refs.keep(caller.loaded_at, std::slice::from_ref(&caller.member));
     let reader = chat::reader(&caller);
 
     // What the client missed, from the log, up to where the hub takes over.
@@ -243,13 +246,13 @@ async fn run(state: AppState, caller: Caller, lang: Lang, socket: WebSocket) {
         let page = match chat::events(&state, &reader, last, from, REPLAY_PAGE).await {
             Ok(p) => p,
             Err(_) => {
-                let _ = sink.send(close(1011, "cannot read the log")).await;
+                let _ = socket.send(close(1011, "cannot read the log")).await;
                 return;
             }
         };
         let full = page.len() as i64 == REPLAY_PAGE;
         for (p, frame) in page {
-            if sink.feed(Message::Text(Utf8Bytes::from(frame.to_string()))).await.is_err() {
+            if socket.feed(Message::Text(Utf8Bytes::from(frame.to_string()))).await.is_err() {
                 return;
             }
             last = p;
@@ -258,7 +261,7 @@ async fn run(state: AppState, caller: Caller, lang: Lang, socket: WebSocket) {
             last = from;
         }
     }
-    if sink.send(text(ControlFrame::Ready { position: last })).await.is_err() {
+    if socket.send(text(ControlFrame::Ready { position: last })).await.is_err() {
         return;
     }
 
@@ -277,7 +280,7 @@ async fn run(state: AppState, caller: Caller, lang: Lang, socket: WebSocket) {
     tokio::pin!(kick_fired);
     loop {
         tokio::select! {
-            why = &mut kick_fired => return kicked(sink, registered, why).await,
+            why = &mut kick_fired => return kicked(socket, registered, why).await,
             frame = frames.recv() => {
                 let Some(first) = frame else { return };
                 // Writing may block on a reader that stopped reading: the hub then fires
@@ -288,18 +291,18 @@ async fn run(state: AppState, caller: Caller, lang: Lang, socket: WebSocket) {
                     while let Some((p, f)) = next.take() {
                         if p > last {
                             last = p;
-                            sink.feed(Message::Text(f)).await?;
+                            socket.feed(Message::Text(f)).await?;
                             n += 1;
                         }
                         if n < BATCH {
                             next = frames.try_recv().ok();
                         }
                     }
-                    sink.flush().await
+                    socket.flush().await
                 };
                 let written = tokio::select! {
                     r = write => r.is_ok(),
-                    why = &mut kick_fired => return kicked(sink, registered, why).await,
+                    why = &mut kick_fired => return kicked(socket, registered, why).await,
                 };
                 if !written { return; }
             }
@@ -309,21 +312,21 @@ async fn run(state: AppState, caller: Caller, lang: Lang, socket: WebSocket) {
                     None => std::future::pending().await,
                 }
             } => {
-                if sink.send(m).await.is_err() { return; }
+                if socket.send(m).await.is_err() { return; }
             }
             _ = ping.tick() => {
                 if heard.elapsed() > SILENT_FOR {
-                    let _ = sink.send(close(1001, "silent too long")).await;
+                    let _ = socket.send(close(1001, "silent too long")).await;
                     return;
                 }
-                if sink.send(Message::Ping(Default::default())).await.is_err() { return; }
+                if socket.send(Message::Ping(Default::default())).await.is_err() { return; }
             }
-            incoming = stream.next() => {
+            incoming = socket.recv() => {
                 let Some(Ok(m)) = incoming else { return };
                 heard = Instant::now();
                 match m {
                     Message::Text(t) if t.len() > MAX_FRAME => {
-                        let _ = sink.send(close(1009, "frame too large")).await;
+                        let _ = socket.send(close(1009, "frame too large")).await;
                         return;
                     }
                     Message::Text(t) => {
@@ -333,13 +336,13 @@ async fn run(state: AppState, caller: Caller, lang: Lang, socket: WebSocket) {
                             Lane { acks: tx, in_flight: Arc::new(Semaphore::new(IN_FLIGHT)) }
                         });
                         if let Some(reply) = handle(&state, &caller, lang, &t, &lane.acks, &lane.in_flight)
-                            && sink.send(reply).await.is_err()
+                            && socket.send(reply).await.is_err()
                         {
                             return;
                         }
                     }
                     Message::Binary(_) => {
-                        if sink.send(problem(lang, ErrorCode::InvalidJson, None)).await.is_err() { return; }
+                        if socket.send(problem(lang, ErrorCode::InvalidJson, None)).await.is_err() { return; }
                     }
                     Message::Close(_) => return,
                     Message::Ping(_) | Message::Pong(_) => {}
@@ -361,16 +364,16 @@ const FAREWELL_WITHIN: Duration = Duration::from_secs(10);
 
 /// Ends a kicked connection: it leaves the hub at once, then is told why (a reader
 /// that fell behind gets `resync`) as far as its socket takes it in time.
-async fn kicked(mut sink: futures_util::stream::SplitSink<WebSocket, Message>, registered: Registered, why: Kick) {
+async fn kicked(mut socket: WebSocket, registered: Registered, why: Kick) {
     drop(registered);
     let farewell = async {
         match why {
             Kick::Behind => {
                 metrics::counter!("campuslink_ws_dropped_behind_total").increment(1);
-                sink.send(text(ControlFrame::Resync { reason: ResyncReason::Behind })).await?;
-                sink.send(close(1008, "fell behind")).await
+                socket.send(text(ControlFrame::Resync { reason: ResyncReason::Behind })).await?;
+                socket.send(close(1008, "fell behind")).await
             }
-            Kick::SessionEnded => sink.send(close(CLOSE_SESSION_ENDED, "session ended")).await,
+            Kick::SessionEnded => socket.send(close(CLOSE_SESSION_ENDED, "session ended")).await,
         }
     };
     let _ = tokio::time::timeout(FAREWELL_WITHIN, farewell).await;

@@ -88,26 +88,79 @@ pub struct ConversationFacts {
 #[derive(Default)]
 pub struct Memberships {
     map: RwLock<HashMap<ConversationId, Arc<ConversationFacts>>>,
+    /// One load at a time per conversation not yet kept: the first send to a busy group
+    /// after a start loads its members once, not once per send waiting for them.
+    loading: Mutex<HashMap<ConversationId, Arc<tokio::sync::Mutex<()>>>>,
+    /// Moves at every `refresh`: a load that began before one does not keep what it read.
+    epoch: std::sync::atomic::AtomicU64,
+    loads: std::sync::atomic::AtomicU64,
 }
 
 impl Memberships {
-    pub async fn get(&self, store: &Store, c: ConversationId) -> store::Result<Arc<ConversationFacts>> {
-        if let Some(m) = self.map.read().ok().and_then(|m| m.get(&c).cloned()) {
-            return Ok(m);
-        }
-        self.refresh(store, c).await
+    fn kept(&self, c: ConversationId) -> Option<Arc<ConversationFacts>> {
+        self.map.read().ok().and_then(|m| m.get(&c).cloned())
     }
 
+    pub async fn get(&self, store: &Store, c: ConversationId) -> store::Result<Arc<ConversationFacts>> {
+        if let Some(m) = self.kept(c) {
+            return Ok(m);
+        }
+        let gate = match self.loading.lock() {
+            Ok(mut l) => l.entry(c).or_default().clone(),
+            Err(p) => p.into_inner().entry(c).or_default().clone(),
+        };
+        let turn = gate.lock().await;
+        let found = match self.kept(c) {
+            Some(m) => Ok(m),
+            None => {
+                let epoch = self.epoch.load(Ordering::SeqCst);
+                let facts = self.load(store, c).await;
+                if let Ok(f) = &facts {
+                    self.keep(c, f.clone(), || self.epoch.load(Ordering::SeqCst) == epoch);
+                }
+                facts
+            }
+        };
+        drop(turn);
+        if let Ok(mut l) = self.loading.lock() {
+            l.remove(&c);
+        }
+        found
+    }
+
+    /// Loads a conversation's facts again (it changed) and keeps them.
+    /// What was kept goes first, so a failed load leaves nothing stale behind, and a
+    /// refresh overtaken by a later one leaves the later one's facts.
     pub async fn refresh(&self, store: &Store, c: ConversationId) -> store::Result<Arc<ConversationFacts>> {
-        let conversation = store.conversation(c).await?;
-        let facts = Arc::new(ConversationFacts { conversation, members: store.memberships(c).await? });
+        let epoch = self.epoch.fetch_add(1, Ordering::SeqCst) + 1;
         if let Ok(mut m) = self.map.write() {
+            m.remove(&c);
+        }
+        let facts = self.load(store, c).await?;
+        self.keep(c, facts.clone(), || self.epoch.load(Ordering::SeqCst) == epoch);
+        Ok(facts)
+    }
+
+    /// How many times facts were read from the database (for tests and metrics).
+    pub fn loads(&self) -> u64 {
+        self.loads.load(Ordering::Relaxed)
+    }
+
+    async fn load(&self, store: &Store, c: ConversationId) -> store::Result<Arc<ConversationFacts>> {
+        self.loads.fetch_add(1, Ordering::Relaxed);
+        let conversation = store.conversation(c).await?;
+        Ok(Arc::new(ConversationFacts { conversation, members: store.memberships(c).await? }))
+    }
+
+    fn keep(&self, c: ConversationId, facts: Arc<ConversationFacts>, still: impl FnOnce() -> bool) {
+        if let Ok(mut m) = self.map.write()
+            && still()
+        {
             if m.len() > 200_000 {
                 m.clear();
             }
-            m.insert(c, facts.clone());
+            m.insert(c, facts);
         }
-        Ok(facts)
     }
 }
 
@@ -387,30 +440,36 @@ impl Hub {
         self.registry().by_member.values().map(Vec::len).sum()
     }
 
-    /// Who reads an event at `position`: member ids, resolved from the audience.
-    fn recipients(
-        &self,
+    /// Calls `each` with every connection that reads an event at `position`, resolved
+    /// from the audience (no list is built: this runs once per event per recipient).
+    fn each_recipient(
         r: &Registry,
         audience: Audience,
         position: i64,
         members: Option<&[Membership]>,
-    ) -> Vec<Arc<Conn>> {
-        let mut out = Vec::new();
+        mut each: impl FnMut(&Conn),
+    ) {
+        let mut of = |m: &MemberId, admins_only: bool| {
+            for c in r.by_member.get(m).into_iter().flatten() {
+                if !admins_only || c.admin {
+                    each(c);
+                }
+            }
+        };
         match audience {
-            Audience::Member(m) => out.extend(r.by_member.get(&m).into_iter().flatten().cloned()),
+            Audience::Member(m) => of(&m, false),
             Audience::Campus(c) | Audience::CampusAdmins(c) => {
                 let admins_only = matches!(audience, Audience::CampusAdmins(_));
                 for m in r.by_campus.get(&c).into_iter().flatten() {
-                    out.extend(r.by_member.get(m).into_iter().flatten().filter(|c| !admins_only || c.admin).cloned());
+                    of(m, admins_only);
                 }
             }
             Audience::Conversation(_) => {
                 for m in members.into_iter().flatten().filter(|m| m.sees(position)) {
-                    out.extend(r.by_member.get(&m.member_id).into_iter().flatten().cloned());
+                    of(&m.member_id, false);
                 }
             }
         }
-        out
     }
 }
 
@@ -542,11 +601,11 @@ async fn deliver(hub: &Hub, events: Vec<Published>) -> store::Result<()> {
     }
     let mut r = hub.registry();
     for (position, audience, members, frame) in frames {
-        for conn in hub.recipients(&r, audience, position, members.as_deref().map(|f| f.members.as_slice())) {
+        Hub::each_recipient(&r, audience, position, members.as_deref().map(|f| f.members.as_slice()), |conn| {
             if conn.frames.try_send((position, frame.clone())).is_err() {
                 conn.kick.fire(Kick::Behind);
             }
-        }
+        });
         r.delivered = position;
     }
     metrics::gauge!("campuslink_hub_position").set(r.delivered as f64);

@@ -209,6 +209,34 @@ pub(crate) async fn group(c: &Client, members: &[&str]) -> Value {
     g
 }
 
+/// The first sends to a group nobody has loaded yet (after a restart) wait for one load
+/// of its members, not one each; a change loads them again.
+#[tokio::test]
+async fn a_group_is_loaded_once_however_many_wait_for_it() {
+    let app = TestApp::spawn().await;
+    published(&app).await;
+    let ta = app.login("teacher.a").await;
+    let tb = app.login("teacher.b").await;
+    let g = group(&ta, &[&me(&tb).await]).await;
+    let conv: domain::ConversationId = g["id"].as_str().unwrap().parse().unwrap();
+    let facts = std::sync::Arc::new(server::live::Memberships::default());
+    let waiting: Vec<_> = (0..20)
+        .map(|_| {
+            let (facts, store) = (facts.clone(), app.store.clone());
+            tokio::spawn(async move { facts.get(&store, conv).await.unwrap().members.len() })
+        })
+        .collect();
+    for w in waiting {
+        assert_eq!(w.await.unwrap(), 2);
+    }
+    assert_eq!(facts.loads(), 1, "twenty waiting, one load");
+    facts.get(&app.store, conv).await.unwrap();
+    assert_eq!(facts.loads(), 1, "kept");
+    facts.refresh(&app.store, conv).await.unwrap();
+    facts.get(&app.store, conv).await.unwrap();
+    assert_eq!(facts.loads(), 2, "a change loads again, and that is kept");
+}
+
 /// Many senders at once: every client, live or resuming from any position, gets the
 /// same events in the same strictly increasing order, each once.
 #[tokio::test]
