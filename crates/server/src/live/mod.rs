@@ -91,7 +91,8 @@ pub struct Memberships {
     /// One load at a time per conversation not yet kept: the first send to a busy group
     /// after a start loads its members once, not once per send waiting for them.
     loading: Mutex<HashMap<ConversationId, Arc<tokio::sync::Mutex<()>>>>,
-    /// Moves at every `refresh`: a load that began before one does not keep what it read.
+    /// Moves at every `refresh` (of any conversation, to stay one number): a load that
+    /// began before one does not keep what it read, and the next `get` loads again.
     epoch: std::sync::atomic::AtomicU64,
     loads: std::sync::atomic::AtomicU64,
 }
@@ -141,7 +142,7 @@ impl Memberships {
         Ok(facts)
     }
 
-    /// How many times facts were read from the database (for tests and metrics).
+    /// How many times facts were read from the database (for tests).
     pub fn loads(&self) -> u64 {
         self.loads.load(Ordering::Relaxed)
     }
