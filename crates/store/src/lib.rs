@@ -204,7 +204,12 @@ impl Store {
                     .connect_with(
                         options
                             .pragma("cache_size", WRITE_CACHE_KIB)
-                            .pragma("wal_autocheckpoint", WRITE_AUTOCHECKPOINT),
+                            .pragma("wal_autocheckpoint", WRITE_AUTOCHECKPOINT)
+                            // A batch's multi-row insert keeps a statement journal (to undo
+                            // that one statement should it fail halfway); past 64 KiB it
+                            // spilled to a temporary file, a write per page. In memory it
+                            // costs no system call.
+                            .pragma("temp_store", "memory"),
                     )
                     .await?;
                 (Pool::Sqlite(reads), Pool::Sqlite(writes))

@@ -165,7 +165,7 @@ pub async fn upgrade(
         .max_write_buffer_size(4 * 1024 * 1024)
         .max_message_size(4 * MAX_FRAME)
         .max_frame_size(4 * MAX_FRAME)
-        .on_upgrade(move |socket| run(state, caller, lang, socket)))
+        .on_upgrade(move |socket| run(Box::new(Opening { state, caller, lang, socket }))))
 }
 
 fn text(frame: ControlFrame) -> Message {
@@ -198,9 +198,41 @@ impl Drop for Registered {
     }
 }
 
-async fn run(state: AppState, caller: Caller, lang: Lang, mut socket: WebSocket) {
-    // One socket, not split into halves: each `select!` turn below either reads or
-    // writes, and the halves' lock cost every frame a little.
+/// What an upgraded connection starts from. It comes boxed: a task keeps its future's
+/// arguments for its whole life, and most connections then sit idle for hours.
+struct Opening {
+    state: AppState,
+    caller: Caller,
+    lang: Lang,
+    socket: WebSocket,
+}
+
+/// A connection past its opening: registered with the hub, caught up, `ready` sent.
+struct Live {
+    state: AppState,
+    caller: Arc<Caller>,
+    lang: Lang,
+    // One socket, not split into halves: each `select!` turn either reads or writes,
+    // and the halves' lock cost every frame a little.
+    socket: WebSocket,
+    registered: Registered,
+    frames: mpsc::Receiver<(i64, Utf8Bytes)>,
+    /// The last position sent.
+    last: i64,
+}
+
+async fn run(opening: Box<Opening>) {
+    // The opening's own state (the hello's timer, the replay's queries) is boxed apart
+    // and freed once it is done, so an idle connection's task holds only the loop's:
+    // the task's future was 4.5 KB when one function did both, and is 1.9 KB (of an
+    // idle connection's 10 KB in all, `BENCH_PHASES=d` of benches/realtime.rs).
+    let Some(live) = Box::pin(open(opening)).await else { return };
+    serve(live).await
+}
+
+/// Hello, the missed events from the log, `ready`; `None` if the connection ends first.
+async fn open(opening: Box<Opening>) -> Option<Live> {
+    let Opening { state, caller, lang, mut socket } = *opening;
     // The first frame says where the client is.
     let after = match tokio::time::timeout(HELLO_WITHIN, socket.recv()).await {
         Ok(Some(Ok(Message::Text(t)))) if t.len() <= MAX_FRAME => match serde_json::from_str::<ClientFrame>(&t) {
@@ -208,16 +240,16 @@ async fn run(state: AppState, caller: Caller, lang: Lang, mut socket: WebSocket)
             _ => {
                 let _ = socket.send(problem(lang, ErrorCode::InvalidInput, None)).await;
                 let _ = socket.send(close(1008, "hello expected")).await;
-                return;
+                return None;
             }
         },
         Ok(Some(Ok(Message::Text(_)))) => {
             let _ = socket.send(close(1009, "frame too large")).await;
-            return;
+            return None;
         }
         _ => {
             let _ = socket.send(close(1008, "hello expected")).await;
-            return;
+            return None;
         }
     };
     if let Some(p) = after
@@ -229,11 +261,11 @@ async fn run(state: AppState, caller: Caller, lang: Lang, mut socket: WebSocket)
             let _ = socket.send(problem(lang, e.code, None)).await;
         }
         let _ = socket.send(close(1008, "cannot resume")).await;
-        return;
+        return None;
     }
     let hub = state.hub.clone();
     let admin = caller.viewer.role == domain::Role::Admin;
-    let (conn, mut frames, from) =
+    let (conn, frames, from) =
         hub.register(caller.member.id, caller.viewer.campus_id, admin, caller.token_hash.clone());
     let registered = Registered { hub: hub.clone(), conn };
     // Whoever is connected is who sends: their name is at hand now.
@@ -247,13 +279,13 @@ async fn run(state: AppState, caller: Caller, lang: Lang, mut socket: WebSocket)
             Ok(p) => p,
             Err(_) => {
                 let _ = socket.send(close(1011, "cannot read the log")).await;
-                return;
+                return None;
             }
         };
         let full = page.len() as i64 == REPLAY_PAGE;
         for (p, frame) in page {
             if socket.feed(Message::Text(Utf8Bytes::from(frame.to_string()))).await.is_err() {
-                return;
+                return None;
             }
             last = p;
         }
@@ -262,26 +294,32 @@ async fn run(state: AppState, caller: Caller, lang: Lang, mut socket: WebSocket)
         }
     }
     if socket.send(text(ControlFrame::Ready { position: last })).await.is_err() {
-        return;
+        return None;
     }
+    Some(Live { state, caller: Arc::new(caller), lang, socket, registered, frames, last })
+}
 
+/// Live events out, sends and reads in, heartbeats, until the connection ends or is
+/// kicked. The connection's fields are used in place, not moved into locals of their
+/// own, so that the task holds them once.
+async fn serve(mut live: Live) {
     // The lane for answers to sends and read marks made over the socket, opened at the
     // first frame the client sends: most connections only listen, and an idle one
     // should cost as little as it can.
     let mut lane: Option<Lane> = None;
     let mut acks: Option<mpsc::Receiver<Message>> = None;
-    let caller = Arc::new(caller);
     let mut ping = tokio::time::interval(PING_EVERY);
     ping.tick().await;
     let mut heard = Instant::now();
-    let kick = registered.conn.kick.clone();
+    let kick = live.registered.conn.kick.clone();
     // One waiter for the whole connection, not a new one per turn of the loop.
     let kick_fired = kick.wait();
     tokio::pin!(kick_fired);
     loop {
         tokio::select! {
-            why = &mut kick_fired => return kicked(socket, registered, why).await,
-            frame = frames.recv() => {
+            // Boxed: the farewell's state is big and rarely needed.
+            why = &mut kick_fired => return Box::pin(kicked(live.socket, live.registered, why)).await,
+            frame = live.frames.recv() => {
                 let Some(first) = frame else { return };
                 // Writing may block on a reader that stopped reading: the hub then fires
                 // the kick, which must win over the stuck write.
@@ -289,20 +327,20 @@ async fn run(state: AppState, caller: Caller, lang: Lang, mut socket: WebSocket)
                     let mut next = Some(first);
                     let mut n = 0;
                     while let Some((p, f)) = next.take() {
-                        if p > last {
-                            last = p;
-                            socket.feed(Message::Text(f)).await?;
+                        if p > live.last {
+                            live.last = p;
+                            live.socket.feed(Message::Text(f)).await?;
                             n += 1;
                         }
                         if n < BATCH {
-                            next = frames.try_recv().ok();
+                            next = live.frames.try_recv().ok();
                         }
                     }
-                    socket.flush().await
+                    live.socket.flush().await
                 };
                 let written = tokio::select! {
                     r = write => r.is_ok(),
-                    why = &mut kick_fired => return kicked(socket, registered, why).await,
+                    why = &mut kick_fired => return Box::pin(kicked(live.socket, live.registered, why)).await,
                 };
                 if !written { return; }
             }
@@ -312,21 +350,21 @@ async fn run(state: AppState, caller: Caller, lang: Lang, mut socket: WebSocket)
                     None => std::future::pending().await,
                 }
             } => {
-                if socket.send(m).await.is_err() { return; }
+                if live.socket.send(m).await.is_err() { return; }
             }
             _ = ping.tick() => {
                 if heard.elapsed() > SILENT_FOR {
-                    let _ = socket.send(close(1001, "silent too long")).await;
+                    let _ = live.socket.send(close(1001, "silent too long")).await;
                     return;
                 }
-                if socket.send(Message::Ping(Default::default())).await.is_err() { return; }
+                if live.socket.send(Message::Ping(Default::default())).await.is_err() { return; }
             }
-            incoming = socket.recv() => {
+            incoming = live.socket.recv() => {
                 let Some(Ok(m)) = incoming else { return };
                 heard = Instant::now();
                 match m {
                     Message::Text(t) if t.len() > MAX_FRAME => {
-                        let _ = socket.send(close(1009, "frame too large")).await;
+                        let _ = live.socket.send(close(1009, "frame too large")).await;
                         return;
                     }
                     Message::Text(t) => {
@@ -335,14 +373,14 @@ async fn run(state: AppState, caller: Caller, lang: Lang, mut socket: WebSocket)
                             acks = Some(rx);
                             Lane { acks: tx, in_flight: Arc::new(Semaphore::new(IN_FLIGHT)) }
                         });
-                        if let Some(reply) = handle(&state, &caller, lang, &t, &lane.acks, &lane.in_flight)
-                            && socket.send(reply).await.is_err()
+                        if let Some(reply) = handle(&live.state, &live.caller, live.lang, &t, &lane.acks, &lane.in_flight)
+                            && live.socket.send(reply).await.is_err()
                         {
                             return;
                         }
                     }
                     Message::Binary(_) => {
-                        if socket.send(problem(lang, ErrorCode::InvalidJson, None)).await.is_err() { return; }
+                        if live.socket.send(problem(live.lang, ErrorCode::InvalidJson, None)).await.is_err() { return; }
                     }
                     Message::Close(_) => return,
                     Message::Ping(_) | Message::Pong(_) => {}
