@@ -24,6 +24,10 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+/// The allocator the campuslink binary runs the media server with.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use sfu::client::{Client, MediaKind, Participant, Seen, Sends};
 use sfu::layers::Layer;
 use sfu::{PeerId, RoomId, Sfu, SfuConfig};
