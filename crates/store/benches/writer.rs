@@ -12,6 +12,10 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // a benchmark fails loudly
 
+/// The allocator the campuslink binary runs the writer with.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use domain::member_row::{MemberFields, RawMemberFields};
 use domain::values::Code;
 use domain::{ConversationId, MemberId, Role};
