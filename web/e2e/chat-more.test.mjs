@@ -177,8 +177,11 @@ describe('消息: attachments, reactions, forwarding, settings, announcements', 
       await A.page.goto(`/chats/${g2.id}`);
       const note = A.page.getByRole('note', { name: '群公告' });
       await note.getByText('下週三聯合升旗，請八時前到操場。').waitFor();
+      // The note goes at once; the reload waits for the server to have recorded the read.
+      const seen = A.page.waitForResponse((r) => r.url().endsWith(`/conversations/${g2.id}/announcement/seen`) && r.ok());
       await note.getByRole('button', { name: '知道了' }).click();
       await note.waitFor({ state: 'detached' });
+      await seen;
       await A.page.reload();
       await pane(A.page).getByRole('textbox', { name: '消息', exact: true }).waitFor();
       assert.equal(await A.page.getByRole('note', { name: '群公告' }).count(), 0, 'read: not shown again');
