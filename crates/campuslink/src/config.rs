@@ -63,6 +63,10 @@ pub struct CallsSection {
     /// The UDP address media arrives on. Empty: `server.listen`'s host, port 3480 (or
     /// one the system picks when `server.listen`'s port is 0).
     pub media_listen: String,
+    /// Media engines: threads of the media server, each with its own port — the media
+    /// port, and the ones after it — carrying whole calls. One carries about a meeting
+    /// of thirty; on a machine with cores to spare, more carry more calls at once.
+    pub media_engines: usize,
     /// The addresses phones and PCs reach the media server at (this machine's LAN or
     /// public addresses). Empty: the media address if it names one, otherwise this
     /// machine's address on its default route, and 127.0.0.1.
@@ -86,6 +90,7 @@ impl Default for CallsSection {
         Self {
             enabled: true,
             media_listen: String::new(),
+            media_engines: 1,
             advertise: Vec::new(),
             ring_timeout_seconds: 45,
             max_participants: 50,
@@ -98,6 +103,9 @@ impl Default for CallsSection {
 
 /// The port media arrives on when `calls.media_listen` does not say.
 pub const MEDIA_PORT: u16 = 3480;
+
+/// The most media engines (threads, and ports) one node runs.
+pub const MAX_MEDIA_ENGINES: usize = 64;
 
 #[derive(Clone, Debug, Deserialize, Serialize, PartialEq, Default)]
 #[serde(deny_unknown_fields, default)]
@@ -355,6 +363,19 @@ impl Config {
             if media.parse::<std::net::SocketAddr>().is_err() {
                 return bad("calls.media_listen", format!("must be ip:port, e.g. 0.0.0.0:{MEDIA_PORT}, not {media:?}"));
             }
+            let engines = self.calls.media_engines;
+            if !(1..=MAX_MEDIA_ENGINES).contains(&engines) {
+                return bad("calls.media_engines", format!("must be 1 to {MAX_MEDIA_ENGINES}, not {engines}"));
+            }
+            if let Ok(at) = media.parse::<std::net::SocketAddr>()
+                && at.port() != 0
+                && usize::from(at.port()) + engines - 1 > usize::from(u16::MAX)
+            {
+                return bad(
+                    "calls.media_engines",
+                    format!("{engines} engines from port {} run past port 65535", at.port()),
+                );
+            }
             if let Some(a) = self.calls.advertise.iter().find(|a| a.parse::<std::net::IpAddr>().is_err()) {
                 return bad("calls.advertise", format!("must be IP addresses, not {a:?}"));
             }
@@ -485,6 +506,7 @@ impl Config {
             }
             server::sfu::SfuConfig {
                 bind,
+                engines: c.media_engines.clamp(1, MAX_MEDIA_ENGINES),
                 advertise,
                 max_per_room: c.max_participants.clamp(2, 500),
                 drop_after: std::time::Duration::from_secs(20),
@@ -637,6 +659,28 @@ mod tests {
         cfg.database.url = Secret("mysql://u:pw@h/db".into());
         let e = cfg.validate().unwrap_err().to_string();
         assert!(e.contains("database.url") && !e.contains("pw"), "{e}");
+    }
+
+    #[test]
+    fn media_engines_take_the_ports_after_the_media_port() {
+        let mut cfg = Config::default();
+        cfg.calls.media_engines = 4;
+        cfg.calls.media_listen = "0.0.0.0:3480".into();
+        cfg.calls.advertise = vec!["192.0.2.7".into()];
+        cfg.validate().unwrap();
+        let sfu = cfg.server_config().calls.sfu.unwrap();
+        assert_eq!((sfu.engines, sfu.bind.port()), (4, 3480));
+        for bad in [0, MAX_MEDIA_ENGINES + 1] {
+            cfg.calls.media_engines = bad;
+            let e = cfg.validate().unwrap_err().to_string();
+            assert!(e.contains("calls.media_engines: must be 1 to 64"), "{e}");
+        }
+        cfg.calls.media_engines = 3;
+        cfg.calls.media_listen = "0.0.0.0:65534".into();
+        let e = cfg.validate().unwrap_err().to_string();
+        assert!(e.contains("calls.media_engines: 3 engines from port 65534 run past port 65535"), "{e}");
+        cfg.calls.media_engines = 2;
+        cfg.validate().unwrap();
     }
 
     #[test]

@@ -10,6 +10,7 @@
 //! BENCH_ROOMS (20) × BENCH_SIZE (10) participants, BENCH_VIDEO=1 for video only at
 //! BENCH_KBPS (500) without simulcast (audio only otherwise), BENCH_SECONDS (10). The
 //! engine thread is pinned to core 0 and the participants to core 1 (BENCH_PIN=0: not).
+//! BENCH_ENGINES (1) engines share the rooms (then nothing is pinned).
 //! BENCH_MEETING=N instead measures one meeting of N: everyone sends audio and camera in
 //! three simulcast layers and shows everyone else in a grid tile 180 lines tall (so gets
 //! the smallest layer), as a meeting of thirty does on a school's one machine. Only
@@ -46,9 +47,9 @@ fn ticks(stat: &str) -> u64 {
         + f.get(12).and_then(|v| v.parse::<u64>().ok()).unwrap_or(0)
 }
 
-/// CPU ticks of this process's thread named `name`.
-fn thread_ticks(name: &str) -> u64 {
-    thread_id(name).map_or(0, |id| ticks(&format!("/proc/self/task/{id}/stat")))
+/// CPU ticks of each of this process's threads named `name`, in the order of their ids.
+fn thread_ticks(name: &str) -> Vec<u64> {
+    thread_ids(name).iter().map(|id| ticks(&format!("/proc/self/task/{id}/stat"))).collect()
 }
 
 /// CPU ticks of the whole process.
@@ -56,12 +57,21 @@ fn process_ticks() -> u64 {
     ticks("/proc/self/stat")
 }
 
+/// The ids of this process's threads named `name`, in order.
+fn thread_ids(name: &str) -> Vec<u64> {
+    let Ok(tasks) = std::fs::read_dir("/proc/self/task") else { return Vec::new() };
+    let mut ids: Vec<u64> = tasks
+        .flatten()
+        .filter(|t| std::fs::read_to_string(t.path().join("comm")).is_ok_and(|c| c.trim() == name))
+        .filter_map(|t| t.file_name().to_string_lossy().parse().ok())
+        .collect();
+    ids.sort_unstable();
+    ids
+}
+
 /// The id of this process's thread named `name`.
 fn thread_id(name: &str) -> Option<String> {
-    std::fs::read_dir("/proc/self/task").ok()?.flatten().find_map(|t| {
-        let comm = std::fs::read_to_string(t.path().join("comm")).unwrap_or_default();
-        (comm.trim() == name).then(|| t.file_name().to_string_lossy().into_owned())
-    })
+    thread_ids(name).first().map(|id| id.to_string())
 }
 
 /// The engine's thread on core 0 and everything else (the participants) on core 1, so
@@ -136,13 +146,16 @@ async fn main() {
     // participants that read nothing send no feedback, and this loaded loopback is no
     // network for the estimator to learn from.
     let grid = meeting.saturating_sub(1) as u64 * (Layer::Q.rate() + 64_000) * 11 / 10;
+    let engines = env("BENCH_ENGINES", 1).max(1) as usize;
     let (sfu, _notices) = Sfu::start(SfuConfig {
+        engines,
         max_per_room: size.max(meeting).max(2),
         start_bitrate: if meeting > 0 { grid } else { sfu::START_BITRATE },
         ..SfuConfig::loopback()
     })
     .expect("media server");
-    let pinned = pin_engine();
+    // Several engines share the cores with the participants: nothing is pinned.
+    let pinned = engines == 1 && pin_engine();
     println!("engine thread {}", if pinned { "pinned to core 0, participants to core 1" } else { "not pinned" });
     let epoch = Instant::now();
     let sends = if video {
@@ -251,7 +264,8 @@ async fn main() {
         lat.extend(m.p.take_latencies().await);
     }
     let hz = 100.0; // USER_HZ on Linux
-    let cpu = (ticks1 - ticks0) as f64 / hz / elapsed;
+    let (engine0, engine1) = (ticks0.iter().sum::<u64>(), ticks1.iter().sum::<u64>());
+    let cpu = (engine1 - engine0) as f64 / hz / elapsed;
     let loss = 1.0 - got as f64 / expected.max(1) as f64;
     let what = if meeting > 0 {
         format!(
@@ -281,11 +295,20 @@ async fn main() {
         );
     }
     println!(
-        "  engine thread: {:.1} % of a core → {:.0} down-tracks per core; the participants: {:.0} % of a core",
+        "  engine thread{}: {:.1} % of a core → {:.0} down-tracks per core; the participants: {:.0} % of a core",
+        if engines > 1 { "s together" } else { "" },
         cpu * 100.0,
         stats.down_tracks as f64 / cpu.max(1e-6),
-        ((all1 - all0) - (ticks1 - ticks0)) as f64 / hz / elapsed * 100.0
+        ((all1 - all0) - (engine1 - engine0)) as f64 / hz / elapsed * 100.0
     );
+    if engines > 1 {
+        let each: Vec<String> = ticks1
+            .iter()
+            .zip(&ticks0)
+            .map(|(b, a)| format!("{:.1} %", (b - a) as f64 / hz / elapsed * 100.0))
+            .collect();
+        println!("  each engine: {}", each.join(", "));
+    }
     println!(
         "  sent {:.1} Mbit/s to the participants (UDP payloads); server memory {:.0} KiB per participant (at join)",
         down_bytes as f64 * 8.0 / elapsed / 1e6,

@@ -16,6 +16,8 @@ use crate::tcp::{self, TcpEvent};
 use crate::{Command, EngineClock, Notice, PeerId, RoomId, SfuConfig, SfuError, Stats};
 use std::collections::{HashMap, VecDeque};
 use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 use str0m::bwe::Bitrate;
 use str0m::change::{SdpAnswer, SdpOffer, SdpPendingOffer};
@@ -113,6 +115,9 @@ struct Session {
     timed: bool,
     /// The loudest recent audio level (RFC 6464: 0 is loudest, 127 silence).
     level: u8,
+    /// A test asked for a panic at its next drain (`Sfu::fault`).
+    #[cfg(feature = "testing")]
+    fault: bool,
 }
 
 impl Session {
@@ -132,6 +137,24 @@ enum Work {
     TrackClosed { room: RoomId, from: PeerId, mid: Mid },
     Media { room: RoomId, from: PeerId, data: MediaData },
     Keyframe { room: RoomId, to: PeerId, mid: Mid, rid: Option<Rid>, kind: KeyframeRequestKind },
+}
+
+/// Why a session goes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Gone {
+    /// The server took it out (a hang-up, a room closed, a new join): nothing to tell.
+    Left,
+    /// Its connection died, or never came up: the server is told.
+    Dropped,
+    /// It panicked inside str0m: dropped, and the server told as for a dead connection.
+    Failed,
+}
+
+/// Runs `f`, which works on one session, and catches a panic in it (str0m's, on input
+/// no one foresaw), so that one session's fault ends that session and not every call
+/// of the engine. `None`: it panicked.
+fn guarded<R>(f: impl FnOnce() -> R) -> Option<R> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).ok()
 }
 
 pub(crate) struct Engine {
@@ -154,7 +177,9 @@ pub(crate) struct Engine {
     work: VecDeque<Work>,
     unmatched: u64,
     local: SocketAddr,
-    crypto: std::sync::Arc<str0m::crypto::CryptoProvider>,
+    crypto: Arc<str0m::crypto::CryptoProvider>,
+    /// Where the handle reads what this engine carries (see `publish_load`).
+    load: Arc<AtomicUsize>,
 }
 
 /// Default camera height a receiver gets until it says otherwise.
@@ -198,8 +223,21 @@ impl Engine {
             work: VecDeque::new(),
             unmatched: 0,
             local,
-            crypto: std::sync::Arc::new(str0m::crypto::from_feature_flags()),
+            crypto: Arc::new(str0m::crypto::from_feature_flags()),
+            load: Arc::default(),
         }
+    }
+
+    /// Publishes what the engine carries to `load`, for the handle to place new rooms.
+    pub(crate) fn with_load(mut self, load: Arc<AtomicUsize>) -> Engine {
+        self.load = load;
+        self
+    }
+
+    /// The sum over the rooms of their participants squared: about the streams forwarded.
+    fn publish_load(&self) {
+        let load = self.rooms.values().map(|r| r.len() * r.len()).sum();
+        self.load.store(load, Ordering::Relaxed);
     }
 
     pub(crate) async fn run(mut self, mut commands: mpsc::UnboundedReceiver<Command>) {
@@ -258,24 +296,37 @@ impl Engine {
             Command::Join { room, peer, offer, reply } => {
                 let _ = reply.send(self.join(now, room, peer, &offer));
             }
+            #[cfg(feature = "testing")]
+            Command::Fault { room, peer } => {
+                if let Some(s) = self.by_peer.get(&(room, peer)).and_then(|slot| self.sessions[*slot].as_mut()) {
+                    s.fault = true;
+                    s.wake(now);
+                }
+            }
             Command::Renegotiate { room, peer, offer, reply } => {
                 let answer = match self.by_peer.get(&(room, peer)).copied() {
                     None => Err(SfuError::UnknownPeer),
                     Some(slot) => match parse_offer(&offer) {
                         Err(e) => Err(e),
-                        Ok(offer) => self.accept_offer(slot, offer).map(|a| a.to_sdp_string()),
+                        Ok(offer) => match guarded(|| self.accept_offer(slot, offer).map(|a| a.to_sdp_string())) {
+                            Some(answer) => answer,
+                            None => {
+                                self.fail(slot);
+                                Err(SfuError::BadSdp("the media session failed on this offer".into()))
+                            }
+                        },
                     },
                 };
                 let _ = reply.send(answer);
             }
             Command::Leave { room, peer } => {
                 if let Some(slot) = self.by_peer.get(&(room, peer)).copied() {
-                    self.remove(slot, false);
+                    self.remove(slot, Gone::Left);
                 }
             }
             Command::CloseRoom { room } => {
                 for slot in self.rooms.get(&room).cloned().unwrap_or_default() {
-                    self.remove(slot, false);
+                    self.remove(slot, Gone::Left);
                 }
             }
             Command::Stats { reply } => {
@@ -308,11 +359,52 @@ impl Engine {
         }
         let offer = parsed;
         if let Some(old) = self.by_peer.get(&(room, peer)).copied() {
-            self.remove(old, false);
+            self.remove(old, Gone::Left);
         }
         if self.rooms.get(&room).map_or(0, |r| r.len()) >= self.config.max_per_room {
             return Err(SfuError::RoomFull);
         }
+        let made = guarded(|| self.session(now, room, peer, offer)).unwrap_or_else(|| {
+            tracing::error!(room = room.0, peer = %peer, "str0m failed on an offer");
+            Err(SfuError::BadSdp("the offer could not be taken".into()))
+        });
+        let (session, sdp) = made?;
+        let slot = match self.free.pop() {
+            Some(s) => {
+                self.sessions[s] = Some(session);
+                s
+            }
+            None => {
+                self.sessions.push(Some(session));
+                self.sessions.len() - 1
+            }
+        };
+        self.by_peer.insert((room, peer), slot);
+        let members = self.rooms.entry(room).or_default();
+        // What the others already send, this one is offered once its channel opens.
+        let existing: Vec<(PeerId, Mid, MediaKind, bool)> = members
+            .iter()
+            .filter_map(|s| self.sessions[*s].as_ref())
+            .flat_map(|s| s.tracks_in.iter().map(|t| (s.peer, t.mid, t.kind, t.screen)))
+            .collect();
+        members.push(slot);
+        if let Some(s) = self.sessions[slot].as_mut() {
+            for (from, from_mid, kind, screen) in existing {
+                s.tracks_out.push(new_out(from, from_mid, kind, screen));
+            }
+        }
+        self.publish_load();
+        Ok(sdp)
+    }
+
+    /// A new session from its offer, and the answer.
+    fn session(
+        &self,
+        now: Instant,
+        room: RoomId,
+        peer: PeerId,
+        offer: SdpOffer,
+    ) -> Result<(Session, String), SfuError> {
         let mut config = Rtc::builder()
             .set_crypto_provider(self.crypto.clone())
             .set_ice_lite(true)
@@ -345,6 +437,8 @@ impl Engine {
             return Err(SfuError::NoCommonCodec);
         }
         let session = Session {
+            #[cfg(feature = "testing")]
+            fault: false,
             room,
             peer,
             rtc,
@@ -360,31 +454,7 @@ impl Engine {
             timed: false,
             level: 127,
         };
-        let slot = match self.free.pop() {
-            Some(s) => {
-                self.sessions[s] = Some(session);
-                s
-            }
-            None => {
-                self.sessions.push(Some(session));
-                self.sessions.len() - 1
-            }
-        };
-        self.by_peer.insert((room, peer), slot);
-        let members = self.rooms.entry(room).or_default();
-        // What the others already send, this one is offered once its channel opens.
-        let existing: Vec<(PeerId, Mid, MediaKind, bool)> = members
-            .iter()
-            .filter_map(|s| self.sessions[*s].as_ref())
-            .flat_map(|s| s.tracks_in.iter().map(|t| (s.peer, t.mid, t.kind, t.screen)))
-            .collect();
-        members.push(slot);
-        if let Some(s) = self.sessions[slot].as_mut() {
-            for (from, from_mid, kind, screen) in existing {
-                s.tracks_out.push(new_out(from, from_mid, kind, screen));
-            }
-        }
-        Ok(sdp)
+        Ok((session, sdp))
     }
 
     fn accept_offer(&mut self, slot: Slot, offer: SdpOffer) -> Result<SdpAnswer, SfuError> {
@@ -451,11 +521,18 @@ impl Engine {
             self.unmatched += 1;
             return false;
         };
-        if let Some(s) = self.sessions[slot].as_mut()
-            && let Err(e) = s.rtc.handle_input(input)
-        {
-            tracing::debug!(error = %e, peer = %s.peer, "media session failed");
-            s.rtc.disconnect();
+        if let Some(s) = self.sessions[slot].as_mut() {
+            match guarded(|| s.rtc.handle_input(input)) {
+                Some(Ok(())) => {}
+                Some(Err(e)) => {
+                    tracing::debug!(error = %e, peer = %s.peer, "media session failed");
+                    s.rtc.disconnect();
+                }
+                None => {
+                    self.fail(slot);
+                    return true;
+                }
+            }
         }
         // A DTLS record (RFC 7983: first byte 20 to 63) is polled out at once: str0m's
         // DTLS layer keeps at most 30 unread and fails the session past that, and a
@@ -480,8 +557,9 @@ impl Engine {
             for slot in 0..self.sessions.len() {
                 let Some(s) = self.sessions[slot].as_mut() else { continue };
                 if s.due <= now {
-                    if !std::mem::take(&mut s.timed) {
-                        drive(s, now);
+                    if !std::mem::take(&mut s.timed) && guarded(|| drive(s, now)).is_none() {
+                        self.fail(slot);
+                        continue;
                     }
                     self.drain(slot, now);
                 }
@@ -509,6 +587,17 @@ impl Engine {
     /// rather than first polling the session to its `Timeout` (which only says "now") saves
     /// a whole poll, one that looks at every track's timers, per packet.
     fn drain(&mut self, slot: Slot, now: Instant) {
+        if guarded(|| self.drain_session(slot, now)).is_none() {
+            self.fail(slot);
+        }
+    }
+
+    /// `drain`, unguarded.
+    fn drain_session(&mut self, slot: Slot, now: Instant) {
+        #[cfg(feature = "testing")]
+        if self.sessions[slot].as_ref().is_some_and(|s| s.fault) {
+            panic!("a fault a test asked for");
+        }
         let mut rounds = 0;
         loop {
             let Some(s) = self.sessions[slot].as_mut() else { return };
@@ -693,9 +782,10 @@ impl Engine {
         };
         let Some(members) = self.rooms.get(&room) else { return };
         let mut wanted_keyframes: Vec<(PeerId, Mid, Rid)> = Vec::new();
+        let mut failed: Vec<Slot> = Vec::new();
         for &slot in members {
             let Some(s) = self.sessions[slot].as_mut() else { continue };
-            match &w {
+            let done = guarded(|| match &w {
                 Work::TrackOpened { from, mid, kind, screen, .. } if *from != s.peer => {
                     s.tracks_out.push(new_out(*from, *mid, *kind, *screen));
                     choose_layers(s);
@@ -723,16 +813,32 @@ impl Engine {
                     request_keyframe(s, *mid, *rid, *kind, now);
                 }
                 _ => {}
+            });
+            if done.is_none() {
+                failed.push(slot);
             }
         }
         // Receivers waiting to switch layers need a keyframe of the new one.
         for (to, mid, rid) in wanted_keyframes {
             if let Some(slot) = self.by_peer.get(&(room, to)).copied()
                 && let Some(s) = self.sessions[slot].as_mut()
+                && guarded(|| request_keyframe(s, mid, Some(rid), KeyframeRequestKind::Pli, now)).is_none()
             {
-                request_keyframe(s, mid, Some(rid), KeyframeRequestKind::Pli, now);
+                failed.push(slot);
             }
         }
+        for slot in failed {
+            self.fail(slot);
+        }
+    }
+
+    /// Ends a session that panicked (see `guarded`), and tells the server as it would of
+    /// a dead connection: the participant can join again.
+    fn fail(&mut self, slot: Slot) {
+        if let Some(s) = &self.sessions[slot] {
+            tracing::error!(room = s.room.0, peer = %s.peer, "a media session failed inside str0m and was ended");
+        }
+        self.remove(slot, Gone::Failed);
     }
 
     /// Removes sessions that stayed down too long, or whose session ended.
@@ -749,13 +855,16 @@ impl Engine {
             })
             .collect();
         for slot in gone {
-            self.remove(slot, true);
+            self.remove(slot, Gone::Dropped);
         }
     }
 
-    fn remove(&mut self, slot: Slot, notify: bool) {
+    fn remove(&mut self, slot: Slot, how: Gone) {
         let Some(mut s) = self.sessions[slot].take() else { return };
-        s.rtc.disconnect();
+        // A session that panicked is only dropped: its state is not to be trusted.
+        if how != Gone::Failed {
+            s.rtc.disconnect();
+        }
         self.free.push(slot);
         self.by_peer.remove(&(s.room, s.peer));
         let tcp = &mut self.tcp;
@@ -774,10 +883,11 @@ impl Engine {
                 self.speakers.remove(&s.room);
             }
         }
+        self.publish_load();
         for t in &s.tracks_in {
             self.work.push_back(Work::TrackClosed { room: s.room, from: s.peer, mid: t.mid });
         }
-        if notify {
+        if how != Gone::Left {
             let _ = self.notices.send(Notice::Dropped { room: s.room, peer: s.peer });
         }
         let now = self.clock.now();
@@ -788,6 +898,7 @@ impl Engine {
 
     /// Tells each room who is loudest, when that changed.
     fn announce_speakers(&mut self) {
+        let mut failed: Vec<Slot> = Vec::new();
         for (room, members) in &self.rooms {
             let loudest = members
                 .iter()
@@ -800,14 +911,19 @@ impl Engine {
             {
                 self.speakers.insert(*room, peer);
                 for slot in members {
-                    if let Some(s) = self.sessions.get_mut(*slot).and_then(|s| s.as_mut()) {
-                        send(s, &ToPeer::Speaker { peer });
+                    if let Some(s) = self.sessions.get_mut(*slot).and_then(|s| s.as_mut())
+                        && guarded(|| send(s, &ToPeer::Speaker { peer })).is_none()
+                    {
+                        failed.push(*slot);
                     }
                 }
             }
         }
         for s in self.sessions.iter_mut().flatten() {
             s.level = 127;
+        }
+        for slot in failed {
+            self.fail(slot);
         }
     }
 }

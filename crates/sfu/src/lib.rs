@@ -5,12 +5,14 @@
 //! meeting take the same path. Media is forwarded frame by frame, never decoded: Opus
 //! audio, VP8 and H.264 video, simulcast layers chosen per receiver.
 //!
-//! All sessions live in one engine task on a thread of its own (so it can be pinned
-//! and never competes with HTTP for a runtime), behind one UDP socket: a datagram is
-//! matched to its session by its source address, or for a new address by its STUN
-//! username, and anything else is dropped unread. [`Sfu`] is the handle the server
-//! talks to: join with an SDP offer, renegotiate, leave, close a room. What the server
-//! must know back (a participant's network died) comes as a [`Notice`].
+//! Sessions live in engines: each a task on a thread of its own (so it can be pinned and
+//! never competes with HTTP for a runtime), behind a UDP socket of its own. A datagram
+//! is matched to its session by its source address, or for a new address by its STUN
+//! username, and anything else is dropped unread. A room lives whole in one engine, the
+//! least loaded when it starts (`SfuConfig::engines`, one by default), so forwarding
+//! never crosses threads. [`Sfu`] is the handle the server talks to: join with an SDP
+//! offer, renegotiate, leave, close a room. What the server must know back (a
+//! participant's network died) comes as a [`Notice`].
 //!
 //! Signalling after the first offer runs over a data channel each participant opens
 //! (see [`signal`]): the server offers the other participants' tracks as they come and
@@ -23,9 +25,10 @@ pub mod layers;
 pub mod signal;
 mod tcp;
 
+use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
-use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use tokio::sync::{mpsc, oneshot};
 
@@ -46,8 +49,11 @@ impl std::fmt::Display for PeerId {
 
 #[derive(Clone, Debug)]
 pub struct SfuConfig {
-    /// The UDP address media arrives on.
+    /// The UDP address media arrives on: the first engine's. The others take the ports
+    /// after it (or, on port 0, each one the system picks).
     pub bind: SocketAddr,
+    /// Engines, each a thread with its own socket, carrying whole rooms.
+    pub engines: usize,
     /// The addresses put in the server's ICE candidates, with the bound port. Empty:
     /// the bound address, which must then not be unspecified.
     pub advertise: Vec<IpAddr>,
@@ -68,6 +74,7 @@ impl SfuConfig {
     pub fn loopback() -> SfuConfig {
         SfuConfig {
             bind: SocketAddr::from(([127, 0, 0, 1], 0)),
+            engines: 1,
             advertise: Vec::new(),
             max_per_room: 50,
             drop_after: Duration::from_secs(20),
@@ -82,11 +89,11 @@ impl SfuConfig {
 /// the system picks (0) is picked again when its TCP twin is taken — by any process's
 /// connection that happens to use that number — so that a server on a picked port
 /// always takes TCP too.
-fn bind(config: &SfuConfig) -> std::io::Result<(std::net::UdpSocket, Option<std::net::TcpListener>)> {
+fn bind(config: &SfuConfig, at: SocketAddr) -> std::io::Result<(std::net::UdpSocket, Option<std::net::TcpListener>)> {
     let tcp = |at: SocketAddr| std::net::TcpListener::bind(at).and_then(|l| l.set_nonblocking(true).map(|()| l));
-    let mut attempts = if config.tcp && config.bind.port() == 0 { 16 } else { 1 };
+    let mut attempts = if config.tcp && at.port() == 0 { 16 } else { 1 };
     loop {
-        let socket = std::net::UdpSocket::bind(config.bind)?;
+        let socket = std::net::UdpSocket::bind(at)?;
         socket.set_nonblocking(true)?;
         if !config.tcp {
             return Ok((socket, None));
@@ -210,19 +217,38 @@ pub(crate) enum Command {
     },
     /// Look at the clock now (after a test moved it).
     Tick,
+    /// Panic in this session's next drain, as str0m might (tests of the engine's guard).
+    #[cfg(feature = "testing")]
+    Fault {
+        room: RoomId,
+        peer: PeerId,
+    },
 }
 
-/// The handle to a running media server. Cloning shares it; the engine stops when the
+/// The handle to a running media server. Cloning shares it; the engines stop when the
 /// last handle is dropped.
 #[derive(Clone)]
 pub struct Sfu {
-    commands: mpsc::UnboundedSender<Command>,
-    local: SocketAddr,
+    shared: Arc<Shared>,
     clock: EngineClock,
 }
 
+struct Shared {
+    engines: Vec<EngineHandle>,
+    /// Which engine each room lives in, from its first join until it is closed.
+    rooms: Mutex<HashMap<RoomId, usize>>,
+}
+
+struct EngineHandle {
+    commands: mpsc::UnboundedSender<Command>,
+    local: SocketAddr,
+    /// What the engine carries: the sum over its rooms of their participants squared,
+    /// about the streams it forwards (n people receive n − 1 each).
+    load: Arc<AtomicUsize>,
+}
+
 impl Sfu {
-    /// Binds the UDP socket and starts the engine on a thread of its own.
+    /// Binds the UDP sockets and starts the engines, each on a thread of its own.
     pub fn start(config: SfuConfig) -> std::io::Result<(Sfu, mpsc::UnboundedReceiver<Notice>)> {
         Sfu::start_with_clock(config, EngineClock::default())
     }
@@ -231,95 +257,197 @@ impl Sfu {
         config: SfuConfig,
         clock: EngineClock,
     ) -> std::io::Result<(Sfu, mpsc::UnboundedReceiver<Notice>)> {
-        let (socket, tcp) = bind(&config)?;
-        let local = socket.local_addr()?;
-        widen_buffers(&socket, local);
-        let advertise: Vec<SocketAddr> = if config.advertise.is_empty() {
-            if local.ip().is_unspecified() {
+        let (notices, notices_rx) = mpsc::unbounded_channel();
+        let mut engines = Vec::new();
+        for i in 0..config.engines.max(1) {
+            let port = match config.bind.port() {
+                0 => Some(0),
+                p => u16::try_from(i).ok().and_then(|i| p.checked_add(i)),
+            };
+            let Some(port) = port else {
                 return Err(std::io::Error::new(
                     std::io::ErrorKind::InvalidInput,
-                    "the media server binds every address: name the addresses to advertise",
+                    "the media server's ports run past 65535: choose a lower port or fewer engines",
                 ));
-            }
-            vec![local]
-        } else {
-            config.advertise.iter().map(|ip| SocketAddr::new(*ip, local.port())).collect()
-        };
-        let (commands, rx) = mpsc::unbounded_channel();
-        let (notices, notices_rx) = mpsc::unbounded_channel();
-        let engine_clock = clock.clone();
-        std::thread::Builder::new().name("campuslink-sfu".into()).spawn(move || {
-            let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
-                Ok(r) => r,
-                Err(e) => {
-                    tracing::error!(error = %e, "the media server could not start its runtime");
-                    return;
-                }
             };
-            runtime.block_on(async move {
-                let tcp_events = tcp.and_then(|l| tokio::net::TcpListener::from_std(l).ok()).map(|l| {
-                    let (tx, rx) = mpsc::channel(1024);
-                    tokio::spawn(tcp::accept(l, tx));
-                    rx
-                });
-                match tokio::net::UdpSocket::from_std(socket) {
-                    Ok(socket) => {
-                        engine::Engine::new(config, advertise, socket, tcp_events, engine_clock, notices).run(rx).await
-                    }
-                    Err(e) => tracing::error!(error = %e, "the media server could not use its socket"),
-                }
-            });
-        })?;
-        Ok((Sfu { commands, local, clock }, notices_rx))
+            engines.push(start_engine(&config, SocketAddr::new(config.bind.ip(), port), &clock, &notices)?);
+        }
+        Ok((Sfu { shared: Arc::new(Shared { engines, rooms: Mutex::default() }), clock }, notices_rx))
     }
 
-    /// The bound UDP address.
+    /// The first engine's UDP address.
     pub fn local_addr(&self) -> SocketAddr {
-        self.local
+        self.shared.engines[0].local
+    }
+
+    /// Every engine's UDP address (and TCP, where it takes TCP), in order.
+    pub fn local_addrs(&self) -> Vec<SocketAddr> {
+        self.shared.engines.iter().map(|e| e.local).collect()
     }
 
     pub fn clock(&self) -> &EngineClock {
         &self.clock
     }
 
-    /// Adds a participant to a room (created on first join) from its SDP offer, which
-    /// must open a data channel; answers with the SDP answer. Joining again with the
-    /// same peer id replaces the old session.
+    /// Adds a participant to a room (created on first join, in the least loaded engine)
+    /// from its SDP offer, which must open a data channel; answers with the SDP answer.
+    /// Joining again with the same peer id replaces the old session.
     pub async fn join(&self, room: RoomId, peer: PeerId, offer: &str) -> Result<String, SfuError> {
+        let engine = self.shared.engine_for(room);
         let (reply, rx) = oneshot::channel();
-        self.send(Command::Join { room, peer, offer: offer.to_owned(), reply })?;
+        self.shared.send(engine, Command::Join { room, peer, offer: offer.to_owned(), reply })?;
         rx.await.map_err(|_| SfuError::Stopped)?
     }
 
     /// A participant's new offer outside the data channel: an ICE restart after its
     /// network changed, when the channel cannot carry it.
     pub async fn renegotiate(&self, room: RoomId, peer: PeerId, offer: &str) -> Result<String, SfuError> {
+        let engine = self.shared.engine_of(room).ok_or(SfuError::UnknownPeer)?;
         let (reply, rx) = oneshot::channel();
-        self.send(Command::Renegotiate { room, peer, offer: offer.to_owned(), reply })?;
+        self.shared.send(engine, Command::Renegotiate { room, peer, offer: offer.to_owned(), reply })?;
         rx.await.map_err(|_| SfuError::Stopped)?
     }
 
     pub fn leave(&self, room: RoomId, peer: PeerId) {
-        let _ = self.send(Command::Leave { room, peer });
+        if let Some(engine) = self.shared.engine_of(room) {
+            let _ = self.shared.send(engine, Command::Leave { room, peer });
+        }
     }
 
     /// Ends every session in the room.
     pub fn close_room(&self, room: RoomId) {
-        let _ = self.send(Command::CloseRoom { room });
+        let engine = self.shared.rooms.lock().unwrap_or_else(|e| e.into_inner()).remove(&room);
+        if let Some(engine) = engine {
+            let _ = self.shared.send(engine, Command::CloseRoom { room });
+        }
     }
 
+    /// The counts of every engine together.
     pub async fn stats(&self) -> Result<Stats, SfuError> {
-        let (reply, rx) = oneshot::channel();
-        self.send(Command::Stats { reply })?;
-        rx.await.map_err(|_| SfuError::Stopped)
+        let mut all = Stats::default();
+        for engine in 0..self.shared.engines.len() {
+            let (reply, rx) = oneshot::channel();
+            self.shared.send(engine, Command::Stats { reply })?;
+            let s = rx.await.map_err(|_| SfuError::Stopped)?;
+            all.rooms += s.rooms;
+            all.peers += s.peers;
+            all.connected += s.connected;
+            all.down_tracks += s.down_tracks;
+            all.unmatched += s.unmatched;
+            all.cameras_held += s.cameras_held;
+        }
+        Ok(all)
     }
 
-    /// Makes the engine look at its clock (after a test moved it on).
+    /// The UDP address of the engine room `room` lives in, if it has started.
+    pub fn room_addr(&self, room: RoomId) -> Option<SocketAddr> {
+        self.shared.engine_of(room).map(|e| self.shared.engines[e].local)
+    }
+
+    /// Makes the engines look at their clock (after a test moved it on).
     pub fn tick(&self) {
-        let _ = self.send(Command::Tick);
+        for engine in 0..self.shared.engines.len() {
+            let _ = self.shared.send(engine, Command::Tick);
+        }
     }
 
-    fn send(&self, c: Command) -> Result<(), SfuError> {
-        self.commands.send(c).map_err(|_| SfuError::Stopped)
+    /// Makes the participant's session panic inside the engine at its next turn, as a
+    /// fault in str0m would: tests that it ends only that session.
+    #[cfg(feature = "testing")]
+    pub fn fault(&self, room: RoomId, peer: PeerId) {
+        if let Some(engine) = self.shared.engine_of(room) {
+            let _ = self.shared.send(engine, Command::Fault { room, peer });
+        }
+    }
+}
+
+impl Shared {
+    fn rooms(&self) -> std::sync::MutexGuard<'_, HashMap<RoomId, usize>> {
+        self.rooms.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn engine_of(&self, room: RoomId) -> Option<usize> {
+        self.rooms().get(&room).copied()
+    }
+
+    /// The room's engine; for a new room, the least loaded (the first of equals).
+    fn engine_for(&self, room: RoomId) -> usize {
+        *self.rooms().entry(room).or_insert_with(|| {
+            let loads = self.engines.iter().map(|e| e.load.load(Ordering::Relaxed));
+            least_loaded(loads)
+        })
+    }
+
+    fn send(&self, engine: usize, c: Command) -> Result<(), SfuError> {
+        self.engines[engine].commands.send(c).map_err(|_| SfuError::Stopped)
+    }
+}
+
+/// The index of the smallest load, the first of equals.
+fn least_loaded(loads: impl Iterator<Item = usize>) -> usize {
+    loads.enumerate().min_by_key(|(i, l)| (*l, *i)).map_or(0, |(i, _)| i)
+}
+
+/// Binds one engine's sockets at `at` and starts it on a thread of its own.
+fn start_engine(
+    config: &SfuConfig,
+    at: SocketAddr,
+    clock: &EngineClock,
+    notices: &mpsc::UnboundedSender<Notice>,
+) -> std::io::Result<EngineHandle> {
+    let (socket, tcp) = bind(config, at)?;
+    let local = socket.local_addr()?;
+    widen_buffers(&socket, local);
+    let advertise: Vec<SocketAddr> = if config.advertise.is_empty() {
+        if local.ip().is_unspecified() {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::InvalidInput,
+                "the media server binds every address: name the addresses to advertise",
+            ));
+        }
+        vec![local]
+    } else {
+        config.advertise.iter().map(|ip| SocketAddr::new(*ip, local.port())).collect()
+    };
+    let (commands, rx) = mpsc::unbounded_channel();
+    let load = Arc::new(AtomicUsize::new(0));
+    let (config, engine_clock, notices, engine_load) = (config.clone(), clock.clone(), notices.clone(), load.clone());
+    std::thread::Builder::new().name("campuslink-sfu".into()).spawn(move || {
+        let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+            Ok(r) => r,
+            Err(e) => {
+                tracing::error!(error = %e, "the media server could not start its runtime");
+                return;
+            }
+        };
+        runtime.block_on(async move {
+            let tcp_events = tcp.and_then(|l| tokio::net::TcpListener::from_std(l).ok()).map(|l| {
+                let (tx, rx) = mpsc::channel(1024);
+                tokio::spawn(tcp::accept(l, tx));
+                rx
+            });
+            match tokio::net::UdpSocket::from_std(socket) {
+                Ok(socket) => {
+                    let engine = engine::Engine::new(config, advertise, socket, tcp_events, engine_clock, notices);
+                    engine.with_load(engine_load).run(rx).await
+                }
+                Err(e) => tracing::error!(error = %e, "the media server could not use its socket"),
+            }
+        });
+    })?;
+    Ok(EngineHandle { commands, local, load })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::least_loaded;
+
+    #[test]
+    fn a_new_room_goes_to_the_least_loaded_engine() {
+        assert_eq!(least_loaded([0].into_iter()), 0);
+        assert_eq!(least_loaded([4, 0].into_iter()), 1);
+        assert_eq!(least_loaded([4, 9, 1, 1].into_iter()), 2);
+        assert_eq!(least_loaded([0, 0, 0].into_iter()), 0);
+        assert_eq!(least_loaded(std::iter::empty()), 0);
     }
 }

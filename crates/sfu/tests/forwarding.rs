@@ -375,3 +375,76 @@ async fn a_tcp_connection_that_names_no_session_is_closed() {
     assert!(b.wait_for(WITHIN, |s| audio(s, 1) >= 20).await);
     drop(a);
 }
+
+/// With two engines, each room lives whole in the least loaded one, on that engine's
+/// own port; the stats count both.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rooms_are_spread_over_the_engines_and_each_forwards_its_own() {
+    let (sfu, _notices) = Sfu::start(SfuConfig { engines: 2, ..SfuConfig::loopback() }).expect("sfu");
+    let ports = sfu.local_addrs();
+    assert_eq!(ports.len(), 2);
+    assert_ne!(ports[0].port(), ports[1].port());
+    let a = join(&sfu, 1, 1, Sends::default()).await;
+    let b = join(&sfu, 1, 2, Sends::default()).await;
+    let c = join(&sfu, 1, 3, Sends::default()).await;
+    assert_eq!(sfu.room_addr(RoomId(1)), Some(ports[0]));
+    // The first engine carries three people (load 9): the next room goes to the other.
+    let d = join(&sfu, 2, 4, Sends::default()).await;
+    let e = join(&sfu, 2, 5, Sends::default()).await;
+    assert_eq!(sfu.room_addr(RoomId(2)), Some(ports[1]));
+    // Two people there (load 4) against three: a third room joins them.
+    let f = join(&sfu, 3, 6, Sends::default()).await;
+    assert_eq!(sfu.room_addr(RoomId(3)), Some(ports[1]));
+    // Each room hears itself through its own engine, and nothing of the others.
+    assert!(hears_more(&a, 3, 50).await);
+    assert!(hears_more(&c, 2, 50).await);
+    assert!(hears_more(&d, 5, 50).await);
+    assert!(hears_more(&e, 4, 50).await);
+    assert!(f.wait_for(WITHIN, |s| s.connected).await);
+    for (p, others) in [(&a, [4, 5]), (&d, [1, 2])] {
+        for o in others {
+            assert_eq!(audio(&p.seen(), o), 0, "{o} is in another room");
+        }
+    }
+    // Audio and camera: three people receive two others' each, two one other's.
+    assert!(sfu_down_tracks(&sfu, 3 * 2 * 2 + 2 * 2).await);
+    let stats = sfu.stats().await.expect("stats");
+    assert_eq!((stats.rooms, stats.peers), (3, 6));
+
+    // Room 1 closes: its engine is the emptier one again, and takes the next room.
+    sfu.close_room(RoomId(1));
+    assert_eq!(sfu.room_addr(RoomId(1)), None);
+    assert_eq!(sfu.stats().await.expect("stats").peers, 3);
+    let g = join(&sfu, 4, 7, Sends::default()).await;
+    assert_eq!(sfu.room_addr(RoomId(4)), Some(ports[0]));
+    assert!(g.wait_for(WITHIN, |s| s.connected).await);
+    drop((a, b, c));
+}
+
+/// A panic inside one session (str0m's, on input no one foresaw) ends that session
+/// alone: the server is told as for a dead connection, the participant can join again,
+/// and every other call of the engine goes on.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_session_that_panics_ends_alone() {
+    let (sfu, mut notices) = Sfu::start(SfuConfig::loopback()).expect("sfu");
+    let first = join(&sfu, 1, 1, Sends::default()).await;
+    let b = join(&sfu, 1, 2, Sends::default()).await;
+    let c = join(&sfu, 2, 3, Sends::default()).await;
+    let d = join(&sfu, 2, 4, Sends::default()).await;
+    assert!(hears_more(&b, 1, 20).await);
+    assert!(hears_more(&d, 3, 20).await);
+
+    sfu.fault(RoomId(1), PeerId(1));
+    let n = tokio::time::timeout(WITHIN, notices.recv()).await.expect("told in time");
+    assert_eq!(n, Some(Notice::Dropped { room: RoomId(1), peer: PeerId(1) }));
+    drop(first);
+    // The other call, on the same engine, goes on; so does the other side of this one.
+    assert!(hears_more(&c, 4, 50).await);
+    assert!(hears_more(&d, 3, 50).await);
+    let stats = sfu.stats().await.expect("stats");
+    assert_eq!((stats.rooms, stats.peers), (2, 3));
+    // A joins again, under the same id, and the call is whole.
+    let a = join(&sfu, 1, 1, Sends::default()).await;
+    assert!(hears_more(&a, 2, 20).await);
+    assert!(hears_more(&b, 1, 20).await);
+}

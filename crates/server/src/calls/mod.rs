@@ -344,7 +344,8 @@ impl Calls {
             None => (None, None),
             Some(c) => {
                 let (s, n) = sfu::Sfu::start(c.clone())?;
-                tracing::info!(address = %s.local_addr(), "media server listening");
+                let addresses: Vec<String> = s.local_addrs().iter().map(|a| a.to_string()).collect();
+                tracing::info!(addresses = addresses.join(", "), "media server listening (UDP and TCP)");
                 (Some(s), Some(n))
             }
         };
