@@ -51,7 +51,10 @@ export async function startServer(options = {}) {
   const proc = spawn(bin, args, {
     // The test clock takes its orders on standard input.
     stdio: [options.testClock ? 'pipe' : 'ignore', 'pipe', 'pipe'],
-    env: { ...process.env, RUST_LOG: process.env.RUST_LOG ?? 'warn', ...options.env },
+    // Video shedding (docs/calls.md, "Audio first") is off: on a busy test machine the
+    // media server could fall behind and stop cameras that a test counts frames of.
+    // crates/sfu's tests drive every level of it instead.
+    env: { ...process.env, RUST_LOG: process.env.RUST_LOG ?? 'warn', CAMPUSLINK__CALLS__SHED_VIDEO: 'false', ...options.env },
   });
   // A write after the server died fails here; `advance` reports it by the exit.
   proc.stdin?.on('error', () => {});

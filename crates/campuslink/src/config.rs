@@ -67,6 +67,10 @@ pub struct CallsSection {
     /// port, and the ones after it — carrying whole calls. One carries about a meeting
     /// of thirty; on a machine with cores to spare, more carry more calls at once.
     pub media_engines: usize,
+    /// When the media server falls behind (a meeting bigger than its core carries, or a
+    /// core other work takes), it sheds video step by step so that everyone's audio
+    /// stays on time, and gives it back once it keeps up.
+    pub shed_video: bool,
     /// The addresses phones and PCs reach the media server at (this machine's LAN or
     /// public addresses). Empty: the media address if it names one, otherwise this
     /// machine's address on its default route, and 127.0.0.1.
@@ -91,6 +95,7 @@ impl Default for CallsSection {
             enabled: true,
             media_listen: String::new(),
             media_engines: 1,
+            shed_video: true,
             advertise: Vec::new(),
             ring_timeout_seconds: 45,
             max_participants: 50,
@@ -507,6 +512,7 @@ impl Config {
             server::sfu::SfuConfig {
                 bind,
                 engines: c.media_engines.clamp(1, MAX_MEDIA_ENGINES),
+                shed_video: c.shed_video,
                 advertise,
                 max_per_room: c.max_participants.clamp(2, 500),
                 drop_after: std::time::Duration::from_secs(20),

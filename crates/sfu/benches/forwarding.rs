@@ -10,7 +10,8 @@
 //! BENCH_ROOMS (20) × BENCH_SIZE (10) participants, BENCH_VIDEO=1 for video only at
 //! BENCH_KBPS (500) without simulcast (audio only otherwise), BENCH_SECONDS (10). The
 //! engine thread is pinned to core 0 and the participants to core 1 (BENCH_PIN=0: not).
-//! BENCH_ENGINES (1) engines share the rooms (then nothing is pinned).
+//! BENCH_ENGINES (1) engines share the rooms (then nothing is pinned). BENCH_NO_SHED=1
+//! turns off the shedding of video when the engine falls behind.
 //! BENCH_MEETING=N instead measures one meeting of N: everyone sends audio and camera in
 //! three simulcast layers and shows everyone else in a grid tile 180 lines tall (so gets
 //! the smallest layer), as a meeting of thirty does on a school's one machine. Only
@@ -149,6 +150,7 @@ async fn main() {
     let engines = env("BENCH_ENGINES", 1).max(1) as usize;
     let (sfu, _notices) = Sfu::start(SfuConfig {
         engines,
+        shed_video: std::env::var_os("BENCH_NO_SHED").is_none(),
         max_per_room: size.max(meeting).max(2),
         start_bitrate: if meeting > 0 { grid } else { sfu::START_BITRATE },
         ..SfuConfig::loopback()
@@ -315,7 +317,8 @@ async fn main() {
         per_participant
     );
     if meeting > 0 {
-        let held = sfu.stats().await.map_or(0, |s| s.cameras_held);
+        let end = sfu.stats().await.unwrap_or_default();
+        let held = end.cameras_held;
         let video: u64 = members
             .iter()
             .enumerate()
@@ -330,11 +333,13 @@ async fn main() {
             written as f64 / elapsed / members.len() as f64 / 3.0
         );
         println!(
-            "  each reading participant got {:.2} Mbit/s, each other {:.2} Mbit/s; {} of {} tiles given no video at the end",
+            "  each reading participant got {:.2} Mbit/s, each other {:.2} Mbit/s; {} of {} tiles given no video at the end (video shed: {:?}, socket delay {} ms)",
             each(wire(true)),
             each(wire(false)),
             held,
-            stats.down_tracks / 2
+            stats.down_tracks / 2,
+            end.shed,
+            end.socket_delay.as_millis()
         );
     }
     drop(members);

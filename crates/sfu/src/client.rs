@@ -62,6 +62,8 @@ pub struct Seen {
     /// By the forwarded stream's id (`"<peer>"`, `"<peer>-screen"`) and kind.
     pub arrived: HashMap<(String, MediaKind), Arrived>,
     pub speaker: Option<PeerId>,
+    /// The video the server last said it sheds (`signal::ToPeer::Shed`), as it named it.
+    pub shed: Option<String>,
     /// Whether the server's session ended (it closed the connection).
     pub closed: bool,
     /// Audio and video frames this participant has written (each simulcast layer once).
@@ -270,6 +272,7 @@ enum FromServer {
     Offer { sdp: String },
     Answer {},
     Speaker { peer: PeerId },
+    Shed { level: String },
 }
 
 struct Loop {
@@ -421,6 +424,7 @@ impl Loop {
             Event::ChannelData(d) => match serde_json::from_slice::<FromServer>(&d.data) {
                 Ok(FromServer::Offer { sdp }) => self.answer(&sdp),
                 Ok(FromServer::Speaker { peer }) => seen.send_modify(|s| s.speaker = Some(peer)),
+                Ok(FromServer::Shed { level }) => seen.send_modify(|s| s.shed = Some(level)),
                 Ok(FromServer::Answer {}) | Err(_) => {}
             },
             Event::KeyframeRequest(_) => self.keyframe_due = true,

@@ -11,6 +11,7 @@
 //! hold one another only by ids, so a session can go at any point.
 
 use crate::layers::{self, Layer};
+use crate::pressure::{Pressure, Shed};
 use crate::signal::{self, FromPeer, ToPeer};
 use crate::tcp::{self, TcpEvent};
 use crate::{Command, EngineClock, Notice, PeerId, RoomId, SfuConfig, SfuError, Stats};
@@ -45,6 +46,48 @@ const KEYFRAME_EVERY: Duration = Duration::from_millis(500);
 const LAYER_GONE: Duration = Duration::from_secs(1);
 /// How often the loudest speaker is looked for.
 const SPEAKER_EVERY: Duration = Duration::from_millis(400);
+
+/// How often the engine measures the wait in its socket, and what wait counts as
+/// falling behind (audio that waits longer is heard late; see `pressure`).
+const PROBE_EVERY: Duration = Duration::from_millis(100);
+const LATE: Duration = Duration::from_millis(50);
+/// A probe not back in this long was dropped (the queue was full): another goes.
+const PROBE_LOST: Duration = Duration::from_secs(2);
+
+/// A socket of the engine's own that sends its media socket probes, on this machine.
+struct Prober {
+    socket: std::net::UdpSocket,
+    /// Its address (where probes come from) and the media socket's.
+    from: SocketAddr,
+    to: SocketAddr,
+    seq: u64,
+    /// The probe on its way, and when it went.
+    out: Option<(u64, Instant)>,
+    next: Instant,
+}
+
+impl Prober {
+    /// A probe socket for the media socket at `local`: on the loopback address when
+    /// that is every address, else on the same one.
+    fn new(local: SocketAddr) -> Option<Prober> {
+        let ip = match local.ip() {
+            std::net::IpAddr::V4(a) if a.is_unspecified() => std::net::Ipv4Addr::LOCALHOST.into(),
+            std::net::IpAddr::V6(a) if a.is_unspecified() => std::net::Ipv6Addr::LOCALHOST.into(),
+            ip => ip,
+        };
+        let to = SocketAddr::new(ip, local.port());
+        let made = std::net::UdpSocket::bind(SocketAddr::new(ip, 0))
+            .and_then(|s| s.set_nonblocking(true).map(|()| s))
+            .and_then(|s| s.local_addr().map(|from| (s, from)));
+        match made {
+            Ok((socket, from)) => Some(Prober { socket, from, to, seq: 0, out: None, next: Instant::now() }),
+            Err(e) => {
+                tracing::warn!(error = %e, "the media engine cannot measure its socket's queue: it will shed no video");
+                None
+            }
+        }
+    }
+}
 
 /// Index of a session in the engine's table.
 type Slot = usize;
@@ -115,6 +158,10 @@ struct Session {
     timed: bool,
     /// The loudest recent audio level (RFC 6464: 0 is loudest, 127 silence).
     level: u8,
+    /// What video the engine sheds now, and who speaks in the room (whose camera is
+    /// the last shed): copied here for `choose_layers`.
+    shed: Shed,
+    speaker: Option<PeerId>,
     /// A test asked for a panic at its next drain (`Sfu::fault`).
     #[cfg(feature = "testing")]
     fault: bool,
@@ -180,6 +227,14 @@ pub(crate) struct Engine {
     crypto: Arc<str0m::crypto::CryptoProvider>,
     /// Where the handle reads what this engine carries (see `publish_load`).
     load: Arc<AtomicUsize>,
+    /// Whether it keeps up with its socket, and so what video it sheds.
+    pressure: Pressure,
+    /// What measures that, and what it last measured: how long a datagram waits in the
+    /// socket before the engine reads it.
+    prober: Option<Prober>,
+    delay: Duration,
+    #[cfg(feature = "testing")]
+    shed_pinned: bool,
 }
 
 /// Default camera height a receiver gets until it says otherwise.
@@ -204,6 +259,7 @@ impl Engine {
             );
         }
         let local = socket.local_addr().unwrap_or(config.bind);
+        let prober = if config.shed_video { Prober::new(local) } else { None };
         let now = clock.now();
         Engine {
             config,
@@ -225,6 +281,11 @@ impl Engine {
             local,
             crypto: Arc::new(str0m::crypto::from_feature_flags()),
             load: Arc::default(),
+            pressure: Pressure::new(now),
+            prober,
+            delay: Duration::ZERO,
+            #[cfg(feature = "testing")]
+            shed_pinned: false,
         }
     }
 
@@ -287,6 +348,70 @@ impl Engine {
             }
             let now = self.clock.now();
             self.expire(now);
+            self.probe(now);
+            if self.config.shed_video && !self.shed_pinned() && self.pressure.step(now) {
+                self.shed(now);
+            }
+        }
+    }
+
+    /// Sends the engine's socket a probe every `PROBE_EVERY` while it has sessions, one
+    /// at a time, and counts one that has not come back within `UP_AFTER` as late. The
+    /// socket's queue is first in, first out, so a probe's time in it is what every
+    /// datagram waits then (`probed`).
+    fn probe(&mut self, now: Instant) {
+        let Some(p) = &mut self.prober else { return };
+        let real = Instant::now();
+        if let Some((_, at)) = p.out {
+            let waited = real.saturating_duration_since(at);
+            if waited >= crate::pressure::UP_AFTER {
+                self.pressure.read(now, true);
+                self.delay = waited;
+            }
+            // Lost (the queue was full), or still in it: a new one after a while.
+            if waited < PROBE_LOST {
+                return;
+            }
+        }
+        if self.sessions.iter().all(Option::is_none) || real < p.next {
+            return;
+        }
+        p.seq += 1;
+        p.next = real + PROBE_EVERY;
+        if p.socket.send_to(&p.seq.to_be_bytes(), p.to).is_ok() {
+            p.out = Some((p.seq, real));
+        }
+    }
+
+    /// A probe came back: how long it waited in the socket says whether the engine keeps up.
+    fn probed(&mut self, bytes: &[u8]) {
+        let Some(p) = &mut self.prober else { return };
+        let (Ok(seq), Some((out, at))) = (<[u8; 8]>::try_from(bytes).map(u64::from_be_bytes), p.out) else { return };
+        if seq != out {
+            return;
+        }
+        p.out = None;
+        self.delay = Instant::now().saturating_duration_since(at);
+        self.pressure.read(self.clock.now(), self.delay >= LATE);
+    }
+
+    /// Whether a test set the level, which then stays until it sets `Nothing` again.
+    fn shed_pinned(&self) -> bool {
+        #[cfg(feature = "testing")]
+        return self.shed_pinned;
+        #[cfg(not(feature = "testing"))]
+        false
+    }
+
+    /// Applies the pressure's level to every session: the cameras each receiver gets.
+    fn shed(&mut self, now: Instant) {
+        let level = self.pressure.level();
+        tracing::info!(?level, sessions = self.by_peer.len(), local = %self.local, "media engine: video shed");
+        for s in self.sessions.iter_mut().flatten() {
+            s.shed = level;
+            choose_layers(s);
+            send(s, &ToPeer::Shed { level });
+            s.wake(now);
         }
     }
 
@@ -295,6 +420,13 @@ impl Engine {
         match c {
             Command::Join { room, peer, offer, reply } => {
                 let _ = reply.send(self.join(now, room, peer, &offer));
+            }
+            #[cfg(feature = "testing")]
+            Command::Shed { level } => {
+                self.shed_pinned = level != Shed::Nothing;
+                if self.pressure.set(level, now) {
+                    self.shed(now);
+                }
             }
             #[cfg(feature = "testing")]
             Command::Fault { room, peer } => {
@@ -339,6 +471,8 @@ impl Engine {
                         .map(|s| s.tracks_out.iter().filter(|t| matches!(t.state, OutState::Open(_))).count())
                         .sum(),
                     unmatched: self.unmatched,
+                    shed: self.pressure.level(),
+                    socket_delay: self.delay,
                     cameras_held: self
                         .sessions
                         .iter()
@@ -380,6 +514,10 @@ impl Engine {
             }
         };
         self.by_peer.insert((room, peer), slot);
+        if let Some(s) = self.sessions[slot].as_mut() {
+            s.shed = self.pressure.level();
+            s.speaker = self.speakers.get(&room).copied();
+        }
         let members = self.rooms.entry(room).or_default();
         // What the others already send, this one is offered once its channel opens.
         let existing: Vec<(PeerId, Mid, MediaKind, bool)> = members
@@ -453,6 +591,8 @@ impl Engine {
             due: now,
             timed: false,
             level: 127,
+            shed: Shed::Nothing,
+            speaker: None,
         };
         Ok((session, sdp))
     }
@@ -494,6 +634,10 @@ impl Engine {
 
     /// Hands a packet to its session; whether one took it.
     fn receive(&mut self, proto: Protocol, source: SocketAddr, bytes: &[u8]) -> bool {
+        if proto == Protocol::Udp && self.prober.as_ref().is_some_and(|p| p.from == source) {
+            self.probed(bytes);
+            return true;
+        }
         let Ok(contents) = bytes.try_into() else {
             self.unmatched += 1;
             return false;
@@ -675,6 +819,10 @@ impl Engine {
             },
             Event::ChannelOpen(id, _) => {
                 s.channel = Some(id);
+                // Joining while the engine sheds video: told at once, not at the next change.
+                if s.shed != Shed::Nothing {
+                    send(s, &ToPeer::Shed { level: s.shed });
+                }
             }
             Event::ChannelData(d) if !d.binary => {
                 if let Ok(m) = serde_json::from_slice::<FromPeer>(&d.data) {
@@ -911,10 +1059,18 @@ impl Engine {
             {
                 self.speakers.insert(*room, peer);
                 for slot in members {
-                    if let Some(s) = self.sessions.get_mut(*slot).and_then(|s| s.as_mut())
-                        && guarded(|| send(s, &ToPeer::Speaker { peer })).is_none()
-                    {
-                        failed.push(*slot);
+                    if let Some(s) = self.sessions.get_mut(*slot).and_then(|s| s.as_mut()) {
+                        s.speaker = Some(peer);
+                        let told = guarded(|| {
+                            if s.shed == Shed::AllButSpeaker {
+                                // The camera kept is the new speaker's.
+                                choose_layers(s);
+                            }
+                            send(s, &ToPeer::Speaker { peer });
+                        });
+                        if told.is_none() {
+                            failed.push(*slot);
+                        }
                     }
                 }
             }
@@ -1014,8 +1170,7 @@ fn choose_layers(s: &mut Session) {
     let cams: Vec<usize> = (0..s.tracks_out.len())
         .filter(|i| s.tracks_out[*i].kind == MediaKind::Video && !s.tracks_out[*i].screen)
         .collect();
-    let heights: Vec<u32> =
-        cams.iter().map(|i| *s.wants.get(&s.tracks_out[*i].from).unwrap_or(&DEFAULT_HEIGHT)).collect();
+    let heights: Vec<u32> = cams.iter().map(|i| shown_height(s, s.tracks_out[*i].from)).collect();
     // A shared screen is always sent whole; the cameras share what is left.
     let screens: u64 = s.tracks_out.iter().filter(|t| t.screen).count() as u64 * Layer::F.rate();
     let budget = s.budget.map(|b| b.saturating_sub(screens));
@@ -1027,6 +1182,13 @@ fn choose_layers(s: &mut Session) {
     let wanted: u64 = heights.iter().filter_map(|h| layers::for_height(*h)).map(|l| l.rate()).sum();
     let desired = (wanted + screens + audio) * 11 / 10;
     s.rtc.bwe().set_desired_bitrate(Bitrate::bps(desired.max(AUDIO_RATE)));
+}
+
+/// The height at which a receiver shows `from`'s camera, within what the engine
+/// sheds: 0 for none.
+fn shown_height(s: &Session, from: PeerId) -> u32 {
+    let wanted = *s.wants.get(&from).unwrap_or(&DEFAULT_HEIGHT);
+    wanted.min(s.shed.max_height(s.speaker == Some(from)))
 }
 
 /// What one forwarded Opus stream takes, about.
@@ -1072,7 +1234,7 @@ fn forward(s: &mut Session, from: PeerId, data: &MediaData, now: Instant) -> For
                 Forwarded::Not
             };
         }
-    } else if t.kind == MediaKind::Video && !t.screen && s.wants.get(&from) == Some(&0) {
+    } else if t.kind == MediaKind::Video && !t.screen && shown_height(s, from) == 0 {
         return Forwarded::Not;
     }
     let Some(writer) = s.rtc.writer(mid) else { return Forwarded::Not };

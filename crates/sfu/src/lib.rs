@@ -22,6 +22,7 @@
 pub mod client;
 mod engine;
 pub mod layers;
+pub mod pressure;
 pub mod signal;
 mod tcp;
 
@@ -67,6 +68,10 @@ pub struct SfuConfig {
     /// What the server first assumes it can send each participant, in bit/s, until the
     /// estimate from the participant's feedback replaces it.
     pub start_bitrate: u64,
+    /// Shed video when an engine falls behind, so that audio stays on time (`pressure`).
+    /// Off in tests of other things: whether a busy test machine falls behind is not
+    /// theirs to depend on.
+    pub shed_video: bool,
 }
 
 impl SfuConfig {
@@ -80,6 +85,7 @@ impl SfuConfig {
             drop_after: Duration::from_secs(20),
             tcp: true,
             start_bitrate: START_BITRATE,
+            shed_video: false,
         }
     }
 }
@@ -150,8 +156,13 @@ pub struct Stats {
     /// Datagrams dropped unread: no session matched them.
     pub unmatched: u64,
     /// Camera down-tracks given no layer at all just now: the tile is not shown, or the
-    /// receiver's bandwidth does not reach it.
+    /// receiver's bandwidth does not reach it, or the engine sheds it.
     pub cameras_held: usize,
+    /// The video an engine sheds to keep up (the most of any engine).
+    pub shed: pressure::Shed,
+    /// How long a datagram last waited in an engine's socket before it was read (the
+    /// longest of any engine): what sheds video past 50 ms.
+    pub socket_delay: Duration,
 }
 
 /// Bytes the media socket's receive and send buffers ask for. A meeting of thirty takes
@@ -217,6 +228,11 @@ pub(crate) enum Command {
     },
     /// Look at the clock now (after a test moved it).
     Tick,
+    /// Shed this much video, as if the engine had fallen behind.
+    #[cfg(feature = "testing")]
+    Shed {
+        level: pressure::Shed,
+    },
     /// Panic in this session's next drain, as str0m might (tests of the engine's guard).
     #[cfg(feature = "testing")]
     Fault {
@@ -335,6 +351,8 @@ impl Sfu {
             all.down_tracks += s.down_tracks;
             all.unmatched += s.unmatched;
             all.cameras_held += s.cameras_held;
+            all.shed = all.shed.max(s.shed);
+            all.socket_delay = all.socket_delay.max(s.socket_delay);
         }
         Ok(all)
     }
@@ -348,6 +366,15 @@ impl Sfu {
     pub fn tick(&self) {
         for engine in 0..self.shared.engines.len() {
             let _ = self.shared.send(engine, Command::Tick);
+        }
+    }
+
+    /// Makes every engine shed `level` of video, as if it had fallen behind (until its
+    /// socket says otherwise): tests of what each receiver then gets.
+    #[cfg(feature = "testing")]
+    pub fn shed(&self, level: pressure::Shed) {
+        for engine in 0..self.shared.engines.len() {
+            let _ = self.shared.send(engine, Command::Shed { level });
         }
     }
 

@@ -42,6 +42,11 @@ pub enum ToPeer<'a> {
     Speaker {
         peer: PeerId,
     },
+    /// The media server, short of time, sheds this much video so that audio stays on
+    /// time (sent when it changes; see `pressure`).
+    Shed {
+        level: crate::pressure::Shed,
+    },
 }
 
 /// The stream id a forwarded track carries.

@@ -448,3 +448,62 @@ async fn a_session_that_panics_ends_alone() {
     assert!(hears_more(&a, 2, 20).await);
     assert!(hears_more(&b, 1, 20).await);
 }
+
+/// An engine short of time sheds video a step at a time — no full size, the smallest
+/// layer only, the speaker's camera only, no cameras — each receiver told, and the
+/// audio goes on whole; then the pictures come back.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_engine_short_of_time_sheds_video_before_audio() {
+    use sfu::pressure::Shed;
+    let (sfu, _notices) = Sfu::start(SfuConfig::loopback()).expect("sfu");
+    let quiet = Sends { silent: true, ..Sends::default() };
+    let _a = join(&sfu, 5, 1, Sends::default()).await;
+    let _b = join(&sfu, 5, 2, quiet).await;
+    let c = join(&sfu, 5, 3, quiet).await;
+    let layer = |s: &Seen, from: u64, rid: &str| layer_frames(s, from, rid);
+    c.want(PeerId(1), 720);
+    c.want(PeerId(2), 720);
+    assert!(c.wait_for(WITHIN, |s| layer(s, 1, "f") >= 10 && layer(s, 2, "f") >= 10).await, "{:?}", c.seen());
+    // Only A talks: A is the speaker.
+    assert!(c.wait_for(WITHIN, |s| s.speaker == Some(PeerId(1))).await);
+
+    for (level, name, rid) in [(Shed::FullSize, "full_size", "h"), (Shed::AllButSmallest, "all_but_smallest", "q")] {
+        sfu.shed(level);
+        let (from_a, from_b) = (layer(&c.seen(), 1, rid), layer(&c.seen(), 2, rid));
+        let shed = c
+            .wait_for(WITHIN, |s| {
+                s.shed.as_deref() == Some(name) && layer(s, 1, rid) >= from_a + 10 && layer(s, 2, rid) >= from_b + 10
+            })
+            .await;
+        assert!(shed, "{level:?}: {:?}", c.seen());
+    }
+
+    // The speaker's camera only: B's stops, A's goes on at its smallest.
+    sfu.shed(Shed::AllButSpeaker);
+    assert!(c.wait_for(WITHIN, |s| s.shed.as_deref() == Some("all_but_speaker")).await);
+    // Frames already in flight may still arrive.
+    assert!(hears_more(&c, 1, 10).await);
+    let (of_b, small_of_a) = (video(&c.seen(), 2), layer(&c.seen(), 1, "q"));
+    assert!(c.wait_for(WITHIN, |s| layer(s, 1, "q") >= small_of_a + 30).await, "{:?}", c.seen());
+    assert!(video(&c.seen(), 2) <= of_b + 2, "{} after {of_b}", video(&c.seen(), 2));
+
+    // No cameras: the audio alone, whole.
+    sfu.shed(Shed::Cameras);
+    assert!(c.wait_for(WITHIN, |s| s.shed.as_deref() == Some("cameras")).await);
+    assert!(hears_more(&c, 1, 10).await);
+    let of_a = video(&c.seen(), 1);
+    assert!(hears_more(&c, 1, 100).await);
+    assert!(video(&c.seen(), 1) <= of_a + 2, "{} after {of_a}", video(&c.seen(), 1));
+    let stats = sfu.stats().await.expect("stats");
+    assert_eq!((stats.shed, stats.cameras_held), (Shed::Cameras, 6));
+
+    // Caught up: the full pictures come back.
+    sfu.shed(Shed::Nothing);
+    let (from_a, from_b) = (layer(&c.seen(), 1, "f"), layer(&c.seen(), 2, "f"));
+    let back = c
+        .wait_for(WITHIN, |s| {
+            s.shed.as_deref() == Some("nothing") && layer(s, 1, "f") >= from_a + 10 && layer(s, 2, "f") >= from_b + 10
+        })
+        .await;
+    assert!(back, "{:?}", c.seen());
+}

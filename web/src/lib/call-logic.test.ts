@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Call } from './api';
-import { elapsed, gridColumns, meetingIn, quality, ringingHere, streamOwner, wantedHeight } from './call-logic';
+import { cameraSent, elapsed, gridColumns, meetingIn, quality, ringingHere, streamOwner, wantedHeight } from './call-logic';
 
 const ME = 'me';
 
@@ -113,5 +113,19 @@ describe('elapsed', () => {
   it('counts from the answer', () => {
     expect(elapsed({ started_at: 0, answered_at: 10_000 }, 211_500)).toBe(201);
     expect(elapsed({ started_at: 5_000, answered_at: null }, 4_000)).toBe(0);
+  });
+});
+
+describe('cameraSent', () => {
+  it.each([
+    ['nothing', 7, null, true],
+    ['full_size', 7, 3, true],
+    ['all_but_smallest', 7, 3, true],
+    ['all_but_speaker', 7, 3, false],
+    ['all_but_speaker', 3, 3, true],
+    ['all_but_speaker', 3, null, false],
+    ['cameras', 3, 3, false],
+  ] as const)('at %s, peer %i with speaker %s: %s', (shed, peer, speaker, sent) => {
+    expect(cameraSent(shed, peer, speaker)).toBe(sent);
   });
 });

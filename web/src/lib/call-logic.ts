@@ -43,6 +43,18 @@ export function wantedHeight(cssHeight: number, dpr = 1): number {
   return LAYER_HEIGHTS.find((h) => h >= px) ?? 720;
 }
 
+/**
+ * Whether the media server sends `peer`'s camera at all while it sheds video at
+ * `shed` (what it last said on the data channel; crates/sfu/src/pressure.rs): at
+ * 'all_but_speaker' only the speaker's, at 'cameras' none. A camera it does not send
+ * shows as the person's initial rather than a frozen picture.
+ */
+export function cameraSent(shed: string, peer: number, speaker: number | null): boolean {
+  if (shed === 'cameras') return false;
+  if (shed === 'all_but_speaker') return peer === speaker;
+  return true;
+}
+
 export type Quality = 'good' | 'fair' | 'poor';
 
 /** Counters read from `getStats()`, summed over the inbound streams. */

@@ -92,6 +92,10 @@ export class Session {
   /** The others' streams by stream id (`"<peer>"`, `"<peer>-screen"`). */
   streams = $state<Record<string, MediaStream>>({});
   speaker = $state<number | null>(null);
+  /** How much video the media server sheds to keep everyone's audio on time (it says
+   * so on the data channel): 'nothing', 'full_size', 'all_but_smallest',
+   * 'all_but_speaker' or 'cameras'. */
+  shed = $state('nothing');
   quality = $state<Quality>('good');
   problem = $state<Problem | null>(null);
   peerId = $state<number | null>(null);
@@ -178,7 +182,7 @@ export class Session {
 
   /** What the server said on the data channel. */
   private heard(text: string): void {
-    let m: { type?: string; sdp?: string; peer?: number };
+    let m: { type?: string; sdp?: string; peer?: number; level?: string };
     try {
       m = JSON.parse(text);
     } catch {
@@ -194,6 +198,8 @@ export class Session {
       });
     } else if (m.type === 'speaker' && typeof m.peer === 'number') {
       this.speaker = m.peer;
+    } else if (m.type === 'shed' && typeof m.level === 'string') {
+      this.shed = m.level;
     }
   }
 
