@@ -40,6 +40,15 @@ async function inbound(page) {
   });
 }
 
+/** The rids of the camera's simulcast encodings that are on, in the page's open call. */
+async function cameraLayersOn(page) {
+  return page.evaluate(() => {
+    const pc = window.__pcs?.at(-1);
+    const camera = pc?.getSenders().find((s) => (s.getParameters().encodings ?? []).length > 1);
+    return camera ? camera.getParameters().encodings.filter((e) => e.active !== false).map((e) => e.rid) : null;
+  });
+}
+
 /** Waits until `check(stats)` holds for the page's inbound streams. */
 async function until(page, what, check, timeout = 60_000) {
   const start = Date.now();
@@ -122,6 +131,15 @@ describe('calls and meetings', () => {
           (s) => sum(s, 'audio', 'packets') > sum(first, 'audio', 'packets') + 25 && sum(s, 'video', 'frames') > sum(first, 'video', 'frames') + 10,
         );
       }
+      // A encodes only the layers of its camera that B receives (the server says which):
+      // at least one, not all three; and B's picture goes on (below).
+      let on = null;
+      for (const start = Date.now(); Date.now() - start < 30_000; await A.page.waitForTimeout(250)) {
+        on = await cameraLayersOn(A.page);
+        if (on && on.length >= 1 && on.length < 3) break;
+      }
+      assert.ok(on && on.length >= 1 && on.length < 3, `A's camera layers on: ${JSON.stringify(on)}`);
+
       // The call runs on the clock: its length reads from the answer.
       await callScreen(A.page).getByTestId('call-status').filter({ hasText: /^\d\d:\d\d$/ }).waitFor();
 

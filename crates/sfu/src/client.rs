@@ -64,6 +64,8 @@ pub struct Seen {
     pub speaker: Option<PeerId>,
     /// The video the server last said it sheds (`signal::ToPeer::Shed`), as it named it.
     pub shed: Option<String>,
+    /// The layers of its camera the server last said someone receives.
+    pub active_layers: Option<Vec<String>>,
     /// Whether the server's session ended (it closed the connection).
     pub closed: bool,
     /// Audio and video frames this participant has written (each simulcast layer once).
@@ -273,6 +275,7 @@ enum FromServer {
     Answer {},
     Speaker { peer: PeerId },
     Shed { level: String },
+    Layers { active: Vec<String> },
 }
 
 struct Loop {
@@ -283,6 +286,8 @@ struct Loop {
     muted: bool,
     /// Simulcast layers not sent (`Layer::index`).
     paused: [bool; 3],
+    /// Layers the server said no one receives (`Layers`): not sent, as a browser would.
+    inactive: [bool; 3],
     next_audio: Instant,
     next_video: Instant,
     frame: u64,
@@ -302,6 +307,7 @@ async fn run(c: Client, mut commands: mpsc::UnboundedReceiver<Cmd>, seen: watch:
         streams: HashMap::new(),
         muted: false,
         paused: [false; 3],
+        inactive: [false; 3],
         next_audio: now,
         next_video: now,
         frame: 0,
@@ -425,6 +431,17 @@ impl Loop {
                 Ok(FromServer::Offer { sdp }) => self.answer(&sdp),
                 Ok(FromServer::Speaker { peer }) => seen.send_modify(|s| s.speaker = Some(peer)),
                 Ok(FromServer::Shed { level }) => seen.send_modify(|s| s.shed = Some(level)),
+                Ok(FromServer::Layers { active }) => {
+                    // As a browser's encoder: a layer it starts again starts on a keyframe.
+                    for l in Layer::ALL {
+                        let on = active.iter().any(|a| a == l.rid());
+                        if on && self.inactive[l.index()] {
+                            self.keyframe_due = true;
+                        }
+                        self.inactive[l.index()] = !on;
+                    }
+                    seen.send_modify(|s| s.active_layers = Some(active));
+                }
                 Ok(FromServer::Answer {}) | Err(_) => {}
             },
             Event::KeyframeRequest(_) => self.keyframe_due = true,
@@ -539,7 +556,7 @@ impl Loop {
             let rids: Vec<Option<Layer>> =
                 if self.c.sends.simulcast { Layer::ALL.into_iter().map(Some).collect() } else { vec![None] };
             for layer in rids {
-                if layer.is_some_and(|l| self.paused[l.index()]) {
+                if layer.is_some_and(|l| self.paused[l.index()] || self.inactive[l.index()]) {
                     continue;
                 }
                 let size = frame_size(self.c.sends.video_frame, layer);

@@ -101,6 +101,9 @@ struct TrackIn {
     /// track without layers): receivers switching to different layers at once each get
     /// theirs.
     last_keyframe_request: [Option<Instant>; 4],
+    /// The simulcast layers the sender was last told someone receives (`Layer::index`;
+    /// none told yet: it sends all).
+    told_active: Option<[bool; 3]>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -718,6 +721,7 @@ impl Engine {
         if now >= self.next_speaker_check {
             self.next_speaker_check = now + SPEAKER_EVERY;
             self.announce_speakers();
+            self.announce_layers(now);
         }
     }
 
@@ -840,6 +844,7 @@ impl Engine {
                     screen,
                     simulcast: m.simulcast.is_some(),
                     last_keyframe_request: [None; 4],
+                    told_active: None,
                 });
                 self.work.push_back(Work::TrackOpened { room, from: peer, mid: m.mid, kind: m.kind, screen });
             }
@@ -1044,6 +1049,62 @@ impl Engine {
         }
     }
 
+    /// Tells each sender which layers of its camera someone receives, when that changed,
+    /// so that it encodes and sends only those (a phone's CPU and uplink, and the
+    /// engine's own reading of layers no one gets). A layer counts while a receiver's
+    /// target is it, or while it is still forwarded to a receiver that has a target (a
+    /// switch waits for the new layer's keyframe); and while a target is not arriving
+    /// (just asked for, or the sender stopped it for want of uplink or CPU), so do the
+    /// layers below it, for `layers::arriving` to fall back on. A camera no one receives
+    /// yet is left sending all three, so that the first receiver's layer is already there.
+    fn announce_layers(&mut self, now: Instant) {
+        let mut changes: Vec<(Slot, usize, [bool; 3])> = Vec::new();
+        for members in self.rooms.values() {
+            for &src in members {
+                let Some(s) = self.sessions[src].as_ref() else { continue };
+                for (i, t) in s.tracks_in.iter().enumerate() {
+                    if !t.simulcast || t.screen || t.kind != MediaKind::Video {
+                        continue;
+                    }
+                    let outs = members
+                        .iter()
+                        .filter(|&&r| r != src)
+                        .filter_map(|&r| self.sessions[r].as_ref())
+                        .flat_map(|r| &r.tracks_out)
+                        .filter(|o| o.from == s.peer && o.from_mid == t.mid && matches!(o.state, OutState::Open(_)));
+                    let mut wanted = [false; 3];
+                    let mut receivers = 0;
+                    for o in outs {
+                        receivers += 1;
+                        if let Some(target) = o.target {
+                            wanted[target.index()] = true;
+                            if let Some(l) = o.layer {
+                                wanted[l.index()] = true;
+                            }
+                            if !still_arriving(&o.arrived, target, now) {
+                                for l in Layer::ALL.into_iter().filter(|l| *l < target) {
+                                    wanted[l.index()] = true;
+                                }
+                            }
+                        }
+                    }
+                    if receivers > 0 && t.told_active != Some(wanted) {
+                        changes.push((src, i, wanted));
+                    }
+                }
+            }
+        }
+        for (slot, i, wanted) in changes {
+            let Some(s) = self.sessions[slot].as_mut() else { continue };
+            s.tracks_in[i].told_active = Some(wanted);
+            let active: Vec<&'static str> =
+                Layer::ALL.into_iter().filter(|l| wanted[l.index()]).map(Layer::rid).collect();
+            if guarded(|| send(s, &ToPeer::Layers { active })).is_none() {
+                self.fail(slot);
+            }
+        }
+    }
+
     /// Tells each room who is loudest, when that changed.
     fn announce_speakers(&mut self) {
         let mut failed: Vec<Slot> = Vec::new();
@@ -1220,9 +1281,7 @@ fn forward(s: &mut Session, from: PeerId, data: &MediaData, now: Instant) -> For
         t.arrived[rid.index()] = Some(now);
         let Some(target) = target else { return Forwarded::Not };
         let arrived = t.arrived;
-        let target = layers::arriving(target, |l| {
-            arrived[l.index()].is_some_and(|at| now.saturating_duration_since(at) < LAYER_GONE)
-        });
+        let target = layers::arriving(target, |l| still_arriving(&arrived, l, now));
         if t.layer != Some(target) && rid == target && data.is_keyframe() {
             t.layer = Some(target);
         }
@@ -1243,6 +1302,11 @@ fn forward(s: &mut Session, from: PeerId, data: &MediaData, now: Instant) -> For
         s.rtc.disconnect();
     }
     Forwarded::Written
+}
+
+/// Whether layer `l` of a camera has come in within `LAYER_GONE`, by when each last did.
+fn still_arriving(arrived: &[Option<Instant>; 3], l: Layer, now: Instant) -> bool {
+    arrived[l.index()].is_some_and(|at| now.saturating_duration_since(at) < LAYER_GONE)
 }
 
 fn request_keyframe(s: &mut Session, mid: Mid, rid: Option<Rid>, kind: KeyframeRequestKind, now: Instant) {

@@ -42,6 +42,11 @@ pub enum ToPeer<'a> {
     Speaker {
         peer: PeerId,
     },
+    /// The simulcast layers (rids) of the participant's camera that someone receives:
+    /// it need not encode the others (sent when that changes).
+    Layers {
+        active: Vec<&'static str>,
+    },
     /// The media server, short of time, sheds this much video so that audio stays on
     /// time (sent when it changes; see `pressure`).
     Shed {

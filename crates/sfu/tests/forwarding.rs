@@ -507,3 +507,33 @@ async fn an_engine_short_of_time_sheds_video_before_audio() {
         .await;
     assert!(back, "{:?}", c.seen());
 }
+
+/// A sender is told which layers of its camera someone receives, and sends only those;
+/// a receiver that wants another layer gets it, and the one it left stops.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_sender_sends_only_the_layers_someone_receives() {
+    let (sfu, _notices) = Sfu::start(SfuConfig::loopback()).expect("sfu");
+    let a = join(&sfu, 9, 1, Sends::default()).await;
+    let b = join(&sfu, 9, 2, Sends { video: false, ..Sends::default() }).await;
+    let layer = |s: &Seen, l: &str| layer_frames(s, 1, l);
+    let active = |s: &Seen, want: &[&str]| s.active_layers.as_ref().is_some_and(|a| a == want);
+    // B shows A at the default height: the half-size layer, and only that is sent.
+    assert!(a.wait_for(WITHIN, |s| active(s, &["h"])).await, "{:?}", a.seen().active_layers);
+    let (sent, got) = (a.seen().sent_video, layer(&b.seen(), "h"));
+    assert!(b.wait_for(WITHIN, |s| layer(s, "h") >= got + 30).await, "{:?}", b.seen());
+    let (sent, got) = (a.seen().sent_video - sent, layer(&b.seen(), "h") - got);
+    // One frame written per frame B gets (a few in flight), not three.
+    assert!(sent < 2 * got, "A wrote {sent} frames while B got {got}");
+
+    // B makes A's tile big: the full layer is asked for, comes, and the half one stops.
+    b.want(PeerId(1), 720);
+    assert!(b.wait_for(WITHIN, |s| layer(s, "f") >= 10).await, "{:?}", b.seen());
+    assert!(a.wait_for(WITHIN, |s| active(s, &["f"])).await, "{:?}", a.seen().active_layers);
+    // Not shown at all: nothing of A's camera is sent.
+    b.want(PeerId(1), 0);
+    assert!(a.wait_for(WITHIN, |s| active(s, &[])).await, "{:?}", a.seen().active_layers);
+    assert!(hears_more(&b, 1, 10).await);
+    let sent = a.seen().sent_video;
+    assert!(hears_more(&b, 1, 50).await);
+    assert_eq!(a.seen().sent_video, sent, "no layer is written");
+}

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Call } from './api';
-import { cameraSent, elapsed, gridColumns, meetingIn, quality, ringingHere, streamOwner, wantedHeight } from './call-logic';
+import { cameraSent, elapsed, layersActive, gridColumns, meetingIn, quality, ringingHere, streamOwner, wantedHeight } from './call-logic';
 
 const ME = 'me';
 
@@ -127,5 +127,21 @@ describe('cameraSent', () => {
     ['cameras', 3, 3, false],
   ] as const)('at %s, peer %i with speaker %s: %s', (shed, peer, speaker, sent) => {
     expect(cameraSent(shed, peer, speaker)).toBe(sent);
+  });
+});
+
+describe('layersActive', () => {
+  const layers = [{ rid: 'q' }, { rid: 'h' }, { rid: 'f' }];
+  it.each([
+    [['h'], [false, true, false]],
+    [['q', 'f'], [true, false, true]],
+    [[], [false, false, false]],
+    [['q', 'h', 'f'], [true, true, true]],
+    [['x'], [false, false, false]],
+  ])('%j received: %j', (active, on) => {
+    expect(layersActive(layers, active)).toEqual(on);
+  });
+  it('keeps an encoding without a rid', () => {
+    expect(layersActive([{}], [])).toEqual([true]);
   });
 });

@@ -55,6 +55,15 @@ export function cameraSent(shed: string, peer: number, speaker: number | null): 
   return true;
 }
 
+/**
+ * Which of a sender's encodings to keep on when the media server says only the layers
+ * `active` (rids) are received: each with its rid among them; one without a rid (no
+ * simulcast) always.
+ */
+export function layersActive(encodings: ReadonlyArray<{ rid?: string }>, active: readonly string[]): boolean[] {
+  return encodings.map((e) => !e.rid || active.includes(e.rid));
+}
+
 export type Quality = 'good' | 'fair' | 'poor';
 
 /** Counters read from `getStats()`, summed over the inbound streams. */

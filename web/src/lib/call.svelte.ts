@@ -12,7 +12,7 @@
 // the data channel as they come and go, and this side answers (the polite peer). After
 // a network change it restarts ICE through `POST /calls/{id}/renegotiate`.
 import { api, problemOf, type Call, type CallNotice, type CallState, type Id, type IceServer, type Me, type Problem } from './api';
-import { elapsed, quality, ringingHere, streamOwner, wantedHeight, type LinkSample, type Quality } from './call-logic';
+import { elapsed, layersActive, quality, ringingHere, streamOwner, wantedHeight, type LinkSample, type Quality } from './call-logic';
 import { untrack } from 'svelte';
 import { nameOf, t } from './i18n.svelte';
 import { chat, onLive, onLiveReady } from './live.svelte';
@@ -114,6 +114,8 @@ export class Session {
   private sentWants = new Map<number, number>();
   /** Negotiation steps run one after another (server offers, ICE restarts). */
   private chain: Promise<void> = Promise.resolve();
+  /** Changes to the camera's layers, one after the other (`setLayers`). */
+  private layersChain: Promise<void> = Promise.resolve();
   private timers: ReturnType<typeof setInterval>[] = [];
   private lastSample: LinkSample | null = null;
   private closed = false;
@@ -182,7 +184,7 @@ export class Session {
 
   /** What the server said on the data channel. */
   private heard(text: string): void {
-    let m: { type?: string; sdp?: string; peer?: number; level?: string };
+    let m: { type?: string; sdp?: string; peer?: number; level?: string; active?: unknown };
     try {
       m = JSON.parse(text);
     } catch {
@@ -200,7 +202,29 @@ export class Session {
       this.speaker = m.peer;
     } else if (m.type === 'shed' && typeof m.level === 'string') {
       this.shed = m.level;
+    } else if (m.type === 'layers' && Array.isArray(m.active)) {
+      this.setLayers(m.active.filter((r): r is string => typeof r === 'string'));
     }
+  }
+
+  /**
+   * Encodes only the camera layers (rids) the server says someone receives: a phone
+   * with everyone showing it small sends one small picture, not three. A failed change
+   * leaves the layers as they were; the server asks again when a layer it wants does
+   * not come.
+   */
+  private setLayers(active: string[]): void {
+    const sender = this.senders.camera;
+    if (!sender) return;
+    this.layersChain = this.layersChain
+      .then(async () => {
+        const p = sender.getParameters();
+        const next = layersActive(p.encodings ?? [], active);
+        if (this.closed || !next.some((on, i) => p.encodings[i].active !== on)) return;
+        next.forEach((on, i) => (p.encodings[i].active = on));
+        await sender.setParameters(p);
+      })
+      .catch(() => {});
   }
 
   private negotiate(step: (pc: RTCPeerConnection) => Promise<void>): void {
