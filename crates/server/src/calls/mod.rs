@@ -919,6 +919,7 @@ pub async fn follow(state: AppState) {
                 if let Err(e) = sweep(&state).await {
                     tracing::warn!(error = %e.code.as_str(), "call sweep failed");
                 }
+                record_media(&state).await;
             }
             n = notices.recv() => match n {
                 None => return,
@@ -937,6 +938,24 @@ pub async fn follow(state: AppState) {
             }
         }
     }
+}
+
+/// The media server's counts as Prometheus gauges, once a second: what it carries, and
+/// whether it keeps up (the wait in its socket, the video it sheds to keep audio on time).
+pub async fn record_media(state: &AppState) {
+    let Some(Ok(s)) = (match &state.calls.sfu {
+        Some(sfu) => Some(sfu.stats().await),
+        None => None,
+    }) else {
+        return;
+    };
+    metrics::gauge!("campuslink_media_rooms").set(s.rooms as f64);
+    metrics::gauge!("campuslink_media_participants").set(s.peers as f64);
+    metrics::gauge!("campuslink_media_down_tracks").set(s.down_tracks as f64);
+    metrics::gauge!("campuslink_media_socket_delay_seconds").set(s.socket_delay.as_secs_f64());
+    // 0 sheds nothing; 4 every camera (docs/calls.md, "Audio first").
+    metrics::gauge!("campuslink_media_video_shed_level").set(s.shed as u8 as f64);
+    metrics::counter!("campuslink_media_unmatched_datagrams_total").absolute(s.unmatched);
 }
 
 /// A participant whose connection died: out of the call (a direct call ends).

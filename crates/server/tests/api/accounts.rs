@@ -224,9 +224,11 @@ async fn metrics_count_requests_by_route() {
     let handle = recorder.handle();
     // The first test to get here installs it; metrics are process-wide by design.
     let _ = metrics::set_global_recorder(recorder);
-    let app = TestApp::spawn().await;
+    // With a media server, for its gauges.
+    let app = crate::calls::app().await;
     let admin = app.login("admin.a").await;
     admin.get(&format!("/api/v1/campuses/{}/departments", app.campus_a)).await;
+    server::calls::record_media(&app.state).await;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}/metrics", listener.local_addr().unwrap());
     tokio::spawn(server::serve_metrics(listener, handle, std::future::pending()));
@@ -234,6 +236,14 @@ async fn metrics_count_requests_by_route() {
     assert!(text.contains("campuslink_http_requests_total"), "{text:.500}");
     assert!(text.contains(r#"path="/api/v1/campuses/{campus_id}/departments""#), "{text:.2000}");
     assert!(text.contains("campuslink_logins_total"), "{text:.500}");
+    // The media server's: what it carries and whether it keeps up.
+    for gauge in [
+        "campuslink_media_participants 0",
+        "campuslink_media_video_shed_level 0",
+        "campuslink_media_socket_delay_seconds 0",
+    ] {
+        assert!(text.contains(gauge), "{gauge}: {text}");
+    }
     app.stop().await;
 }
 

@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 
 const WITHIN: Duration = Duration::from_secs(30);
 
-async fn app() -> TestApp {
+pub(crate) async fn app() -> TestApp {
     let calls = CallSettings { sfu: Some(sfu::SfuConfig::loopback()), ..CallSettings::default() };
     TestApp::spawn_with(ServerConfig { calls, ..ServerConfig::default() }).await
 }
