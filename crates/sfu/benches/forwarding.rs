@@ -148,9 +148,10 @@ async fn main() {
     // network for the estimator to learn from.
     let grid = meeting.saturating_sub(1) as u64 * (Layer::Q.rate() + 64_000) * 11 / 10;
     let engines = env("BENCH_ENGINES", 1).max(1) as usize;
+    let shed_video = std::env::var_os("BENCH_NO_SHED").is_none();
     let (sfu, _notices) = Sfu::start(SfuConfig {
         engines,
-        shed_video: std::env::var_os("BENCH_NO_SHED").is_none(),
+        shed_video,
         max_per_room: size.max(meeting).max(2),
         start_bitrate: if meeting > 0 { grid } else { sfu::START_BITRATE },
         ..SfuConfig::loopback()
@@ -333,13 +334,16 @@ async fn main() {
             written as f64 / elapsed / members.len() as f64 / 3.0
         );
         println!(
-            "  each reading participant got {:.2} Mbit/s, each other {:.2} Mbit/s; {} of {} tiles given no video at the end (video shed: {:?}, socket delay {} ms)",
+"  each reading participant got {:.2} Mbit/s, each other {:.2} Mbit/s; {} of {} tiles given no video at the end (video shed: {})",
             each(wire(true)),
             each(wire(false)),
             held,
             stats.down_tracks / 2,
-            end.shed,
-            end.socket_delay.as_millis()
+            if shed_video {
+                format!("{:?}, socket delay {} ms", end.shed, end.socket_delay.as_millis())
+            } else {
+                "off".to_owned()
+            }
         );
     }
     drop(members);
