@@ -334,7 +334,7 @@ async fn main() {
             written as f64 / elapsed / members.len() as f64 / 3.0
         );
         println!(
-"  each reading participant got {:.2} Mbit/s, each other {:.2} Mbit/s; {} of {} tiles given no video at the end (video shed: {})",
+            "  each reading participant got {:.2} Mbit/s, each other {:.2} Mbit/s; {} of {} tiles given no video at the end (video shed: {})",
             each(wire(true)),
             each(wire(false)),
             held,

@@ -537,3 +537,17 @@ async fn a_sender_sends_only_the_layers_someone_receives() {
     assert!(hears_more(&b, 1, 50).await);
     assert_eq!(a.seen().sent_video, sent, "no layer is written");
 }
+
+/// An engine that sheds video and is then left empty sheds nothing: the next call
+/// starts with every picture.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_engine_left_empty_sheds_nothing() {
+    use sfu::pressure::Shed;
+    let (sfu, _notices) = Sfu::start(SfuConfig { shed_video: true, ..SfuConfig::loopback() }).expect("sfu");
+    let a = join(&sfu, 6, 1, Sends::default()).await;
+    sfu.shed(Shed::Cameras);
+    assert_eq!(sfu.stats().await.expect("stats").shed, Shed::Cameras);
+    drop(a);
+    sfu.close_room(RoomId(6));
+    assert_eq!(sfu.stats().await.expect("stats").shed, Shed::Nothing);
+}
