@@ -228,7 +228,8 @@ pub(crate) struct Engine {
     unmatched: u64,
     local: SocketAddr,
     crypto: Arc<str0m::crypto::CryptoProvider>,
-    /// Where the handle reads what this engine carries (see `publish_load`).
+    /// Where the handle reads what this engine carries, to place new rooms (see
+    /// `publish_load`).
     load: Arc<AtomicUsize>,
     /// Whether it keeps up with its socket, and so what video it sheds.
     pressure: Pressure,
@@ -251,6 +252,7 @@ impl Engine {
         tcp_events: Option<mpsc::Receiver<TcpEvent>>,
         clock: EngineClock,
         notices: mpsc::UnboundedSender<Notice>,
+        load: Arc<AtomicUsize>,
     ) -> Engine {
         let mut candidates: Vec<Candidate> = advertise.iter().filter_map(|a| Candidate::host(*a, "udp").ok()).collect();
         if tcp_events.is_some() {
@@ -283,19 +285,13 @@ impl Engine {
             unmatched: 0,
             local,
             crypto: Arc::new(str0m::crypto::from_feature_flags()),
-            load: Arc::default(),
+            load,
             pressure: Pressure::new(now),
             prober,
             delay: Duration::ZERO,
             #[cfg(feature = "testing")]
             shed_pinned: false,
         }
-    }
-
-    /// Publishes what the engine carries to `load`, for the handle to place new rooms.
-    pub(crate) fn with_load(mut self, load: Arc<AtomicUsize>) -> Engine {
-        self.load = load;
-        self
     }
 
     /// The sum over the rooms of their participants squared: about the streams forwarded.
@@ -421,11 +417,21 @@ impl Engine {
     fn shed(&mut self, now: Instant) {
         let level = self.pressure.level();
         tracing::info!(?level, sessions = self.by_peer.len(), local = %self.local, "media engine: video shed");
-        for s in self.sessions.iter_mut().flatten() {
+        let mut failed: Vec<Slot> = Vec::new();
+        for (slot, s) in self.sessions.iter_mut().enumerate() {
+            let Some(s) = s else { continue };
             s.shed = level;
-            choose_layers(s);
-            send(s, &ToPeer::Shed { level });
-            s.wake(now);
+            let told = guarded(|| {
+                choose_layers(s);
+                send(s, &ToPeer::Shed { level });
+            });
+            match told {
+                Some(()) => s.wake(now),
+                None => failed.push(slot),
+            }
+        }
+        for slot in failed {
+            self.fail(slot);
         }
     }
 
@@ -528,10 +534,6 @@ impl Engine {
             }
         };
         self.by_peer.insert((room, peer), slot);
-        if let Some(s) = self.sessions[slot].as_mut() {
-            s.shed = self.pressure.level();
-            s.speaker = self.speakers.get(&room).copied();
-        }
         let members = self.rooms.entry(room).or_default();
         // What the others already send, this one is offered once its channel opens.
         let existing: Vec<(PeerId, Mid, MediaKind, bool)> = members
@@ -605,8 +607,8 @@ impl Engine {
             due: now,
             timed: false,
             level: 127,
-            shed: Shed::Nothing,
-            speaker: None,
+            shed: self.pressure.level(),
+            speaker: self.speakers.get(&room).copied(),
         };
         Ok((session, sdp))
     }

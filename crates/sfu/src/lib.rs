@@ -455,8 +455,9 @@ fn start_engine(
             });
             match tokio::net::UdpSocket::from_std(socket) {
                 Ok(socket) => {
-                    let engine = engine::Engine::new(config, advertise, socket, tcp_events, engine_clock, notices);
-                    engine.with_load(engine_load).run(rx).await
+                    engine::Engine::new(config, advertise, socket, tcp_events, engine_clock, notices, engine_load)
+                        .run(rx)
+                        .await
                 }
                 Err(e) => tracing::error!(error = %e, "the media server could not use its socket"),
             }

@@ -943,12 +943,8 @@ pub async fn follow(state: AppState) {
 /// The media server's counts as Prometheus gauges, once a second: what it carries, and
 /// whether it keeps up (the wait in its socket, the video it sheds to keep audio on time).
 pub async fn record_media(state: &AppState) {
-    let Some(Ok(s)) = (match &state.calls.sfu {
-        Some(sfu) => Some(sfu.stats().await),
-        None => None,
-    }) else {
-        return;
-    };
+    let Some(sfu) = &state.calls.sfu else { return };
+    let Ok(s) = sfu.stats().await else { return };
     metrics::gauge!("campuslink_media_rooms").set(s.rooms as f64);
     metrics::gauge!("campuslink_media_participants").set(s.peers as f64);
     metrics::gauge!("campuslink_media_down_tracks").set(s.down_tracks as f64);
