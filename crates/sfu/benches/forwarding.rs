@@ -22,6 +22,12 @@
 //! which the server asks for). BENCH_SPEAKERS=30 has everyone talk at once.
 //! Each run also reports the server's memory per participant: the process's resident
 //! memory grown by the server's sessions, read while the participants have not started.
+//! BENCH_BARE=1 instead measures this machine's floor for the same traffic: a thread
+//! on core 0 sends one datagram per down-track packet (BENCH_ROOMS × BENCH_SIZE ×
+//! (BENCH_SIZE − 1) destinations at 50 a second each, BENCH_BYTES (125) long, the size
+//! of a forwarded audio packet) to sockets read on core 1, with no WebRTC at all: what
+//! the kernel alone costs per forwarded packet, which no media server on this machine
+//! goes below.
 //! Everything stops by itself; traffic stays on 127.0.0.1.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -75,19 +81,19 @@ fn thread_id(name: &str) -> Option<String> {
     thread_ids(name).first().map(|id| id.to_string())
 }
 
-/// The engine's thread on core 0 and everything else (the participants) on core 1, so
-/// the participants never take the engine's core: `taskset`, as PERFORMANCE.md pins.
-/// Whether it could.
-fn pin_engine() -> bool {
+/// The thread named `name` (the engine's) on core 0 and everything else (the
+/// participants) on core 1, so the participants never take the engine's core:
+/// `taskset`, as PERFORMANCE.md pins. Whether it could.
+fn pin_engine(name: &str) -> bool {
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     // The engine's thread names itself as it starts.
-    let mut engine = thread_id("campuslink-sfu");
+    let mut engine = thread_id(name);
     for _ in 0..100 {
         if engine.is_some() {
             break;
         }
         std::thread::sleep(Duration::from_millis(10));
-        engine = thread_id("campuslink-sfu");
+        engine = thread_id(name);
     }
     let Some(engine) = engine else { return false };
     let taskset = |args: &[&str]| {
@@ -138,6 +144,10 @@ fn received(s: &Seen, kind: MediaKind) -> u64 {
 async fn main() {
     let rooms = env("BENCH_ROOMS", 20) as usize;
     let size = env("BENCH_SIZE", 10) as usize;
+    if env("BENCH_BARE", 0) == 1 {
+        return bare(rooms * size * size.saturating_sub(1), env("BENCH_BYTES", 125) as usize, env("BENCH_SECONDS", 10))
+            .await;
+    }
     let video = env("BENCH_VIDEO", 0) == 1;
     let kbps = env("BENCH_KBPS", 500) as usize;
     let seconds = env("BENCH_SECONDS", 10);
@@ -158,7 +168,7 @@ async fn main() {
     })
     .expect("media server");
     // Several engines share the cores with the participants: nothing is pinned.
-    let pinned = engines == 1 && pin_engine();
+    let pinned = engines == 1 && pin_engine("campuslink-sfu");
     println!("engine thread {}", if pinned { "pinned to core 0, participants to core 1" } else { "not pinned" });
     let epoch = Instant::now();
     let sends = if video {
@@ -369,5 +379,74 @@ async fn main() {
         "1:1 call, join to first remote video frame: p50 {:.1} ms, p95 {:.1} ms (20 calls)",
         percentile(&mut times, 0.5),
         percentile(&mut times, 0.95)
+    );
+}
+
+/// The kernel's floor for `tracks` down-tracks of audio: one thread sends each of them
+/// 50 datagrams of `bytes` a second from one socket, as the engine does, and nothing
+/// else; the participants' runtime reads them. Reports that thread's CPU per datagram.
+async fn bare(tracks: usize, bytes: usize, seconds: u64) {
+    const PER_SECOND: usize = 50;
+    let mut sinks = Vec::new();
+    let mut addrs = Vec::new();
+    for _ in 0..tracks.max(1) {
+        let s = tokio::net::UdpSocket::bind("127.0.0.1:0").await.expect("bind a receiver");
+        addrs.push(s.local_addr().expect("address"));
+        sinks.push(s);
+    }
+    let got = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
+    for s in sinks {
+        let got = got.clone();
+        tokio::spawn(async move {
+            let mut buf = [0u8; 2048];
+            while s.recv(&mut buf).await.is_ok() {
+                got.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            }
+        });
+    }
+    let rate = addrs.len() * PER_SECOND;
+    let window = Duration::from_secs(seconds.max(1));
+    let sender = std::thread::Builder::new()
+        .name("bare-sender".into())
+        .spawn(move || {
+            let socket = std::net::UdpSocket::bind("127.0.0.1:0").expect("bind the sender");
+            let payload = vec![0x80u8; bytes.max(12)];
+            let start = Instant::now();
+            let (mut sent, mut next) = (0usize, 0usize);
+            // Each millisecond, what is due by then: the engine's pace, not a tight loop.
+            while start.elapsed() < window {
+                let due = (start.elapsed().as_secs_f64() * rate as f64) as usize;
+                while sent < due {
+                    // A full send buffer drops the datagram, as in the engine.
+                    let _ = socket.send_to(&payload, addrs[next]);
+                    next = (next + 1) % addrs.len();
+                    sent += 1;
+                }
+                std::thread::sleep(Duration::from_millis(1));
+            }
+            sent
+        })
+        .expect("sender thread");
+    let pinned = pin_engine("bare-sender");
+    // Ticks from here on: the sender is pinned and sending.
+    let ticks0 = thread_ticks("bare-sender").iter().sum::<u64>();
+    let got0 = got.load(std::sync::atomic::Ordering::Relaxed);
+    let t0 = Instant::now();
+    tokio::time::sleep(window.saturating_sub(Duration::from_millis(200))).await;
+    let ticks1 = thread_ticks("bare-sender").iter().sum::<u64>();
+    let elapsed = t0.elapsed().as_secs_f64();
+    let got1 = got.load(std::sync::atomic::Ordering::Relaxed);
+    let sent = tokio::task::spawn_blocking(move || sender.join().expect("sender")).await.expect("join");
+    let cpu = (ticks1 - ticks0) as f64 / 100.0 / elapsed;
+    let received = (got1 - got0) as f64 / elapsed;
+    println!("bare UDP on loopback (no WebRTC), sender {}", if pinned { "pinned to core 0" } else { "not pinned" });
+    println!(
+        "  {tracks} destinations × {PER_SECOND}/s of {bytes} bytes: {sent} sent, {received:.0} datagrams/s received"
+    );
+    println!(
+        "  sender thread: {:.1} % of a core, {:.2} µs per datagram → {:.0} down-tracks per core at most",
+        cpu * 100.0,
+        cpu * 1e6 / received.max(1.0),
+        tracks as f64 / cpu.max(1e-6)
     );
 }
