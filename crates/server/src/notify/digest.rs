@@ -42,7 +42,10 @@ pub async fn follow(state: AppState) {
     if state.config.digest_after.is_none() {
         return;
     }
-    let mut tick = tokio::time::interval(EVERY);
+    // The first sweep a minute after start, not at once: digests are hours apart, and a
+    // node that has just started would only race the nodes already sweeping (a test's
+    // second node included, whose sweeps the test drives itself).
+    let mut tick = tokio::time::interval_at(tokio::time::Instant::now() + EVERY, EVERY);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         tick.tick().await;
