@@ -874,7 +874,8 @@ impl Engine {
                 {
                     s.level = s.level.min(level.unsigned_abs());
                 }
-                if !data.contiguous {
+                let told = s.tracks_in.iter().find(|t| t.mid == data.mid).and_then(|t| t.told_active);
+                if !data.contiguous && gap_needs_keyframe(told, data.rid.as_deref()) {
                     request_keyframe(s, data.mid, data.rid, KeyframeRequestKind::Fir, now);
                 }
                 self.work.push_back(Work::Media { room, from: peer, data });
@@ -1322,6 +1323,17 @@ fn still_arriving(arrived: &[Option<Instant>; 3], l: Layer, now: Instant) -> boo
     arrived[l.index()].is_some_and(|at| now.saturating_duration_since(at) < LAYER_GONE)
 }
 
+/// Whether a gap in a camera's layer `rid` needs a keyframe from its sender: not when
+/// the sender was last told (`told_active`) that no one receives that layer. A browser
+/// that goes on sending it would otherwise be made to encode keyframes for no one; a
+/// receiver that later switches to the layer asks for its own keyframe.
+fn gap_needs_keyframe(told_active: Option<[bool; 3]>, rid: Option<&str>) -> bool {
+    match (told_active, rid.and_then(Layer::from_rid)) {
+        (Some(active), Some(layer)) => active[layer.index()],
+        _ => true,
+    }
+}
+
 fn request_keyframe(s: &mut Session, mid: Mid, rid: Option<Rid>, kind: KeyframeRequestKind, now: Instant) {
     let Some(t) = s.tracks_in.iter_mut().find(|t| t.mid == mid) else { return };
     if t.kind != MediaKind::Video {
@@ -1341,7 +1353,34 @@ fn request_keyframe(s: &mut Session, mid: Mid, rid: Option<Rid>, kind: KeyframeR
 
 #[cfg(test)]
 mod tests {
-    use super::is_rtp;
+    use super::{Layer, gap_needs_keyframe, is_rtp};
+
+    #[test]
+    fn a_gap_asks_for_a_keyframe_only_in_a_layer_someone_receives() {
+        let only = |l: Layer| {
+            let mut a = [false; 3];
+            a[l.index()] = true;
+            Some(a)
+        };
+        // (told, layer of the gap, whether a keyframe is asked for)
+        let table = [
+            // Nothing told yet: the sender sends every layer, and any may be received.
+            (None, Some("h"), true),
+            // A camera without layers, or a rid that is not one of ours.
+            (only(Layer::Q), None, true),
+            (only(Layer::Q), Some("x"), true),
+            // The layer someone receives, and the ones no one does.
+            (only(Layer::H), Some("h"), true),
+            (only(Layer::H), Some("q"), false),
+            (only(Layer::H), Some("f"), false),
+            (Some([true, false, true]), Some("f"), true),
+            // A camera no one shows: told that nothing is received.
+            (Some([false; 3]), Some("q"), false),
+        ];
+        for (told, rid, asks) in table {
+            assert_eq!(gap_needs_keyframe(told, rid), asks, "{told:?} {rid:?}");
+        }
+    }
 
     #[test]
     fn only_rtp_counts_as_media_sent() {
