@@ -45,6 +45,9 @@ fn env(name: &str, default: u64) -> u64 {
     std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
 }
 
+/// Clock ticks per second of /proc's CPU times (USER_HZ on Linux).
+const USER_HZ: f64 = 100.0;
+
 /// CPU ticks (user + system) in a /proc `stat` file.
 fn ticks(stat: &str) -> u64 {
     let stat = std::fs::read_to_string(stat).unwrap_or_default();
@@ -276,9 +279,8 @@ async fn main() {
     for m in &members {
         lat.extend(m.p.take_latencies().await);
     }
-    let hz = 100.0; // USER_HZ on Linux
     let (engine0, engine1) = (ticks0.iter().sum::<u64>(), ticks1.iter().sum::<u64>());
-    let cpu = (engine1 - engine0) as f64 / hz / elapsed;
+    let cpu = (engine1 - engine0) as f64 / USER_HZ / elapsed;
     let loss = 1.0 - got as f64 / expected.max(1) as f64;
     let what = if meeting > 0 {
         format!(
@@ -312,13 +314,13 @@ async fn main() {
         if engines > 1 { "s together" } else { "" },
         cpu * 100.0,
         stats.down_tracks as f64 / cpu.max(1e-6),
-        ((all1 - all0) - (engine1 - engine0)) as f64 / hz / elapsed * 100.0
+        ((all1 - all0) - (engine1 - engine0)) as f64 / USER_HZ / elapsed * 100.0
     );
     if engines > 1 {
         let each: Vec<String> = ticks1
             .iter()
             .zip(&ticks0)
-            .map(|(b, a)| format!("{:.1} %", (b - a) as f64 / hz / elapsed * 100.0))
+            .map(|(b, a)| format!("{:.1} %", (b - a) as f64 / USER_HZ / elapsed * 100.0))
             .collect();
         println!("  each engine: {}", each.join(", "));
     }
@@ -437,7 +439,7 @@ async fn bare(tracks: usize, bytes: usize, seconds: u64) {
     let elapsed = t0.elapsed().as_secs_f64();
     let got1 = got.load(std::sync::atomic::Ordering::Relaxed);
     let sent = tokio::task::spawn_blocking(move || sender.join().expect("sender")).await.expect("join");
-    let cpu = (ticks1 - ticks0) as f64 / 100.0 / elapsed;
+    let cpu = (ticks1 - ticks0) as f64 / USER_HZ / elapsed;
     let received = (got1 - got0) as f64 / elapsed;
     println!("bare UDP on loopback (no WebRTC), sender {}", if pinned { "pinned to core 0" } else { "not pinned" });
     println!(

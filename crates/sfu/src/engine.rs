@@ -874,9 +874,11 @@ impl Engine {
                 {
                     s.level = s.level.min(level.unsigned_abs());
                 }
-                let told = s.tracks_in.iter().find(|t| t.mid == data.mid).and_then(|t| t.told_active);
-                if !data.contiguous && gap_needs_keyframe(told, data.rid.as_deref()) {
-                    request_keyframe(s, data.mid, data.rid, KeyframeRequestKind::Fir, now);
+                if !data.contiguous {
+                    let told = s.tracks_in.iter().find(|t| t.mid == data.mid).and_then(|t| t.told_active);
+                    if gap_needs_keyframe(told, data.rid.as_deref()) {
+                        request_keyframe(s, data.mid, data.rid, KeyframeRequestKind::Fir, now);
+                    }
                 }
                 self.work.push_back(Work::Media { room, from: peer, data });
             }
