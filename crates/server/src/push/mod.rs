@@ -225,13 +225,32 @@ pub struct CallPush {
 /// together, so a busy school costs one lookup per turn rather than one per message.
 const JOBS_PER_TURN: usize = 256;
 
-/// The notifier: for each message, who should hear of it and on which devices.
+/// How long the notifier lets messages gather after the first of a turn. Sends come
+/// one at a time even in a busy school (2,000 a second are one every half
+/// millisecond), so without it every message cost a lookup of its own: measured with
+/// `BENCH_PHASES=b` of benches/realtime.rs, a tenth of the server's time at 2,000
+/// sends a second to members without an open app. A push takes seconds to reach a
+/// phone anyway; a ringing call does not wait.
+const GATHER: Duration = Duration::from_millis(50);
+
+/// The notifier: for each message, who should hear of it and on which devices. Who has
+/// no open app is decided as each job comes, right after its commit, not when the turn
+/// ends: an app opened or closed meanwhile changes nothing for it.
 async fn notify(push: std::sync::Weak<Push>, store: Store, hub: Arc<crate::live::Hub>, mut rx: mpsc::Receiver<Job>) {
     let limit = Arc::new(tokio::sync::Semaphore::new(CONCURRENCY));
-    let mut jobs = Vec::with_capacity(JOBS_PER_TURN);
-    while rx.recv_many(&mut jobs, JOBS_PER_TURN).await > 0 {
+    let (store, hub) = (&store, &hub);
+    let take = |job| async move {
+        match told(store, hub, job).await {
+            Ok(t) => t.filter(|t| !t.members.is_empty()),
+            Err(e) => {
+                tracing::warn!(error = %e, "push: cannot work out who to notify");
+                None
+            }
+        }
+    };
+    while let Some(each) = gather(&mut rx, |j| matches!(j, Job::Call(_)), take).await {
         let Some(push) = push.upgrade() else { return };
-        match deliveries(&store, &hub, &jobs).await {
+        match deliveries(store, hub, &each).await {
             Ok(list) => {
                 for (sub, payload, delivery) in list {
                     let Ok(permit) = limit.clone().acquire_owned().await else { return };
@@ -244,25 +263,58 @@ async fn notify(push: std::sync::Weak<Push>, store: Store, hub: Arc<crate::live:
             }
             Err(e) => tracing::warn!(error = %e, "push: cannot work out who to notify"),
         }
-        jobs.clear();
+    }
+}
+
+/// One turn of jobs: the first to come, and what follows within `GATHER` of it, up to
+/// `JOBS_PER_TURN`; an urgent one (a call ringing) ends the wait at once. Each job is
+/// handed to `take` as it comes. `None` once the channel is closed.
+async fn gather<T, U, Fut>(
+    rx: &mut mpsc::Receiver<T>,
+    urgent: impl Fn(&T) -> bool,
+    take: impl Fn(T) -> Fut,
+) -> Option<Vec<U>>
+where
+    Fut: std::future::Future<Output = Option<U>>,
+{
+    let mut jobs = Vec::with_capacity(JOBS_PER_TURN);
+    if rx.recv_many(&mut jobs, JOBS_PER_TURN).await == 0 {
+        return None;
+    }
+    let until = tokio::time::Instant::now() + GATHER;
+    let (mut taken, mut out) = (0, Vec::new());
+    loop {
+        taken += jobs.len();
+        let mut done = taken >= JOBS_PER_TURN;
+        for job in jobs.drain(..) {
+            done |= urgent(&job);
+            out.extend(take(job).await);
+        }
+        if done {
+            return Some(out);
+        }
+        match tokio::time::timeout_at(until, rx.recv_many(&mut jobs, JOBS_PER_TURN - taken)).await {
+            Ok(n) if n > 0 => {}
+            _ => return Some(out),
+        }
     }
 }
 
 /// Whom one job tells (members without an open app), and what it needs to word it.
-struct Told<'a> {
+struct Told {
     members: Vec<MemberId>,
     /// The one it comes from: a message's sender, a call's caller.
     from: MemberId,
-    about: About<'a>,
+    about: About,
 }
 
-enum About<'a> {
+enum About {
     /// A message, with its conversation.
-    Message(&'a Message, Arc<crate::live::ConversationFacts>),
-    Call(&'a Ring),
+    Message(Arc<Message>, Arc<crate::live::ConversationFacts>),
+    Call(Ring),
 }
 
-async fn told<'a>(store: &Store, hub: &crate::live::Hub, job: &'a Job) -> store::Result<Option<Told<'a>>> {
+async fn told(store: &Store, hub: &crate::live::Hub, job: Job) -> store::Result<Option<Told>> {
     Ok(match job {
         Job::Message(m) => {
             let Some(sender) = m.sender_id else { return Ok(None) };
@@ -286,14 +338,8 @@ async fn told<'a>(store: &Store, hub: &crate::live::Hub, job: &'a Job) -> store:
 async fn deliveries(
     store: &Store,
     hub: &crate::live::Hub,
-    jobs: &[Job],
+    each: &[Told],
 ) -> store::Result<Vec<(PushSubscription, Payload, Delivery)>> {
-    let mut each = Vec::with_capacity(jobs.len());
-    for job in jobs {
-        if let Some(t) = told(store, hub, job).await?.filter(|t| !t.members.is_empty()) {
-            each.push(t);
-        }
-    }
     let mut members: Vec<MemberId> = each.iter().flat_map(|t| t.members.iter().copied()).collect();
     members.sort();
     members.dedup();
@@ -312,7 +358,7 @@ async fn deliveries(
     from.dedup();
     let refs = hub.refs.many(store, &from).await?;
     let mut out = Vec::new();
-    for t in &each {
+    for t in each {
         let who = refs.get(&t.from);
         for sub in t.members.iter().filter_map(|m| devices.get(m)).flatten() {
             let (payload, delivery) = match &t.about {
@@ -459,6 +505,63 @@ fn topic(c: ConversationId) -> String {
 
 #[cfg(test)]
 mod tests {
+    use super::{GATHER, JOBS_PER_TURN, gather};
+    use std::time::Duration;
+    use tokio::sync::mpsc;
+    use tokio::time::Instant;
+
+    /// Sends `(after, job)` to a channel, each `after` ms from the start.
+    fn feed(jobs: Vec<(u64, u32)>) -> mpsc::Receiver<u32> {
+        let (tx, rx) = mpsc::channel(JOBS_PER_TURN * 2);
+        let start = Instant::now();
+        tokio::spawn(async move {
+            for (after, job) in jobs {
+                tokio::time::sleep_until(start + Duration::from_millis(after)).await;
+                let _ = tx.send(job).await;
+            }
+        });
+        rx
+    }
+
+    /// One turn: each job with when it was taken, and when the turn ended (ms from the
+    /// start). 0 is urgent; odd jobs are taken and tell nobody.
+    async fn turn(rx: &mut mpsc::Receiver<u32>) -> (Vec<(u32, u128)>, u128) {
+        let start = Instant::now();
+        let take = |j: u32| async move { j.is_multiple_of(2).then(|| (j, start.elapsed().as_millis())) };
+        let jobs = gather(rx, |j| *j == 0, take).await.expect("a turn");
+        (jobs, start.elapsed().as_millis())
+    }
+
+    // The runtime's clock is paused and moves only when every task waits: no test waits
+    // for real time.
+    #[tokio::test(start_paused = true)]
+    async fn a_turn_gathers_what_comes_within_the_moment_taking_each_as_it_comes() {
+        let gather_ms = GATHER.as_millis() as u64;
+        let mut rx = feed(vec![(0, 2), (10, 4), (20, 5), (gather_ms - 1, 6), (gather_ms + 1, 8)]);
+        let (jobs, ended) = turn(&mut rx).await;
+        assert_eq!(jobs, vec![(2, 0), (4, 10), (6, GATHER.as_millis() - 1)]);
+        assert_eq!(ended, GATHER.as_millis());
+        let (jobs, _) = turn(&mut rx).await;
+        assert_eq!(jobs, vec![(8, 1)], "the next turn starts with what came late");
+        assert!(gather(&mut rx, |_| false, |j| async move { Some(j) }).await.is_none(), "the channel closed");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn an_urgent_job_ends_the_wait_at_once() {
+        let (jobs, ended) = turn(&mut feed(vec![(0, 2), (10, 0), (20, 4)])).await;
+        assert_eq!((jobs, ended), (vec![(2, 0), (0, 10)], 10));
+        let (jobs, ended) = turn(&mut feed(vec![(0, 0), (1, 2)])).await;
+        assert_eq!((jobs, ended), (vec![(0, 0)], 0));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_full_turn_does_not_wait() {
+        let many = (1..=JOBS_PER_TURN as u32 + 5).map(|j| (0, 2 * j)).collect();
+        let (jobs, ended) = turn(&mut feed(many)).await;
+        assert_eq!(jobs.len(), JOBS_PER_TURN);
+        assert_eq!(ended, 0);
+    }
+
     #[test]
     fn topics_are_short_and_per_chat() {
         let (a, b) = (domain::ConversationId::new(), domain::ConversationId::new());
