@@ -183,9 +183,11 @@ async fn log_story(dialect: Dialect) {
     // Pruning drops old events and raises the floor.
     assert_eq!(store.event_floor().await.unwrap(), 0);
     let top = store.last_position().await.unwrap();
+    assert_eq!(store.log_bounds().await.unwrap(), (0, top), "floor and last read together");
     let pruned = store.prune_events(store.now() + 1).await.unwrap();
     assert!(pruned > 0);
     assert_eq!(store.event_floor().await.unwrap(), top);
+    assert_eq!(store.log_bounds().await.unwrap(), (top, top), "an empty log's last position is its floor");
     assert_eq!(store.last_position().await.unwrap(), top, "positions never start over");
     let next = writer.write(text(group.id, people[1], "after-prune".into())).await.unwrap();
     assert!(matches!(next, WriteOutcome::Sent(ref s) if s.message.position == top + 1), "{next:?}");

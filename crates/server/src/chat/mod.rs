@@ -690,11 +690,11 @@ pub fn reader(caller: &Caller) -> Reader {
 /// Refuses a resume position the log cannot serve: in the future (`invalid_position`)
 /// or older than the kept log (`resync_required`). Returns the last position.
 pub async fn check_position(state: &AppState, after: i64) -> ApiResult<i64> {
-    let last = state.store.last_position().await?;
+    let (floor, last) = state.store.log_bounds().await?;
     if after < 0 || after > last {
         return Err(ApiError::new(axum::http::StatusCode::UNPROCESSABLE_ENTITY, ErrorCode::InvalidPosition));
     }
-    if after < state.store.event_floor().await? {
+    if after < floor {
         return Err(ApiError::new(axum::http::StatusCode::GONE, ErrorCode::ResyncRequired));
     }
     Ok(last)
