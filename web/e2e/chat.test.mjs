@@ -211,7 +211,7 @@ describe('消息 (chat)', () => {
       await B3.page.getByRole('dialog', { name: '退出群聊' }).getByRole('button', { name: '退出群聊' }).click();
       await B3.page.waitForURL(/\/chats$/);
       await conversationPane(page).locator('.conv-sub', { hasText: '2 位群成員' }).waitFor();
-      await conversationPane(page).locator('.msg-note', { hasText: `${b3.me.name_zh} 退出了群聊` }).waitFor();
+      await conversationPane(page).locator('.msg-note', { hasText: `${b3.me.name_zh}退出了群聊` }).waitFor();
 
       // 解散群聊: B2 can still read, no longer write.
       await page.getByRole('button', { name: '群聊資料' }).click();
@@ -294,6 +294,13 @@ describe('消息 (chat)', () => {
       await assertFits(page, 'message menu');
       await page.keyboard.press('Escape');
       await menu.waitFor({ state: 'detached' });
+      // A web address in a message can be tapped.
+      await composer.fill('時間表：https://example.com/timetable?week=12。');
+      await page.getByRole('button', { name: '發送', exact: true }).tap();
+      const link = conversationPane(page).locator('li.msg:not([data-pending]) .msg-text a', { hasText: 'https://example.com/timetable?week=12' });
+      await link.waitFor();
+      assert.equal(await link.getAttribute('href'), 'https://example.com/timetable?week=12');
+      assert.equal(await link.getAttribute('rel'), 'noopener noreferrer');
 
       await page.getByRole('button', { name: '返回' }).tap();
       await row(page, a.me.name_zh).waitFor();
@@ -342,10 +349,10 @@ describe('消息 (chat)', () => {
       await messageText(A.page, '這條消息會被撤回').click({ button: 'right' });
       await A.page.getByRole('menuitem', { name: '撤回' }).click();
       await conversationPane(A.page).locator('.msg-note', { hasText: '你撤回了一條消息' }).waitFor();
-      await conversationPane(B.page).locator('.msg-note', { hasText: `${A.me.name_zh} 撤回了一條消息` }).waitFor();
+      await conversationPane(B.page).locator('.msg-note', { hasText: `${A.me.name_zh}撤回了一條消息` }).waitFor();
       assert.equal(await messageText(B.page, '這條消息會被撤回').count(), 0);
       // The list's preview says so too.
-      await row(B.page, A.me.name_zh).getByText(`${A.me.name_zh} 撤回了一條消息`).waitFor();
+      await row(B.page, A.me.name_zh).getByText(`${A.me.name_zh}撤回了一條消息`).waitFor();
       // Someone else's message cannot be recalled: B's menu has only 回覆.
       await send(B.page, '我的回覆');
       await messageText(A.page, '我的回覆').click({ button: 'right' });

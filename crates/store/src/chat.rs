@@ -1208,12 +1208,14 @@ impl Store {
         int(&r, "n")
     }
 
-    /// Who has read a message (read position ≥ its position) and who has not, among the
-    /// members who saw it, its sender excluded.
+    /// Who has read a message (read position ≥ its position) and who has not, its sender
+    /// excluded: "read" is everyone who read it while a member, "unread" the members of
+    /// now who saw it come and have not — as the app counts under the message. Someone
+    /// who left without reading it can no longer, and is neither.
     pub async fn readers(&self, m: &Message) -> Result<(Vec<MemberId>, Vec<MemberId>)> {
         let rows = db::query(
             "SELECT member_id, read_position FROM conversation_members WHERE conversation_id = $1 \
-             AND joined_position < $2 AND (left_position IS NULL OR left_position >= $2)",
+             AND joined_position < $2 AND (left_position IS NULL OR (left_position >= $2 AND read_position >= $2))",
         )
         .bind(m.conversation_id.to_string())
         .bind(m.position)

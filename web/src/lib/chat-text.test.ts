@@ -2,7 +2,7 @@
 // recalls, previews, and dates with the month named (never "5/03").
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Conversation, Message, SystemAction } from './api';
-import { callLength, duration, fileSize, messageLine, preview, recallSentence, systemSentence } from './chat-text';
+import { callLength, duration, fileSize, messageLine, preview, recallSentence, systemSentence, withLinks } from './chat-text';
 import { dayLabel, shortWhen } from './format';
 import { locale, type Lang } from './i18n.svelte';
 
@@ -43,9 +43,9 @@ afterEach(() => inLang('zh-Hant'));
 
 describe('system messages', () => {
   it('read as sentences with the reader as 你 / Você / You', () => {
-    expect(systemSentence(system('added'), 'lei')).toBe('陳大文 邀請 你和何美玲 加入了群聊');
-    expect(systemSentence(system('renamed', [], '教研組'), 'x')).toBe('陳大文 將群聊重新命名為「教研組」');
-    expect(systemSentence(system('created', []), 'chan')).toBe('你 發起了群聊');
+    expect(systemSentence(system('added'), 'lei')).toBe('陳大文邀請你和何美玲加入了群聊');
+    expect(systemSentence(system('renamed', [], '教研組'), 'x')).toBe('陳大文將群聊重新命名為「教研組」');
+    expect(systemSentence(system('created', []), 'chan')).toBe('你發起了群聊');
     inLang('pt');
     expect(systemSentence(system('added'), 'x')).toBe('Chan Tai Man adicionou Lei Sio Meng e 何美玲 ao grupo');
     expect(systemSentence(system('campus_disconnected', [lei]), 'x')).toMatch(/^Lei Sio Meng saiu do grupo/);
@@ -63,7 +63,7 @@ describe('system messages', () => {
       });
     expect(systemSentence(call('call', true, 'completed', 201), 'x')).toBe('視頻通話 03:21');
     expect(systemSentence(call('call', false, 'missed', 0), 'x')).toBe('未接來電');
-    expect(systemSentence(call('meeting', true, 'ongoing', 0), 'x')).toBe('陳大文 發起了會議');
+    expect(systemSentence(call('meeting', true, 'ongoing', 0), 'x')).toBe('陳大文發起了會議');
     expect(systemSentence(call('meeting', true, 'completed', 3723), 'x')).toBe('會議已結束，時長 1:02:03');
     inLang('en');
     expect(systemSentence(call('call', false, 'completed', 59), 'x')).toBe('Voice call 00:59');
@@ -79,7 +79,7 @@ describe('system messages', () => {
 describe('recalls', () => {
   it('name who recalled, or say 你', () => {
     const m = message({ recalled: true });
-    expect(recallSentence(m, 'x')).toBe('陳大文 撤回了一條消息');
+    expect(recallSentence(m, 'x')).toBe('陳大文撤回了一條消息');
     expect(recallSentence(m, 'chan')).toBe('你撤回了一條消息');
     inLang('en');
     expect(recallSentence(m, 'x')).toBe('Chan Tai Man recalled a message');
@@ -111,7 +111,7 @@ describe('previews', () => {
   it('show the sender in a group and keep to one line', () => {
     expect(preview(group, 'lei')).toBe('陳大文：明天 開會');
     expect(preview(group, 'chan')).toBe('明天 開會');
-    expect(preview({ ...group, last_message: message({ recalled: true }) }, 'lei')).toBe('陳大文 撤回了一條消息');
+    expect(preview({ ...group, last_message: message({ recalled: true }) }, 'lei')).toBe('陳大文撤回了一條消息');
   });
 });
 
@@ -170,5 +170,37 @@ describe('attachments', () => {
     expect(fileSize(12.5 * 1024 * 1024)).toBe('12.5 MB');
     expect(duration(7_400)).toBe('0:07');
     expect(duration(60_000)).toBe('1:00');
+  });
+});
+
+describe('web addresses in a message', () => {
+  const links = (text: string) => withLinks(text).filter((p) => p.href).map((p) => [p.text, p.href]);
+
+  it('finds http, https and www. addresses and keeps the rest as text', () => {
+    const text = '請看 https://example.com/timetable?week=12 和 www.example.org。';
+    expect(withLinks(text)).toEqual([
+      { text: '請看 ', href: null },
+      { text: 'https://example.com/timetable?week=12', href: 'https://example.com/timetable?week=12' },
+      { text: ' 和 ', href: null },
+      { text: 'www.example.org', href: 'https://www.example.org' },
+      { text: '。', href: null },
+    ]);
+    expect(withLinks(text).map((p) => p.text).join('')).toBe(text);
+  });
+
+  it('leaves out what ends the sentence, not what the address opened', () => {
+    expect(links('See https://x.mo/a.')).toEqual([['https://x.mo/a', 'https://x.mo/a']]);
+    expect(links('(see http://x.mo/b)')).toEqual([['http://x.mo/b', 'http://x.mo/b']]);
+    expect(links('https://en.wikipedia.org/wiki/Macau_(city), ok')).toEqual([
+      ['https://en.wikipedia.org/wiki/Macau_(city)', 'https://en.wikipedia.org/wiki/Macau_(city)'],
+    ]);
+    expect(links('網址：https://x.mo/c，明天見')).toEqual([['https://x.mo/c', 'https://x.mo/c']]);
+  });
+
+  it('links nothing but http and https', () => {
+    expect(links('javascript:alert(1) ftp://x.mo data:text/html,hi mailto:a@b.mo')).toEqual([]);
+    expect(links('https:// www. http://')).toEqual([]);
+    expect(withLinks('')).toEqual([{ text: '', href: null }]);
+    expect(withLinks('沒有網址')).toEqual([{ text: '沒有網址', href: null }]);
   });
 });

@@ -1,6 +1,7 @@
 // How conversations and messages read in the UI language: titles, previews, system
 // messages as sentences, recalled messages, campus names.
 import type { AttachmentKind, CampusNames, Conversation, Id, MemberRef, Message } from './api';
+import type { LiveStatus } from './live';
 import { locale, nameOf, t } from './i18n.svelte';
 
 const LIST_LOCALE: Record<string, string> = { 'zh-Hant': 'zh-Hant', pt: 'pt', en: 'en-GB' };
@@ -41,7 +42,7 @@ export function campusName(campuses: Record<Id, CampusNames>, id: Id | null | un
   return c ? nameOf(c) : '';
 }
 
-/** A system message as a sentence: "陳大文 邀請 李小明 加入了群聊". */
+/** A system message as a sentence: "陳大文邀請李小明加入了群聊". */
 export function systemSentence(m: Message, meId: Id | null): string {
   const s = m.system;
   if (!s) return m.text;
@@ -98,7 +99,7 @@ function callSentence(action: string, c: CallNote, actor: string): string {
   }
 }
 
-/** "陳大文 撤回了一條消息", or "你撤回了一條消息". */
+/** "陳大文撤回了一條消息", or "你撤回了一條消息". */
 export function recallSentence(m: Message, meId: Id | null): string {
   if (m.sender?.id === meId) return t('chat-recalled-self');
   return t('chat-recalled', { name: who(m.sender, meId) });
@@ -151,4 +152,45 @@ export function mentionsMe(c: Conversation, meId: Id | null): boolean {
   const m = c.last_message;
   if (!m || c.unread === 0 || m.recalled || m.sender?.id === meId) return false;
   return m.mention_all || (meId !== null && m.mentions.includes(meId));
+}
+
+/** What the chats say of the live connection: nothing while it is open (or before the
+ *  first load), "offline" or "reconnecting" otherwise. Shown above the list, and inside
+ *  an open conversation on a phone, where the list is hidden. */
+export function connectionNote(status: LiveStatus, loaded: boolean): string {
+  if (status === 'offline') return t('chat-offline');
+  return status === 'open' || !loaded ? '' : t('chat-reconnecting');
+}
+
+// A web address in a message: http(s):// or www., up to a space or a character that
+// cannot be in one (CJK punctuation included).
+const WEB_ADDRESS = /(?:https?:\/\/|www\.)[^\s<>"'`{}|\\^\u3000-\u303f\uff01-\uff0f\uff1a-\uff20]+/giu;
+
+/** Drops what ends a sentence from the end of an address: "see https://x.mo/a." — but
+ *  not the bracket of https://…/Foo_(bar), which the address opened itself. */
+function trimAddress(address: string): string {
+  let end = address.length;
+  while (end > 0 && '.,;:!?)]'.includes(address[end - 1])) {
+    if (address[end - 1] === ')') {
+      const inside = address.slice(0, end);
+      if ((inside.match(/\(/g) ?? []).length >= (inside.match(/\)/g) ?? []).length) break;
+    }
+    end--;
+  }
+  return address.slice(0, end);
+}
+
+/** A text cut where it has web addresses: `href` on those (always http or https). */
+export function withLinks(text: string): Array<{ text: string; href: string | null }> {
+  const out: Array<{ text: string; href: string | null }> = [];
+  let from = 0;
+  for (const match of text.matchAll(WEB_ADDRESS)) {
+    const address = trimAddress(match[0]);
+    if (/^(?:https?:\/\/|www\.)$/iu.test(address)) continue;
+    if (match.index > from) out.push({ text: text.slice(from, match.index), href: null });
+    out.push({ text: address, href: /^www\./iu.test(address) ? `https://${address}` : address });
+    from = match.index + address.length;
+  }
+  if (from < text.length || out.length === 0) out.push({ text: text.slice(from), href: null });
+  return out;
 }

@@ -1,5 +1,6 @@
 // The flat department list from the API, seen as a tree.
 import type { Department, Id } from './api';
+import { t } from './i18n.svelte';
 
 export interface DeptTree {
   byId: Map<Id, Department>;
@@ -95,4 +96,12 @@ export function exposedCount(tree: DeptTree, members: Placed[], departmentIds: I
   const covered = new Set<Id>();
   for (const id of departmentIds) for (const d of tree.descendants(id)) covered.add(d);
   return members.filter((m) => memberIds.has(m.id) || m.department_ids.some((id) => covered.has(id))).length;
+}
+
+/** A department's line under its name in a directory list: "4 個子部門 · 0 位成員", or
+ *  for one shown only as the way to those under it, how many there are. */
+export function deptSummary(tree: DeptTree, d: Department): string {
+  const subs = tree.children(d.id).length;
+  if (d.exposed === false) return t('contacts-path-only-subs', { depts: subs });
+  return subs ? t('dept-summary', { depts: subs, members: d.member_count }) : t('member-count', { count: d.member_count });
 }

@@ -1,8 +1,12 @@
-// The UI language: Fluent bundles from locales/*/ui.ftl and the reactive choice of language.
+// The UI language: Fluent bundles from locales/*/ui.ftl (and the server's errors.ftl, so a
+// problem reads in the language chosen now) and the reactive choice of language.
 import { FluentBundle, FluentResource, type FluentVariable } from '@fluent/bundle';
 import zhHant from '$locales/zh-Hant/ui.ftl?raw';
 import pt from '$locales/pt/ui.ftl?raw';
 import en from '$locales/en/ui.ftl?raw';
+import zhHantErrors from '$locales/zh-Hant/errors.ftl?raw';
+import ptErrors from '$locales/pt/errors.ftl?raw';
+import enErrors from '$locales/en/errors.ftl?raw';
 
 export type Lang = 'zh-Hant' | 'pt' | 'en';
 
@@ -23,18 +27,20 @@ const STORAGE_KEY = 'campuslink.lang';
  */
 export const FLUENT_LOCALE: Record<Lang, string> = { 'zh-Hant': 'zh-Hant', pt: 'pt-PT', en: 'en' };
 
-function bundle(lang: Lang, source: string): FluentBundle {
+function bundle(lang: Lang, ...sources: string[]): FluentBundle {
   // No Unicode isolation marks: names are shown as plain text, and tests read them.
   const b = new FluentBundle(FLUENT_LOCALE[lang], { useIsolating: false });
-  const errors = b.addResource(new FluentResource(source));
-  for (const e of errors) console.error(`ui.ftl (${lang}):`, e);
+  for (const source of sources) {
+    const errors = b.addResource(new FluentResource(source));
+    for (const e of errors) console.error(`locales/${lang}:`, e);
+  }
   return b;
 }
 
 const bundles: Record<Lang, FluentBundle> = {
-  'zh-Hant': bundle('zh-Hant', zhHant),
-  pt: bundle('pt', pt),
-  en: bundle('en', en),
+  'zh-Hant': bundle('zh-Hant', zhHant, zhHantErrors),
+  pt: bundle('pt', pt, ptErrors),
+  en: bundle('en', en, enErrors),
 };
 
 export function isLang(v: unknown): v is Lang {
@@ -74,6 +80,17 @@ export function t(id: string, args?: Record<string, FluentVariable>): string {
     if (msg?.value) return b.formatPattern(msg.value, args);
   }
   return id;
+}
+
+/**
+ * What went wrong, in the language chosen now: the text for the problem's code when
+ * there is one (the server's `detail` is the same text in the language the request
+ * asked for, which may since have changed), else the `detail` as it came.
+ */
+export function problemText(code: string, detail: string): string {
+  const key = `error-${code}`;
+  const own = t(key);
+  return own !== key ? own : detail;
 }
 
 type Named = { name_zh: string; name_pt?: string | null; name_en?: string | null };

@@ -19,7 +19,7 @@ import {
 } from './api';
 import { LiveClient, type LiveEvent, type LiveStatus, type OutgoingSend, type SocketLike } from './live';
 import { applyRecall, byActivity, mergeConversation, mergeMessages, newClientId } from './messages';
-import { t } from './i18n.svelte';
+import { problemText } from './i18n.svelte';
 import { forgetSession } from './session.svelte';
 import { alertFor } from './notify';
 
@@ -153,17 +153,6 @@ export function connectLive(who: Me, withChat: boolean): () => void {
   };
 }
 
-/**
- * A socket problem's message in the app's language. The socket's `detail` follows the
- * browser's Accept-Language, which may not be the language chosen in the app (a browser
- * cannot set headers on a WebSocket), so the app's own text for the code wins.
- */
-function socketDetail(code: string, detail: string): string {
-  const key = `error-${code}`;
-  const own = t(key);
-  return own !== key ? own : detail;
-}
-
 function socketUrl(): string {
   return `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/api/v1/ws`;
 }
@@ -187,7 +176,7 @@ function startClient() {
       },
       ack: (clientId, message) => acknowledged(clientId, message as Message),
       problem: (p) => {
-        const problem = { status: 0, code: p.code, detail: socketDetail(p.code, p.detail) };
+        const problem = { status: 0, code: p.code, detail: problemText(p.code, p.detail) };
         if (p.client_id) {
           const s = chat.pending.find((x) => x.client_id === p.client_id);
           if (s) {

@@ -48,6 +48,15 @@ pub(crate) async fn direct(from: &Client, to: &str) -> String {
     c["id"].as_str().unwrap().to_owned()
 }
 
+/// A message's readers as the sender's app asks for them: (read, unread) member ids.
+async fn readers(c: &Client, conv: &str, message: &str) -> (Vec<String>, Vec<String>) {
+    let (s, r) = c.get(&format!("/api/v1/conversations/{conv}/messages/{message}/readers")).await;
+    assert_eq!(s, StatusCode::OK, "{r}");
+    let ids =
+        |k: &str| r[k].as_array().unwrap().iter().map(|m| m["id"].as_str().unwrap().to_owned()).collect::<Vec<_>>();
+    (ids("read"), ids("unread"))
+}
+
 pub(crate) async fn say(c: &Client, conv: &str, client_id: &str, text: &str) -> Value {
     let (s, m) =
         c.post(&format!("/api/v1/conversations/{conv}/messages"), json!({"client_id": client_id, "text": text})).await;
@@ -427,6 +436,13 @@ async fn group_membership_changes_are_system_messages() {
     );
     let added = wa.next_of("message").await;
     assert_eq!(added["data"]["message"]["system"]["action"], "added", "the new member sees they were added");
+    // Who has read a message: the sender is neither; someone removed before reading it
+    // is no longer waited for, someone who read it stays among its readers.
+    let said = say(&ta, &conv, "to-read", "請看").await;
+    let (read_to, said_id) = (said["position"].as_i64().unwrap(), said["id"].as_str().unwrap().to_owned());
+    let (s, _) = tb.post(&format!("/api/v1/conversations/{conv}/read"), json!({"position": read_to})).await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(readers(&ta, &conv, &said_id).await, (vec![b_id.clone()], vec![aa_id.clone()]));
     let (s, e) = tb.delete(&format!("/api/v1/conversations/{conv}/members/{aa_id}")).await;
     assert_eq!((s, e["code"].as_str()), (StatusCode::FORBIDDEN, Some("not_group_owner")));
     let ta_id = me(&ta).await;
@@ -439,6 +455,11 @@ async fn group_membership_changes_are_system_messages() {
     let (s, _) = tb.delete(&format!("/api/v1/conversations/{conv}/members/{aa_id}")).await;
     assert_eq!(s, StatusCode::NO_CONTENT, "the new owner removes");
     wa.next_of("conversation_left").await;
+    assert_eq!(
+        readers(&tb, &conv, &said_id).await,
+        (vec![b_id.clone()], vec![]),
+        "the removed member who never read it is not waited for"
+    );
     let (s, _) = tb.delete(&format!("/api/v1/conversations/{conv}")).await;
     assert_eq!(s, StatusCode::NO_CONTENT);
     let (s, e) =
