@@ -84,8 +84,10 @@ export function t(id: string, args?: Record<string, FluentVariable>): string {
 
 /**
  * What went wrong, in the language chosen now: the text for the problem's code when
- * there is one (the server's `detail` is the same text in the language the request
- * asked for, which may since have changed), else the `detail` as it came.
+ * there is one, else the `detail` as it came. The server's `detail` is the same text in
+ * the language the request asked for, which may since have changed — and a WebSocket's
+ * follows the browser's Accept-Language, not the app's choice (a browser cannot set
+ * headers on it).
  */
 export function problemText(code: string, detail: string): string {
   const key = `error-${code}`;

@@ -19,7 +19,6 @@ import {
 } from './api';
 import { LiveClient, type LiveEvent, type LiveStatus, type OutgoingSend, type SocketLike } from './live';
 import { applyRecall, byActivity, mergeConversation, mergeMessages, newClientId } from './messages';
-import { problemText } from './i18n.svelte';
 import { forgetSession } from './session.svelte';
 import { alertFor } from './notify';
 
@@ -176,7 +175,8 @@ function startClient() {
       },
       ack: (clientId, message) => acknowledged(clientId, message as Message),
       problem: (p) => {
-        const problem = { status: 0, code: p.code, detail: problemText(p.code, p.detail) };
+        // Kept as it came: shown through problemText, in the language chosen then.
+        const problem = { status: 0, code: p.code, detail: p.detail };
         if (p.client_id) {
           const s = chat.pending.find((x) => x.client_id === p.client_id);
           if (s) {
