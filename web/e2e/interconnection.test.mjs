@@ -81,10 +81,28 @@ describe('campus interconnection (校部互聯)', () => {
     let campusB;
     let filingNumber;
 
+    await step('F4: before any filing, 邀請企業加入 says to file first and creates nothing', async () => {
+      const { page } = A;
+      await page.goto('/admin');
+      await signIn(page, 'admin.a');
+      await page.getByRole('button', { name: '添加', exact: true }).click();
+      await page.getByRole('menuitem', { name: '添加互聯企業' }).click();
+      const dialog = page.getByRole('dialog', { name: '添加互聯企業' });
+      await dialog.getByRole('button', { name: /^邀請企業加入/ }).click();
+      await dialog.getByRole('button', { name: '建立並產生二維碼' }).click();
+      const refusal = dialog.getByRole('alert');
+      await refusal.waitFor();
+      assert.equal(await refusal.getAttribute('data-code'), 'filing_required');
+      await dialog.getByRole('button', { name: '建立並產生二維碼' }).click();
+      await dialog.getByRole('alert').waitFor();
+      assert.equal((await apiGet(page, '/api/v1/interconnections')).length, 0, 'no interconnection left behind');
+      await dialog.getByRole('link', { name: '前往「備案」提交或查看備案' }).click();
+      await dialog.waitFor({ state: 'hidden' });
+    });
+
     await step('F1/F2: admin.a files 中學部 + 小學部 with the bureau', async () => {
       const { page } = A;
-      await page.goto('/admin/filings');
-      await signIn(page, 'admin.a');
+      await page.waitForURL('**/admin/filings');
       await page.getByRole('heading', { name: '備案', level: 1 }).waitFor();
       const nav = page.getByRole('navigation', { name: '管理控制台' });
       await nav.getByRole('link', { name: '互聯企業' }).waitFor();

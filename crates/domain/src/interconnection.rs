@@ -112,6 +112,17 @@ pub fn may_decide_filing(viewer: &Viewer) -> bool {
     viewer.role == Role::Bureau
 }
 
+/// S2: an admin starts an interconnection of their campus, once a filing covers it with
+/// another campus when one is required: before that it could invite no one, and each
+/// try would leave one behind.
+pub fn may_create(viewer: &Viewer, filed: bool) -> Result<(), Refusal> {
+    admin_campus(viewer)?;
+    if !filed {
+        return Err(Refusal::FilingRequired);
+    }
+    Ok(())
+}
+
 /// S2: the initiator's admin invites (with a filing covering the campuses when required).
 pub fn may_invite(viewer: &Viewer, ic: &Facts, filed: bool) -> Result<(), Refusal> {
     let own = admin_campus(viewer)?;
@@ -290,6 +301,14 @@ mod tests {
         assert!(may_decide_filing(&Viewer { member_id: MemberId::new(), role: Role::Bureau, campus_id: None }));
         assert!(!may_decide_filing(&admin(w.a)));
         assert!(!may_decide_filing(&member(w.a)));
+    }
+
+    #[test]
+    fn an_interconnection_is_started_by_an_admin_with_a_filing() {
+        let w = world();
+        assert_eq!(may_create(&admin(w.a), true), Ok(()));
+        assert_eq!(may_create(&admin(w.a), false), Err(Refusal::FilingRequired));
+        assert_eq!(may_create(&member(w.a), true), Err(Refusal::NotAdmin));
     }
 
     #[test]

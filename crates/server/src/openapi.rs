@@ -67,7 +67,10 @@ pub const PROBLEMS: &[(&str, &[ErrorCode])] = &[
     ("confirm_filing", &[C::Forbidden, C::FilingNotPending]),
     ("reject_filing", &[C::Forbidden, C::InvalidInput, C::FilingNotPending]),
     ("list_interconnections", &[C::Forbidden, C::Refused(Refusal::NotAdmin)]),
-    ("create_interconnection", &[C::Forbidden, C::InvalidInput, C::Refused(Refusal::NotAdmin)]),
+    (
+        "create_interconnection",
+        &[C::Forbidden, C::InvalidInput, C::Refused(Refusal::NotAdmin), C::Refused(Refusal::FilingRequired)],
+    ),
     ("list_invitations", &[C::Forbidden, C::Refused(Refusal::NotInitiator), C::Refused(Refusal::NotAdmin)]),
     (
         "create_invitation",

@@ -4656,7 +4656,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {unknown} */
-                        code?: "body_not_object" | "csrf_failed" | "forbidden" | "internal" | "invalid_input" | "invalid_json" | "not_admin" | "payload_too_large" | "unauthenticated" | "unsupported_media_type" | "uri_too_long";
+                        code?: "body_not_object" | "csrf_failed" | "filing_required" | "forbidden" | "internal" | "invalid_input" | "invalid_json" | "not_admin" | "payload_too_large" | "unauthenticated" | "unsupported_media_type" | "uri_too_long";
                     };
                 };
             };

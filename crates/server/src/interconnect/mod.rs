@@ -481,6 +481,7 @@ pub async fn create_interconnection(
 ) -> ApiResult<InterconnectionOut> {
     let ctx = admin_ctx(state, caller).await?;
     let name = required_text(&input.name, NAME_MAX).map_err(|i| ApiError::field("name", i))?;
+    rules::may_create(&caller.viewer, filed_with_another(state, ctx.campus.id).await?)?;
     let ic = state
         .store
         .create_interconnection(ctx.school.id, ctx.campus.id, &name, |id| Effects {
@@ -503,6 +504,19 @@ async fn filed(state: &AppState, campuses: &[CampusId]) -> ApiResult<bool> {
     Ok(!state.config.require_filing || state.store.filing_covers(campuses).await?)
 }
 
+/// Whether filing lets `campus` interconnect with anyone at all: when filing is
+/// required, it must be in a confirmed filing with at least one more campus. Which
+/// campus accepts is checked on acceptance.
+async fn filed_with_another(state: &AppState, campus: CampusId) -> ApiResult<bool> {
+    Ok(!state.config.require_filing
+        || state
+            .store
+            .filings(Some(campus), Some(FilingStatus::Confirmed))
+            .await?
+            .iter()
+            .any(|f| f.campus_ids.len() >= 2))
+}
+
 /// `POST /api/v1/interconnections/{ic_id}/invitations` — S2: the QR code.
 pub async fn create_invitation(
     state: &AppState,
@@ -512,16 +526,7 @@ pub async fn create_invitation(
 ) -> ApiResult<InvitationCreated> {
     let ctx = admin_ctx(state, caller).await?;
     let ic = my_interconnection(state, &ctx, id).await?;
-    // Another campus must be coverable at all: the initiator must be in a confirmed
-    // filing with at least one more campus; acceptance checks the accepting campus.
-    let any_filed = !state.config.require_filing
-        || state
-            .store
-            .filings(Some(ctx.campus.id), Some(FilingStatus::Confirmed))
-            .await?
-            .iter()
-            .any(|f| f.campus_ids.len() >= 2);
-    rules::may_invite(&caller.viewer, &ic.facts(), any_filed)?;
+    rules::may_invite(&caller.viewer, &ic.facts(), filed_with_another(state, ctx.campus.id).await?)?;
     let token = random_token();
     let ttl = state.config.invitation_ttl.as_millis() as i64;
     let audit = Audit {

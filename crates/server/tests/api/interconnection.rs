@@ -111,10 +111,11 @@ async fn the_guide_step_by_step() {
     let (_, seen_by_x) = app.login("admin.x").await.get("/api/v1/filings").await;
     assert_eq!(seen_by_x, json!([]), "another school's admin does not");
 
-    // F4: no invitation before the bureau confirms.
-    let ic = create_ic(&admin_a, "示範學校校部互聯").await;
-    let (s, e) = admin_a.post(&format!("/api/v1/interconnections/{ic}/invitations"), json!({})).await;
+    // F4: no interconnection, so no invitation, before the bureau confirms; a refused
+    // try leaves nothing behind.
+    let (s, e) = admin_a.post("/api/v1/interconnections", json!({"name": "示範學校校部互聯"})).await;
     assert_eq!((s, e["code"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("filing_required")));
+    assert_eq!(admin_a.get("/api/v1/interconnections").await.1, json!([]));
 
     // F3: the bureau confirms; the admins of every campus named are told, with the number.
     let (_, pending) = bureau.get("/api/v1/filings?status=pending").await;
@@ -127,6 +128,7 @@ async fn the_guide_step_by_step() {
     }
 
     // S2: the QR code carries the link; S3: B's admin opens it and establishes.
+    let ic = create_ic(&admin_a, "示範學校校部互聯").await;
     let inv = invite(&admin_a, &ic).await;
     let url = decode_qr(inv["qr_svg"].as_str().unwrap());
     assert_eq!(url, inv["url"].as_str().unwrap());
@@ -364,8 +366,7 @@ async fn filing_refusals() {
         })
         .await;
     // A rejected filing covers nothing.
-    let ic = create_ic(&admin_a, "x").await;
-    let (s, e) = admin_a.post(&format!("/api/v1/interconnections/{ic}/invitations"), json!({})).await;
+    let (s, e) = admin_a.post("/api/v1/interconnections", json!({"name": "x"})).await;
     assert_eq!((s, e["code"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("filing_required")));
     app.stop().await;
 }
