@@ -75,3 +75,5 @@ field-unknown_column = Unknown column.
 field-missing_column = A required column is missing.
 field-invalid_encoding = Unrecognised file encoding (use UTF-8 or Big5).
 field-too_many_rows = Too many lines; import in several parts.
+field-incorrect = The password is not correct.
+field-unchanged = The new password must differ from the current one.

@@ -75,3 +75,5 @@ field-unknown_column = Coluna desconhecida.
 field-missing_column = Falta uma coluna obrigatória.
 field-invalid_encoding = Codificação do ficheiro não reconhecida (use UTF-8 ou Big5).
 field-too_many_rows = Demasiadas linhas; importe em várias partes.
+field-incorrect = A palavra-passe não está correcta.
+field-unchanged = A nova palavra-passe tem de ser diferente da actual.

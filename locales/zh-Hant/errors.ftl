@@ -75,3 +75,5 @@ field-unknown_column = 不認識的欄位。
 field-missing_column = 缺少必要欄位。
 field-invalid_encoding = 檔案編碼無法辨識（請用 UTF-8 或 Big5）。
 field-too_many_rows = 行數太多，請分批導入。
+field-incorrect = 密碼不正確。
+field-unchanged = 新密碼須與目前的密碼不同。

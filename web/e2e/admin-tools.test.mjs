@@ -188,15 +188,43 @@ describe('admin console tools', () => {
       await page.locator('.account-button').click();
       await page.getByRole('menuitem', { name: '修改密碼' }).click();
       const dialog = page.getByRole('dialog', { name: '修改密碼' });
-      await dialog.getByLabel('目前密碼').fill('wrong-password');
-      await dialog.getByLabel('新密碼', { exact: true }).fill('admin-b-new-pass');
-      await dialog.getByLabel('再次輸入新密碼').fill('admin-b-new-pass');
-      await dialog.getByRole('button', { name: '儲存' }).click();
-      await dialog.getByRole('alert').waitFor();
-      await dialog.getByLabel('目前密碼').fill('campuslink');
-      await dialog.getByRole('button', { name: '儲存' }).click();
+      const current = dialog.getByLabel('目前密碼');
+      const fresh = dialog.getByLabel('新密碼', { exact: true });
+      const repeat = dialog.getByLabel('再次輸入新密碼');
+      const save = dialog.getByRole('button', { name: '儲存' });
+      /** What the dialog says under each field, in order. */
+      const said = () => dialog.locator('.field-error').allTextContents();
+      // Nothing typed: both password fields are said to be needed at once.
+      await save.click();
+      await dialog.locator('.field-error').nth(1).waitFor();
+      assert.deepEqual(await said(), ['必填。', '必填。']);
+      // Repeated wrongly: only that is said now, not the last try's 必填。.
+      await current.fill('wrong-password');
+      await fresh.fill('admin-b-new-pass');
+      await repeat.fill('admin-b-new-pas');
+      await save.click();
+      await dialog.getByText('兩次輸入的新密碼不一致。').waitFor();
+      assert.deepEqual(await said(), ['兩次輸入的新密碼不一致。']);
+      // A wrong current password is said to be wrong, on its field.
+      await repeat.fill('admin-b-new-pass');
+      await save.click();
+      await dialog.getByText('密碼不正確。', { exact: true }).waitFor();
+      assert.deepEqual(await said(), ['密碼不正確。']);
+      assert.equal(await dialog.getByRole('alert').getAttribute('data-code'), 'wrong_password');
+      // The same password again is not a change.
+      await current.fill('campuslink');
+      await fresh.fill('campuslink');
+      await repeat.fill('campuslink');
+      await save.click();
+      await dialog.getByText('新密碼須與目前的密碼不同。').waitFor();
+      await fresh.fill('admin-b-new-pass');
+      await repeat.fill('admin-b-new-pass');
+      await save.click();
       await dialog.waitFor({ state: 'hidden' });
-      await page.getByText('密碼已修改。').waitFor();
+      await page.getByText('密碼已修改，其他裝置上的登入已結束。').waitFor();
+      // This session goes on: the console still answers.
+      await page.getByRole('heading', { name: '匯入/匯出成員', level: 1 }).waitFor();
+      assert.equal((await apiGet(page, '/api/v1/me')).login, 'admin.b');
 
       await page.locator('.account-button').click();
       await page.getByRole('menuitem', { name: '登出' }).click();

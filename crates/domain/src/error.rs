@@ -196,6 +196,10 @@ pub enum Invalid {
     MissingColumn,
     InvalidEncoding,
     TooManyRows,
+    /// A password that is not the account's.
+    Incorrect,
+    /// A new value the same as the one it replaces (a new password).
+    Unchanged,
 }
 
 impl Invalid {
@@ -215,6 +219,8 @@ impl Invalid {
             Self::MissingColumn => "missing_column",
             Self::InvalidEncoding => "invalid_encoding",
             Self::TooManyRows => "too_many_rows",
+            Self::Incorrect => "incorrect",
+            Self::Unchanged => "unchanged",
         }
     }
 
@@ -233,6 +239,8 @@ impl Invalid {
         Self::MissingColumn,
         Self::InvalidEncoding,
         Self::TooManyRows,
+        Self::Incorrect,
+        Self::Unchanged,
     ];
 }
 

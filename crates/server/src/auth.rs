@@ -366,13 +366,13 @@ pub struct ChangePassword {
     pub new_password: String,
 }
 
-/// `POST /api/v1/me/password` — ends every session of the member, this one included.
+/// `POST /api/v1/me/password` — ends every other session of the member: this one goes on.
 #[utoipa::path(
     post,
     path = "/me/password",
     tag = "accounts",
     operation_id = "change_password",
-    summary = "Change own password (ends every session)",
+    summary = "Change own password (ends every other session)",
     request_body = ChangePassword,
     responses(
         (status = 204, description = "Changed"),
@@ -383,16 +383,24 @@ pub async fn change_password(
     caller: Caller,
     Json(req): Json<ChangePassword>,
 ) -> ApiResult<StatusCode> {
-    let new = Password::parse(&req.new_password).map_err(|i| ApiError::field("new_password", i))?;
+    let mut errors = domain::error::Errors::default();
+    if req.current_password.is_empty() {
+        errors.0.push(domain::FieldError::new("current_password", Invalid::Required));
+    }
+    let new = errors.take("new_password", Password::parse(&req.new_password));
+    let Some(new) = new.filter(|_| errors.is_empty()) else { return Err(ApiError::invalid(errors.0)) };
     let record = state.store.login_record(&caller.member.login).await?.ok_or_else(ApiError::unauthenticated)?;
     if !verify_password(&req.current_password, record.password_hash.as_deref()).await {
         let mut e = ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, ErrorCode::WrongPassword);
-        e.fields.push(domain::FieldError::new("current_password", Invalid::InvalidFormat));
+        e.fields.push(domain::FieldError::new("current_password", Invalid::Incorrect));
         return Err(e);
     }
+    if new.expose() == req.current_password {
+        return Err(ApiError::field("new_password", Invalid::Unchanged));
+    }
     let hash = hash_password(&new).await?;
-    state.store.set_password(caller.member.id, &hash).await?;
-    state.hub.end_member(caller.member.id);
+    state.store.set_password(caller.member.id, &hash, Some(&caller.token_hash)).await?;
+    state.hub.end_member(caller.member.id, Some(&caller.token_hash));
     Ok(StatusCode::NO_CONTENT)
 }
 

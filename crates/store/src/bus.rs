@@ -17,8 +17,9 @@ pub const EVENTS: &str = "events";
 pub const DIRECTORY: &str = "directory";
 /// A session ended (signed out): `session-ended:<token hash>`.
 const SESSION_ENDED: &str = "session-ended:";
-/// Every session of a member ended (disabled, password changed or reset):
-/// `member-ended:<member id>`.
+/// Every session of a member ended (disabled, password reset), or every one but one
+/// (their own password changed): `member-ended:<member id>` or
+/// `member-ended:<member id>/<token hash kept>`.
 const MEMBER_ENDED: &str = "member-ended:";
 
 /// What another node said.
@@ -28,8 +29,8 @@ pub enum Heard {
     Directory,
     /// The session of this token hash ended.
     SessionEnded(String),
-    /// Every session of this member ended.
-    MemberEnded(domain::MemberId),
+    /// Every session of this member ended, but the one of this token hash if any.
+    MemberEnded(domain::MemberId, Option<String>),
 }
 
 /// Sessions that ended, for the other nodes to close their sockets.
@@ -37,7 +38,8 @@ pub enum Heard {
 pub enum Ended {
     /// The session of this token hash.
     Session(String),
-    Member(domain::MemberId),
+    /// Every session of the member, but the one of this token hash if any.
+    Member(domain::MemberId, Option<String>),
 }
 
 impl Store {
@@ -55,7 +57,8 @@ impl Store {
         if self.dialect == Dialect::Postgres {
             let what = match ended {
                 Ended::Session(hash) => format!("{SESSION_ENDED}{hash}"),
-                Ended::Member(m) => format!("{MEMBER_ENDED}{m}"),
+                Ended::Member(m, None) => format!("{MEMBER_ENDED}{m}"),
+                Ended::Member(m, Some(keep)) => format!("{MEMBER_ENDED}{m}/{keep}"),
             };
             self.notification(&what).execute(&self.pool).await?;
         }
@@ -97,8 +100,14 @@ impl Listener {
             if let Some(hash) = what.strip_prefix(SESSION_ENDED) {
                 return Ok(Heard::SessionEnded(hash.to_owned()));
             }
-            if let Some(m) = what.strip_prefix(MEMBER_ENDED).and_then(|m| m.parse().ok()) {
-                return Ok(Heard::MemberEnded(m));
+            if let Some(ended) = what.strip_prefix(MEMBER_ENDED) {
+                let (m, keep) = match ended.split_once('/') {
+                    Some((m, keep)) => (m, Some(keep.to_owned())),
+                    None => (ended, None),
+                };
+                if let Ok(m) = m.parse() {
+                    return Ok(Heard::MemberEnded(m, keep));
+                }
             }
             if what == DIRECTORY {
                 // Another node changed who sees whom: caches here load afresh.

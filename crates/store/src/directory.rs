@@ -316,7 +316,9 @@ impl Store {
     }
 
     /// Sets a new password hash, clears lockout, and ends every session of the member.
-    pub async fn set_password(&self, member: MemberId, hash: &str) -> Result<()> {
+    /// Sets a member's password and ends their sessions: every one, or every one but
+    /// `keep` (a token hash: the session that changed its own password goes on).
+    pub async fn set_password(&self, member: MemberId, hash: &str, keep: Option<&str>) -> Result<()> {
         let mut tx = self.begin().await?;
         let done = db::query(
             "UPDATE members SET password_hash = $1, failed_logins = 0, locked_until = 0, updated_at = $2 WHERE id = $3",
@@ -329,7 +331,11 @@ impl Store {
         if done == 0 {
             return Err(StoreError::NotFound);
         }
-        db::query("DELETE FROM sessions WHERE member_id = $1").bind(member.to_string()).execute(&mut tx).await?;
+        db::query("DELETE FROM sessions WHERE member_id = $1 AND token_hash <> $2")
+            .bind(member.to_string())
+            .bind(keep.unwrap_or_default())
+            .execute(&mut tx)
+            .await?;
         self.commit(tx).await?;
         Ok(())
     }

@@ -195,7 +195,7 @@ async fn story(dialect: Dialect) {
     assert!(!store.record_login_failure(chan.id, 2, 60_000).await.unwrap());
     assert!(store.record_login_failure(chan.id, 2, 60_000).await.unwrap());
     assert!(store.login_record("chan.tm").await.unwrap().unwrap().locked_until > 0);
-    store.set_password(chan.id, "new-hash").await.unwrap();
+    store.set_password(chan.id, "new-hash", None).await.unwrap();
     assert!(store.session("h1").await.unwrap().is_none(), "a new password ends sessions");
     let rec = store.login_record("CHAN.TM").await.unwrap().unwrap();
     assert_eq!((rec.password_hash.as_deref(), rec.locked_until), (Some("new-hash"), 0));

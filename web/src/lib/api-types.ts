@@ -1115,7 +1115,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Change own password (ends every session) */
+        /** Change own password (ends every other session) */
         post: operations["change_password"];
         delete?: never;
         options?: never;

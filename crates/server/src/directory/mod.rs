@@ -408,7 +408,7 @@ async fn set_status(
     }
     let m = state.store.set_member_status(campus, member, status).await?;
     if status == MemberStatus::Disabled {
-        state.hub.end_member(member);
+        state.hub.end_member(member, None);
         crate::calls::end_member(state, member).await?;
     }
     Ok(member_out(&m, &MANAGE))
@@ -452,8 +452,8 @@ pub async fn reset_password(
         return Err(ApiError::not_found());
     }
     let hash = hash_password(&password).await?;
-    state.store.set_password(member, &hash).await?;
-    state.hub.end_member(member);
+    state.store.set_password(member, &hash, None).await?;
+    state.hub.end_member(member, None);
     crate::calls::end_member(state, member).await?;
     tracing::info!(member = %m.login, by = %caller.member.login, "password reset by admin");
     Ok(())

@@ -403,10 +403,11 @@ impl Hub {
         self.tell_nodes(store::bus::Ended::Session(token_hash.to_owned()));
     }
 
-    /// Closes every connection of a member (disabled, password reset), on every node.
-    pub fn end_member(&self, member: MemberId) {
-        self.close_member(member);
-        self.tell_nodes(store::bus::Ended::Member(member));
+    /// Closes every connection of a member (disabled, password reset), on every node;
+    /// but those of the session `keep` (a token hash) when one is given.
+    pub fn end_member(&self, member: MemberId, keep: Option<&str>) {
+        self.close_member(member, keep);
+        self.tell_nodes(store::bus::Ended::Member(member, keep.map(str::to_owned)));
     }
 
     /// Closes this node's connections of a session.
@@ -417,10 +418,10 @@ impl Hub {
         }
     }
 
-    /// Closes this node's connections of a member.
-    fn close_member(&self, member: MemberId) {
+    /// Closes this node's connections of a member, but those of the session `keep`.
+    fn close_member(&self, member: MemberId, keep: Option<&str>) {
         let r = self.registry();
-        for c in r.by_member.get(&member).into_iter().flatten() {
+        for c in r.by_member.get(&member).into_iter().flatten().filter(|c| keep != Some(c.session.as_str())) {
             c.kick.fire(Kick::SessionEnded);
         }
     }
@@ -502,7 +503,7 @@ async fn listen_to_other_nodes(hub: std::sync::Weak<Hub>, store: Store) {
             Ok(heard) => match (hub.upgrade(), heard) {
                 (None, _) => return,
                 (Some(h), store::bus::Heard::SessionEnded(hash)) => h.close_session(&hash),
-                (Some(h), store::bus::Heard::MemberEnded(m)) => h.close_member(m),
+                (Some(h), store::bus::Heard::MemberEnded(m, keep)) => h.close_member(m, keep.as_deref()),
                 (Some(h), _) => h.poke(),
             },
             Err(e) => {

@@ -2,7 +2,7 @@
 
 use crate::helpers::{PASSWORD, TestApp};
 use reqwest::StatusCode;
-use serde_json::json;
+use serde_json::{Value, json};
 use server::ServerConfig;
 
 #[tokio::test]
@@ -159,18 +159,41 @@ async fn browser_sessions_use_httponly_cookies_and_need_the_csrf_header() {
 async fn passwords_are_changed_by_their_owner_and_reset_by_the_admin() {
     let app = TestApp::spawn().await;
     let teacher = app.login("teacher.a").await;
-    let (s, b) = teacher
-        .post("/api/v1/me/password", json!({"current_password": "nope nope", "new_password": "brand new pw"}))
-        .await;
+    let on_the_phone = app.login("teacher.a").await;
+    let change = |current: &str, new: &str| json!({"current_password": current, "new_password": new});
+    let fields = |b: &Value| -> Vec<(String, String)> {
+        b["errors"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| (e["field"].as_str().unwrap().to_owned(), e["code"].as_str().unwrap().to_owned()))
+            .collect()
+    };
+    let pair = |f: &str, c: &str| (f.to_owned(), c.to_owned());
+    let (s, b) = teacher.post("/api/v1/me/password", change("nope nope", "brand new pw")).await;
     assert_eq!((s, b["code"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("wrong_password")));
-    let (s, b) =
-        teacher.post("/api/v1/me/password", json!({"current_password": PASSWORD, "new_password": "short"})).await;
-    assert_eq!((s, b["errors"][0]["code"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("too_short")));
-    let (s, _) = teacher
-        .post("/api/v1/me/password", json!({"current_password": PASSWORD, "new_password": "brand new pw"}))
-        .await;
+    assert_eq!(fields(&b), [pair("current_password", "incorrect")]);
+    let (s, b) = teacher.post("/api/v1/me/password", change(PASSWORD, "short")).await;
+    assert_eq!((s, fields(&b)), (StatusCode::UNPROCESSABLE_ENTITY, vec![pair("new_password", "too_short")]));
+    // Both fields empty: both said at once, before any password is checked.
+    let (s, b) = teacher.post("/api/v1/me/password", change("", "")).await;
+    assert_eq!(
+        (s, b["code"].as_str(), fields(&b)),
+        (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Some("invalid_input"),
+            vec![pair("current_password", "required"), pair("new_password", "required")]
+        )
+    );
+    let (s, b) = teacher.post("/api/v1/me/password", change(PASSWORD, PASSWORD)).await;
+    assert_eq!((s, fields(&b)), (StatusCode::UNPROCESSABLE_ENTITY, vec![pair("new_password", "unchanged")]));
+    assert_eq!(app.try_login("teacher.a", PASSWORD).await.0, StatusCode::OK, "nothing refused changed anything");
+    let (s, _) = teacher.post("/api/v1/me/password", change(PASSWORD, "brand new pw")).await;
     assert_eq!(s, StatusCode::NO_CONTENT);
-    assert_eq!(teacher.get("/api/v1/me").await.0, StatusCode::UNAUTHORIZED, "changing the password ends sessions");
+    // The session that changed it goes on; every other one of the member ends.
+    assert_eq!(teacher.get("/api/v1/me").await.0, StatusCode::OK, "this session goes on");
+    assert_eq!(on_the_phone.get("/api/v1/me").await.0, StatusCode::UNAUTHORIZED, "the others end");
+    assert_eq!(app.try_login("teacher.a", PASSWORD).await.0, StatusCode::UNAUTHORIZED);
     assert_eq!(app.try_login("teacher.a", "brand new pw").await.0, StatusCode::OK);
 
     let admin = app.login("admin.a").await;
@@ -178,6 +201,7 @@ async fn passwords_are_changed_by_their_owner_and_reset_by_the_admin() {
     let path = format!("/api/v1/campuses/{}/members/{}/reset-password", app.campus_a, t.id);
     let (s, _) = admin.post(&path, json!({"new_password": "reset by admin"})).await;
     assert_eq!(s, StatusCode::NO_CONTENT);
+    assert_eq!(teacher.get("/api/v1/me").await.0, StatusCode::UNAUTHORIZED, "a reset ends every session");
     assert_eq!(app.try_login("teacher.a", "brand new pw").await.0, StatusCode::UNAUTHORIZED);
     assert_eq!(app.try_login("teacher.a", "reset by admin").await.0, StatusCode::OK);
     app.stop().await;

@@ -741,14 +741,20 @@ async fn two_nodes_on_one_database_deliver_to_each_other() {
     let (s, _) = tb.post("/api/v1/auth/logout", json!({})).await;
     assert_eq!(s, StatusCode::NO_CONTENT);
     assert_eq!(on_node2.close_code().await, Some(4001), "node 2 after sign-out on node 1");
-    // A password changed on node 1 ends the member's sessions there, and node 2's too.
+    // A password changed on node 1 ends the member's other sessions there, and on node 2
+    // too; the session that changed it goes on, on both.
     let xa = app.login("teacher.x").await;
-    let mut x_on_node2 = node2.client(&xa).ws().await;
+    let x_elsewhere = app.login("teacher.x").await;
+    let mut x_on_node2 = node2.client(&x_elsewhere).ws().await;
     x_on_node2.hello(None).await;
+    let mut kept_on_node2 = node2.client(&xa).ws().await;
+    kept_on_node2.hello(None).await;
     let (s, _) =
         xa.post("/api/v1/me/password", json!({"current_password": PASSWORD, "new_password": "brand new pw"})).await;
     assert_eq!(s, StatusCode::NO_CONTENT);
     assert_eq!(x_on_node2.close_code().await, Some(4001), "node 2 after a password change on node 1");
+    kept_on_node2.send(json!({"type": "ping"})).await;
+    assert_eq!(kept_on_node2.next_of("pong").await["type"], "pong", "the changing session's socket stays");
     let ta2 = node2.client(&ta);
     let mut a_on_node2 = ta2.ws().await;
     a_on_node2.hello(None).await;
