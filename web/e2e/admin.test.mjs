@@ -32,6 +32,19 @@ describe('admin console', () => {
       await page.getByRole('heading', { name: '資訊科技組', level: 2 }).waitFor();
       await page.getByText('共 0 位成員').waitFor();
 
+      // A second 資訊科技組 at the top is refused on its name, and nothing is added.
+      await page.getByRole('button', { name: '全部成員' }).click();
+      await page.getByRole('button', { name: '新增部門' }).click();
+      await deptDialog.getByLabel('部門名稱（中文）').fill('資訊科技組');
+      await deptDialog.getByRole('button', { name: '儲存' }).click();
+      await deptDialog.getByText('同一層已有同名的部門。').waitFor();
+      assert.equal(await deptDialog.getByRole('alert').getAttribute('data-code'), 'duplicate_department');
+      await deptDialog.getByRole('button', { name: '取消' }).click();
+      await deptDialog.waitFor({ state: 'hidden' });
+      assert.equal(await page.getByRole('button', { name: /^資訊科技組/ }).count(), 1);
+      await deptButton.click();
+      await page.getByRole('heading', { name: '資訊科技組', level: 2 }).waitFor();
+
       // A new member in it: the selected department is ticked already.
       await page.getByRole('button', { name: '新增成員' }).click();
       const form = page.getByRole('dialog', { name: '新增成員' });

@@ -112,6 +112,11 @@ impl From<StoreError> for ApiError {
                 e.fields.push(FieldError::new("code", Invalid::DuplicateCode));
                 e
             }
+            StoreError::Duplicate(store::Unique::DepartmentName) => {
+                let mut e = ApiError::new(StatusCode::CONFLICT, ErrorCode::DuplicateDepartment);
+                e.fields.push(FieldError::new("name_zh", Invalid::DuplicateName));
+                e
+            }
             StoreError::UnknownDepartment => ApiError::field("department_ids", Invalid::UnknownDepartment),
             StoreError::DepartmentCycle => ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, ErrorCode::DepartmentCycle),
             StoreError::DepartmentNotEmpty => ApiError::new(StatusCode::CONFLICT, ErrorCode::DepartmentNotEmpty),

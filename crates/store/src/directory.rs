@@ -179,16 +179,18 @@ impl Store {
         name_zh: &str,
         name_pt: &str,
     ) -> Result<Department> {
-        let done = db::query("UPDATE departments SET name_zh = $1, name_pt = $2 WHERE id = $3 AND campus_id = $4")
+        let mut tx = self.begin().await?;
+        let parents = parents_of(&mut tx, campus).await?;
+        let Some(parent) = parents.get(&dept).copied() else { return Err(StoreError::NotFound) };
+        refuse_sibling_named(&mut tx, campus, parent, name_zh, Some(dept)).await?;
+        db::query("UPDATE departments SET name_zh = $1, name_pt = $2 WHERE id = $3 AND campus_id = $4")
             .bind(name_zh)
             .bind(name_pt)
             .bind(dept.to_string())
             .bind(campus.to_string())
-            .execute(&self.pool)
+            .execute(&mut tx)
             .await?;
-        if done == 0 {
-            return Err(StoreError::NotFound);
-        }
+        self.commit_directory(tx, Some(campus)).await?;
         self.department(campus, dept).await
     }
 
@@ -215,6 +217,13 @@ impl Store {
             return Err(StoreError::DepartmentCycle);
         }
         let old_parent = parents.get(&dept).copied().flatten();
+        if old_parent != parent {
+            let name = db::query("SELECT name_zh FROM departments WHERE id = $1")
+                .bind(dept.to_string())
+                .fetch_one(&mut tx)
+                .await?;
+            refuse_sibling_named(&mut tx, campus, parent, &text(&name, "name_zh")?, Some(dept)).await?;
+        }
         let mut siblings = sibling_ids(&mut tx, campus, parent).await?;
         siblings.retain(|d| *d != dept);
         let at = usize::try_from(position.max(0)).unwrap_or(0).min(siblings.len());
@@ -651,6 +660,32 @@ async fn renumber(tx: &mut Tx, ordered: &[DepartmentId]) -> Result<()> {
     Ok(())
 }
 
+/// Refuses a department name that another department (but `except`) under `parent`
+/// has already: two siblings of one name could not be told apart in the tree, in an
+/// import's department path, or in a picker.
+async fn refuse_sibling_named(
+    tx: &mut Tx,
+    campus: CampusId,
+    parent: Option<DepartmentId>,
+    name_zh: &str,
+    except: Option<DepartmentId>,
+) -> Result<()> {
+    let except = except.map(|d| d.to_string()).unwrap_or_default();
+    let taken = db::query(
+        "SELECT 1 AS taken FROM departments WHERE campus_id = $1 AND COALESCE(parent_id, '') = $2 AND name_zh = $3 AND id <> $4",
+    )
+    .bind(campus.to_string())
+    .bind(parent.map(|p| p.to_string()).unwrap_or_default())
+    .bind(name_zh)
+    .bind(except)
+    .fetch_optional(&mut *tx)
+    .await?;
+    match taken {
+        Some(_) => Err(StoreError::Duplicate(crate::Unique::DepartmentName)),
+        None => Ok(()),
+    }
+}
+
 async fn insert_department(
     tx: &mut Tx,
     now: i64,
@@ -669,6 +704,7 @@ async fn insert_department(
             return Err(StoreError::UnknownDepartment);
         }
     }
+    refuse_sibling_named(tx, campus, parent, name_zh, None).await?;
     let position = sibling_ids(tx, campus, parent).await?.len() as i64;
     let id = DepartmentId::new();
     db::query("INSERT INTO departments (id, campus_id, parent_id, name_zh, name_pt, position, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)")

@@ -111,6 +111,8 @@ pub enum Unique {
     Login,
     /// A school's or campus's code.
     Code,
+    /// A department's Chinese name among its siblings (under one parent, or at the top).
+    DepartmentName,
     /// A filing's number.
     FilingNumber,
     /// A conversation's call: one at a time, across every node.

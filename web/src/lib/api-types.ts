@@ -2862,7 +2862,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {unknown} */
-                        code?: "body_not_object" | "csrf_failed" | "forbidden" | "internal" | "invalid_input" | "invalid_json" | "not_found" | "payload_too_large" | "unauthenticated" | "unsupported_media_type" | "uri_too_long";
+                        code?: "body_not_object" | "csrf_failed" | "duplicate_department" | "forbidden" | "internal" | "invalid_input" | "invalid_json" | "not_found" | "payload_too_large" | "unauthenticated" | "unsupported_media_type" | "uri_too_long";
                     };
                 };
             };
@@ -2938,7 +2938,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {unknown} */
-                        code?: "body_not_object" | "csrf_failed" | "forbidden" | "internal" | "invalid_input" | "invalid_json" | "not_found" | "payload_too_large" | "unauthenticated" | "unsupported_media_type" | "uri_too_long";
+                        code?: "body_not_object" | "csrf_failed" | "duplicate_department" | "forbidden" | "internal" | "invalid_input" | "invalid_json" | "not_found" | "payload_too_large" | "unauthenticated" | "unsupported_media_type" | "uri_too_long";
                     };
                 };
             };
@@ -2979,7 +2979,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {unknown} */
-                        code?: "body_not_object" | "csrf_failed" | "department_cycle" | "forbidden" | "internal" | "invalid_input" | "invalid_json" | "not_found" | "payload_too_large" | "unauthenticated" | "unsupported_media_type" | "uri_too_long";
+                        code?: "body_not_object" | "csrf_failed" | "department_cycle" | "duplicate_department" | "forbidden" | "internal" | "invalid_input" | "invalid_json" | "not_found" | "payload_too_large" | "unauthenticated" | "unsupported_media_type" | "uri_too_long";
                     };
                 };
             };

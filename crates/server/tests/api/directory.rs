@@ -21,6 +21,29 @@ async fn departments_tree_create_rename_move_reorder_delete() {
     let (s, b) = admin.patch(&format!("{base}/{child_id}"), json!({"name_zh": "  "})).await;
     assert_eq!((s, b["errors"][0]["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("name_zh")));
 
+    // Siblings have names of their own: a second 會計組 under 行政部, a rename or a move
+    // that would make one, is refused, and the name is marked; elsewhere it may be.
+    let taken = |b: &Value| (b["code"].as_str().map(str::to_owned), b["errors"][0]["code"].as_str().map(str::to_owned));
+    let duplicate = (Some("duplicate_department".to_owned()), Some("duplicate_name".to_owned()));
+    let (s, b) = admin.post(&base, json!({"name_zh": "會計組", "parent_id": top_id})).await;
+    assert_eq!((s, taken(&b)), (StatusCode::CONFLICT, duplicate.clone()), "{b}");
+    let (s, other) = admin.post(&base, json!({"name_zh": "會計組"})).await;
+    assert_eq!(s, StatusCode::CREATED, "the same name at the top is another place: {other}");
+    let other_id = other["id"].as_str().unwrap().to_owned();
+    let (s, b) = admin.post(&format!("{base}/{other_id}/move"), json!({"parent_id": top_id, "position": 0})).await;
+    assert_eq!((s, taken(&b)), (StatusCode::CONFLICT, duplicate.clone()), "{b}");
+    let (_, sib) = admin.post(&base, json!({"name_zh": "總務組", "parent_id": top_id})).await;
+    let (s, b) = admin.patch(&format!("{base}/{}", sib["id"].as_str().unwrap()), json!({"name_zh": "會計組"})).await;
+    assert_eq!((s, taken(&b)), (StatusCode::CONFLICT, duplicate), "{b}");
+    let (s, b) =
+        admin.patch(&format!("{base}/{child_id}"), json!({"name_zh": "會計組", "name_pt": "Contabilidade"})).await;
+    assert_eq!((s, b["name_pt"].as_str()), (StatusCode::OK, Some("Contabilidade")), "its own name again is no clash");
+    let (_, list) = admin.get(&base).await;
+    let named = |n: &str| list.as_array().unwrap().iter().filter(|d| d["name_zh"] == n).count();
+    assert_eq!((named("會計組"), named("總務組")), (2, 1), "nothing refused changed anything");
+    assert_eq!(admin.delete(&format!("{base}/{other_id}")).await.0, StatusCode::NO_CONTENT);
+    assert_eq!(admin.delete(&format!("{base}/{}", sib["id"].as_str().unwrap())).await.0, StatusCode::NO_CONTENT);
+
     let (s, b) = admin.post(&format!("{base}/{top_id}/move"), json!({"parent_id": child_id, "position": 0})).await;
     assert_eq!((s, b["code"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("department_cycle")));
     let (s, b) = admin.post(&format!("{base}/{top_id}/move"), json!({"parent_id": null, "position": 0})).await;
