@@ -68,6 +68,7 @@ field-too_short = Too short.
 field-invalid_format = Invalid format.
 field-invalid_email = Invalid e-mail address.
 field-invalid_role = Invalid role.
+field-own_role = You cannot change your own role.
 field-unknown_department = No such department.
 field-duplicate_in_file = Repeats another line of the file.
 field-duplicate_login = This login name is used by another campus or account.

@@ -68,6 +68,7 @@ field-too_short = Demasiado curto.
 field-invalid_format = Formato inválido.
 field-invalid_email = Endereço de correio electrónico inválido.
 field-invalid_role = Função inválida.
+field-own_role = Não pode alterar o seu próprio papel.
 field-unknown_department = O departamento não existe.
 field-duplicate_in_file = Repete outra linha do ficheiro.
 field-duplicate_login = Este nome de utilizador já é usado noutra secção ou conta.

@@ -68,6 +68,7 @@ field-too_short = 太短。
 field-invalid_format = 格式不正確。
 field-invalid_email = 電郵地址格式不正確。
 field-invalid_role = 角色不正確。
+field-own_role = 不能更改自己的角色。
 field-unknown_department = 部門不存在。
 field-duplicate_in_file = 與檔案中的另一行重複。
 field-duplicate_login = 此登入名稱已被其他校部或帳號使用。

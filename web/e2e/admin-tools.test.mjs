@@ -102,6 +102,13 @@ describe('admin console tools', () => {
       // An admin cannot disable themself.
       const self = table.locator('tr', { has: page.getByText('admin.a', { exact: true }) });
       assert.equal(await self.getByRole('button', { name: /^停用/ }).isDisabled(), true);
+      // Nor change their own role: the form says so rather than refusing on save.
+      await self.getByRole('button', { name: /^編輯/ }).click();
+      const own = page.getByRole('dialog', { name: '編輯成員' });
+      assert.equal(await own.getByLabel('角色').isDisabled(), true);
+      await own.getByText('你不能更改自己的角色；如需更改，請由本校部另一位管理員操作。').waitFor();
+      await own.getByRole('button', { name: '取消' }).click();
+      await own.waitFor({ state: 'hidden' });
 
       const row = table.locator('tr', { has: page.getByText('teacher.a2', { exact: true }) });
       const name = (await row.locator('.cell-name').textContent()).trim();
@@ -126,7 +133,15 @@ describe('admin console tools', () => {
       await page.getByLabel('搜尋成員').fill('');
       await table.locator('tbody tr').nth(5).waitFor();
 
+      // 停用 asks first; 取消 changes nothing.
       await row.getByRole('button', { name: /^停用/ }).click();
+      const ask = page.getByRole('dialog', { name: '停用成員' });
+      await ask.getByText(`停用「${name}」（teacher.a2）？`, { exact: false }).waitFor();
+      await ask.getByRole('button', { name: '取消' }).click();
+      await ask.waitFor({ state: 'hidden' });
+      await row.getByRole('button', { name: /^停用/ }).click();
+      await ask.getByRole('button', { name: '停用', exact: true }).click();
+      await ask.waitFor({ state: 'hidden' });
       await row.getByText('已停用').waitFor();
       await page.getByText(`已停用「${name}」。`).waitFor();
       await row.getByRole('button', { name: /^啟用/ }).click();

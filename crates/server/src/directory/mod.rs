@@ -388,7 +388,7 @@ pub async fn update_member(
     let m = check_member(&input, Some(&current)).map_err(ApiError::invalid)?;
     if member == caller.member.id && m.role != Role::Admin {
         // An admin who demotes themself could leave the campus with no admin at all.
-        return Err(ApiError::field("role", Invalid::InvalidRole));
+        return Err(ApiError::field("role", Invalid::OwnRole));
     }
     let write = MemberWrite { fields: &m.fields, role: m.role, department_ids: &m.departments };
     let updated = state.store.update_member(campus, member, write).await?;

@@ -93,6 +93,17 @@ async fn disabled_accounts_are_refused_and_signed_out() {
     let a = app.store.member_by_login("admin.a").await.unwrap().unwrap();
     let (s, b) = admin.post(&format!("/api/v1/campuses/{}/members/{}/disable", app.campus_a, a.id), json!({})).await;
     assert_eq!((s, b["code"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("cannot_disable_self")));
+    // Nor demote themself: the campus could be left with no admin.
+    let path = format!("/api/v1/campuses/{}/members/{}", app.campus_a, a.id);
+    let (_, current) = admin.get(&path).await;
+    let mut demoted = current.clone();
+    demoted["role"] = json!("member");
+    let (s, b) = admin.patch(&path, demoted).await;
+    assert_eq!(
+        (s, b["errors"][0]["field"].as_str(), b["errors"][0]["code"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("role"), Some("own_role"))
+    );
+    assert_eq!(admin.get(&path).await.1["role"], "admin");
     app.stop().await;
 }
 
