@@ -77,6 +77,20 @@ pub const IMPORT_MAX_ROWS: usize = 20_000;
 /// Checks an import's header and rows. All or nothing: either every line is good, or
 /// every bad line is reported.
 pub fn parse_import(header: &[String], rows: &[Vec<String>]) -> Result<Vec<ImportRow>, Vec<LineError>> {
+    match parse_import_lines(header, rows)? {
+        (good, refused) if refused.is_empty() => Ok(good),
+        (_, refused) => Err(refused),
+    }
+}
+
+/// `parse_import`, line by line: the lines that parsed and what was wrong with the
+/// others, so that what only the store can tell (a login of another campus) is
+/// reported with them in one go. `Err` is a file that cannot be read as lines at all
+/// (unknown or missing columns, too many rows).
+pub fn parse_import_lines(
+    header: &[String],
+    rows: &[Vec<String>],
+) -> Result<(Vec<ImportRow>, Vec<LineError>), Vec<LineError>> {
     let mut errors = Vec::new();
     let mut index: HashMap<&str, usize> = HashMap::new();
     for (i, h) in header.iter().enumerate() {
@@ -152,7 +166,7 @@ pub fn parse_import(header: &[String], rows: &[Vec<String>]) -> Result<Vec<Impor
             Err(fe) => errors.extend(fe.into_iter().map(|f| LineError { line, column: f.field, invalid: f.invalid })),
         }
     }
-    if errors.is_empty() { Ok(good) } else { Err(errors) }
+    Ok((good, errors))
 }
 
 /// `教務處/數學科; 行政部` → `[["教務處","數學科"], ["行政部"]]`.

@@ -492,6 +492,19 @@ impl Store {
     /// created; a login already on this campus updates that member; a login taken
     /// anywhere else refuses its line.
     pub async fn import_members(&self, campus: CampusId, rows: &[ImportRow]) -> Result<ImportOutcome> {
+        self.import_members_with(campus, rows, Vec::new()).await
+    }
+
+    /// `import_members` of the lines of a file that parsed, `refused` being what was
+    /// wrong with its other lines: nothing is written unless both that and what the
+    /// store finds (logins of other campuses) are empty, and the refusal reports them
+    /// all, in line order.
+    pub async fn import_members_with(
+        &self,
+        campus: CampusId,
+        rows: &[ImportRow],
+        mut refused: Vec<LineError>,
+    ) -> Result<ImportOutcome> {
         let mut tx = self.begin().await?;
         let mut existing: HashMap<String, (MemberId, Option<CampusId>)> = HashMap::new();
         for chunk in rows.chunks(500) {
@@ -505,12 +518,13 @@ impl Store {
                 existing.insert(text(&r, "login")?, (id(&r, "id")?, opt_id(&r, "campus_id")?));
             }
         }
-        let refused: Vec<LineError> = rows
-            .iter()
-            .filter(|r| matches!(existing.get(r.fields.login.as_str()), Some((_, c)) if *c != Some(campus)))
-            .map(|r| LineError { line: r.line, column: "login".into(), invalid: Invalid::DuplicateLogin })
-            .collect();
+        refused.extend(
+            rows.iter()
+                .filter(|r| matches!(existing.get(r.fields.login.as_str()), Some((_, c)) if *c != Some(campus)))
+                .map(|r| LineError { line: r.line, column: "login".into(), invalid: Invalid::DuplicateLogin }),
+        );
         if !refused.is_empty() {
+            refused.sort_by_key(|e| e.line);
             return Err(StoreError::ImportRefused(refused));
         }
 

@@ -200,12 +200,17 @@ impl Store {
 
     /// Imports schools and campuses in one transaction: a school code seen for the first
     /// time is created, a known one reused; every campus is new. Any duplicate campus
-    /// code refuses the whole import, reported by the line it came from.
-    pub async fn import_registry(&self, rows: &[RegistryRow]) -> Result<(usize, usize)> {
+    /// code refuses the whole import, reported by the line it came from, with `refused`
+    /// (what was wrong with the file's lines that did not parse), in line order.
+    pub async fn import_registry(
+        &self,
+        rows: &[RegistryRow],
+        refused: Vec<domain::member_row::LineError>,
+    ) -> Result<(usize, usize)> {
         let mut tx = self.begin().await?;
         let mut schools_created = 0;
         let mut campuses_created = 0;
-        let mut errors = Vec::new();
+        let mut errors = refused;
         let mut known: std::collections::HashMap<String, SchoolId> = Default::default();
         for row in rows {
             let key = row.school_code.as_str().to_lowercase();
@@ -267,6 +272,7 @@ impl Store {
         }
         if !errors.is_empty() {
             tx.rollback().await?;
+            errors.sort_by_key(|e| e.line);
             return Err(StoreError::ImportRefused(errors));
         }
         self.commit(tx).await?;

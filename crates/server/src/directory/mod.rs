@@ -17,7 +17,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use domain::access::{Access, Shown, campus_access, granting, may_disable, shown};
 use domain::error::Errors;
-use domain::member_row::{IMPORT_COLUMNS, MemberFields, RawMemberFields, parse_import};
+use domain::member_row::{IMPORT_COLUMNS, MemberFields, RawMemberFields, parse_import_lines};
 use domain::values::{NAME_MAX, Password, optional_text, required_text};
 use domain::{CampusId, DepartmentId, ErrorCode, Invalid, MemberId, Role};
 use serde::Deserialize;
@@ -469,8 +469,8 @@ pub async fn import_members(
 ) -> ApiResult<wire::ImportOutcome> {
     manage(state, caller, campus).await?;
     let table = files::read_table(headers, &body)?;
-    let rows = parse_import(&table.header, &table.rows).map_err(ApiError::import)?;
-    let outcome = state.store.import_members(campus, &rows).await?;
+    let (rows, refused) = parse_import_lines(&table.header, &table.rows).map_err(ApiError::import)?;
+    let outcome = state.store.import_members_with(campus, &rows, refused).await?;
     tracing::info!(campus = %campus, created = outcome.created, updated = outcome.updated, by = %caller.member.login, "members imported");
     Ok(outcome.into())
 }

@@ -181,8 +181,13 @@ pub const REGISTRY_COLUMNS: [&str; 8] = [
     "campus_name_en",
 ];
 
-/// Checks a registry import's lines; all must be good.
-pub fn parse_registry(header: &[String], rows: &[Vec<String>]) -> Result<Vec<RegistryRow>, Vec<LineError>> {
+/// Checks a registry import's lines: the lines that parsed and what was wrong with the
+/// others, reported with the codes the store finds taken in one go (all must be good).
+/// `Err` is a file whose columns are wrong.
+pub fn parse_registry_lines(
+    header: &[String],
+    rows: &[Vec<String>],
+) -> Result<(Vec<RegistryRow>, Vec<LineError>), Vec<LineError>> {
     use domain::Invalid;
     let norm: Vec<String> =
         header.iter().map(|h| h.trim().trim_start_matches('\u{feff}').to_ascii_lowercase()).collect();
@@ -235,7 +240,7 @@ pub fn parse_registry(header: &[String], rows: &[Vec<String>]) -> Result<Vec<Reg
             _ => errors.extend(e.0.into_iter().map(|f| LineError { line, column: f.field, invalid: f.invalid })),
         }
     }
-    if errors.is_empty() { Ok(good) } else { Err(errors) }
+    Ok((good, errors))
 }
 
 #[derive(serde::Serialize, ToSchema)]
@@ -253,8 +258,8 @@ pub async fn import_registry(
 ) -> ApiResult<RegistryImported> {
     bureau_only(caller)?;
     let table = files::read_table(headers, &body)?;
-    let rows = parse_registry(&table.header, &table.rows).map_err(ApiError::import)?;
-    let (schools_created, campuses_created) = state.store.import_registry(&rows).await?;
+    let (rows, refused) = parse_registry_lines(&table.header, &table.rows).map_err(ApiError::import)?;
+    let (schools_created, campuses_created) = state.store.import_registry(&rows, refused).await?;
     tracing::info!(schools_created, campuses_created, by = %caller.member.login, "registry imported");
     Ok(RegistryImported { schools_created, campuses_created })
 }

@@ -145,11 +145,20 @@ async fn csv_import_with_a_bad_line_imports_nothing_and_reports_the_line() {
                li.ming,李明,Lei Meng,教師,教務處/數學科,,li@escola.mo,T1\n\
                bad.mail,黃大仙,,教師,,,not-an-email,T2\n\
                ok.three,何三,,,,,,T3\n";
-    let (s, b) = admin.upload(&path, "text/csv", csv.into()).await;
+    // A login of another campus is reported with the file's own mistakes, in one go.
+    let with_clash = format!("{csv}admin.b,冒名,,,,,,T4\n");
+    let (s, b) = admin.upload(&path, "text/csv", with_clash.into()).await;
     assert_eq!((s, b["code"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("import_invalid")), "{b}");
-    assert_eq!(b["lines"].as_array().unwrap().len(), 1);
-    assert_eq!((b["lines"][0]["line"].as_i64(), b["lines"][0]["column"].as_str()), (Some(3), Some("email")));
+    let report: Vec<(i64, &str, &str)> = b["lines"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| (l["line"].as_i64().unwrap(), l["column"].as_str().unwrap(), l["code"].as_str().unwrap()))
+        .collect();
+    assert_eq!(report, [(3, "email", "invalid_email"), (5, "login", "duplicate_login")]);
     assert_eq!(b["lines"][0]["message"], "電郵地址格式不正確。");
+    let (s, b) = admin.upload(&path, "text/csv", csv.into()).await;
+    assert_eq!((s, b["lines"].as_array().map(Vec::len)), (StatusCode::UNPROCESSABLE_ENTITY, Some(1)), "{b}");
     assert_eq!(admin.member_total(app.campus_a).await, before, "nothing imported");
     let (_, depts) = admin.get(&format!("/api/v1/campuses/{}/departments", app.campus_a)).await;
     assert_eq!(depts.as_array().unwrap().len(), 1, "no department created either");

@@ -81,7 +81,8 @@ async fn registry_import_is_all_or_nothing_with_a_line_report() {
     let bad = "school_code,school_name_zh,school_name_pt,school_name_en,campus_code,campus_name_zh,campus_name_pt,campus_name_en\n\
                NS,新校,,,NS-1,一部,,\n\
                NS,新校,,,NS-1,重複,,\n\
-               NT,,,,S1-A,已存在,,\n";
+               NT,,,,S1-A,已存在,,\n\
+               NU,第三校,,,S1-B,也已存在,,\n";
     let (s, b) = bureau.upload("/api/v1/registry/import", "text/csv", bad.into()).await;
     assert_eq!((s, b["code"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("import_invalid")), "{b}");
     let lines: Vec<(i64, &str)> = b["lines"]
@@ -90,7 +91,9 @@ async fn registry_import_is_all_or_nothing_with_a_line_report() {
         .iter()
         .map(|l| (l["line"].as_i64().unwrap(), l["column"].as_str().unwrap()))
         .collect();
-    assert_eq!(lines, [(3, "campus_code"), (4, "school_name_zh")]);
+    // A code already registered is reported with what is wrong in the file, in one go.
+    assert_eq!(lines, [(3, "campus_code"), (4, "school_name_zh"), (5, "campus_code")]);
+    assert_eq!(b["lines"][2]["code"], "duplicate_code", "{b}");
     assert!(app.store.school_by_code("NS").await.unwrap().is_none());
 
     // A campus code already registered is refused by its line, and the school it
