@@ -105,6 +105,57 @@ impl LoginLimiter {
     }
 }
 
+/// Failed sign-ins under logins that no account has, counted and locked exactly as an
+/// account's are (`failed_logins`, `locked_until`): were they never locked, the lock
+/// itself would tell who has an account. Kept in memory, keyed by the login without
+/// case; past `UNKNOWN_LOGINS_KEPT` logins, the counts of unlocked ones are forgotten.
+#[derive(Default)]
+pub struct UnknownLogins {
+    seen: Mutex<HashMap<String, (i64, i64)>>,
+}
+
+const UNKNOWN_LOGINS_KEPT: usize = 100_000;
+
+impl UnknownLogins {
+    fn seen(&self) -> std::sync::MutexGuard<'_, HashMap<String, (i64, i64)>> {
+        match self.seen.lock() {
+            Ok(g) => g,
+            Err(poisoned) => poisoned.into_inner(),
+        }
+    }
+
+    /// Until when (ms) `login` is locked, if it is at `now`.
+    pub fn locked_until(&self, login: &str, now: i64) -> Option<i64> {
+        self.seen().get(&login.to_lowercase()).map(|e| e.1).filter(|until| *until > now)
+    }
+
+    /// Counts one failure; until when the login is locked, if this one locked it.
+    pub fn fail(&self, login: &str, now: i64, max: i64, lock_ms: i64) -> Option<i64> {
+        let mut seen = self.seen();
+        if seen.len() >= UNKNOWN_LOGINS_KEPT {
+            seen.retain(|_, (_, until)| *until > now);
+        }
+        let entry = seen.entry(login.to_lowercase()).or_insert((0, 0));
+        entry.0 += 1;
+        if entry.0 >= max {
+            *entry = (0, now + lock_ms);
+            return Some(entry.1);
+        }
+        None
+    }
+}
+
+/// 423 `account_locked`, saying in `Retry-After` how many seconds are left of it.
+fn locked(until: i64, now: i64) -> Response {
+    let mut e = ApiError::new(StatusCode::LOCKED, ErrorCode::AccountLocked).into_response();
+    let seconds = ((until - now).max(0) + 999) / 1000;
+    let seconds = seconds.max(1);
+    if let Ok(v) = HeaderValue::from_str(&seconds.to_string()) {
+        e.headers_mut().insert(header::RETRY_AFTER, v);
+    }
+    e
+}
+
 /// The address a request comes from: the peer, or — behind a reverse proxy that
 /// campuslink is told to trust — the address that proxy appended to
 /// `X-Forwarded-For` (the last entry; earlier ones are whatever the client sent).
@@ -277,26 +328,34 @@ pub async fn login(
         return Err(ApiError::invalid(fields));
     }
     let cfg = &state.config;
-    let Some(record) = state.store.login_record(req.login.trim()).await? else {
+    let lock_ms = cfg.lockout.as_millis() as i64;
+    let login = req.login.trim();
+    let Some(record) = state.store.login_record(login).await? else {
+        // As an account would be: checked, counted, locked after as many failures.
+        let now = state.store.now();
+        if let Some(until) = state.unknown_logins.locked_until(login, now) {
+            return Ok(locked(until, now));
+        }
         verify_password(&req.password, None).await;
-        tracing::info!(login = %req.login.trim(), "login refused: unknown account");
-        return Err(ApiError::new(StatusCode::UNAUTHORIZED, ErrorCode::InvalidCredentials));
+        let locked_now = state.unknown_logins.fail(login, now, cfg.login_max_failures, lock_ms);
+        tracing::info!(login = %login, locked = locked_now.is_some(), "login refused: unknown account");
+        return match locked_now {
+            Some(until) => Ok(locked(until, now)),
+            None => Err(ApiError::new(StatusCode::UNAUTHORIZED, ErrorCode::InvalidCredentials)),
+        };
     };
     let now = state.store.now();
     if record.locked_until > now {
-        return Err(ApiError::new(StatusCode::LOCKED, ErrorCode::AccountLocked));
+        return Ok(locked(record.locked_until, now));
     }
     if !verify_password(&req.password, record.password_hash.as_deref()).await {
-        let locked = state
-            .store
-            .record_login_failure(record.member.id, cfg.login_max_failures, cfg.lockout.as_millis() as i64)
-            .await?;
-        tracing::info!(login = %record.member.login, locked, "login refused: wrong password");
-        return Err(if locked {
-            ApiError::new(StatusCode::LOCKED, ErrorCode::AccountLocked)
+        let locked_now = state.store.record_login_failure(record.member.id, cfg.login_max_failures, lock_ms).await?;
+        tracing::info!(login = %record.member.login, locked = locked_now, "login refused: wrong password");
+        return if locked_now {
+            Ok(locked(now + lock_ms, now))
         } else {
-            ApiError::new(StatusCode::UNAUTHORIZED, ErrorCode::InvalidCredentials)
-        });
+            Err(ApiError::new(StatusCode::UNAUTHORIZED, ErrorCode::InvalidCredentials))
+        };
     }
     if record.member.status == store::MemberStatus::Disabled {
         return Err(ApiError::new(StatusCode::FORBIDDEN, ErrorCode::AccountDisabled));

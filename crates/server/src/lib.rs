@@ -155,6 +155,8 @@ pub struct AppState {
     pub store: Store,
     pub config: Arc<ServerConfig>,
     pub limiter: Arc<auth::LoginLimiter>,
+    /// Failed sign-ins under logins no account has, locked as an account's would be.
+    pub unknown_logins: Arc<auth::UnknownLogins>,
     pub mailer: Arc<mail::Mailer>,
     /// Hands committed events to open connections.
     pub hub: Arc<live::Hub>,
@@ -211,6 +213,7 @@ impl AppState {
             store,
             config: Arc::new(config),
             limiter,
+            unknown_logins: Arc::new(auth::UnknownLogins::default()),
             mailer,
             hub,
             writer,

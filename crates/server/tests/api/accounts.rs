@@ -50,19 +50,67 @@ async fn bad_logins_get_clear_errors() {
     app.stop().await;
 }
 
+/// Signs in once, returning the status, the body and any `Retry-After`.
+async fn attempt(app: &TestApp, login: &str, password: &str) -> (StatusCode, Value, Option<String>) {
+    let resp = reqwest::Client::new()
+        .post(app.url("/api/v1/auth/login"))
+        .json(&json!({"login": login, "password": password}))
+        .send()
+        .await
+        .unwrap();
+    let retry = resp.headers().get("retry-after").map(|v| v.to_str().unwrap().to_owned());
+    (resp.status(), resp.json().await.unwrap_or(Value::Null), retry)
+}
+
 #[tokio::test]
 async fn repeated_failures_lock_the_account_for_a_while() {
     let app = TestApp::spawn().await;
-    for _ in 0..4 {
-        let (s, _) = app.try_login("teacher.a", "wrong password").await;
-        assert_eq!(s, StatusCode::UNAUTHORIZED);
+    // An account and a login no one has go the same way, so a lock tells no one who
+    // has an account: four refusals, then locked for the configured 15 minutes.
+    for login in ["teacher.a", "Nobody.Here"] {
+        for _ in 0..4 {
+            let (s, b, _) = attempt(&app, login, "wrong password").await;
+            assert_eq!((s, b["code"].as_str()), (StatusCode::UNAUTHORIZED, Some("invalid_credentials")), "{login}");
+        }
+        let (s, b, retry) = attempt(&app, login, "wrong password").await;
+        assert_eq!(
+            (s, b["code"].as_str(), retry.as_deref()),
+            (StatusCode::LOCKED, Some("account_locked"), Some("900")),
+            "{login}"
+        );
+        assert!(b["detail"].as_str().unwrap().contains("管理員重設密碼"), "says how to get in sooner: {b}");
     }
-    let (s, b) = app.try_login("teacher.a", "wrong password").await;
-    assert_eq!((s, b["code"].as_str()), (StatusCode::LOCKED, Some("account_locked")));
-    let (s, b) = app.try_login("teacher.a", PASSWORD).await;
+    let (s, b, _) = attempt(&app, "teacher.a", PASSWORD).await;
     assert_eq!((s, b["code"].as_str()), (StatusCode::LOCKED, Some("account_locked")), "even the right password waits");
+    let (s, _, _) = attempt(&app, "nobody.here", "wrong password").await;
+    assert_eq!(s, StatusCode::LOCKED, "a login without case is one login");
     // Another account is not affected.
     app.login("teacher.b").await;
+    // Ten minutes on, five are left.
+    app.clock.advance(std::time::Duration::from_secs(600));
+    let (s, _, retry) = attempt(&app, "teacher.a", PASSWORD).await;
+    assert_eq!((s, retry.as_deref()), (StatusCode::LOCKED, Some("300")));
+    let (s, _, retry) = attempt(&app, "nobody.here", "wrong password").await;
+    assert_eq!((s, retry.as_deref()), (StatusCode::LOCKED, Some("300")));
+    // Once the lock is over, both are back to a plain refusal, and the right password works.
+    app.clock.advance(std::time::Duration::from_secs(300));
+    assert_eq!(attempt(&app, "nobody.here", "wrong password").await.0, StatusCode::UNAUTHORIZED);
+    assert_eq!(attempt(&app, "teacher.a", PASSWORD).await.0, StatusCode::OK);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn an_admin_password_reset_lifts_a_lock() {
+    let app = TestApp::spawn().await;
+    for _ in 0..5 {
+        attempt(&app, "teacher.a", "wrong password").await;
+    }
+    assert_eq!(attempt(&app, "teacher.a", PASSWORD).await.0, StatusCode::LOCKED);
+    let admin = app.login("admin.a").await;
+    let t = app.store.member_by_login("teacher.a").await.unwrap().unwrap();
+    let path = format!("/api/v1/campuses/{}/members/{}/reset-password", app.campus_a, t.id);
+    assert_eq!(admin.post(&path, json!({"new_password": "reset by admin"})).await.0, StatusCode::NO_CONTENT);
+    assert_eq!(attempt(&app, "teacher.a", "reset by admin").await.0, StatusCode::OK);
     app.stop().await;
 }
 
