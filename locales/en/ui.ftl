@@ -184,6 +184,7 @@ nav-registry = Schools and campuses
 nav-registry-import = Import schools/campuses
 registry-filter = Filter schools or campuses
 schools-empty = There are no schools yet.
+registry-filter-none = No school or campus has “{ $query }” in its name or code.
 school-add = New school
 school-edit = Edit school
 school-code = School code

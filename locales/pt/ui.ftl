@@ -187,6 +187,7 @@ nav-registry = Escolas e secções
 nav-registry-import = Importar escolas/secções
 registry-filter = Filtrar escolas ou secções
 schools-empty = Ainda não há escolas.
+registry-filter-none = Nenhuma escola ou secção tem «{ $query }» no nome ou no código.
 school-add = Nova escola
 school-edit = Editar escola
 school-code = Código da escola

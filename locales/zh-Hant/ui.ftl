@@ -164,6 +164,7 @@ nav-registry = 學校與校部
 nav-registry-import = 導入學校/校部
 registry-filter = 篩選學校或校部
 schools-empty = 尚未有學校。
+registry-filter-none = 沒有學校或校部的名稱或編號含「{ $query }」。
 school-add = 新增學校
 school-edit = 編輯學校
 school-code = 學校編號

@@ -15,6 +15,15 @@ describe('bureau console', () => {
       // The demo schools are listed with their campuses.
       await page.getByRole('heading', { name: /示範學校/, level: 2 }).waitFor();
       await page.getByRole('cell', { name: '中學部', exact: true }).waitFor();
+      // The filter finds by campus code, and says so when nothing matches.
+      const filter = page.getByLabel('篩選學校或校部');
+      await filter.fill('demo-p');
+      await page.getByRole('heading', { name: /示範學校/, level: 2 }).waitFor();
+      await filter.fill('沒有這間');
+      await page.getByText('沒有學校或校部的名稱或編號含「沒有這間」。').waitFor();
+      assert.equal(await page.getByRole('heading', { name: /示範學校/, level: 2 }).count(), 0);
+      await filter.fill('');
+      await page.getByRole('heading', { name: /示範學校/, level: 2 }).waitFor();
 
       // A school…
       await page.getByRole('button', { name: '新增學校' }).click();

@@ -110,6 +110,8 @@ pub enum SearchField {
     /// Names (zh-Hant, Portuguese) and title: on every card.
     Card,
     StaffNo,
+    /// The sign-in name: for those who manage accounts.
+    Login,
 }
 
 impl SearchField {
@@ -117,6 +119,7 @@ impl SearchField {
         match self {
             SearchField::Card => "card",
             SearchField::StaffNo => "staff_no",
+            SearchField::Login => "login",
         }
     }
 }
@@ -136,6 +139,9 @@ impl Shown {
         let mut v = vec![SearchField::Card];
         if self.staff_no {
             v.push(SearchField::StaffNo);
+        }
+        if self.account {
+            v.push(SearchField::Login);
         }
         v
     }

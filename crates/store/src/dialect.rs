@@ -26,7 +26,7 @@ impl Dialect {
     }
 
     /// The migrations for this dialect, in order: (version, name, SQL).
-    pub(crate) fn migrations(self) -> [(i64, &'static str, &'static str); 15] {
+    pub(crate) fn migrations(self) -> [(i64, &'static str, &'static str); 16] {
         let (search, search_fields, message_search, message_search_terms) = match self {
             Dialect::Sqlite => (
                 include_str!("../migrations/sqlite/0002_search.sql"),
@@ -57,6 +57,7 @@ impl Dialect {
             (13, "live_calls", include_str!("../migrations/common/0013_live_calls.sql")),
             (14, "append_indexes", include_str!("../migrations/common/0014_append_indexes.sql")),
             (15, "recalled_index", include_str!("../migrations/common/0015_recalled_index.sql")),
+            (16, "login_search", include_str!("../migrations/common/0016_login_search.sql")),
         ]
     }
 

@@ -913,9 +913,7 @@ async fn write_imported(
     let tokens: Vec<(String, &'static str, String)> = all()
         .flat_map(|m| {
             let id = m.id.to_string();
-            member_tokens([&m.fields.name_zh, &m.fields.name_pt, &m.fields.title], &m.fields.staff_no)
-                .into_iter()
-                .map(move |(field, t)| (id.clone(), field, t))
+            member_tokens(&Searchable::of(m.fields)).into_iter().map(move |(field, t)| (id.clone(), field, t))
         })
         .collect();
     for chunk in tokens.chunks(4096) {
@@ -933,31 +931,41 @@ async fn write_imported(
 
 /// A member's search tokens, each with the field it comes from, so a search matches
 /// only the fields its viewer may see.
-fn member_tokens(card: [&str; 3], staff_no: &str) -> Vec<(&'static str, String)> {
+/// What a member is found by: the card (names, title), the staff number, the login.
+struct Searchable<'a> {
+    card: [&'a str; 3],
+    staff_no: &'a str,
+    login: &'a str,
+}
+
+impl<'a> Searchable<'a> {
+    fn of(f: &'a MemberFields) -> Self {
+        Searchable { card: [&f.name_zh, &f.name_pt, &f.title], staff_no: &f.staff_no, login: f.login.as_str() }
+    }
+}
+
+fn member_tokens(s: &Searchable<'_>) -> Vec<(&'static str, String)> {
     let mut tokens: Vec<(&'static str, String)> = Vec::new();
-    for t in index_tokens(card) {
+    for t in index_tokens(s.card) {
         tokens.push((SearchField::Card.as_str(), t));
     }
-    for t in index_tokens([staff_no]) {
+    for t in index_tokens([s.staff_no]) {
         tokens.push((SearchField::StaffNo.as_str(), t));
+    }
+    for t in index_tokens([s.login]) {
+        tokens.push((SearchField::Login.as_str(), t));
     }
     tokens
 }
 
 async fn set_search_tokens(tx: &mut Tx, campus: CampusId, member: MemberId, f: &MemberFields) -> Result<()> {
-    write_search_tokens(tx, campus, member, [&f.name_zh, &f.name_pt, &f.title], &f.staff_no).await
+    write_search_tokens(tx, campus, member, &Searchable::of(f)).await
 }
 
-/// Rewrites a member's search tokens from their card fields and staff number.
-async fn write_search_tokens(
-    tx: &mut Tx,
-    campus: CampusId,
-    member: MemberId,
-    card: [&str; 3],
-    staff_no: &str,
-) -> Result<()> {
+/// Rewrites a member's search tokens.
+async fn write_search_tokens(tx: &mut Tx, campus: CampusId, member: MemberId, s: &Searchable<'_>) -> Result<()> {
     db::query("DELETE FROM member_search WHERE member_id = $1").bind(member.to_string()).execute(&mut *tx).await?;
-    let tokens = member_tokens(card, staff_no);
+    let tokens = member_tokens(s);
     if tokens.is_empty() {
         return Ok(());
     }
@@ -977,16 +985,18 @@ impl Store {
     /// are stored), a few hundred members per transaction.
     pub(crate) async fn reindex_search(&self) -> Result<()> {
         let rows = db::query(
-            "SELECT id, campus_id, name_zh, name_pt, title, staff_no FROM members WHERE campus_id IS NOT NULL ORDER BY id",
+            "SELECT id, campus_id, login, name_zh, name_pt, title, staff_no FROM members WHERE campus_id IS NOT NULL ORDER BY id",
         )
         .fetch_all(&self.pool)
         .await?;
         for chunk in rows.chunks(300) {
             let mut tx = self.begin().await?;
             for r in chunk {
-                let card = [text(r, "name_zh")?, text(r, "name_pt")?, text(r, "title")?];
-                let card = [card[0].as_str(), card[1].as_str(), card[2].as_str()];
-                write_search_tokens(&mut tx, id(r, "campus_id")?, id(r, "id")?, card, &text(r, "staff_no")?).await?;
+                let [zh, pt, title, staff_no, login] =
+                    ["name_zh", "name_pt", "title", "staff_no", "login"].map(|c| text(r, c));
+                let (zh, pt, title, staff_no, login) = (zh?, pt?, title?, staff_no?, login?);
+                let s = Searchable { card: [&zh, &pt, &title], staff_no: &staff_no, login: &login };
+                write_search_tokens(&mut tx, id(r, "campus_id")?, id(r, "id")?, &s).await?;
             }
             self.commit(tx).await?;
         }

@@ -235,7 +235,7 @@ impl Store {
             url: url.into(),
         };
         let applied = migrate::run(&store).await?;
-        if applied.contains(&migrate::SEARCH_FIELDS) {
+        if migrate::REINDEX_SEARCH_AFTER.iter().any(|v| applied.contains(v)) {
             store.reindex_search().await?;
         }
         Ok(store)

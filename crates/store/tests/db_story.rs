@@ -269,6 +269,8 @@ async fn search_tokens_rebuilt_on_upgrade(dialect: Dialect) {
         ("美玲", vec![domain::access::SearchField::Card], 1),
         ("T0042", vec![domain::access::SearchField::Card], 0),
         ("T0042", vec![domain::access::SearchField::Card, domain::access::SearchField::StaffNo], 1),
+        ("lei.m", vec![domain::access::SearchField::Login], 1),
+        ("音樂", vec![domain::access::SearchField::Login], 0),
     ] {
         let filter = MemberFilter { query: Some(q.into()), search_in, limit: 10, ..Default::default() };
         assert_eq!(store.list_members(a.id, &filter).await.unwrap().total, want, "{q}");

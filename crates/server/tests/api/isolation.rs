@@ -287,6 +287,11 @@ async fn hidden_fields_cannot_be_searched() {
         page["members"].as_array().unwrap().iter().any(|x| x["id"] == m["id"]),
         "the own campus searches staff numbers"
     );
+    let (_, page) = admin_b.get(&format!("/api/v1/campuses/{b}/members?q=zqxlog")).await;
+    assert!(
+        page["members"].as_array().unwrap().iter().any(|x| x["id"] == m["id"]),
+        "the campus's admin finds a member by login: {page}"
+    );
     assert_eq!(checked, 24);
     app.stop().await;
 }
